@@ -120,9 +120,19 @@ class RunResult:
     stderr_truncated: bool = False
     error: str | None = None
     error_type: str | None = None
-    fuel_used: int = 0
+    # None when a trap other than running out of fuel stopped the snippet: it cannot be read then.
+    fuel_used: int | None = 0
     # True when this snippet ended the session (timeout, fuel, memory fault, other trap).
     trapped: bool = False
+
+
+@dataclass(frozen=True)
+class QuiescentPoint:
+    """Where the guest waits between snippets. A snapshot is only valid at the same point."""
+
+    stack_pointer: int
+    result_ptr: int
+    result_cap: int
 
 
 class CappedOutput:
@@ -183,8 +193,10 @@ class Runtime:
 
     def _tick(self) -> None:
         """One epoch for every store: a runaway session never interrupts another one."""
+        next_tick = time.monotonic()
         while True:
-            time.sleep(TICK_SECONDS)
+            next_tick += TICK_SECONDS
+            time.sleep(max(0.0, next_tick - time.monotonic()))
             self.engine.increment_epoch()
 
     def _link(self) -> wasmtime.Linker:
@@ -272,10 +284,10 @@ class Session:
         # boot -> boot-done -> idle -> fetched -> running -> idle ...; "dead" once _start returns.
         self._phase = "boot"
         self._death: RunResult | None = None
-        self._trap_fuel_used = 0
         self._token: str | None = None
         self._context: Any = None
         self._pending: list[bytes] = []
+        self.quiescent_point: QuiescentPoint | None = None
         self._deadline = math.inf
         self._store: wasmtime.Store | None = None
         self._stdout = CappedOutput(limits.max_output_chars)
@@ -355,7 +367,6 @@ class Session:
         except ExitTrap as exit_trap:
             return "trap", f"the interpreter exited with status {exit_trap.code}"
         except Trap as trap:
-            self._trap_fuel_used = self.limits.fuel - store.get_fuel()
             return self._describe_trap(trap)
         except WasmtimeError as error:
             return "trap", f"the interpreter failed: {str(error).splitlines()[0]}"
@@ -379,9 +390,9 @@ class Session:
             return
         was_running = self._phase in ("fetched", "running")
         self._phase = "dead"
-        self._death = RunResult(
-            ok=False, error=message, error_type=error_type, trapped=True, fuel_used=self._trap_fuel_used
-        )
+        # Wasmtime's fuel reading is only exact when the fuel ran out.
+        fuel_used = self.limits.fuel if error_type == "fuel" else None
+        self._death = RunResult(ok=False, error=message, error_type=error_type, trapped=True, fuel_used=fuel_used)
         if was_running:
             self._results.put(self._death)
 
@@ -410,6 +421,8 @@ class Session:
             return -1
         name = bytes(memory.read(caller, name_ptr, name_ptr + name_len)).decode("utf-8", "replace")
         payload = bytes(memory.read(caller, payload_ptr, payload_ptr + payload_len))
+        if name == "__next__":
+            self.quiescent_point = QuiescentPoint(caller["__stack_pointer"].value(caller), result_ptr, result_cap)
         reply = self._answer(name, payload)
         if len(reply) > result_cap:
             self._pending = _utf8_chunks(reply, result_cap)
@@ -533,7 +546,12 @@ class Session:
                 now = self.clock_offset_ns + time.monotonic_ns() - self._clock_origin_ns
                 timeout = max(0, timeout - now)
             wait_ns = timeout if wait_ns is None else min(wait_ns, timeout)
-        self._stopped.wait(min(wait_ns / 1e9, self.seconds_left() + 2 * TICK_SECONDS))
+        if wait_ns / 1e9 < self.seconds_left():
+            self._stopped.wait(wait_ns / 1e9)
+        else:
+            # Sleeping past the deadline: sleep up to it, then trap at the guest's next epoch check.
+            self._stopped.wait(self.seconds_left())
+            self._store.set_epoch_deadline(0)
         events = b"".join(
             subscriptions[48 * i : 48 * i + 8] + b"\x00\x00" + b"\x00" + b"\x00" * 21 for i in range(count)
         )

