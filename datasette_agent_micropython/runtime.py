@@ -37,7 +37,8 @@ MIB = 1024 * KIB
 
 # Static data, the shadow stack, argv and malloc slack sit below MicroPython's heap.
 HEAP_RESERVE_BYTES = 512 * KIB
-MIN_HEAP_BYTES = 64 * KIB
+# The bootstrap needs about 96 KiB of heap to start.
+MIN_HEAP_BYTES = 128 * KIB
 # The guest's result buffer. It is part of the quiescent point and costs heap, so it stays small;
 # longer replies travel in chunks.
 RESULT_CAP_BYTES = 64 * KIB
@@ -300,7 +301,8 @@ class Session:
         if not self._ready.wait(BOOT_TIMEOUT_SECONDS):
             raise SessionError("the interpreter did not start in time")
         if self._death is not None:
-            raise SessionError(f"the interpreter failed to start: {self._death.error}")
+            stderr = self._stderr.text()[0].strip()
+            raise SessionError(f"the interpreter failed to start: {self._death.error}" + (f"\n{stderr}" if stderr else ""))
 
     @property
     def alive(self) -> bool:

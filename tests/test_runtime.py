@@ -1,0 +1,344 @@
+"""The runtime against the real artifact in real Wasmtime: sessions, limits and the guest protocol."""
+
+import json
+import threading
+
+import pytest
+
+from datasette_agent_micropython.runtime import (
+    HEAP_RESERVE_BYTES,
+    KIB,
+    MIB,
+    MIN_HEAP_BYTES,
+    RESULT_CAP_BYTES,
+    LimitError,
+    Limits,
+    Runtime,
+    SessionError,
+)
+
+ROOMY = Limits(fuel=10**10, timeout_seconds=30)
+
+
+@pytest.fixture(scope="module")
+def runtime(tmp_path_factory):
+    return Runtime(cache_dir=tmp_path_factory.mktemp("module-cache"))
+
+
+@pytest.fixture
+def session(runtime):
+    session = runtime.new_session(ROOMY)
+    yield session
+    session.close()
+
+
+def test_variables_functions_classes_and_imports_persist(session):
+    assert session.run("import json\nx = 41\ndef bump(n):\n    return n + 1").ok
+    assert session.run("class Box:\n    def __init__(self, v):\n        self.v = v").ok
+    result = session.run("print(bump(x), Box(json.dumps([1])).v)")
+    assert result.ok
+    assert result.stdout == "42 [1]\n"
+
+
+def test_sessions_do_not_share_state(runtime):
+    first, second = runtime.new_session(ROOMY), runtime.new_session(ROOMY)
+    first.run("secret = 'mine'")
+    result = second.run("print(secret)")
+    assert not result.ok
+    assert "NameError" in result.error
+    assert first.run("print(secret)").stdout == "mine\n"
+
+
+def test_exception_gives_traceback_with_user_line_numbers(session):
+    result = session.run("x = 1\n\ndef inner():\n    return 1 / 0\n\ninner()")
+    assert not result.ok
+    assert result.error_type == "exception"
+    assert result.error == (
+        "Traceback (most recent call last):\n"
+        '  File "<string>", line 6, in <module>\n'
+        '  File "<string>", line 4, in inner\n'
+        "ZeroDivisionError: divide by zero\n"
+    )
+    assert not result.trapped
+    assert session.alive
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["raise SystemExit(3)", "import sys\nsys.exit()", "raise SystemExit('odd', 7)", "raise KeyboardInterrupt"],
+)
+def test_system_exit_and_keyboard_interrupt_never_end_the_session(session, code):
+    session.run("kept = 'yes'")
+    result = session.run(code)
+    assert not result.ok
+    assert result.error_type == "exception"
+    assert session.alive
+    assert session.run("print(kept)").stdout == "yes\n"
+
+
+def test_a_timeout_kills_the_session_and_says_so(runtime):
+    session = runtime.new_session(Limits(fuel=10**13, timeout_seconds=0.3))
+    result = session.run("while True:\n    pass")
+    assert result.error_type == "timeout"
+    assert result.error == "exceeded the 0.3 second time limit"
+    assert result.trapped
+    assert not session.alive
+    with pytest.raises(SessionError):
+        session.run("print(1)")
+
+
+def test_sleeping_past_the_time_limit_is_a_timeout(runtime):
+    session = runtime.new_session(Limits(timeout_seconds=0.3))
+    result = session.run("import time\ntry:\n    time.sleep(60)\nexcept BaseException:\n    print('caught')")
+    assert result.error_type == "timeout"
+    assert result.stdout == ""
+
+
+def test_sleep_within_the_limit_sleeps(session):
+    result = session.run("import time\nt = time.ticks_ms()\ntime.sleep(0.1)\nprint(time.ticks_diff(time.ticks_ms(), t) >= 100)")
+    assert result.stdout == "True\n"
+
+
+def test_running_out_of_fuel_kills_the_session(runtime):
+    session = runtime.new_session(Limits(fuel=1_000_000))
+    result = session.run("while True:\n    pass")
+    assert result.error_type == "fuel"
+    assert result.error == "ran out of fuel: the limit is 1,000,000 units per call"
+    assert result.fuel_used == 1_000_000
+    assert not session.alive
+
+
+def test_fuel_is_refilled_for_each_snippet(runtime):
+    session = runtime.new_session(Limits(fuel=20_000_000))
+    for _ in range(5):
+        result = session.run("for i in range(5000):\n    pass")
+        assert result.ok, result.error
+        assert 5_000_000 < result.fuel_used < 20_000_000
+
+
+def test_memory_error_leaves_the_session_alive(runtime):
+    session = runtime.new_session(Limits(memory_bytes=2 * MIB, fuel=10**10, timeout_seconds=30))
+    session.run("kept = [1, 2, 3]")
+    result = session.run("def hog():\n    items = []\n    while True:\n        items.append('x' * 10000)\nhog()")
+    assert result.error_type == "memory"
+    assert "MemoryError" in result.error
+    assert session.alive
+    assert session.run("print(kept)").stdout == "[1, 2, 3]\n"
+
+
+def test_endless_recursion_is_a_clean_exception(session):
+    result = session.run("def f(n):\n    return f(n + 1)\nf(0)")
+    assert result.error_type == "exception"
+    assert "RuntimeError: maximum recursion depth exceeded" in result.error
+    assert session.alive
+
+
+def test_a_million_element_list_fits_in_the_default_memory(runtime):
+    session = runtime.new_session(Limits(fuel=10**10, timeout_seconds=30))
+    result = session.run("big = list(range(1000000))\nprint(len(big), big[-1])")
+    assert result.ok, result.error
+    assert result.stdout == "1000000 999999\n"
+
+
+def test_runaway_session_does_not_interrupt_another(runtime):
+    runaway = runtime.new_session(Limits(fuel=10**13, timeout_seconds=0.2))
+    worker = runtime.new_session(Limits(fuel=10**13, timeout_seconds=10))
+    results = {}
+
+    def run(name, session, code):
+        results[name] = session.run(code)
+
+    threads = [
+        threading.Thread(target=run, args=("runaway", runaway, "while True:\n    pass")),
+        threading.Thread(
+            target=run,
+            args=("worker", worker, "import time\nt = time.ticks_ms()\nn = 0\nwhile time.ticks_diff(time.ticks_ms(), t) < 1000:\n    n += 1\nprint('done')"),
+        ),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results["runaway"].error_type == "timeout"
+    assert results["worker"].ok, results["worker"].error
+    assert results["worker"].stdout == "done\n"
+
+
+@pytest.mark.parametrize(
+    "name, payload",
+    [
+        ("nope", "{}"),
+        ("__next__", ""),
+        ("__begin__", ""),
+        ("__boot__", ""),
+        ("__chunk__", ""),
+        ("__result__", '{"token": "guess", "ok": true}'),
+        ("fn:missing", "[[], {}]"),
+        ("fn:add", "not json"),
+        ("fn:add", '{"args": 1}'),
+        ("\u00e9" * 300, ""),
+    ],
+)
+def test_direct_host_calls_from_user_code_get_errors(runtime, name, payload):
+    session = runtime.new_session(ROOMY, {"add": lambda context, a, b: a + b})
+    result = session.run(f"import host\nprint(host.call({name!r}, {payload!r}))")
+    assert session.alive
+    if result.ok:
+        assert "error" in json.loads(result.stdout)
+    else:
+        assert result.error_type == "exception"
+    assert session.run("print(add(2, 3))").stdout == "5\n"
+
+
+def test_host_functions_get_the_run_context_and_arguments(runtime):
+    calls = []
+
+    def record(context, *args, **kwargs):
+        calls.append((context, args, kwargs))
+        return {"got": list(args), "kw": kwargs}
+
+    session = runtime.new_session(ROOMY, {"record": record})
+    result = session.run("r = record(1, 'two', three=[3])\nprint(r['got'], r['kw'])", context="ctx-1")
+    assert result.stdout == "[1, 'two'] {'three': [3]}\n"
+    assert calls == [("ctx-1", (1, "two"), {"three": [3]})]
+
+
+def test_host_function_errors_become_guest_exceptions(runtime):
+    def fail(context):
+        raise ValueError("no such table")
+
+    session = runtime.new_session(ROOMY, {"fail": fail, "odd": lambda context: object()})
+    result = session.run("fail()")
+    assert "RuntimeError: ValueError: no such table" in result.error
+    result = session.run("odd()")
+    assert "odd returned a value that is not JSON" in result.error
+    assert session.alive
+
+
+def test_a_one_megabyte_snippet_travels_in_chunks(session):
+    padding = "#" + "\u00e9" * (MIB // 2) + "\n"
+    result = session.run(padding + "print('after', len(" + repr("\u20ac" * 1000) + "))")
+    assert result.ok, result.error
+    assert result.stdout == "after 1000\n"
+
+
+def test_host_results_larger_than_the_buffer_travel_in_chunks(runtime):
+    rows = [{"id": i, "name": "\u00e9t\u00e9 %d" % i} for i in range(5000)]
+    assert len(json.dumps(rows)) > 2 * RESULT_CAP_BYTES
+    session = runtime.new_session(ROOMY, {"rows": lambda context: rows})
+    result = session.run("r = rows()\nprint(len(r), r[-1]['name'])")
+    assert result.ok, result.error
+    assert result.stdout == "5000 \u00e9t\u00e9 4999\n"
+
+
+def test_a_five_megabyte_host_result_fails_with_a_clear_error_under_default_limits(runtime):
+    session = runtime.new_session(Limits(), {"blob": lambda context: "x" * (5 * MIB)})
+    result = session.run("b = blob()")
+    assert not result.ok
+    assert result.error_type in ("fuel", "memory")
+    assert result.error
+
+
+def test_output_is_capped_while_it_is_captured(runtime):
+    session = runtime.new_session(Limits(fuel=10**10, timeout_seconds=30, max_output_chars=100))
+    result = session.run("for i in range(5000):\n    print('line', i)")
+    assert result.ok
+    assert len(result.stdout) == 100
+    assert result.stdout_truncated
+    assert len(session._stdout.buffer) <= 400
+    result = session.run("import sys\nsys.stderr.write('e' * 1000)")
+    assert result.stderr == "e" * 100
+    assert result.stderr_truncated
+    result = session.run("print('short')")
+    assert result.stdout == "short\n"
+    assert not result.stdout_truncated
+
+
+def test_output_is_decoded_once_so_split_characters_survive(session):
+    result = session.run("import sys\nsys.stdout.buffer.write(b'\\xe2')\nsys.stdout.buffer.write(b'\\x82\\xac')")
+    assert result.stdout == "\u20ac"
+
+
+def test_random_is_seeded_from_the_host(runtime):
+    values = {runtime.new_session(ROOMY).run("import random\nprint(random.getrandbits(30))").stdout for _ in range(4)}
+    assert len(values) > 1
+
+
+def test_nul_in_code_is_refused_without_running(session):
+    result = session.run("print(1)\x00")
+    assert not result.ok
+    assert "NUL" in result.error
+    assert session.alive
+
+
+def test_the_quiescent_point_is_the_same_on_every_arrival(runtime):
+    first = runtime.new_session(ROOMY)
+    points = {first.quiescent_point}
+    for code in ["x = 1", "1 / 0", "raise SystemExit", "def g():\n    yield 1\ngen = g()", "import json", "[0] * 100000"]:
+        first.run(code)
+        points.add(first.quiescent_point)
+    points.add(runtime.new_session(ROOMY).quiescent_point)
+    assert len(points) == 1
+    (point,) = points
+    assert point.result_cap == RESULT_CAP_BYTES
+
+
+def test_files_network_and_processes_are_unavailable(session):
+    for code, expected in [
+        ("open('/etc/passwd')", "OSError"),
+        ("import socket", "ImportError"),
+        ("import ssl", "ImportError"),
+        ("import requests", "ImportError"),
+        ("import os\nos.system('ls')", "AttributeError"),
+        ("import mip\nmip.install('x')", "ImportError"),
+    ]:
+        result = session.run(code)
+        assert expected in result.error, (code, result.error)
+    assert session.alive
+
+
+def test_replacing_builtins_does_not_break_the_session(session):
+    session.run("import builtins\nbuiltins.exec = None\nbuiltins.BaseException = None\nbuiltins.print = None")
+    result = session.run("1 / 0")
+    assert "ZeroDivisionError" in result.error
+    assert session.alive
+
+
+@pytest.mark.parametrize(
+    "kwargs, setting",
+    [
+        ({"memory_bytes": -1}, "memory_bytes"),
+        ({"memory_bytes": 100 * KIB}, "memory_bytes"),
+        ({"memory_bytes": "16M"}, "memory_bytes"),
+        ({"fuel": 0}, "fuel"),
+        ({"fuel": True}, "fuel"),
+        ({"timeout_seconds": -5}, "wall_clock_timeout_seconds"),
+        ({"timeout_seconds": float("nan")}, "wall_clock_timeout_seconds"),
+        ({"max_output_chars": -1}, "max_output_chars"),
+        ({"memory_bytes": 2 * MIB, "heap_bytes": 2 * MIB}, "heap_bytes"),
+    ],
+)
+def test_bad_limits_name_the_setting(kwargs, setting):
+    with pytest.raises(LimitError) as error:
+        Limits(**kwargs)
+    assert str(error.value).startswith(setting + " must be")
+
+
+def test_the_heap_comes_from_the_memory_limit():
+    assert Limits().heap == 16 * MIB - HEAP_RESERVE_BYTES
+    assert Limits(memory_bytes=4 * MIB, heap_bytes=MIB).heap == MIB
+
+
+def test_the_smallest_allowed_memory_boots(runtime):
+    session = runtime.new_session(Limits(memory_bytes=HEAP_RESERVE_BYTES + MIN_HEAP_BYTES))
+    assert session.run("print('tiny')").stdout == "tiny\n"
+
+
+def test_the_compiled_module_is_cached_on_disk(tmp_path):
+    Runtime(cache_dir=tmp_path)
+    (cached,) = tmp_path.glob("*.cwasm")
+    assert not list(tmp_path.glob("*.tmp"))
+    cached.write_bytes(b"damaged")
+    runtime = Runtime(cache_dir=tmp_path)
+    assert runtime.new_session(ROOMY).run("print(2)").stdout == "2\n"
+    assert cached.read_bytes() != b"damaged"
