@@ -304,6 +304,11 @@ class Session:
             stderr = self._stderr.text()[0].strip()
             raise SessionError(f"the interpreter failed to start: {self._death.error}" + (f"\n{stderr}" if stderr else ""))
 
+    @staticmethod
+    def current() -> "Session | None":
+        """The session whose host call is running on this thread, if any."""
+        return getattr(_current, "session", None)
+
     @property
     def alive(self) -> bool:
         return self._death is None

@@ -1,0 +1,86 @@
+"""`read_only_sql_query()` inside the sandbox: Datasette queries with the actor's permissions."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from datasette.resources import DatabaseResource
+from datasette.utils import InvalidSql, validate_sql_select
+
+from .runtime import Session
+
+
+@dataclass(frozen=True)
+class CallContext:
+    """What a host function needs to act for the caller: passed to `Session.run` for each call."""
+
+    datasette: Any
+    actor: dict | None
+    loop: asyncio.AbstractEventLoop
+
+
+def read_only_sql_query(context: CallContext, name_of_database: Any, sql: Any, params: Any = None) -> dict:
+    """Runs on the session's thread; the query itself runs on Datasette's event loop."""
+    session = Session.current()
+    seconds_left = session.seconds_left() if session else 5.0
+    future = asyncio.run_coroutine_threadsafe(
+        query(context.datasette, context.actor, name_of_database, sql, params, seconds_left), context.loop
+    )
+    try:
+        return future.result(timeout=seconds_left + 1)
+    except concurrent.futures.TimeoutError:
+        future.cancel()
+        return {"error": "the query ran past the call's time limit"}
+
+
+async def query(datasette: Any, actor: dict | None, database: Any, sql: Any, params: Any, seconds_left: float) -> dict:
+    if not isinstance(database, str):
+        return {"error": "name_of_database must be a string"}
+    if not isinstance(sql, str):
+        return {"error": "sql must be a string"}
+    if params is not None and not isinstance(params, (list, dict)):
+        return {"error": "params must be a list, a dict or None"}
+    if database not in datasette.databases:
+        return {
+            "error": f"Database {database!r} not found",
+            "available_databases": await visible_databases(datasette, actor),
+        }
+    if not await datasette.allowed(action="execute-sql", resource=DatabaseResource(database=database), actor=actor):
+        return {"error": f"Permission denied: you may not run SQL against {database!r}"}
+    try:
+        validate_sql_select(sql)
+    except InvalidSql as error:
+        return {"error": f"Only read-only SELECT queries are allowed: {error}"}
+    time_limit_ms = max(1, min(datasette.sql_time_limit_ms, int(seconds_left * 1000)))
+    try:
+        results = await datasette.get_database(database).execute(
+            sql, params, truncate=True, custom_time_limit=time_limit_ms
+        )
+    except Exception as error:
+        return {"error": f"{type(error).__name__}: {error}"}
+    return {
+        "columns": list(results.columns),
+        "rows": [{column: json_value(value) for column, value in zip(results.columns, row)} for row in results.rows],
+        "truncated": bool(results.truncated),
+    }
+
+
+async def visible_databases(datasette: Any, actor: dict | None) -> list[str]:
+    names = []
+    for name in datasette.databases:
+        if await datasette.allowed(action="view-database", resource=DatabaseResource(database=name), actor=actor):
+            names.append(name)
+    return names
+
+
+def json_value(value: Any) -> Any:
+    """SQLite values as JSON the guest can read: bytes become {"type": "bytes", "hex": ...}."""
+    if isinstance(value, bytes):
+        return {"type": "bytes", "hex": value.hex()}
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return value
