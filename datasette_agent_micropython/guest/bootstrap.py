@@ -37,13 +37,15 @@ def _main():
             reply = "".join(parts)
         return reply
 
+    # Booting must allocate exactly the same way in every instance, or a snapshot taken in one
+    # instance could not be restored into another: the boot reply is the same for every session,
+    # and randomness is seeded later, by the host's first (internal) snippet.
     boot = loads(fetch("__boot__", ""))
     try:
         import random
     except Base:
         # The first import seeds from /dev/urandom, which WASI does not give us, and fails.
         import random
-    random.seed(boot["seed"])
 
     def host_function(name):
         def invoke(*args, **kwargs):
@@ -78,6 +80,8 @@ def _main():
             print_exception(error, buffer)
             result["error"] = buffer.getvalue()
         code = None
+        # Top-level names, so that admins can see what a stored session holds.
+        result["names"] = [name for name in user_globals if name[:2] != "__"][:200]
         call("__result__", dumps(result))
         return True
 
