@@ -11,11 +11,12 @@ host call arrives on the session's own thread and is answered from its state.
 
 from __future__ import annotations
 
+import ctypes
 import gc
+import hashlib
 import json
 import logging
 import math
-import os
 import queue
 import secrets
 import threading
@@ -29,6 +30,7 @@ import wasmtime
 from wasmtime import ExitTrap, FuncType, Trap, TrapCode, ValType, WasmtimeError
 
 from .module_cache import default_cache_dir, load_module
+from .snapshot import FORMAT_VERSION, PAGE_SIZE, Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +55,9 @@ BOOT_TIMEOUT_SECONDS = 10.0
 BOOT_FUEL = 50_000_000
 
 ERROR_TYPES = ("exception", "timeout", "fuel", "memory", "trap")
+ZERO_PAGE = bytes(PAGE_SIZE)
+BLOCK_PAGES = 16
+ZERO_BLOCK = bytes(BLOCK_PAGES * PAGE_SIZE)
 
 ARTIFACT_PATH = Path(__file__).parent / "artifacts" / "micropython-wasi-gcsafe.wasm"
 
@@ -177,6 +182,7 @@ class Runtime:
     ) -> None:
         self.artifact = Path(artifact)
         wasm = self.artifact.read_bytes()
+        self.artifact_sha256 = hashlib.sha256(wasm).hexdigest()
         config = wasmtime.Config()
         config.consume_fuel = True
         config.epoch_interruption = True
@@ -226,8 +232,22 @@ class Runtime:
         self,
         limits: Limits | None = None,
         host_functions: Mapping[str, Callable[..., Any]] | None = None,
+        image: Snapshot | None = None,
     ) -> "Session":
-        return Session(self, limits or Limits(), host_functions or {})
+        """A fresh session, or one carrying on from `image` (see `Session.restore_error`)."""
+        return Session(self, limits or Limits(), host_functions or {}, image)
+
+    def fingerprint(self, limits: Limits, host_function_names: list[str]) -> str:
+        """What an image depends on: restoring it anywhere else would run garbage."""
+        parts = [
+            f"format={FORMAT_VERSION}",
+            "artifact=" + self.artifact_sha256,
+            "bootstrap=" + hashlib.sha256(self.bootstrap.encode()).hexdigest(),
+            f"heap={limits.heap}",
+            f"result_cap={RESULT_CAP_BYTES}",
+            "functions=" + ",".join(sorted(host_function_names)),
+        ]
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
 
 _current = threading.local()
@@ -270,6 +290,7 @@ class Session:
         runtime: Runtime,
         limits: Limits,
         host_functions: Mapping[str, Callable[..., Any]],
+        image: Snapshot | None = None,
     ) -> None:
         for name in host_functions:
             if not name.isidentifier():
@@ -278,6 +299,15 @@ class Session:
         self.limits = limits
         self.host_functions = dict(host_functions)
         self.calls = 0
+        self.fingerprint = runtime.fingerprint(limits, list(host_functions))
+        # The user's top-level names after the last snippet.
+        self.names: list[str] = []
+        # Set when `image` could not be used; the session then starts fresh.
+        self.restore_error: str | None = None
+        self.restored = False
+        self._image = image
+        self._arrivals = 0
+        self._internal = False
         self._requests: queue.SimpleQueue = queue.SimpleQueue()
         self._results: queue.SimpleQueue = queue.SimpleQueue()
         self._ready = threading.Event()
@@ -430,17 +460,17 @@ class Session:
         payload = bytes(memory.read(caller, payload_ptr, payload_ptr + payload_len))
         if name == "__next__":
             self.quiescent_point = QuiescentPoint(caller["__stack_pointer"].value(caller), result_ptr, result_cap)
-        reply = self._answer(name, payload)
+        reply = self._answer(name, payload, caller)
         if len(reply) > result_cap:
             self._pending = _utf8_chunks(reply, result_cap)
             reply = b"\x00%d" % len(self._pending)
         memory.write(caller, reply, result_ptr)
         return len(reply)
 
-    def _answer(self, name: str, payload: bytes) -> bytes:
+    def _answer(self, name: str, payload: bytes, caller: wasmtime.Caller) -> bytes:
         """The reply to one host call. User code can make any call, so each checks the phase."""
         if name == "__next__" and self._phase in ("boot-done", "idle"):
-            return self._wait_at_quiescent_point()
+            return self._wait_at_quiescent_point(caller)
         if name == "__result__" and self._phase == "running":
             return self._take_result(payload)
         if name == "__begin__" and self._phase == "fetched":
@@ -449,20 +479,42 @@ class Session:
             return self._pending.pop(0)
         if name == "__boot__" and self._phase == "boot":
             self._phase = "boot-done"
-            boot = {"seed": int.from_bytes(os.urandom(4), "little"), "functions": sorted(self.host_functions)}
-            return _json(boot)
+            return _json({"functions": sorted(self.host_functions)})
         if name.startswith("fn:") and self._phase == "running":
             return self._call_host_function(name[3:], payload)
         return _json({"error": f"unknown host call {name!r}"})
 
-    def _wait_at_quiescent_point(self) -> bytes:
-        """Q: the guest waits here for the next snippet, which it receives as raw text."""
+    def _wait_at_quiescent_point(self, caller: wasmtime.Caller) -> bytes:
+        """Q: the guest waits here for the next snippet, which it receives as raw text.
+
+        The first arrival differs from later ones in the interpreter's own frames, so it is
+        answered with an internal snippet that seeds `random`; an image is restored at the second.
+        """
+        self._arrivals += 1
+        if self._arrivals == 1:
+            return self._deliver(secrets.token_hex(16), f"__import__('random').seed({secrets.randbits(30)})", True)
+        if self._image is not None:
+            image, self._image = self._image, None
+            self.restore_error = self._restore(caller, image)
         self._phase = "idle"
         self._ready.set()
-        request = self._requests.get()
-        if request[0] == "close":
-            return b""
-        _, self._token, code = request
+        while True:
+            request = self._requests.get()
+            if request[0] == "call":
+                _, function, reply = request
+                try:
+                    reply.put((True, function(caller)))
+                except Exception as error:
+                    reply.put((False, error))
+                continue
+            if request[0] == "close":
+                return b""
+            _, token, code = request
+            return self._deliver(token, code, False)
+
+    def _deliver(self, token: str, code: str, internal: bool) -> bytes:
+        self._token = token
+        self._internal = internal
         self._phase = "fetched"
         # Receiving the code is not the user's work: it gets fuel of its own, by its size.
         encoded = code.encode("utf-8") or b"\n"
@@ -472,10 +524,78 @@ class Session:
     def _begin_snippet(self) -> bytes:
         """Arm the snippet's fuel and deadline, once its code is in the guest."""
         self._phase = "running"
-        self._store.set_fuel(self.limits.fuel)
-        self._store.set_epoch_deadline(max(1, math.ceil(self.limits.timeout_seconds / TICK_SECONDS)))
-        self._deadline = time.monotonic() + self.limits.timeout_seconds
+        if not self._internal:
+            self._store.set_fuel(self.limits.fuel)
+            self._store.set_epoch_deadline(max(1, math.ceil(self.limits.timeout_seconds / TICK_SECONDS)))
+            self._deadline = time.monotonic() + self.limits.timeout_seconds
         return self._token.encode()
+
+    def _at_quiescent_point(self, function: Callable[[wasmtime.Caller], Any]) -> Any:
+        """Run `function(caller)` on the session's thread while the guest waits at Q."""
+        if self._death is not None:
+            raise SessionError("the interpreter has ended: " + (self._death.error or ""))
+        reply: queue.SimpleQueue = queue.SimpleQueue()
+        self._requests.put(("call", function, reply))
+        ok, value = reply.get()
+        if not ok:
+            raise value
+        return value
+
+    def snapshot(self) -> Snapshot:
+        """The session's image: its non-zero memory pages and the state around them."""
+        return self._at_quiescent_point(self._capture)
+
+    def _clock_now(self) -> int:
+        return self.clock_offset_ns + time.monotonic_ns() - self._clock_origin_ns
+
+    def _capture(self, caller: wasmtime.Caller) -> Snapshot:
+        memory = caller["memory"]
+        size = memory.data_len(caller)
+        pages, chunks = nonzero_pages(ctypes.addressof(memory.data_ptr(caller).contents), size)
+        point = self.quiescent_point
+        return Snapshot(
+            fingerprint=self.fingerprint,
+            memory_size=size,
+            stack_pointer=caller["__stack_pointer"].value(caller),
+            result_ptr=point.result_ptr,
+            result_cap=point.result_cap,
+            clock_ns=self._clock_now(),
+            calls=self.calls,
+            pages=pages,
+            data=b"".join(chunks),
+            names=list(self.names),
+        )
+
+    def _restore(self, caller: wasmtime.Caller, image: Snapshot) -> str | None:
+        """Lay `image` over this fresh instance's memory, or say why it cannot be used."""
+        point = self.quiescent_point
+        memory = caller["memory"]
+        size = memory.data_len(caller)
+        if image.fingerprint != self.fingerprint:
+            return "the stored state was made by a different build or configuration of the sandbox"
+        if (image.stack_pointer, image.result_ptr, image.result_cap) != (
+            point.stack_pointer,
+            point.result_ptr,
+            point.result_cap,
+        ):
+            return "the stored state was taken at a different quiescent point"
+        if image.memory_size < size or image.memory_size > self.limits.memory_bytes:
+            return "the stored state's memory size does not fit this sandbox"
+        if image.memory_size > size:
+            memory.grow(caller, (image.memory_size - size) // 65536)
+        base = ctypes.addressof(memory.data_ptr(caller).contents)
+        for index in nonzero_pages(base, size)[0]:
+            ctypes.memset(base + index * PAGE_SIZE, 0, PAGE_SIZE)
+        source = ctypes.cast(ctypes.c_char_p(image.data), ctypes.c_void_p).value
+        for position, index in enumerate(image.pages):
+            ctypes.memmove(base + index * PAGE_SIZE, source + position * PAGE_SIZE, PAGE_SIZE)
+        caller["__stack_pointer"].set_value(caller, image.stack_pointer)
+        self.clock_offset_ns = image.clock_ns
+        self._clock_origin_ns = time.monotonic_ns()
+        self.calls = image.calls
+        self.names = list(image.names)
+        self.restored = True
+        return None
 
     def _take_result(self, payload: bytes) -> bytes:
         try:
@@ -484,7 +604,15 @@ class Session:
             return _json({"error": "bad result"})
         if not isinstance(report, dict) or report.get("token") != self._token:
             return _json({"error": "bad result"})
+        if self._internal:
+            self._phase = "idle"
+            if not report.get("ok"):
+                log.warning("internal snippet failed: %s", report.get("error"))
+            return b"{}"
         fuel_used = self.limits.fuel - self._store.get_fuel()
+        names = report.get("names")
+        if isinstance(names, list):
+            self.names = [str(name)[:100] for name in names if name not in self.host_functions][:200]
         # The guest still runs a little bootstrap code on its way back to Q: give it room.
         self._store.set_fuel(BOOT_FUEL)
         self._store.set_epoch_deadline(math.ceil(BOOT_TIMEOUT_SECONDS / TICK_SECONDS))
@@ -565,6 +693,31 @@ class Session:
         memory.write(caller, events, out_ptr)
         memory.write(caller, count.to_bytes(4, "little"), nevents_ptr)
         return ERRNO_SUCCESS
+
+
+def nonzero_pages(base: int, size: int) -> tuple[list[int], list[bytes]]:
+    """The indices and contents of the non-zero pages of the memory at `base`.
+
+    Memory is read in blocks of 16 pages, and only non-zero blocks are looked at page by page:
+    most of a session's memory is untouched heap, and this keeps a 16 MiB scan near 2 ms.
+    """
+    pages, chunks = [], []
+    block_size = BLOCK_PAGES * PAGE_SIZE
+    for block_start in range(0, size - size % block_size, block_size):
+        block = ctypes.string_at(base + block_start, block_size)
+        if block == ZERO_BLOCK:
+            continue
+        for offset in range(0, block_size, PAGE_SIZE):
+            page = block[offset : offset + PAGE_SIZE]
+            if page != ZERO_PAGE:
+                pages.append((block_start + offset) // PAGE_SIZE)
+                chunks.append(page)
+    for start in range(size - size % block_size, size - size % PAGE_SIZE, PAGE_SIZE):
+        page = ctypes.string_at(base + start, PAGE_SIZE)
+        if page != ZERO_PAGE:
+            pages.append(start // PAGE_SIZE)
+            chunks.append(page)
+    return pages, chunks
 
 
 def _utf8_chunks(data: bytes, size: int) -> list[bytes]:

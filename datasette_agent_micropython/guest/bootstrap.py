@@ -1,9 +1,12 @@
 # The guest side of a session. This file runs inside MicroPython (as `-c`), never in CPython.
 #
 # It boots once, then serves snippets forever. The point where it waits for the next snippet,
-# the "__next__" host call inside serve(), is the quiescent point (Q): no user code is running
-# and the wasm call stack is _main -> serve -> fetch -> host.call on every arrival, because each
-# snippet runs inside the fresh serve() frame, never in the loop frame. Snapshots rely on that.
+# the "__next__" host call in the loop of _main, is the quiescent point (Q). No user code is
+# running there, and the only interpreter frames alive are the module's and _main's, both made
+# while booting, which allocates the same way in every instance. Each snippet runs inside the
+# helper execute(), never in the loop frame: a helper's frame lives on the GC heap at an address
+# that depends on the user's data, and the loop frame must not catch exceptions. Snapshots rely
+# on all of this: the wasm call stack at Q is identical on every arrival after the first.
 #
 # Everything the loop needs is bound to locals of _main, so user code that deletes builtins or
 # patches modules cannot break it.
@@ -26,16 +29,18 @@ def _main():
     Base = BaseException
     Memory = MemoryError
 
-    def fetch(name, payload):
+    def whole(reply):
         # Replies longer than the host's fixed result buffer arrive as "\x00<count>" followed by
         # that many "__chunk__" calls. No real reply starts with a NUL.
-        reply = call(name, payload)
         if reply and reply[0] == "\x00":
             parts = []
             for _ in range(int(reply[1:])):
                 parts.append(call("__chunk__", ""))
             reply = "".join(parts)
         return reply
+
+    def fetch(name, payload):
+        return whole(call(name, payload))
 
     # Booting must allocate exactly the same way in every instance, or a snapshot taken in one
     # instance could not be restored into another: the boot reply is the same for every session,
@@ -60,12 +65,8 @@ def _main():
     for name in boot["functions"]:
         user_globals[name] = host_function(name)
 
-    def serve():
-        # Q is the "__next__" call below. The code arrives as raw text ("" means stop), and the
-        # "__begin__" call that follows arms the snippet's fuel and deadline and names its token.
-        code = fetch("__next__", "")
-        if not code:
-            return False
+    def execute(code):
+        # The "__begin__" call arms the snippet's fuel and deadline and names its token.
         result = {"token": call("__begin__", ""), "ok": True}
         try:
             run_code(code, user_globals)
@@ -83,10 +84,14 @@ def _main():
         # Top-level names, so that admins can see what a stored session holds.
         result["names"] = [name for name in user_globals if name[:2] != "__"][:200]
         call("__result__", dumps(result))
-        return True
 
-    while serve():
-        pass
+    while True:
+        code = call("__next__", "")  # Q. The code arrives as raw text; "" means stop.
+        code = whole(code)
+        if not code:
+            break
+        execute(code)
+        code = None
 
 
 _main()
