@@ -12,8 +12,9 @@ from datasette import hookimpl
 from datasette.permissions import Action, PermissionSQL
 
 from .sessions import SessionManager, shared_runtime
-from .settings import PLUGIN_NAME, Settings
+from .settings import PLUGIN_NAME, ConfigError, Settings
 from .sql import read_only_sql_query
+from .store import SnapshotStore
 from .tool import ACTION, make_tool
 
 _managers: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
@@ -24,19 +25,40 @@ def session_manager(datasette) -> SessionManager:
     manager = _managers.get(datasette)
     if manager is None:
         settings = Settings.from_plugin_config(datasette.plugin_config(PLUGIN_NAME))
-        manager = SessionManager(settings, {"read_only_sql_query": read_only_sql_query})
+        if settings.sessions_database is None:
+            database = datasette.get_internal_database()
+        elif settings.sessions_database in datasette.databases:
+            database = datasette.get_database(settings.sessions_database)
+        else:
+            raise ConfigError(
+                f"{PLUGIN_NAME}: sessions_database {settings.sessions_database!r} is not a database "
+                f"this Datasette serves (it serves: {', '.join(datasette.databases) or 'none'})"
+            )
+        store = SnapshotStore(database, settings.retention)
+        manager = SessionManager(settings, {"read_only_sql_query": read_only_sql_query}, store)
         _managers[datasette] = manager
     return manager
 
 
 @hookimpl
 def startup(datasette):
-    async def check_settings_and_warm_up():
+    async def check_settings_and_prepare():
         # A bad setting stops startup here, with a message naming it.
-        session_manager(datasette)
+        manager = session_manager(datasette)
+        await manager.store.prepare()
         await asyncio.get_running_loop().run_in_executor(None, shared_runtime)
 
-    return check_settings_and_warm_up
+    return check_settings_and_prepare
+
+
+@hookimpl
+def shutdown(datasette):
+    async def store_live_sessions():
+        manager = _managers.get(datasette)
+        if manager is not None:
+            await manager.shutdown()
+
+    return store_live_sessions
 
 
 @hookimpl

@@ -1,23 +1,34 @@
-"""Which interpreter answers which conversation: an LRU of live sessions and a lock per conversation.
+"""Which interpreter answers which conversation: an LRU of live sessions, a lock per conversation,
+and the snapshot store behind them.
 
 Calls in one conversation run one at a time, in arrival order (asyncio.Lock is fair). Calls in
-different conversations run in parallel. Blocking work (starting and running interpreters) runs
-in a thread pool, never on the event loop. A session in use is taken out of the LRU, so eviction
-only ever touches idle sessions, and it happens in one place: `_evict`.
+different conversations run in parallel. Blocking work (starting, running and snapshotting
+interpreters) runs in a thread pool, never on the event loop.
+
+After each call that leaves the interpreter alive, its image is written to the store. That
+happens after the result has gone back, while the conversation's lock is still held, so the next
+call in the conversation waits for the write and `kill -9` loses at most the call in flight.
+A conversation with no live interpreter is restored from its image. Eviction happens in one place,
+`_evict`, under the victim's lock.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, AsyncIterator, Callable, Mapping
 
-from .runtime import RunResult, Runtime, Session
+from .runtime import RunResult, Runtime, Session, SessionError
 from .settings import Settings
+from .snapshot import Snapshot, SnapshotError
+from .store import SnapshotStore
+
+log = logging.getLogger(__name__)
 
 _runtime: Runtime | None = None
 _runtime_lock = threading.Lock()
@@ -35,7 +46,8 @@ def shared_runtime() -> Runtime:
 @dataclass
 class CallOutcome:
     result: RunResult
-    # "new": a fresh interpreter ran this call; "live": the conversation's interpreter was resident.
+    # "new": a fresh interpreter ran this call; "live": the conversation's interpreter was resident;
+    # "restored": it was brought back from its stored image.
     state: str
     # Why the state is "new" when the model might have expected otherwise.
     state_note: str | None = None
@@ -48,18 +60,32 @@ class ConversationLocks:
         self._locks: dict[str, asyncio.Lock] = {}
         self._users: dict[str, int] = {}
 
-    @contextlib.asynccontextmanager
-    async def hold(self, conversation_id: str) -> AsyncIterator[None]:
+    async def acquire(self, conversation_id: str) -> None:
         lock = self._locks.setdefault(conversation_id, asyncio.Lock())
         self._users[conversation_id] = self._users.get(conversation_id, 0) + 1
         try:
-            async with lock:
-                yield
+            await lock.acquire()
+        except BaseException:
+            self._forget(conversation_id)
+            raise
+
+    def release(self, conversation_id: str) -> None:
+        self._locks[conversation_id].release()
+        self._forget(conversation_id)
+
+    def _forget(self, conversation_id: str) -> None:
+        self._users[conversation_id] -= 1
+        if not self._users[conversation_id]:
+            del self._users[conversation_id]
+            del self._locks[conversation_id]
+
+    @contextlib.asynccontextmanager
+    async def hold(self, conversation_id: str) -> AsyncIterator[None]:
+        await self.acquire(conversation_id)
+        try:
+            yield
         finally:
-            self._users[conversation_id] -= 1
-            if not self._users[conversation_id]:
-                del self._users[conversation_id]
-                del self._locks[conversation_id]
+            self.release(conversation_id)
 
     def is_free(self, conversation_id: str) -> bool:
         return conversation_id not in self._users
@@ -73,13 +99,18 @@ class SessionManager:
         self,
         settings: Settings,
         host_functions: Mapping[str, Callable[..., Any]],
+        store: SnapshotStore | None = None,
         runtime: Callable[[], Runtime] = shared_runtime,
     ) -> None:
         self.settings = settings
         self.host_functions = dict(host_functions)
+        self.store = store
         self._runtime = runtime
         self._live: OrderedDict[str, Session] = OrderedDict()
+        # Conversation id -> the call count of its last stored image.
+        self._stored_calls: dict[str, int] = {}
         self._locks = ConversationLocks()
+        self._background: set[asyncio.Task] = set()
         self._executor = ThreadPoolExecutor(max_workers=64, thread_name_prefix="micropython-call")
 
     @property
@@ -90,39 +121,133 @@ class SessionManager:
     async def _in_thread(self, function: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
 
-    def _new_session(self) -> Session:
-        return self._runtime().new_session(self.settings.limits, self.host_functions)
+    def _new_session(self, image: Snapshot | None = None) -> Session:
+        return self._runtime().new_session(self.settings.limits, self.host_functions, image)
 
-    async def run(self, conversation_id: str, code: str, *, reset: bool = False, context: Any = None) -> CallOutcome:
-        async with self._locks.hold(conversation_id):
+    async def run(
+        self,
+        conversation_id: str,
+        code: str,
+        *,
+        reset: bool = False,
+        context: Any = None,
+        actor_id: str | None = None,
+    ) -> CallOutcome:
+        await self._locks.acquire(conversation_id)
+        lock_handed_on = False
+        try:
             session = self._live.pop(conversation_id, None)
             state, note = "live", None
             if reset:
                 if session is not None:
                     await self._in_thread(session.close)
                 session = None
-                note = "reset_context was set: this call ran in a fresh interpreter"
+                await self._forget_stored(conversation_id)
+                note = "reset_context was set: this call ran in a fresh interpreter."
             if session is None:
-                session = await self._in_thread(self._new_session)
-                state = "new"
+                session, state, restore_note = await self._open(conversation_id)
+                note = note or restore_note
             result = await self._in_thread(session.run, code, context)
-            if session.alive:
+            if result.trapped:
+                # A trap discards the interpreter, and its stored image with it.
+                await self._forget_stored(conversation_id)
+            else:
                 self._live[conversation_id] = session
-                await self._evict_over_limit()
+                self._in_background(self._store_then_release(conversation_id, session, actor_id))
+                lock_handed_on = True
             return CallOutcome(result=result, state=state, state_note=note)
+        finally:
+            if not lock_handed_on:
+                self._locks.release(conversation_id)
+
+    def _in_background(self, coroutine: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _open(self, conversation_id: str) -> tuple[Session, str, str | None]:
+        """The conversation's interpreter: restored from its image if it has one, else fresh."""
+        blob = await self.store.load(conversation_id) if self.store else None
+        if blob is None:
+            return await self._in_thread(self._new_session), "new", None
+        try:
+            image = await self._in_thread(Snapshot.decode, blob, self.settings.limits.memory_bytes)
+            session = await self._in_thread(self._new_session, image)
+            problem = session.restore_error
+        except (SnapshotError, SessionError) as error:
+            session, problem = None, str(error)
+        if problem is None:
+            self._stored_calls[conversation_id] = session.calls
+            return session, "restored", None
+        log.warning("Discarding the stored session of conversation %s: %s", conversation_id, problem)
+        await self._forget_stored(conversation_id)
+        if session is None:
+            session = await self._in_thread(self._new_session)
+        note = f"The stored state could not be restored ({problem}); this call ran in a fresh interpreter."
+        return session, "new", note
+
+    async def _store_then_release(self, conversation_id: str, session: Session, actor_id: str | None) -> None:
+        try:
+            await self._store(conversation_id, session, actor_id)
+        finally:
+            self._locks.release(conversation_id)
+        await self._evict_over_limit()
+
+    async def _store(self, conversation_id: str, session: Session, actor_id: str | None = None) -> None:
+        """Write the session's image, unless the stored one is already current.
+
+        A failed write is logged and the session stays live: nothing is lost while it is resident.
+        """
+        if self.store is None or self._stored_calls.get(conversation_id) == session.calls:
+            return
+        try:
+            snapshot, image = await self._in_thread(_snapshot_and_encode, session)
+            await self.store.save(conversation_id, actor_id, snapshot, image)
+            self._stored_calls[conversation_id] = snapshot.calls
+        except Exception as error:
+            log.warning("Could not store the session of conversation %s: %s", conversation_id, error)
+
+    async def _forget_stored(self, conversation_id: str) -> None:
+        self._stored_calls.pop(conversation_id, None)
+        if self.store is not None:
+            try:
+                await self.store.delete(conversation_id)
+            except Exception as error:
+                log.warning("Could not delete the stored session of conversation %s: %s", conversation_id, error)
 
     async def _evict_over_limit(self) -> None:
         while len(self._live) > self.settings.max_sessions:
-            conversation_id, session = self._live.popitem(last=False)
-            await self._evict(conversation_id, session)
+            victim = next(iter(self._live))
+            async with self._locks.hold(victim):
+                session = self._live.pop(victim, None)
+                if session is not None:
+                    await self._evict(victim, session)
 
     async def _evict(self, conversation_id: str, session: Session) -> None:
-        """The one place where a resident interpreter leaves memory."""
+        """The one place where a resident interpreter leaves memory: stored first, then closed."""
+        await self._store(conversation_id, session)
+        self._stored_calls.pop(conversation_id, None)
         await self._in_thread(session.close)
 
     async def discard(self, conversation_id: str) -> None:
-        """Forget a conversation's interpreter (an admin reset)."""
+        """Forget a conversation's interpreter, live and stored (an admin reset)."""
         async with self._locks.hold(conversation_id):
             session = self._live.pop(conversation_id, None)
             if session is not None:
                 await self._in_thread(session.close)
+            await self._forget_stored(conversation_id)
+
+    async def shutdown(self) -> None:
+        """Graceful stop: finish pending writes, store every live session, close them all."""
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
+        for conversation_id in list(self._live):
+            async with self._locks.hold(conversation_id):
+                session = self._live.pop(conversation_id, None)
+                if session is not None:
+                    await self._evict(conversation_id, session)
+
+
+def _snapshot_and_encode(session: Session) -> tuple[Snapshot, bytes]:
+    snapshot = session.snapshot()
+    return snapshot, snapshot.encode()

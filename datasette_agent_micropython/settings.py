@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .runtime import LimitError, Limits
+from .store import Retention
 
 PLUGIN_NAME = "datasette-agent-micropython"
 
@@ -16,7 +17,7 @@ LIMIT_SETTINGS = {
     "wall_clock_timeout_seconds": "timeout_seconds",
     "max_output_chars": "max_output_chars",
 }
-OTHER_SETTINGS = ("max_sessions",)
+OTHER_SETTINGS = ("max_sessions", "sessions_database", "max_session_age_days", "max_total_session_bytes")
 
 
 class ConfigError(ValueError):
@@ -27,6 +28,9 @@ class ConfigError(ValueError):
 class Settings:
     max_sessions: int = 16
     limits: Limits = field(default_factory=Limits)
+    # None: Datasette's internal database.
+    sessions_database: str | None = None
+    retention: Retention = field(default_factory=Retention)
 
     @classmethod
     def from_plugin_config(cls, config: dict[str, Any] | None) -> "Settings":
@@ -35,11 +39,25 @@ class Settings:
         if unknown:
             known = ", ".join(sorted([*LIMIT_SETTINGS, *OTHER_SETTINGS]))
             raise ConfigError(f"{PLUGIN_NAME}: unknown setting {', '.join(unknown)} (known settings: {known})")
-        max_sessions = config.get("max_sessions", 16)
-        if not isinstance(max_sessions, int) or isinstance(max_sessions, bool) or not 1 <= max_sessions <= 10_000:
-            raise ConfigError(f"{PLUGIN_NAME}: max_sessions must be an integer from 1 to 10,000, got {max_sessions!r}")
+        max_sessions = _number(config, "max_sessions", 16, 1, 10_000, int)
+        retention = Retention(
+            max_age_days=_number(config, "max_session_age_days", 30.0, 0.001, 36_500.0, float),
+            max_total_bytes=_number(config, "max_total_session_bytes", 1024**3, 1024 * 1024, 2**50, int),
+        )
+        sessions_database = config.get("sessions_database")
+        if sessions_database is not None and (not isinstance(sessions_database, str) or not sessions_database):
+            raise ConfigError(f"{PLUGIN_NAME}: sessions_database must be the name of a database, got {sessions_database!r}")
         try:
             limits = Limits(**{LIMIT_SETTINGS[name]: value for name, value in config.items() if name in LIMIT_SETTINGS})
         except LimitError as error:
             raise ConfigError(f"{PLUGIN_NAME}: {error}") from None
-        return cls(max_sessions=max_sessions, limits=limits)
+        return cls(max_sessions=max_sessions, limits=limits, sessions_database=sessions_database, retention=retention)
+
+
+def _number(config: dict[str, Any], name: str, default: float, minimum: float, maximum: float, kind: type) -> Any:
+    value = config.get(name, default)
+    allowed = (int, float) if kind is float else int
+    if not isinstance(value, allowed) or isinstance(value, bool) or not minimum <= value <= maximum:
+        article = "a number" if kind is float else "an integer"
+        raise ConfigError(f"{PLUGIN_NAME}: {name} must be {article} from {minimum:,} to {maximum:,}, got {value!r}")
+    return value

@@ -51,7 +51,7 @@ class Snapshot:
         header["format"] = FORMAT_VERSION
         header["pages"] = page_runs(self.pages)
         header_bytes = json.dumps(header, separators=(",", ":")).encode()
-        body = zstandard.ZstdCompressor(level=ZSTD_LEVEL).compress(self.data)
+        body = zstandard.ZstdCompressor(level=ZSTD_LEVEL, write_checksum=True).compress(self.data)
         return MAGIC + struct.pack("<I", len(header_bytes)) + header_bytes + body
 
     @classmethod

@@ -127,6 +127,7 @@ def make_tool(manager: SessionManager) -> AgentTool:
             conversation_id,
             python,
             reset=reset_context,
+            actor_id=str(actor["id"]) if isinstance(actor, dict) and actor.get("id") is not None else None,
             context=CallContext(datasette=datasette, actor=actor, loop=asyncio.get_running_loop()),
         )
         body = result_json(outcome, settings)

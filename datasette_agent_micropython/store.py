@@ -1,0 +1,150 @@
+"""SnapshotStore: session images in a SQLite table, `micropython_sessions`.
+
+Writes go through Datasette's write connection for the database, so each save is one atomic
+transaction: a crash in the middle leaves the previous image readable. The schema comes from the
+numbered SQL files in `migrations/`, applied once each, in order, and recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from importlib import resources
+from typing import Any
+
+from .snapshot import Snapshot
+
+TABLE = "micropython_sessions"
+MIGRATIONS_TABLE = "micropython_migrations"
+TRIGGER = "micropython_sessions_follow_conversations"
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def migrations() -> list[tuple[str, str]]:
+    """(name, sql) of every migration shipped with the package, in order."""
+    folder = resources.files("datasette_agent_micropython.migrations")
+    files = sorted(entry for entry in folder.iterdir() if entry.name.endswith(".sql"))
+    return [(entry.name, entry.read_text()) for entry in files]
+
+
+def apply_migrations(conn: sqlite3.Connection) -> list[str]:
+    """Apply the migrations this database has not had yet; return their names."""
+    conn.execute(f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    done = {row[0] for row in conn.execute(f"SELECT name FROM {MIGRATIONS_TABLE}")}
+    applied = []
+    for name, sql in migrations():
+        if name in done:
+            continue
+        for statement in sql.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+        conn.execute(f"INSERT INTO {MIGRATIONS_TABLE} (name, applied_at) VALUES (?, ?)", (name, utc_now()))
+        applied.append(name)
+    return applied
+
+
+def ensure_conversation_trigger(conn: sqlite3.Connection) -> bool:
+    """Delete a session with its conversation, when both tables live in this database."""
+    exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'agent_conversations'").fetchone()
+    if not exists:
+        return False
+    conn.execute(
+        f"CREATE TRIGGER IF NOT EXISTS {TRIGGER} AFTER DELETE ON agent_conversations "
+        f"BEGIN DELETE FROM {TABLE} WHERE conversation_id = old.id; END"
+    )
+    return True
+
+
+@dataclass(frozen=True)
+class Retention:
+    max_age_days: float = 30.0
+    max_total_bytes: int = 1024 * 1024 * 1024
+
+
+class SnapshotStore:
+    def __init__(self, database: Any, retention: Retention = Retention()) -> None:
+        self.database = database
+        self.retention = retention
+        self._trigger_ready = False
+        self._prepared = False
+
+    async def prepare(self) -> None:
+        """Apply migrations (once per process; the migrations table makes it once per database)."""
+        if self._prepared:
+            return
+        await self.database.execute_write_fn(apply_migrations)
+        self._trigger_ready = await self.database.execute_write_fn(ensure_conversation_trigger)
+        self._prepared = True
+
+    async def load(self, conversation_id: str) -> bytes | None:
+        await self.prepare()
+        results = await self.database.execute(f"SELECT image FROM {TABLE} WHERE conversation_id = ?", [conversation_id])
+        row = results.first()
+        return None if row is None else row[0]
+
+    async def save(self, conversation_id: str, actor_id: str | None, snapshot: Snapshot, image: bytes) -> None:
+        await self.prepare()
+        now = utc_now()
+        row = {
+            "conversation_id": conversation_id,
+            "actor_id": actor_id,
+            "created_at": now,
+            "updated_at": now,
+            "last_used_at": now,
+            "calls": snapshot.calls,
+            "raw_bytes": snapshot.raw_bytes,
+            "stored_bytes": len(image),
+            "fingerprint": snapshot.fingerprint,
+            "globals": json.dumps(snapshot.names),
+            "image": image,
+        }
+        columns = ", ".join(row)
+        updates = ", ".join(f"{column} = excluded.{column}" for column in row if column not in ("conversation_id", "created_at"))
+        sql = (
+            f"INSERT INTO {TABLE} ({columns}) VALUES ({', '.join('?' * len(row))}) "
+            f"ON CONFLICT (conversation_id) DO UPDATE SET {updates}"
+        )
+
+        def write(conn: sqlite3.Connection) -> None:
+            if not self._trigger_ready:
+                self._trigger_ready = ensure_conversation_trigger(conn)
+            conn.execute(sql, list(row.values()))
+            self._prune(conn)
+
+        await self.database.execute_write_fn(write)
+
+    def _prune(self, conn: sqlite3.Connection) -> None:
+        """Keep the table within its retention limits: drop old rows, then the least recently used."""
+        cutoff = (datetime.now(timezone.utc) - timedelta(days=self.retention.max_age_days)).isoformat(timespec="milliseconds")
+        conn.execute(f"DELETE FROM {TABLE} WHERE last_used_at < ?", [cutoff])
+        total = conn.execute(f"SELECT COALESCE(SUM(stored_bytes), 0) FROM {TABLE}").fetchone()[0]
+        if total <= self.retention.max_total_bytes:
+            return
+        for conversation_id, size in conn.execute(
+            f"SELECT conversation_id, stored_bytes FROM {TABLE} ORDER BY last_used_at"
+        ).fetchall():
+            conn.execute(f"DELETE FROM {TABLE} WHERE conversation_id = ?", [conversation_id])
+            total -= size
+            if total <= self.retention.max_total_bytes:
+                break
+
+    async def delete(self, conversation_id: str) -> bool:
+        await self.prepare()
+        def remove(conn: sqlite3.Connection) -> bool:
+            return conn.execute(f"DELETE FROM {TABLE} WHERE conversation_id = ?", [conversation_id]).rowcount > 0
+
+        return await self.database.execute_write_fn(remove)
+
+    async def sessions(self) -> list[dict]:
+        """Every stored session, without its image, most recently used first."""
+        await self.prepare()
+        results = await self.database.execute(
+            f"SELECT conversation_id, actor_id, created_at, updated_at, last_used_at, calls, raw_bytes, "
+            f"stored_bytes, fingerprint, globals FROM {TABLE} ORDER BY last_used_at DESC"
+        )
+        return [dict(row) for row in results.rows]
