@@ -81,7 +81,7 @@ class Snapshot:
         try:
             data = zstandard.ZstdDecompressor().decompress(blob[start + header_length :], max_output_size=expected)
         except zstandard.ZstdError as error:
-            raise SnapshotError(f"the stored image's pages are damaged ({error})") from None
+            raise SnapshotError(f"the stored image's pages are damaged or truncated ({error})") from None
         if len(data) != expected:
             raise SnapshotError("the stored image's pages are truncated")
         snapshot.data = data
