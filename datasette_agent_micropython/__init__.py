@@ -77,3 +77,10 @@ def permission_resources_sql(datasette, actor, action):
 @hookimpl
 def register_agent_tools(datasette):
     return [make_tool(session_manager(datasette))]
+
+
+@hookimpl
+def register_commands(cli):
+    from .cli import micropython_cli
+
+    cli.add_command(micropython_cli)

@@ -1,0 +1,294 @@
+"""`datasette micropython ...`: run code the way the agent does, and see or purge stored sessions.
+
+Every command builds a real Datasette from the usual options and goes through the same tool,
+session manager and snapshot store as a chat does, so what works here works in the agent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codeop
+import json
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, Callable
+
+import click
+from datasette.app import Datasette
+from datasette.cli import Setting
+from datasette.utils import deep_dict_update, pairs_to_nested_config, parse_metadata
+
+from .settings import ConfigError
+
+
+def datasette_options(function: Callable) -> Callable:
+    """The options every command shares: which databases, which config, which internal DB."""
+    options = [
+        click.argument("files", nargs=-1),
+        click.option("--internal", type=click.Path(dir_okay=False), help="Datasette internal database, where sessions are stored by default"),
+        click.option("--config", "config_file", type=click.File("r"), help="datasette.yaml or datasette.json"),
+        click.option("-s", "--setting", "settings", type=Setting(), multiple=True, help="Setting, as in datasette serve"),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def actor_options(function: Callable) -> Callable:
+    function = click.option("--root", is_flag=True, help="Act as the root actor")(function)
+    return click.option("--actor", help='Actor as JSON, e.g. \'{"id": "alice"}\'')(function)
+
+
+def parse_actor(actor: str | None, root: bool) -> dict | None:
+    if root:
+        return {"id": "root"}
+    if actor is None:
+        return None
+    try:
+        value = json.loads(actor)
+    except ValueError as error:
+        raise click.BadParameter(f"not valid JSON ({error})", param_hint="--actor") from None
+    if not isinstance(value, dict):
+        raise click.BadParameter("must be a JSON object, e.g. '{\"id\": \"alice\"}'", param_hint="--actor")
+    return value
+
+
+def read_text(path: str) -> str:
+    try:
+        return Path(path).read_text()
+    except (OSError, UnicodeDecodeError) as error:
+        raise click.ClickException(f"Cannot read {path}: {error}") from None
+
+
+async def open_datasette(files: tuple[str, ...], internal: str | None, config_file: Any, settings: tuple) -> Datasette:
+    for name in files:
+        if not Path(name).is_file():
+            raise click.ClickException(f"Database file not found: {name}")
+    config = parse_metadata(config_file.read()) if config_file else {}
+    if settings:
+        deep_dict_update(config, pairs_to_nested_config(settings))
+    if internal:
+        parent = Path(internal).resolve().parent
+        if not parent.is_dir():
+            raise click.ClickException(f"--internal: the folder {parent} does not exist")
+    datasette = Datasette(list(files), config=config, internal=internal)
+    try:
+        await datasette.invoke_startup()
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+    except Exception as error:
+        raise click.ClickException(f"Datasette could not start: {error}") from None
+    return datasette
+
+
+def run_async(coroutine: Any) -> Any:
+    return asyncio.run(coroutine)
+
+
+@click.group(name="micropython")
+def micropython_cli() -> None:
+    """Run code in datasette-agent-micropython sessions, and manage stored sessions."""
+
+
+async def call_tool(datasette: Datasette, actor: dict | None, conversation_id: str, code: str, **arguments: Any) -> dict:
+    from . import session_manager
+    from .tool import make_tool
+
+    tool = make_tool(session_manager(datasette))
+    context = SimpleNamespace(conversation_id=conversation_id)
+    return await tool.fn(datasette=datasette, actor=actor, context=context, python=code, **arguments)
+
+
+async def close(datasette: Datasette) -> None:
+    """Graceful stop: the shutdown hook writes every live session's image."""
+    await datasette.invoke_shutdown()
+
+
+def print_result(result: dict) -> None:
+    sys.stdout.write(result.get("stdout", ""))
+    sys.stdout.flush()
+    if result.get("stderr"):
+        sys.stderr.write(result["stderr"])
+    for flag, stream in (("stdout_truncated", "stdout"), ("stderr_truncated", "stderr")):
+        if result.get(flag):
+            click.echo(f"[{stream} truncated]", err=True)
+    if not result["ok"]:
+        click.echo(result["error"].rstrip("\n"), err=True)
+    if result.get("state_note"):
+        click.echo(f"[{result['state_note']}]", err=True)
+
+
+@micropython_cli.command()
+@datasette_options
+@actor_options
+@click.option("--conversation", required=True, help="Conversation id: the session to run in")
+@click.option("-c", "--code", help="Code to run")
+@click.option("--reset", is_flag=True, help="Start this conversation's interpreter afresh")
+@click.option("-v", "--verbose", is_flag=True, help="Also say whether the session was new, live or restored")
+def run(files, internal, config_file, settings, actor, root, conversation, code, reset, verbose) -> None:
+    """Run code in a conversation's session, as the agent's tool would.
+
+    FILES are SQLite databases to query with read_only_sql_query(), plus the code: -c CODE, a
+    SCRIPT.py, or - to read standard input. Exits with status 1 on an exception, a timeout or a
+    limit.
+    """
+    scripts = [name for name in files if name == "-" or name.endswith(".py")]
+    files = tuple(name for name in files if name not in scripts)
+    if len(scripts) + (code is not None) != 1:
+        raise click.UsageError("Give the code once: -c CODE, a SCRIPT.py, or - for standard input")
+    if code is not None:
+        source = code
+    elif scripts[0] == "-":
+        source = sys.stdin.read()
+    else:
+        source = read_text(scripts[0])
+    actor_value = parse_actor(actor, root)
+
+    async def main() -> dict:
+        datasette = await open_datasette(files, internal, config_file, settings)
+        try:
+            return await call_tool(datasette, actor_value, conversation, source, reset_context=reset)
+        finally:
+            await close(datasette)
+
+    result = run_async(main())
+    if verbose:
+        click.echo(f"[session {result.get('state', 'not run')}]", err=True)
+    print_result(result)
+    if not result["ok"]:
+        sys.exit(1)
+
+
+@micropython_cli.command()
+@datasette_options
+@actor_options
+@click.option("--conversation", required=True, help="Conversation id: the session to use")
+def repl(files, internal, config_file, settings, actor, root, conversation) -> None:
+    """An interactive session that keeps its state across quitting and restarting."""
+    actor_value = parse_actor(actor, root)
+
+    async def main() -> None:
+        datasette = await open_datasette(files, internal, config_file, settings)
+        try:
+            first = await call_tool(datasette, actor_value, conversation, "pass")
+            click.echo(f"MicroPython session for conversation {conversation}: {first['state']}. Ctrl-D quits.")
+            while True:
+                source = read_block()
+                if source is None:
+                    break
+                if source.strip():
+                    print_result(await call_tool(datasette, actor_value, conversation, source))
+        finally:
+            await close(datasette)
+
+    run_async(main())
+
+
+def read_block() -> str | None:
+    """One complete statement, over as many lines as it takes (as in Python's own REPL)."""
+    lines: list[str] = []
+    while True:
+        try:
+            line = input("... " if lines else ">>> ")
+        except EOFError:
+            click.echo()
+            return None if not lines else "\n".join(lines)
+        lines.append(line)
+        source = "\n".join(lines)
+        try:
+            complete = codeop.compile_command(source, "<input>", "exec") is not None
+        except SyntaxError:
+            complete = True  # let MicroPython report it
+        if complete and not (len(lines) > 1 and line.strip()):
+            return source
+
+
+@micropython_cli.command()
+@datasette_options
+@click.option("--json", "as_json", is_flag=True, help="Output JSON")
+def sessions(files, internal, config_file, settings, as_json) -> None:
+    """List stored sessions."""
+
+    async def main() -> list[dict]:
+        from . import session_manager
+
+        datasette = await open_datasette(files, internal, config_file, settings)
+        try:
+            return await session_manager(datasette).store.sessions()
+        finally:
+            await close(datasette)
+
+    rows = run_async(main())
+    for row in rows:
+        row["globals"] = json.loads(row["globals"])
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        click.echo("No stored sessions.")
+        return
+    click.echo(f"{'conversation':<28} {'actor':<12} {'calls':>6} {'raw':>10} {'stored':>10}  {'last used':<24} globals")
+    for row in rows:
+        click.echo(
+            f"{row['conversation_id']:<28} {str(row['actor_id'] or '-'):<12} {row['calls']:>6} "
+            f"{human_bytes(row['raw_bytes']):>10} {human_bytes(row['stored_bytes']):>10}  "
+            f"{row['last_used_at']:<24} {', '.join(row['globals'])}"
+        )
+
+
+def human_bytes(count: int) -> str:
+    for unit in ("B", "KiB", "MiB"):
+        if count < 1024:
+            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
+        count /= 1024
+    return f"{count:.1f} GiB"
+
+
+@micropython_cli.command()
+@datasette_options
+@click.option("--conversation", "conversations", multiple=True, help="Remove this conversation's session")
+@click.option("--older-than", type=click.FloatRange(min=0), help="Remove sessions unused for this many days")
+@click.option("--all", "everything", is_flag=True, help="Remove every stored session")
+@click.option("--yes", is_flag=True, help="Do not ask before deleting")
+def purge(files, internal, config_file, settings, conversations, older_than, everything, yes) -> None:
+    """Remove stored sessions: by conversation, by age, or all."""
+    if not (conversations or older_than is not None or everything):
+        raise click.UsageError("Say what to purge: --conversation ID, --older-than DAYS or --all")
+
+    async def main() -> int:
+        from . import session_manager
+
+        datasette = await open_datasette(files, internal, config_file, settings)
+        try:
+            store = session_manager(datasette).store
+            rows = await store.sessions()
+            known = {row["conversation_id"] for row in rows}
+            unknown = [conversation for conversation in conversations if conversation not in known]
+            if unknown:
+                raise click.ClickException(f"No stored session for conversation {', '.join(unknown)}")
+            cutoff = None
+            if older_than is not None:
+                cutoff = (datetime.now(timezone.utc) - timedelta(days=older_than)).isoformat(timespec="milliseconds")
+            doomed = [
+                row["conversation_id"]
+                for row in rows
+                if everything
+                or row["conversation_id"] in conversations
+                or (cutoff is not None and row["last_used_at"] < cutoff)
+            ]
+            if not doomed:
+                click.echo("Nothing to purge.")
+                return 0
+            if not yes and not click.confirm(f"Delete {len(doomed)} stored session(s)?"):
+                raise click.Abort()
+            for conversation_id in doomed:
+                await store.delete(conversation_id)
+            return len(doomed)
+        finally:
+            await close(datasette)
+
+    deleted = run_async(main())
+    if deleted:
+        click.echo(f"Deleted {deleted} stored session(s).")
