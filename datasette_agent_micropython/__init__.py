@@ -11,6 +11,7 @@ import weakref
 from datasette import hookimpl
 from datasette.permissions import Action, PermissionSQL
 
+from .admin import ADMIN_ACTION, admin_page
 from .sessions import SessionManager, shared_runtime
 from .settings import PLUGIN_NAME, ConfigError, Settings
 from .sql import read_only_sql_query
@@ -63,7 +64,15 @@ def shutdown(datasette):
 
 @hookimpl
 def register_actions(datasette):
-    return [Action(name=ACTION, description="Run Python code in the execute_micropython sandbox")]
+    return [
+        Action(name=ACTION, description="Run Python code in the execute_micropython sandbox"),
+        Action(name=ADMIN_ACTION, description="See and reset MicroPython sessions at /-/micropython"),
+    ]
+
+
+@hookimpl
+def register_routes():
+    return [(r"^/-/micropython$", admin_page)]
 
 
 @hookimpl

@@ -20,6 +20,7 @@ from datasette.app import Datasette
 from datasette.cli import Setting
 from datasette.utils import deep_dict_update, pairs_to_nested_config, parse_metadata
 
+from .render import human_bytes
 from .settings import ConfigError
 
 
@@ -236,14 +237,6 @@ def sessions(files, internal, config_file, settings, as_json) -> None:
             f"{human_bytes(row['raw_bytes']):>10} {human_bytes(row['stored_bytes']):>10}  "
             f"{row['last_used_at']:<24} {', '.join(row['globals'])}"
         )
-
-
-def human_bytes(count: int) -> str:
-    for unit in ("B", "KiB", "MiB"):
-        if count < 1024:
-            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
-        count /= 1024
-    return f"{count:.1f} GiB"
 
 
 @micropython_cli.command()

@@ -56,3 +56,11 @@ def render_result_html(
         parts.append(_section("error", "Error", error))
     parts.append("</div>")
     return "".join(parts)
+
+
+def human_bytes(count: int) -> str:
+    for unit in ("B", "KiB", "MiB"):
+        if count < 1024:
+            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
+        count /= 1024
+    return f"{count:.1f} GiB"

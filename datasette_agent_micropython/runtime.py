@@ -319,6 +319,8 @@ class Session:
         self._context: Any = None
         self._pending: list[bytes] = []
         self.quiescent_point: QuiescentPoint | None = None
+        # Linear memory size, as of the last arrival at Q.
+        self.memory_size = 0
         self._deadline = math.inf
         self._store: wasmtime.Store | None = None
         self._stdout = CappedOutput(limits.max_output_chars)
@@ -460,6 +462,7 @@ class Session:
         payload = bytes(memory.read(caller, payload_ptr, payload_ptr + payload_len))
         if name == "__next__":
             self.quiescent_point = QuiescentPoint(caller["__stack_pointer"].value(caller), result_ptr, result_cap)
+            self.memory_size = size
         reply = self._answer(name, payload, caller)
         if len(reply) > result_cap:
             self._pending = _utf8_chunks(reply, result_cap)

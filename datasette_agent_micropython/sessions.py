@@ -26,7 +26,7 @@ from typing import Any, AsyncIterator, Callable, Mapping
 from .runtime import RunResult, Runtime, Session, SessionError
 from .settings import Settings
 from .snapshot import Snapshot, SnapshotError
-from .store import SnapshotStore
+from .store import SnapshotStore, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +109,8 @@ class SessionManager:
         self._live: OrderedDict[str, Session] = OrderedDict()
         # Conversation id -> the call count of its last stored image.
         self._stored_calls: dict[str, int] = {}
+        # Conversation id -> (actor id, UTC time) of its last call, for the admin page.
+        self._last_calls: dict[str, tuple[str | None, str]] = {}
         self._locks = ConversationLocks()
         self._background: set[asyncio.Task] = set()
         self._executor = ThreadPoolExecutor(max_workers=64, thread_name_prefix="micropython-call")
@@ -117,6 +119,22 @@ class SessionManager:
     def live_conversations(self) -> list[str]:
         """Conversation ids with a resident interpreter, least recently used first."""
         return list(self._live)
+
+    def live_sessions(self) -> list[dict[str, Any]]:
+        """What the admin page shows of each live interpreter, most recently used first."""
+        rows = []
+        for conversation_id, session in reversed(self._live.items()):
+            actor_id, last_used_at = self._last_calls.get(conversation_id, (None, None))
+            rows.append(
+                {
+                    "conversation_id": conversation_id,
+                    "actor_id": actor_id,
+                    "memory_bytes": session.memory_size,
+                    "calls": session.calls,
+                    "last_used_at": last_used_at,
+                }
+            )
+        return rows
 
     async def _in_thread(self, function: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
@@ -148,8 +166,10 @@ class SessionManager:
                 session, state, restore_note = await self._open(conversation_id)
                 note = note or restore_note
             result = await self._in_thread(session.run, code, context)
+            self._last_calls[conversation_id] = (actor_id, utc_now())
             if result.trapped:
                 # A trap discards the interpreter, and its stored image with it.
+                self._last_calls.pop(conversation_id, None)
                 await self._forget_stored(conversation_id)
             else:
                 self._live[conversation_id] = session
@@ -227,6 +247,7 @@ class SessionManager:
         """The one place where a resident interpreter leaves memory: stored first, then closed."""
         await self._store(conversation_id, session)
         self._stored_calls.pop(conversation_id, None)
+        self._last_calls.pop(conversation_id, None)
         await self._in_thread(session.close)
 
     async def discard(self, conversation_id: str) -> None:
@@ -235,6 +256,7 @@ class SessionManager:
             session = self._live.pop(conversation_id, None)
             if session is not None:
                 await self._in_thread(session.close)
+            self._last_calls.pop(conversation_id, None)
             await self._forget_stored(conversation_id)
 
     async def shutdown(self) -> None:
