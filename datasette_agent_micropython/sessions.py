@@ -213,19 +213,21 @@ class SessionManager:
             self._locks.release(conversation_id)
         await self._evict_over_limit()
 
-    async def _store(self, conversation_id: str, session: Session, actor_id: str | None = None) -> None:
-        """Write the session's image, unless the stored one is already current.
+    async def _store(self, conversation_id: str, session: Session, actor_id: str | None = None) -> bool:
+        """Write the session's image, unless the stored one is already current. True if stored.
 
         A failed write is logged and the session stays live: nothing is lost while it is resident.
         """
         if self.store is None or self._stored_calls.get(conversation_id) == session.calls:
-            return
+            return True
         try:
             snapshot, image = await self._in_thread(_snapshot_and_encode, session)
             await self.store.save(conversation_id, actor_id, snapshot, image)
-            self._stored_calls[conversation_id] = snapshot.calls
         except Exception as error:
             log.warning("Could not store the session of conversation %s: %s", conversation_id, error)
+            return False
+        self._stored_calls[conversation_id] = snapshot.calls
+        return True
 
     async def _forget_stored(self, conversation_id: str) -> None:
         self._stored_calls.pop(conversation_id, None)
@@ -240,15 +242,22 @@ class SessionManager:
             victim = next(iter(self._live))
             async with self._locks.hold(victim):
                 session = self._live.pop(victim, None)
-                if session is not None:
-                    await self._evict(victim, session)
+                if session is not None and not await self._evict(victim, session):
+                    # The image could not be written: keep the interpreter rather than lose it.
+                    self._live[victim] = session
+                    return
 
-    async def _evict(self, conversation_id: str, session: Session) -> None:
-        """The one place where a resident interpreter leaves memory: stored first, then closed."""
-        await self._store(conversation_id, session)
+    async def _evict(self, conversation_id: str, session: Session) -> bool:
+        """The one place where a resident interpreter leaves memory: stored first, then closed.
+
+        Returns False, and leaves the session open, when its image could not be stored.
+        """
+        if not await self._store(conversation_id, session):
+            return False
         self._stored_calls.pop(conversation_id, None)
         self._last_calls.pop(conversation_id, None)
         await self._in_thread(session.close)
+        return True
 
     async def discard(self, conversation_id: str) -> None:
         """Forget a conversation's interpreter, live and stored (an admin reset)."""
