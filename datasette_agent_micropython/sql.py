@@ -55,7 +55,8 @@ async def query(datasette: Any, actor: dict | None, database: Any, sql: Any, par
         validate_sql_select(sql)
     except InvalidSql as error:
         return {"error": f"Only read-only SELECT queries are allowed: {error}"}
-    time_limit_ms = max(1, min(datasette.sql_time_limit_ms, int(seconds_left * 1000)))
+    # Leave the snippet a moment to receive the error before its own deadline.
+    time_limit_ms = max(1, min(datasette.sql_time_limit_ms, int((seconds_left - 0.1) * 1000)))
     try:
         results = await datasette.get_database(database).execute(
             sql, params, truncate=True, custom_time_limit=time_limit_ms

@@ -28,13 +28,17 @@ def _main():
     collect = gc.collect
     Base = BaseException
     Memory = MemoryError
+    is_a = isinstance
+    type_of = type
+    to_int = int
+    count_to = range
 
     def whole(reply):
         # Replies longer than the host's fixed result buffer arrive as "\x00<count>" followed by
         # that many "__chunk__" calls. No real reply starts with a NUL.
         if reply and reply[0] == "\x00":
             parts = []
-            for _ in range(int(reply[1:])):
+            for _ in count_to(to_int(reply[1:])):
                 parts.append(call("__chunk__", ""))
             reply = "".join(parts)
         return reply
@@ -72,11 +76,11 @@ def _main():
             run_code(code, user_globals)
         except Base as error:
             code = None
-            if isinstance(error, Memory):
+            if is_a(error, Memory):
                 collect()
             result["ok"] = False
-            result["type"] = type(error).__name__
-            result["memory"] = isinstance(error, Memory)
+            result["type"] = type_of(error).__name__
+            result["memory"] = is_a(error, Memory)
             buffer = StringIO()
             print_exception(error, buffer)
             result["error"] = buffer.getvalue()
