@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any, AsyncIterator, Callable, Mapping
 
 from .runtime import RunResult, Runtime, Session, SessionError
-from .settings import Settings
+from .settings import TOOL_NAME, Settings
 from .snapshot import Snapshot, SnapshotError
 from .store import SnapshotStore, utc_now
 
@@ -49,8 +49,10 @@ class CallOutcome:
     # "new": a fresh interpreter ran this call; "live": the conversation's interpreter was resident;
     # "restored": it was brought back from its stored image.
     state: str
-    # Why the state is "new" when the model might have expected otherwise.
+    # Why the state is not what the model might have expected.
     state_note: str | None = None
+    # Calls this interpreter has run, this one included (0 once a trap discarded it).
+    calls: int = 0
 
 
 class ConversationLocks:
@@ -175,7 +177,8 @@ class SessionManager:
                 self._live[conversation_id] = session
                 self._in_background(self._store_then_release(conversation_id, session, actor_id))
                 lock_handed_on = True
-            return CallOutcome(result=result, state=state, state_note=note)
+            calls = 0 if result.trapped else session.calls
+            return CallOutcome(result=result, state=state, state_note=note, calls=calls)
         finally:
             if not lock_handed_on:
                 self._locks.release(conversation_id)
@@ -198,13 +201,23 @@ class SessionManager:
             session, problem = None, str(error)
         if problem is None:
             self._stored_calls[conversation_id] = session.calls
-            return session, "restored", None
+            return session, "restored", await self._lost_calls_note(conversation_id, session.calls)
         log.warning("Discarding the stored session of conversation %s: %s", conversation_id, problem)
         await self._forget_stored(conversation_id)
         if session is None:
             session = await self._in_thread(self._new_session)
         note = f"The stored state could not be restored ({problem}); this call ran in a fresh interpreter."
         return session, "new", note
+
+    async def _lost_calls_note(self, conversation_id: str, image_calls: int) -> str | None:
+        reported = await self.store.last_reported_calls(conversation_id, TOOL_NAME)
+        if reported is None or reported <= image_calls:
+            return None
+        lost = reported - image_calls
+        return (
+            f"The interpreter was restored as of call {image_calls}; the last {lost} call(s) ran but their "
+            "effects were lost when the server stopped abruptly. Re-run them if you need what they defined."
+        )
 
     async def _store_then_release(self, conversation_id: str, session: Session, actor_id: str | None) -> None:
         try:

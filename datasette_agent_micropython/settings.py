@@ -9,6 +9,7 @@ from .runtime import LimitError, Limits
 from .store import Retention
 
 PLUGIN_NAME = "datasette-agent-micropython"
+TOOL_NAME = "execute_micropython"
 
 # Setting name -> the Limits field it feeds.
 LIMIT_SETTINGS = {

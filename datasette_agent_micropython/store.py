@@ -140,6 +140,33 @@ class SnapshotStore:
 
         return await self.database.execute_write_fn(remove)
 
+    async def last_reported_calls(self, conversation_id: str, tool_name: str) -> int | None:
+        """The interpreter's call count in the last result of `tool_name` that datasette-agent
+        stored for this conversation, when its tables share this database.
+
+        A restore compares it with the image's count: a `kill -9` between a result and its image
+        write loses that call, and the model must be told.
+        """
+        try:
+            results = await self.database.execute(
+                "SELECT message_json FROM agent_messages WHERE conversation_id = ? AND role = 'tool' "
+                "ORDER BY id DESC LIMIT 50",
+                [conversation_id],
+            )
+        except Exception:
+            return None
+        for row in results.rows:
+            try:
+                parts = json.loads(row[0]).get("parts", [])
+                outputs = [json.loads(part["output"]) for part in parts if part.get("name") == tool_name]
+            except (ValueError, TypeError, KeyError, AttributeError):
+                continue
+            for output in outputs:
+                calls = output.get("calls") if isinstance(output, dict) else None
+                if isinstance(calls, int):
+                    return calls
+        return None
+
     async def sessions(self) -> list[dict]:
         """Every stored session, without its image, most recently used first."""
         await self.prepare()

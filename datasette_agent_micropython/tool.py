@@ -9,10 +9,9 @@ from datasette_agent.tools import AgentTool
 
 from .render import render_result_html
 from .sessions import CallOutcome, SessionManager
-from .settings import Settings
+from .settings import TOOL_NAME, Settings
 from .sql import CallContext
 
-TOOL_NAME = "execute_micropython"
 ACTION = "execute-micropython"
 
 
@@ -87,6 +86,7 @@ def result_json(outcome: CallOutcome, settings: Settings) -> dict[str, Any]:
         body["error_type"] = result.error_type
     body["interpreter_reset"] = result.trapped
     body["state"] = outcome.state
+    body["calls"] = outcome.calls
     if outcome.state_note:
         body["state_note"] = outcome.state_note
     if result.trapped:

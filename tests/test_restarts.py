@@ -325,9 +325,29 @@ def test_kill9_as_result_arrives_is_all_or_nothing(server):
             server.kill9()
             break
     server.start()
+    model_saw_the_call = reported_calls(server.internal, cid) == 2
     after = run(server, cid, "print(a, b)")
     assert_ok(after, "restored")
     assert after["stdout"] in ("1 1\n", "2 2\n")
+    if after["stdout"] == "1 1\n" and model_saw_the_call:
+        # The model's history holds the lost call's result, so it must be told.
+        assert "lost" in after["state_note"]
+    else:
+        assert "state_note" not in after
+
+
+def reported_calls(db_path, conversation_id):
+    """The `calls` of the latest execute_micropython result datasette-agent stored, if any."""
+    with sqlite3.connect(db_path) as conn:
+        rows = conn.execute(
+            "SELECT message_json FROM agent_messages WHERE conversation_id = ? AND role = 'tool' ORDER BY id DESC",
+            [conversation_id],
+        ).fetchall()
+    for (message_json,) in rows:
+        for part in json.loads(message_json)["parts"]:
+            if part.get("name") == "execute_micropython":
+                return json.loads(part["output"]).get("calls")
+    return None
 
 
 # 6 ---------------------------------------------------------------------------
@@ -372,3 +392,4 @@ def test_sessions_database_table_is_served(tmp_path):
         with server.client() as alice:
             [row] = alice.get(f"/sessions/{TABLE}.json", params={"conversation_id": cid}).json()["rows"]
         assert row["calls"] == 2
+

@@ -173,3 +173,23 @@ async def test_the_table_stays_under_its_byte_budget_oldest_first(tmp_path):
     kept = [row["conversation_id"] for row in rows]
     assert kept == conversations[-len(kept) :]
     assert len(kept) < 4
+
+
+async def test_a_restore_that_misses_calls_the_model_saw_says_they_were_lost(tmp_path):
+    """What kill -9 leaves when it lands between a result and its image write, made on purpose."""
+    ds = await make_datasette(tmp_path, plugin_config={"max_sessions": 1})
+    conversation, other = await start_conversation(ds, ALICE), await start_conversation(ds, ALICE)
+    await run(ds, conversation, "a = 1")
+    await settle(ds)
+    db = ds.get_internal_database()
+    [[older_image]] = (await db.execute("SELECT image FROM micropython_sessions")).rows
+    assert (await run(ds, conversation, "a = 2"))["calls"] == 2
+    await run(ds, other, "b = 1")  # evicts the conversation
+    await settle(ds)
+    await db.execute_write(
+        "UPDATE micropython_sessions SET image = ? WHERE conversation_id = ?", [older_image, conversation]
+    )
+    result = await run(ds, conversation, "print(a)")
+    assert result["state"] == "restored"
+    assert result["stdout"] == "1\n"
+    assert "the last 1 call(s) ran but their effects were lost" in result["state_note"]
