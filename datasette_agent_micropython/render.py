@@ -26,7 +26,7 @@ def _styles() -> str:
         f".{WIDGET_CLASS} {{border: 1px solid #ddd; border-radius: 4px; margin: 0.5em 0; font-size: 0.9em}}\n"
         f".{WIDGET_CLASS} pre {{margin: 0; padding: 0.5em; white-space: pre-wrap; word-break: break-word}}\n"
         f".{WIDGET_CLASS} .micropython-label {{padding: 0.2em 0.5em; background: #f3f3f3; color: #555;"
-        " font-family: sans-serif; font-size: 0.85em}}\n"
+        " font-family: sans-serif; font-size: 0.85em}\n"
         f".{WIDGET_CLASS} .micropython-stderr pre, .{WIDGET_CLASS} .micropython-error pre {{color: #a00}}\n"
         f"{code_styles}"
     )

@@ -111,6 +111,8 @@ class SessionManager:
         self._live: OrderedDict[str, Session] = OrderedDict()
         # Conversation id -> the call count of its last stored image.
         self._stored_calls: dict[str, int] = {}
+        # Conversation id -> why a trap discarded its interpreter, told to the model on its next call.
+        self._traps: OrderedDict[str, str] = OrderedDict()
         # Conversation id -> (actor id, UTC time) of its last call, for the admin page.
         self._last_calls: dict[str, tuple[str | None, str]] = {}
         self._locks = ConversationLocks()
@@ -164,14 +166,20 @@ class SessionManager:
                 session = None
                 await self._forget_stored(conversation_id)
                 note = "reset_context was set: this call ran in a fresh interpreter."
+            trap = self._traps.pop(conversation_id, None)
             if session is None:
                 session, state, restore_note = await self._open(conversation_id)
                 note = note or restore_note
+                if trap and state == "new" and not note:
+                    note = f"The previous call's trap ({trap}) discarded the interpreter: this call ran in a fresh one."
             result = await self._in_thread(session.run, code, context)
             self._last_calls[conversation_id] = (actor_id, utc_now())
             if result.trapped:
                 # A trap discards the interpreter, and its stored image with it.
                 self._last_calls.pop(conversation_id, None)
+                self._traps[conversation_id] = result.error or result.error_type
+                while len(self._traps) > 10_000:
+                    self._traps.popitem(last=False)
                 await self._forget_stored(conversation_id)
             else:
                 self._live[conversation_id] = session
