@@ -76,7 +76,7 @@ async def admin_page(datasette, request):
                 "max_sessions": manager.settings.max_sessions,
                 "total_stored": human_bytes(total_stored),
                 "max_total": human_bytes(retention.max_total_bytes),
-                "max_age_days": retention.max_age_days,
+                "max_age_days": f"{retention.max_age_days:g}",
                 "token": reset_token(datasette, request.actor),
             },
             request=request,

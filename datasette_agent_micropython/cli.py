@@ -67,20 +67,24 @@ async def open_datasette(files: tuple[str, ...], internal: str | None, config_fi
     for name in files:
         if not Path(name).is_file():
             raise click.ClickException(f"Database file not found: {name}")
-    config = parse_metadata(config_file.read()) if config_file else {}
+    try:
+        config = parse_metadata(config_file.read()) if config_file else {}
+    except Exception as error:
+        raise click.ClickException(f"--config: {error}") from None
     if settings:
         deep_dict_update(config, pairs_to_nested_config(settings))
     if internal:
         parent = Path(internal).resolve().parent
         if not parent.is_dir():
-            raise click.ClickException(f"--internal: the folder {parent} does not exist")
+            raise click.ClickException(f"--internal {internal}: {parent} is not a folder")
     datasette = Datasette(list(files), config=config, internal=internal)
     try:
         await datasette.invoke_startup()
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
     except Exception as error:
-        raise click.ClickException(f"Datasette could not start: {error}") from None
+        where = f" (internal database {internal})" if internal else ""
+        raise click.ClickException(f"Datasette could not start{where}: {error}") from None
     return datasette
 
 

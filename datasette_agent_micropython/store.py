@@ -147,6 +147,8 @@ class SnapshotStore:
         A restore compares it with the image's count: a `kill -9` between a result and its image
         write loses that call, and the model must be told.
         """
+        if not await self.database.table_exists("agent_messages"):
+            return None
         try:
             results = await self.database.execute(
                 "SELECT message_json FROM agent_messages WHERE conversation_id = ? AND role = 'tool' "

@@ -1,0 +1,261 @@
+"""A real browser against a real `datasette serve`: the admin page and the `show_result` widget.
+
+Headless Chromium (Debian's `chromium` package, /usr/bin/chromium) is driven by Playwright for
+Python; Playwright's own browser downloads are never used. The server is the installed `datasette`
+command on a free port of 127.0.0.1, started with `--root`; the browser signs in through the
+one-time root login URL the server prints. The model is llm-echo's `echo`, so the test types a
+JSON message that makes the model call `execute_micropython`.
+
+Screenshots go to the test's temporary folder; with SAVE_SCREENSHOTS=1 they replace
+docs/admin-page.png and docs/show-result.png.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def screenshot_folder(tmp_path):
+    return DOCS if os.environ.get("SAVE_SCREENSHOTS") else tmp_path
+PAYLOAD = "<script>window.__pwned=1</script><b>bold</b>"
+# The code the model runs: it prints the payload (built from pieces, so that the payload itself
+# appears only in what the code printed) after a query, so the widget has something to show.
+CODE = """# What the sandbox prints is shown as text, never as HTML
+rows = read_only_sql_query("data", "select name, price from items order by price")["rows"]
+for row in rows:
+    print(f"{row['name']:<8} {row['price']:>6.2f}")
+tag = "script"
+print(f"<{tag}>window.__pwned=1</{tag}><b>bold</b>")
+"""
+STARTUP_TIMEOUT = 30
+TURN_TIMEOUT = 60_000  # ms, Playwright's unit
+
+try:
+    from playwright.sync_api import sync_playwright
+except ImportError:  # pragma: no cover - CI installs it
+    sync_playwright = None
+
+pytestmark = pytest.mark.skipif(
+    sync_playwright is None or not os.access(CHROMIUM, os.X_OK),
+    reason=(
+        "needs Playwright for Python (pip install playwright) and Debian's chromium at "
+        f"{CHROMIUM} (apt-get install -y chromium); Playwright's own browser download is not used"
+    ),
+)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def datasette_command() -> str:
+    candidate = Path(sys.executable).parent / "datasette"
+    return str(candidate) if candidate.exists() else shutil.which("datasette")
+
+
+@pytest.fixture
+def server(tmp_path):
+    """A `datasette serve --root` subprocess; yields (base URL, one-time root login URL)."""
+    data = tmp_path / "data.db"
+    with sqlite3.connect(data) as conn:
+        conn.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT, price REAL)")
+        conn.executemany("INSERT INTO items (name, price) VALUES (?, ?)", [("apple", 1.25), ("melon", 3.5), ("fig", 0.4)])
+    config = tmp_path / "datasette.yaml"
+    config.write_text(
+        json.dumps(
+            {
+                "plugins": {"datasette-llm": {"default_model": "echo"}},
+                "permissions": {"datasette-agent": {"id": ["root"]}},
+            }
+        )
+    )
+    port = free_port()
+    log_path = tmp_path / "datasette.log"
+    log = open(log_path, "w")
+    process = subprocess.Popen(
+        [
+            datasette_command(), "serve", str(data),
+            "--root",
+            "--secret", "browser-test-secret",
+            "--internal", str(tmp_path / "internal.db"),
+            "-c", str(config),
+            "--host", "127.0.0.1",
+            "--port", str(port),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        cwd=tmp_path,
+        env=dict(os.environ, PYTHONUNBUFFERED="1"),
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        login = None
+        while True:
+            text = log_path.read_text(errors="replace")
+            login = login or re.search(r"http://127\.0\.0\.1:\d+/-/auth-token\?token=\w+", text)
+            if login and "Uvicorn running" in text:
+                break
+            assert process.poll() is None, f"datasette exited with {process.returncode}:\n{text}"
+            assert time.monotonic() < deadline, f"datasette did not start within {STARTUP_TIMEOUT} s:\n{text}"
+            time.sleep(0.05)
+        yield base, login.group(0)
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        log.close()
+
+
+@pytest.fixture
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def table_rows(page, heading: str) -> list[list[str]]:
+    """Cell texts of the rows of the table that follows `<h2>heading</h2>` on the admin page."""
+    return page.evaluate(
+        """heading => {
+            const h2 = [...document.querySelectorAll("section.content h2")].find(e => e.textContent === heading);
+            const next = h2.nextElementSibling;
+            if (!next || !next.querySelector("table")) return [];
+            return [...next.querySelectorAll("tbody tr")].map(tr => [...tr.querySelectorAll("td")].map(td => td.innerText.trim()));
+        }""",
+        heading,
+    )
+
+
+def echo_message(arguments: dict) -> str:
+    """The echo model's syntax for "call this tool with these arguments"."""
+    return json.dumps({"prompt": "show me", "tool_calls": [{"name": "execute_micropython", "arguments": arguments}]})
+
+
+def test_show_result_widget_and_admin_page(server, browser, tmp_path):
+    base, login = server
+    folder = screenshot_folder(tmp_path)
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+
+    page.goto(login)
+    assert any(cookie["name"] == "ds_actor" for cookie in context.cookies()), "the root login did not sign in"
+
+    # --- (b) a real conversation page: type the message, press Send, see the widget -----------
+    conversation_id = page.evaluate(
+        """async () => {
+            const response = await fetch("/-/agent/api/conversations", {
+                method: "POST", headers: {"Content-Type": "application/json"}, body: "{}"});
+            return (await response.json()).conversation_id;
+        }"""
+    )
+    page.goto(f"{base}/-/agent/{conversation_id}")
+    page.fill("#message-input", echo_message({"python": CODE, "show_result": True}))
+    page.click("#send-btn")
+
+    widget = page.locator(".micropython-result")
+    widget.wait_for(timeout=TURN_TIMEOUT)
+    # The turn is over when the echo model's reply, which quotes the tool result, has arrived.
+    page.wait_for_function("() => !document.getElementById('send-btn').disabled", timeout=TURN_TIMEOUT)
+
+    assert widget.count() == 1
+    code_text = widget.locator(".highlight").inner_text()
+    assert 'read_only_sql_query("data", "select name, price from items order by price")' in code_text
+    assert "# What the sandbox prints is shown as text, never as HTML" in code_text
+    # Highlighted: Pygments wrapped the tokens in spans with its classes, styled in the widget.
+    assert widget.locator(".highlight span.k").count() >= 1  # keywords: for, in
+    assert widget.locator(".highlight span.c1").count() == 1  # the comment
+    keyword_color = widget.locator(".highlight span.k").first.evaluate("e => getComputedStyle(e).color")
+    assert keyword_color != "rgb(0, 0, 0)"
+
+    output = widget.locator(".micropython-stdout pre")
+    assert output.count() == 1
+    text = output.text_content()
+    assert text == "fig        0.40\napple      1.25\nmelon      3.50\n" + PAYLOAD + "\n"
+    assert widget.locator(".micropython-stdout .micropython-label").inner_text() == "Output"
+
+    def assert_inert():
+        assert page.evaluate("typeof window.__pwned") == "undefined"
+        assert page.locator(".micropython-result b").count() == 0
+        assert page.locator(".micropython-result script").count() == 0
+        assert page.locator(".micropython-stdout pre *").count() == 0  # the output is one text node
+
+    assert_inert()
+    widget.evaluate("e => e.scrollIntoView({block: 'center'})")
+    page.screenshot(path=str(folder / "show-result.png"), full_page=True)
+
+    # Reloading renders the stored conversation from history: still inert.
+    page.reload()
+    page.locator(".micropython-result").wait_for(timeout=TURN_TIMEOUT)
+    assert page.locator(".micropython-stdout pre").text_content() == text
+    assert_inert()
+
+    # --- (a) the admin page --------------------------------------------------------------------
+    page.goto(f"{base}/-/micropython")
+    assert page.title() == "MicroPython sessions"
+    assert page.locator("h1").inner_text() == "MicroPython sessions"
+    assert page.evaluate("() => [...document.querySelectorAll('section.content h2')].map(e => e.textContent)") == ["Live", "Stored"]
+    live = table_rows(page, "Live")
+    assert len(live) == 1
+    assert live[0][:2] == [conversation_id, "root"]
+    assert live[0][2] == "15.7 MiB" and live[0][3] == "1"
+    # The image is written just after the call returns: reload until it is listed.
+    deadline = time.monotonic() + 20
+    while not table_rows(page, "Stored") and time.monotonic() < deadline:
+        time.sleep(0.2)
+        page.reload()
+    [stored] = table_rows(page, "Stored")
+    assert stored[:3] == [conversation_id, "root", "1"]
+    assert re.fullmatch(r"\d+\.\d KiB", stored[4])
+    assert set(stored[7].split(", ")) == {"rows", "row", "tag"}
+    summary = page.evaluate("() => document.querySelector('section.content p').textContent")
+    assert "1 of 16 live interpreters." in summary
+    assert re.search(r"1 stored sessions using \d+\.\d KiB of 1\.0 GiB;", summary)
+    page.screenshot(path=str(folder / "admin-page.png"), full_page=True)
+
+    # The Reset button works from a real browser (same-origin POST with the signed token).
+    page.click("input[type=submit][value=Reset]")
+    page.wait_for_load_state()
+    assert f"Reset the session of conversation {conversation_id}" in page.content()
+    assert "No live interpreters." in page.content()
+    assert "No stored sessions." in page.content()
+
+    assert errors == []
+    context.close()
