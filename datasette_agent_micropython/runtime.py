@@ -12,7 +12,6 @@ host call arrives on the session's own thread and is answered from its state.
 from __future__ import annotations
 
 import ctypes
-import gc
 import hashlib
 import json
 import logging
@@ -30,7 +29,7 @@ import wasmtime
 from wasmtime import ExitTrap, FuncType, Trap, TrapCode, ValType, WasmtimeError
 
 from .module_cache import default_cache_dir, load_module
-from .snapshot import FORMAT_VERSION, PAGE_SIZE, Snapshot
+from .snapshot import FORMAT_VERSION, PAGE_SIZE, Snapshot, page_runs
 
 log = logging.getLogger(__name__)
 
@@ -378,20 +377,19 @@ class Session:
         result.stderr, result.stderr_truncated = self._stderr.text()
         return result
 
-    def close(self) -> None:
-        """Let the guest loop end, and the thread with it."""
+    def close(self, wait_seconds: float = 2.0) -> None:
+        """Let the guest loop end, and wait (a bounded time) for the thread and its store to go."""
         if self._death is None and self._phase not in ("fetched", "running"):
             self._requests.put(("close",))
         self._stopped.set()
+        if threading.current_thread() is not self._thread:
+            self._thread.join(wait_seconds)
 
     # The session thread.
 
     def _thread_main(self) -> None:
         _current.session = self
         error_type, message = self._run_guest()
-        # A trap leaves the store in a reference cycle (through the traceback). Free it now, on
-        # this thread: a store freed during interpreter shutdown aborts the process in Wasmtime.
-        gc.collect()
         self._die(error_type, message)
         self._ready.set()
 
@@ -412,12 +410,18 @@ class Session:
             instance.exports(store)["_start"](store)
             return "trap", "the interpreter stopped"
         except ExitTrap as exit_trap:
+            exit_trap.__traceback__ = None
             return "trap", f"the interpreter exited with status {exit_trap.code}"
         except Trap as trap:
+            trap.__traceback__ = None
             return self._describe_trap(trap)
         except WasmtimeError as error:
+            error.__traceback__ = None
             return "trap", f"the interpreter failed: {str(error).splitlines()[0]}"
         finally:
+            # The store must be freed here, on this thread, not by a later garbage collection: a
+            # store freed during interpreter shutdown aborts the process in Wasmtime. Dropping the
+            # trap's traceback above breaks the reference cycle that would otherwise keep it.
             self._store = None
 
     def _describe_trap(self, trap: Trap) -> tuple[str, str]:
@@ -598,8 +602,10 @@ class Session:
         for index in nonzero_pages(base, size)[0]:
             ctypes.memset(base + index * PAGE_SIZE, 0, PAGE_SIZE)
         source = ctypes.cast(ctypes.c_char_p(image.data), ctypes.c_void_p).value
-        for position, index in enumerate(image.pages):
-            ctypes.memmove(base + index * PAGE_SIZE, source + position * PAGE_SIZE, PAGE_SIZE)
+        position = 0
+        for first, count in page_runs(image.pages):
+            ctypes.memmove(base + first * PAGE_SIZE, source + position, count * PAGE_SIZE)
+            position += count * PAGE_SIZE
         caller["__stack_pointer"].set_value(caller, image.stack_pointer)
         self.clock_offset_ns = image.clock_ns
         self._clock_origin_ns = time.monotonic_ns()
