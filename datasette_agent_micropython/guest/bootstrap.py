@@ -69,7 +69,17 @@ def _main():
     for name in boot["functions"]:
         user_globals[name] = host_function(name)
 
+    # Heap held back while user code runs, and let go when it runs out of memory, so that the
+    # error can still be reported (and the next snippet received) when the user's data fills it.
+    reserve = bytearray(boot["reserve"])
+
     def execute(code):
+        nonlocal reserve
+        if reserve is None:
+            try:
+                reserve = bytearray(boot["reserve"])
+            except Base:
+                pass
         # The "__begin__" call arms the snippet's fuel and deadline and names its token.
         result = {"token": call("__begin__", ""), "ok": True}
         try:
@@ -77,6 +87,7 @@ def _main():
         except Base as error:
             code = None
             if is_a(error, Memory):
+                reserve = None
                 collect()
             result["ok"] = False
             result["type"] = type_of(error).__name__
