@@ -20,7 +20,8 @@ FORMAT_VERSION = 1
 MAGIC = b"MPYSNAP1"
 MAX_HEADER_BYTES = 64 * 1024
 MAX_MEMORY_BYTES = 4 * 1024 * 1024 * 1024
-ZSTD_LEVEL = 3
+# Level 1: as small as level 3 on these images (within 1%), and 30% faster to write.
+ZSTD_LEVEL = 1
 
 
 class SnapshotError(ValueError):
