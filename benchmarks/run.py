@@ -316,8 +316,7 @@ def manager(settings_, store):
 
 async def settle(manager_) -> None:
     """Wait for the image writes (and evictions) that follow finished calls."""
-    while manager_._background:
-        await asyncio.gather(*list(manager_._background), return_exceptions=True)
+    await manager_.wait_for_writes()
 
 
 async def timed(awaitable) -> tuple[Any, float]:

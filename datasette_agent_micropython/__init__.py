@@ -26,17 +26,25 @@ def session_manager(datasette) -> SessionManager:
     manager = _managers.get(datasette)
     if manager is None:
         settings = Settings.from_plugin_config(datasette.plugin_config(PLUGIN_NAME))
+        internal = datasette.get_internal_database()
         if settings.sessions_database is None:
-            database = datasette.get_internal_database()
-        elif settings.sessions_database in datasette.databases:
-            database = datasette.get_database(settings.sessions_database)
-        else:
+            database = internal
+        elif settings.sessions_database not in datasette.databases:
             raise ConfigError(
                 f"{PLUGIN_NAME}: sessions_database {settings.sessions_database!r} is not a database "
                 f"this Datasette serves (it serves: {', '.join(datasette.databases) or 'none'})"
             )
-        store = SnapshotStore(database, settings.retention)
-        manager = SessionManager(settings, {"read_only_sql_query": read_only_sql_query}, store)
+        else:
+            database = datasette.get_database(settings.sessions_database)
+            if not database.is_mutable:
+                raise ConfigError(
+                    f"{PLUGIN_NAME}: sessions_database {settings.sessions_database!r} is immutable; "
+                    "serve it as a mutable database (not with -i) so sessions can be written"
+                )
+        store = SnapshotStore(database, settings.retention, write_ahead_log=database is internal)
+        manager = SessionManager(
+            settings, {"read_only_sql_query": read_only_sql_query}, store, messages_database=internal
+        )
         _managers[datasette] = manager
     return manager
 

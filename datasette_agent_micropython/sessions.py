@@ -26,7 +26,7 @@ from typing import Any, AsyncIterator, Callable, Mapping
 from .runtime import RunResult, Runtime, Session, SessionError
 from .settings import TOOL_NAME, Settings
 from .snapshot import Snapshot, SnapshotError
-from .store import SnapshotStore, utc_now
+from .store import SnapshotStore, last_reported_calls, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -103,14 +103,15 @@ class SessionManager:
         host_functions: Mapping[str, Callable[..., Any]],
         store: SnapshotStore | None = None,
         runtime: Callable[[], Runtime] = shared_runtime,
+        messages_database: Any = None,
     ) -> None:
         self.settings = settings
         self.host_functions = dict(host_functions)
         self.store = store
         self._runtime = runtime
+        # Where datasette-agent keeps `agent_messages`: what the model was shown of earlier calls.
+        self.messages_database = messages_database
         self._live: OrderedDict[str, Session] = OrderedDict()
-        # Conversation id -> the call count of its last stored image.
-        self._stored_calls: dict[str, int] = {}
         # Conversation id -> why a trap discarded its interpreter, told to the model on its next call.
         self._traps: OrderedDict[str, str] = OrderedDict()
         # Conversation id -> (actor id, UTC time) of its last call, for the admin page.
@@ -200,7 +201,13 @@ class SessionManager:
         """The conversation's interpreter: restored from its image if it has one, else fresh."""
         blob = await self.store.load(conversation_id) if self.store else None
         if blob is None:
-            return await self._in_thread(self._new_session), "new", None
+            session = await self._in_thread(self._new_session)
+            if await self._reported_calls(conversation_id):
+                return session, "new", (
+                    "This conversation's stored state is gone (removed by the retention limits or by an "
+                    "admin): this call ran in a fresh interpreter."
+                )
+            return session, "new", None
         try:
             image = await self._in_thread(Snapshot.decode, blob, self.settings.limits.memory_bytes)
             session = await self._in_thread(self._new_session, image)
@@ -208,7 +215,6 @@ class SessionManager:
         except (SnapshotError, SessionError) as error:
             session, problem = None, str(error)
         if problem is None:
-            self._stored_calls[conversation_id] = session.calls
             return session, "restored", await self._lost_calls_note(conversation_id, session.calls)
         log.warning("Discarding the stored session of conversation %s: %s", conversation_id, problem)
         await self._forget_stored(conversation_id)
@@ -217,8 +223,13 @@ class SessionManager:
         note = f"The stored state could not be restored ({problem}); this call ran in a fresh interpreter."
         return session, "new", note
 
+    async def _reported_calls(self, conversation_id: str) -> int | None:
+        if self.messages_database is None:
+            return None
+        return await last_reported_calls(self.messages_database, conversation_id, TOOL_NAME)
+
     async def _lost_calls_note(self, conversation_id: str, image_calls: int) -> str | None:
-        reported = await self.store.last_reported_calls(conversation_id, TOOL_NAME)
+        reported = await self._reported_calls(conversation_id)
         if reported is None or reported <= image_calls:
             return None
         lost = reported - image_calls
@@ -235,23 +246,30 @@ class SessionManager:
         await self._evict_over_limit()
 
     async def _store(self, conversation_id: str, session: Session, actor_id: str | None = None) -> bool:
-        """Write the session's image, unless the stored one is already current. True if stored.
+        """Write the session's image. True if it was stored.
 
-        A failed write is logged and the session stays live: nothing is lost while it is resident.
+        Eviction writes it again even when the image after the last call was stored: retention
+        may have pruned that row since. A failed write is logged and the session stays live:
+        nothing is lost while it is resident.
         """
-        if self.store is None or self._stored_calls.get(conversation_id) == session.calls:
+        if self.store is None:
             return True
+        actor_and_time = self._last_calls.get(conversation_id)
         try:
             snapshot, image = await self._in_thread(_snapshot_and_encode, session)
-            await self.store.save(conversation_id, actor_id, snapshot, image)
+            await self.store.save(
+                conversation_id,
+                actor_id or (actor_and_time[0] if actor_and_time else None),
+                snapshot,
+                image,
+                last_used_at=actor_and_time[1] if actor_and_time else None,
+            )
         except Exception as error:
             log.warning("Could not store the session of conversation %s: %s", conversation_id, error)
             return False
-        self._stored_calls[conversation_id] = snapshot.calls
         return True
 
     async def _forget_stored(self, conversation_id: str) -> None:
-        self._stored_calls.pop(conversation_id, None)
         if self.store is not None:
             try:
                 await self.store.delete(conversation_id)
@@ -275,7 +293,6 @@ class SessionManager:
         """
         if not await self._store(conversation_id, session):
             return False
-        self._stored_calls.pop(conversation_id, None)
         self._last_calls.pop(conversation_id, None)
         await self._in_thread(session.close)
         return True
@@ -289,10 +306,15 @@ class SessionManager:
             self._last_calls.pop(conversation_id, None)
             await self._forget_stored(conversation_id)
 
+    async def wait_for_writes(self) -> None:
+        """Wait until the image writes of finished calls (and the evictions they caused) are done."""
+        while self._background:
+            await asyncio.gather(*list(self._background), return_exceptions=True)
+            await asyncio.sleep(0)
+
     async def shutdown(self) -> None:
         """Graceful stop: finish pending writes, store every live session, close them all."""
-        if self._background:
-            await asyncio.gather(*self._background, return_exceptions=True)
+        await self.wait_for_writes()
         for conversation_id in list(self._live):
             async with self._locks.hold(conversation_id):
                 session = self._live.pop(conversation_id, None)

@@ -2,7 +2,7 @@
 
 An image is the non-zero 4 KiB pages of linear memory, the stack pointer, the quiescent point it
 was taken at, and what the host needs to carry the session on (its clock, its call count). It is
-stored as a small JSON header followed by the pages, compressed with zstd. Decoding treats the
+stored as a CRC-32 of everything after it, a small JSON header, and the pages compressed with zstd. Decoding treats the
 bytes as hostile: every size is checked against the header and the decompression is bounded, so a
 damaged or forged row can only ever produce a `SnapshotError`.
 """
@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import json
 import struct
+import zlib
 from dataclasses import asdict, dataclass, field
 
 import zstandard
 
 PAGE_SIZE = 4096
-FORMAT_VERSION = 1
-MAGIC = b"MPYSNAP1"
+FORMAT_VERSION = 2
+MAGIC = b"MPYSNAP2"
 MAX_HEADER_BYTES = 64 * 1024
 MAX_MEMORY_BYTES = 4 * 1024 * 1024 * 1024
 # Level 1: as small as level 3 on these images (within 1%), and 30% faster to write.
@@ -53,17 +54,21 @@ class Snapshot:
         header["pages"] = page_runs(self.pages)
         header_bytes = json.dumps(header, separators=(",", ":")).encode()
         body = zstandard.ZstdCompressor(level=ZSTD_LEVEL, write_checksum=True).compress(self.data)
-        return MAGIC + struct.pack("<I", len(header_bytes)) + header_bytes + body
+        checked = struct.pack("<I", len(header_bytes)) + header_bytes + body
+        return MAGIC + struct.pack("<I", zlib.crc32(checked)) + checked
 
     @classmethod
     def decode(cls, blob: bytes, memory_limit: int = MAX_MEMORY_BYTES) -> "Snapshot":
         if not isinstance(blob, (bytes, bytearray, memoryview)):
             raise SnapshotError("the stored image is not a blob")
         blob = bytes(blob)
-        if len(blob) < len(MAGIC) + 4 or not blob.startswith(MAGIC):
+        if len(blob) < len(MAGIC) + 8 or not blob.startswith(MAGIC):
             raise SnapshotError("the stored image has no snapshot header")
-        (header_length,) = struct.unpack_from("<I", blob, len(MAGIC))
-        start = len(MAGIC) + 4
+        (checksum,) = struct.unpack_from("<I", blob, len(MAGIC))
+        if zlib.crc32(memoryview(blob)[len(MAGIC) + 4 :]) != checksum:
+            raise SnapshotError("the stored image is damaged or truncated (its checksum does not match)")
+        (header_length,) = struct.unpack_from("<I", blob, len(MAGIC) + 4)
+        start = len(MAGIC) + 8
         if header_length > MAX_HEADER_BYTES or start + header_length > len(blob):
             raise SnapshotError("the stored image's header is truncated")
         try:

@@ -77,9 +77,11 @@ class Retention:
 
 
 class SnapshotStore:
-    def __init__(self, database: Any, retention: Retention = Retention()) -> None:
+    def __init__(self, database: Any, retention: Retention = Retention(), write_ahead_log: bool = False) -> None:
         self.database = database
         self.retention = retention
+        # Only for Datasette's internal database: a served database's journal mode is its owner's.
+        self.write_ahead_log = write_ahead_log
         self._trigger_ready = False
         self._prepared = False
 
@@ -87,7 +89,8 @@ class SnapshotStore:
         """Apply migrations (once per process; the migrations table makes it once per database)."""
         if self._prepared:
             return
-        await self.database.execute_write_fn(use_write_ahead_log, transaction=False)
+        if self.write_ahead_log:
+            await self.database.execute_write_fn(use_write_ahead_log, transaction=False)
         await self.database.execute_write_fn(apply_migrations)
         self._trigger_ready = await self.database.execute_write_fn(ensure_conversation_trigger)
         self._prepared = True
@@ -98,7 +101,14 @@ class SnapshotStore:
         row = results.first()
         return None if row is None else row[0]
 
-    async def save(self, conversation_id: str, actor_id: str | None, snapshot: Snapshot, image: bytes) -> None:
+    async def save(
+        self,
+        conversation_id: str,
+        actor_id: str | None,
+        snapshot: Snapshot,
+        image: bytes,
+        last_used_at: str | None = None,
+    ) -> None:
         await self.prepare()
         now = utc_now()
         row = {
@@ -106,7 +116,7 @@ class SnapshotStore:
             "actor_id": actor_id,
             "created_at": now,
             "updated_at": now,
-            "last_used_at": now,
+            "last_used_at": last_used_at or now,
             "calls": snapshot.calls,
             "raw_bytes": snapshot.raw_bytes,
             "stored_bytes": len(image),
@@ -151,35 +161,6 @@ class SnapshotStore:
 
         return await self.database.execute_write_fn(remove)
 
-    async def last_reported_calls(self, conversation_id: str, tool_name: str) -> int | None:
-        """The interpreter's call count in the last result of `tool_name` that datasette-agent
-        stored for this conversation, when its tables share this database.
-
-        A restore compares it with the image's count: a `kill -9` between a result and its image
-        write loses that call, and the model must be told.
-        """
-        if not await self.database.table_exists("agent_messages"):
-            return None
-        try:
-            results = await self.database.execute(
-                "SELECT message_json FROM agent_messages WHERE conversation_id = ? AND role = 'tool' "
-                "ORDER BY id DESC LIMIT 50",
-                [conversation_id],
-            )
-        except Exception:
-            return None
-        for row in results.rows:
-            try:
-                parts = json.loads(row[0]).get("parts", [])
-                outputs = [json.loads(part["output"]) for part in parts if part.get("name") == tool_name]
-            except (ValueError, TypeError, KeyError, AttributeError):
-                continue
-            for output in outputs:
-                calls = output.get("calls") if isinstance(output, dict) else None
-                if isinstance(calls, int):
-                    return calls
-        return None
-
     async def sessions(self) -> list[dict]:
         """Every stored session, without its image, most recently used first."""
         await self.prepare()
@@ -188,3 +169,33 @@ class SnapshotStore:
             f"stored_bytes, fingerprint, globals FROM {TABLE} ORDER BY last_used_at DESC"
         )
         return [dict(row) for row in results.rows]
+
+
+async def last_reported_calls(database: Any, conversation_id: str, tool_name: str) -> int | None:
+    """The interpreter's call count in the last result of `tool_name` that datasette-agent stored
+    for this conversation (in `agent_messages`, in Datasette's internal database).
+
+    A restore compares it with the image's count: a `kill -9` between a result and its image
+    write loses that call, and the model, whose history holds the result, must be told.
+    """
+    if not await database.table_exists("agent_messages"):
+        return None
+    try:
+        results = await database.execute(
+            "SELECT message_json FROM agent_messages WHERE conversation_id = ? AND role = 'tool' "
+            "ORDER BY id DESC LIMIT 50",
+            [conversation_id],
+        )
+    except Exception:
+        return None
+    for row in results.rows:
+        try:
+            parts = json.loads(row[0]).get("parts", [])
+            outputs = [json.loads(part["output"]) for part in parts if part.get("name") == tool_name]
+        except (ValueError, TypeError, KeyError, AttributeError):
+            continue
+        for output in outputs:
+            calls = output.get("calls") if isinstance(output, dict) else None
+            if isinstance(calls, int):
+                return calls
+    return None

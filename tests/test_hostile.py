@@ -184,10 +184,8 @@ async def test_a_full_sessions_database_leaves_the_state_live_and_logs_a_warning
 
 
 async def settle(ds):
-    manager = session_manager(ds)
-    while manager._background:
-        for task in list(manager._background):
-            await task
+    """Wait for the background image writes of finished calls."""
+    await session_manager(ds).wait_for_writes()
 
 
 SNIPPET_PARTS = st.sampled_from(
