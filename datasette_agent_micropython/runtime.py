@@ -53,7 +53,6 @@ RUN_GRACE_SECONDS = 5.0
 BOOT_TIMEOUT_SECONDS = 10.0
 BOOT_FUEL = 50_000_000
 
-ERROR_TYPES = ("exception", "timeout", "fuel", "memory", "trap")
 ZERO_PAGE = bytes(PAGE_SIZE)
 BLOCK_PAGES = 16
 ZERO_BLOCK = bytes(BLOCK_PAGES * PAGE_SIZE)

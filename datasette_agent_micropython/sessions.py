@@ -89,12 +89,6 @@ class ConversationLocks:
         finally:
             self.release(conversation_id)
 
-    def is_free(self, conversation_id: str) -> bool:
-        return conversation_id not in self._users
-
-    def __len__(self) -> int:
-        return len(self._locks)
-
 
 class SessionManager:
     def __init__(

@@ -487,7 +487,6 @@ def test_a_full_disk_keeps_the_state_live_and_warns(tmp_path):
         result = run(server, a, "print(x)")
         assert result["state"] == "restored" and result["stdout"] == "a2!?\n", result
         decoded(sessions_db)
-        # The model saw the lost call; it is not told (test_a_restore_missing_calls_says_so_with_sessions_database).
     finally:
         if server is not None:
             server.kill9()
@@ -508,8 +507,7 @@ def test_a_read_only_sessions_database_keeps_the_state_live_and_warns(tmp_path):
         a = start_conversation(server)
         assert run(server, a, "x = 'a1'")["state"] == "new"
         wait_for_row(sessions_db, a, 1)
-        # kill -9, not a graceful stop: a WAL-mode database keeps its -wal and -shm files, without
-        # which SQLite cannot open it read-only at all (see the next test).
+        # kill -9, not a graceful stop: the next test covers a read-only database after a clean stop.
         server.kill9()
 
         # Read-only, even for root: the server starts, restores, answers and warns.
@@ -534,8 +532,8 @@ def test_a_read_only_sessions_database_keeps_the_state_live_and_warns(tmp_path):
         assert restored["state"] == "restored" and restored["stdout"] == "a1\n", restored
         result = run(server, b, "print('y' in globals())")
         assert result["state"] == "new" and result["stdout"] == "False\n", result
+        assert "lost" in restored["state_note"], restored
         wait_for_row(sessions_db, a, 2)
-        # The model saw the two lost calls; it is not told (test_a_restore_missing_calls_says_so_with_sessions_database).
     finally:
         if server is not None:
             server.kill9()
