@@ -23,6 +23,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 import json
 import os
 import random
@@ -420,7 +421,37 @@ def fill(directory: Path) -> Path:
     return filler
 
 
+@contextlib.contextmanager
+def mounted(tmp_path: Path, name: str, *arguments: str) -> Iterator[Path]:
+    """A folder of tmp_path with a file system mounted on it (skips where mounting is not allowed)."""
+    require_mount(tmp_path)
+    folder = tmp_path / name
+    folder.mkdir()
+    mount(*arguments, str(folder))
+    try:
+        yield folder
+    finally:
+        unmount(folder)
+
+
+def bind_mounted(tmp_path: Path) -> contextlib.AbstractContextManager[Path]:
+    """A folder that can be remounted read-only, which stops even root from writing."""
+    source = tmp_path / "source"
+    source.mkdir()
+    return mounted(tmp_path, "sessions", "--bind", str(source))
+
+
+def first_stored_call(server: DatasetteServer, sessions_db: Path) -> str:
+    """Start a conversation that runs `x = 'a1'`, and wait for its image."""
+    conversation = start_conversation(server)
+    assert run(server, conversation, "x = 'a1'")["state"] == "new"
+    wait_for_row(sessions_db, conversation, 1)
+    return conversation
+
+
 def sessions_server(tmp_path: Path, sessions_db: Path) -> DatasetteServer:
+    """A server that stores sessions in `sessions_db` (created if missing), served as `sessions`."""
+    sqlite3.connect(sessions_db).close()
     return DatasetteServer(
         tmp_path / "server",
         databases=[sessions_db],
@@ -433,19 +464,12 @@ def warnings(server, conversation_id) -> int:
 
 
 def test_a_full_disk_keeps_the_state_live_and_warns(tmp_path):
-    require_mount(tmp_path)
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    mount("-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk))
-    server = None
-    try:
+    with (
+        mounted(tmp_path, "disk", "-t", "tmpfs", "-o", "size=1m", "tmpfs") as disk,
+        sessions_server(tmp_path, disk / "sessions.db") as server,
+    ):
         sessions_db = disk / "sessions.db"
-        sqlite3.connect(sessions_db).close()
-        server = sessions_server(tmp_path, sessions_db).start()
-        a = start_conversation(server)
-        assert run(server, a, "x = 'a1'")["state"] == "new"
-        wait_for_row(sessions_db, a, 1)
-
+        a = first_stored_call(server, sessions_db)
         filler = fill(disk)
         for python, state in (("x = 'a2'", "live"), ("x += '!'", "live")):
             result = run(server, a, python)
@@ -487,26 +511,12 @@ def test_a_full_disk_keeps_the_state_live_and_warns(tmp_path):
         result = run(server, a, "print(x)")
         assert result["state"] == "restored" and result["stdout"] == "a2!?\n", result
         decoded(sessions_db)
-    finally:
-        if server is not None:
-            server.kill9()
-        unmount(disk)
 
 
 def test_a_read_only_sessions_database_keeps_the_state_live_and_warns(tmp_path):
-    require_mount(tmp_path)
-    source, sessions = tmp_path / "source", tmp_path / "sessions"
-    source.mkdir()
-    sessions.mkdir()
-    mount("--bind", str(source), str(sessions))
-    server = None
-    try:
+    with bind_mounted(tmp_path) as sessions, sessions_server(tmp_path, sessions / "sessions.db") as server:
         sessions_db = sessions / "sessions.db"
-        sqlite3.connect(sessions_db).close()
-        server = sessions_server(tmp_path, sessions_db).start()
-        a = start_conversation(server)
-        assert run(server, a, "x = 'a1'")["state"] == "new"
-        wait_for_row(sessions_db, a, 1)
+        a = first_stored_call(server, sessions_db)
         # kill -9, not a graceful stop: the next test covers a read-only database after a clean stop.
         server.kill9()
 
@@ -534,28 +544,15 @@ def test_a_read_only_sessions_database_keeps_the_state_live_and_warns(tmp_path):
         assert result["state"] == "new" and result["stdout"] == "False\n", result
         assert "lost" in restored["state_note"], restored
         wait_for_row(sessions_db, a, 2)
-    finally:
-        if server is not None:
-            server.kill9()
-        unmount(sessions)
 
 
 def test_a_read_only_sessions_database_after_a_clean_shutdown_still_serves(tmp_path):
-    require_mount(tmp_path)
-    source, sessions = tmp_path / "source", tmp_path / "sessions"
-    source.mkdir()
-    sessions.mkdir()
-    mount("--bind", str(source), str(sessions))
-    server = None
-    try:
+    with bind_mounted(tmp_path) as sessions, sessions_server(tmp_path, sessions / "sessions.db") as server:
         sessions_db = sessions / "sessions.db"
-        sqlite3.connect(sessions_db).close()
-        server = sessions_server(tmp_path, sessions_db).start()
-        a = start_conversation(server)
-        assert run(server, a, "x = 'a1'")["state"] == "new"
+        a = first_stored_call(server, sessions_db)
         graceful_stop(server)
-        # The state of a database whose last connection closed cleanly (or a copy of the file
-        # alone): no -wal or -shm file.
+        # The state of a database whose last connection closed cleanly (or a copy of the
+        # file alone): no -wal or -shm file.
         with contextlib.closing(sqlite3.connect(sessions_db)) as conn:
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         assert sorted(path.name for path in sessions.iterdir()) == ["sessions.db"]
@@ -563,17 +560,12 @@ def test_a_read_only_sessions_database_after_a_clean_shutdown_still_serves(tmp_p
         server.start()
         result = run(server, a, "x += '+'\nprint(x)")
         assert result["state"] == "restored" and result["stdout"] == "a1+\n", result
-    finally:
-        if server is not None:
-            server.kill9()
-        unmount(sessions)
 
 
 def test_a_restore_missing_calls_says_so_with_sessions_database(tmp_path):
     """What a kill -9 between a result and its image write leaves (or a stop on a full or
     read-only disk), made on purpose: the image of call 1 while the model saw call 2."""
     sessions_db = tmp_path / "sessions.db"
-    sqlite3.connect(sessions_db).close()
     with sessions_server(tmp_path, sessions_db) as server:
         a = start_conversation(server)
         assert run(server, a, "x = 1")["state"] == "new"
