@@ -20,8 +20,10 @@ from datasette.app import Datasette
 from datasette.cli import Setting
 from datasette.utils import deep_dict_update, pairs_to_nested_config, parse_metadata
 
+from . import session_manager
 from .render import human_bytes
 from .settings import ConfigError
+from .tool import make_tool
 
 
 def datasette_options(function: Callable) -> Callable:
@@ -98,9 +100,6 @@ def micropython_cli() -> None:
 
 
 async def call_tool(datasette: Datasette, actor: dict | None, conversation_id: str, code: str, **arguments: Any) -> dict:
-    from . import session_manager
-    from .tool import make_tool
-
     tool = make_tool(session_manager(datasette))
     context = SimpleNamespace(conversation_id=conversation_id)
     return await tool.fn(datasette=datasette, actor=actor, context=context, python=code, **arguments)
@@ -217,8 +216,6 @@ def sessions(files, internal, config_file, settings, as_json) -> None:
     """List stored sessions."""
 
     async def main() -> list[dict]:
-        from . import session_manager
-
         datasette = await open_datasette(files, internal, config_file, settings)
         try:
             return await session_manager(datasette).store.sessions()
@@ -255,8 +252,6 @@ def purge(files, internal, config_file, settings, conversations, older_than, eve
         raise click.UsageError("Say what to purge: --conversation ID, --older-than DAYS or --all")
 
     async def main() -> int:
-        from . import session_manager
-
         datasette = await open_datasette(files, internal, config_file, settings)
         try:
             store = session_manager(datasette).store

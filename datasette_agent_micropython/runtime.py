@@ -72,7 +72,8 @@ class SessionError(RuntimeError):
     """A session could not start, or was used after it ended."""
 
 
-def _check_number(name: str, value: Any, minimum: float, maximum: float, kind: type) -> None:
+def check_number(name: str, value: Any, minimum: float, maximum: float, kind: type) -> None:
+    """Raise LimitError, naming the setting and its range, unless `value` is a `kind` in range."""
     ok_type = isinstance(value, (int, float) if kind is float else int) and not isinstance(
         value, bool
     )
@@ -94,12 +95,12 @@ class Limits:
     heap_bytes: int | None = None
 
     def __post_init__(self) -> None:
-        _check_number("memory_bytes", self.memory_bytes, MIN_HEAP_BYTES + HEAP_RESERVE_BYTES, 4096 * MIB, int)
-        _check_number("fuel", self.fuel, 1_000, 10**15, int)
-        _check_number("wall_clock_timeout_seconds", self.timeout_seconds, 0.01, 24 * 3600.0, float)
-        _check_number("max_output_chars", self.max_output_chars, 0, 100 * MIB, int)
+        check_number("memory_bytes", self.memory_bytes, MIN_HEAP_BYTES + HEAP_RESERVE_BYTES, 4096 * MIB, int)
+        check_number("fuel", self.fuel, 1_000, 10**15, int)
+        check_number("wall_clock_timeout_seconds", self.timeout_seconds, 0.01, 24 * 3600.0, float)
+        check_number("max_output_chars", self.max_output_chars, 0, 100 * MIB, int)
         if self.heap_bytes is not None:
-            _check_number(
+            check_number(
                 "heap_bytes",
                 self.heap_bytes,
                 MIN_HEAP_BYTES,
@@ -198,6 +199,7 @@ class Runtime:
                 "use the artifact built by scripts/build_artifact.py"
             )
         self.bootstrap = bootstrap_source()
+        self.bootstrap_sha256 = hashlib.sha256(self.bootstrap.encode()).hexdigest()
         self._instance_pre = self._link().instantiate_pre(self.module)
         self._ticker = threading.Thread(target=self._tick, name="micropython-ticker", daemon=True)
         self._ticker.start()
@@ -246,7 +248,7 @@ class Runtime:
         parts = [
             f"format={FORMAT_VERSION}",
             "artifact=" + self.artifact_sha256,
-            "bootstrap=" + hashlib.sha256(self.bootstrap.encode()).hexdigest(),
+            "bootstrap=" + self.bootstrap_sha256,
             f"heap={limits.heap}",
             f"result_cap={RESULT_CAP_BYTES}",
             "functions=" + ",".join(sorted(host_function_names)),

@@ -168,7 +168,6 @@ class SessionManager:
                 if trap and state == "new" and not note:
                     note = f"The previous call's trap ({trap}) discarded the interpreter: this call ran in a fresh one."
             result = await self._in_thread(session.run, code, context)
-            self._last_calls[conversation_id] = (actor_id, utc_now())
             if result.trapped:
                 # A trap discards the interpreter, and its stored image with it.
                 self._last_calls.pop(conversation_id, None)
@@ -176,7 +175,10 @@ class SessionManager:
                 while len(self._traps) > 10_000:
                     self._traps.popitem(last=False)
                 await self._forget_stored(conversation_id)
+                discarded = f"The interpreter was discarded ({result.error}); the next call starts with no variables."
+                note = f"{note} {discarded}" if note else discarded
             else:
+                self._last_calls[conversation_id] = (actor_id, utc_now())
                 self._live[conversation_id] = session
                 self._in_background(self._store_then_release(conversation_id, session, actor_id))
                 lock_handed_on = True

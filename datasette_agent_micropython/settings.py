@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .runtime import LimitError, Limits
+from .runtime import LimitError, Limits, check_number
 from .store import Retention
 
 PLUGIN_NAME = "datasette-agent-micropython"
@@ -57,8 +57,8 @@ class Settings:
 
 def _number(config: dict[str, Any], name: str, default: float, minimum: float, maximum: float, kind: type) -> Any:
     value = config.get(name, default)
-    allowed = (int, float) if kind is float else int
-    if not isinstance(value, allowed) or isinstance(value, bool) or not minimum <= value <= maximum:
-        article = "a number" if kind is float else "an integer"
-        raise ConfigError(f"{PLUGIN_NAME}: {name} must be {article} from {minimum:,} to {maximum:,}, got {value!r}")
+    try:
+        check_number(name, value, minimum, maximum, kind)
+    except LimitError as error:
+        raise ConfigError(f"{PLUGIN_NAME}: {error}") from None
     return value

@@ -89,10 +89,6 @@ def result_json(outcome: CallOutcome, settings: Settings) -> dict[str, Any]:
     body["calls"] = outcome.calls
     if outcome.state_note:
         body["state_note"] = outcome.state_note
-    if result.trapped:
-        body["state_note"] = (
-            f"The interpreter was discarded ({result.error}); the next call starts with no variables."
-        )
     body["fuel_used"] = result.fuel_used
     body["fuel_remaining"] = None if result.fuel_used is None else max(0, settings.limits.fuel - result.fuel_used)
     return body
