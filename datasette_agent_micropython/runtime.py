@@ -58,10 +58,24 @@ BLOCK_PAGES = 16
 ZERO_BLOCK = bytes(BLOCK_PAGES * PAGE_SIZE)
 
 ARTIFACT_PATH = Path(__file__).parent / "artifacts" / "micropython-wasi-gcsafe.wasm"
+# The guest standard library: pure-Python modules, served read-only to every session at
+# GUEST_LIB_MOUNT (a WASI preopen) and first on the guest's sys.path. MicroPython compiles a
+# module only when it is imported, so a session that imports none pays nothing for them.
+GUEST_LIB_PATH = Path(__file__).parent / "guest" / "lib"
+GUEST_LIB_MOUNT = "/lib"
 
 
 def bootstrap_source() -> str:
     return resources.files(__package__).joinpath("guest/bootstrap.py").read_text()
+
+
+def guest_lib_sha256(folder: Path = GUEST_LIB_PATH) -> str:
+    """One hash over the guest library's files: images hold modules compiled from them."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*.py")):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 class LimitError(ValueError):
@@ -200,6 +214,7 @@ class Runtime:
             )
         self.bootstrap = bootstrap_source()
         self.bootstrap_sha256 = hashlib.sha256(self.bootstrap.encode()).hexdigest()
+        self.guest_lib_sha256 = guest_lib_sha256()
         self._instance_pre = self._link().instantiate_pre(self.module)
         self._ticker = threading.Thread(target=self._tick, name="micropython-ticker", daemon=True)
         self._ticker.start()
@@ -249,6 +264,7 @@ class Runtime:
             f"format={FORMAT_VERSION}",
             "artifact=" + self.artifact_sha256,
             "bootstrap=" + self.bootstrap_sha256,
+            "guest_lib=" + self.guest_lib_sha256,
             f"heap={limits.heap}",
             f"result_cap={RESULT_CAP_BYTES}",
             "functions=" + ",".join(sorted(host_function_names)),
@@ -410,6 +426,7 @@ class Session:
         wasi.argv = ["micropython", "-X", f"heapsize={self.limits.heap}", "-c", self.runtime.bootstrap]
         wasi.stdout_custom = lambda data: self._stdout.write(bytes(data))
         wasi.stderr_custom = lambda data: self._stderr.write(bytes(data))
+        wasi.preopen_dir(str(GUEST_LIB_PATH), GUEST_LIB_MOUNT, False)
         store.set_wasi(wasi)
         self._store = store
         try:

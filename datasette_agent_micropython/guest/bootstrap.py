@@ -33,6 +33,10 @@ def _main():
     to_int = int
     count_to = range
 
+    # The guest standard library (a read-only mount of the package's guest/lib) comes first, so
+    # that its modules also extend MicroPython's extensible built-ins (re, json, collections...).
+    sys.path[:] = ["/lib", ".frozen"]
+
     def whole(reply):
         # Replies longer than the host's fixed result buffer arrive as "\x00<count>" followed by
         # that many "__chunk__" calls. No real reply starts with a NUL.

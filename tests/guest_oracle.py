@@ -1,0 +1,40 @@
+"""Run the same code in the sandbox and in CPython, for differential tests of the guest library.
+
+CPython is the oracle: a guest module is right when the sandbox prints what CPython prints.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import textwrap
+
+from datasette_agent_micropython.runtime import Limits, Runtime
+
+ROOMY = Limits(fuel=10**11, timeout_seconds=60)
+
+
+def cpython_output(code: str) -> str:
+    """What CPython prints for `code`, with an uncaught exception shown as its type and message."""
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        try:
+            exec(compile(textwrap.dedent(code), "<string>", "exec"), {"__name__": "__main__"})
+        except Exception as error:
+            print(f"{type(error).__name__}: {error}")
+    return buffer.getvalue()
+
+
+def sandbox_output(session, code: str) -> str:
+    """What the sandbox prints for `code`, in the same shape as `cpython_output`."""
+    result = session.run(textwrap.dedent(code))
+    if result.trapped:
+        raise AssertionError(f"the sandbox trapped: {result.error}")
+    if result.ok:
+        return result.stdout
+    last = result.error.strip().splitlines()[-1]
+    return result.stdout + last + "\n"
+
+
+def new_session(runtime: Runtime, limits: Limits = ROOMY):
+    return runtime.new_session(limits)
