@@ -560,17 +560,23 @@ class Session:
         self._phase = "fetched"
         # Receiving the code is not the user's work: it gets fuel of its own, by its size.
         encoded = code.encode("utf-8") or b"\n"
-        self._store.set_fuel(BOOT_FUEL + 400 * len(encoded))
+        self._resume(BOOT_FUEL + 400 * len(encoded), BOOT_TIMEOUT_SECONDS)
         return encoded
 
     def _begin_snippet(self) -> bytes:
         """Arm the snippet's fuel and deadline, once its code is in the guest."""
         self._phase = "running"
         if not self._internal:
-            self._store.set_fuel(self.limits.fuel)
-            self._store.set_epoch_deadline(max(1, math.ceil(self.limits.timeout_seconds / TICK_SECONDS)))
-            self._deadline = time.monotonic() + self.limits.timeout_seconds
+            self._resume(self.limits.fuel, self.limits.timeout_seconds)
         return self._token.encode()
+
+    def _resume(self, fuel: int, seconds: float) -> None:
+        """Arm the limits for the guest code that runs next: whenever guest code runs, its fuel and
+        its deadline are finite. While the guest waits at Q it is inside the host, where no limit
+        counts, so idle time is free; every path that lets it run again arms them here."""
+        self._store.set_fuel(fuel)
+        self._store.set_epoch_deadline(max(1, math.ceil(seconds / TICK_SECONDS)))
+        self._deadline = time.monotonic() + seconds
 
     def _at_quiescent_point(self, function: Callable[[wasmtime.Caller], Any]) -> Any:
         """Run `function(caller)` on the session's thread while the guest waits at Q."""
@@ -658,9 +664,7 @@ class Session:
         if isinstance(names, list):
             self.names = [str(name)[:100] for name in names if name not in self.host_functions][:200]
         # The guest still runs a little bootstrap code on its way back to Q: give it room.
-        self._store.set_fuel(BOOT_FUEL)
-        self._store.set_epoch_deadline(math.ceil(BOOT_TIMEOUT_SECONDS / TICK_SECONDS))
-        self._deadline = math.inf
+        self._resume(BOOT_FUEL, BOOT_TIMEOUT_SECONDS)
         self._phase = "idle"
         if report.get("ok"):
             result = RunResult(ok=True, fuel_used=fuel_used)
