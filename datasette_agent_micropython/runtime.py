@@ -29,7 +29,7 @@ import wasmtime
 from wasmtime import ExitTrap, FuncType, Trap, TrapCode, ValType, WasmtimeError
 
 from .module_cache import default_cache_dir, load_module
-from .snapshot import FORMAT_VERSION, PAGE_SIZE, Snapshot, page_runs
+from .snapshot import FORMAT_VERSION, MAX_MEMORY_BYTES, PAGE_SIZE, WASM_PAGE_SIZE, Snapshot, page_runs
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,12 @@ TICK_SECONDS = 0.01
 # How long run() waits past the time limit before declaring the session lost. The epoch trap
 # normally fires long before; this only matters if a host function blocks.
 RUN_GRACE_SECONDS = 5.0
+# The bootstrap's own work between snippets (receiving code, going back to Q, closing) gets this
+# much time, plus a second per OVERHEAD_BYTES_PER_SECOND of heap for a full garbage collection.
+OVERHEAD_SECONDS = 1.0
+OVERHEAD_BYTES_PER_SECOND = 512 * MIB
+# A snapshot scans and copies memory at well over this rate; its wait is bounded by it.
+CAPTURE_BYTES_PER_SECOND = 50 * MIB
 BOOT_TIMEOUT_SECONDS = 10.0
 BOOT_FUEL = 50_000_000
 
@@ -280,6 +286,21 @@ ERRNO_FAULT = 21
 ERRNO_INVAL = 28
 ERRNO_NOTSUP = 58
 
+# Host-side failures already logged, by cause: a guest can repeat a failing call forever, and the
+# log must not grow with it.
+_logged_causes: set[str] = set()
+_logged_causes_lock = threading.Lock()
+MAX_LOGGED_CAUSES = 100
+
+
+def log_once(cause: str, message: str, *args: Any, exc_info: BaseException | None = None) -> None:
+    """Log `message` the first time `cause` happens in this process (at most MAX_LOGGED_CAUSES causes)."""
+    with _logged_causes_lock:
+        if cause in _logged_causes or len(_logged_causes) >= MAX_LOGGED_CAUSES:
+            return
+        _logged_causes.add(cause)
+    log.error(message + " (logged once per cause)", *args, exc_info=exc_info)
+
 
 def _dispatch(method: str) -> Callable[..., int]:
     """A host import that forwards to the session owning the calling thread.
@@ -293,8 +314,12 @@ def _dispatch(method: str) -> Callable[..., int]:
             return -1
         try:
             return getattr(session, "_on_" + method)(caller, *args)
-        except Exception:
-            log.exception("host call %s failed", method)
+        except Exception as error:
+            frame = error.__traceback__
+            while frame is not None and frame.tb_next is not None:
+                frame = frame.tb_next
+            where = f"{frame.tb_frame.f_code.co_filename}:{frame.tb_lineno}" if frame else "?"
+            log_once(f"{method}:{type(error).__name__}:{where}", "host call %s failed", method, exc_info=error)
             return -1
 
     return imported
@@ -305,6 +330,11 @@ class Session:
 
     `run()` is not re-entrant: the caller serialises calls (the session manager holds a lock
     per conversation). After a trap the session is dead and every later `run()` says so.
+
+    The guest is hostile: user code can run at any bytecode boundary of the bootstrap (a
+    `micropython.schedule` callback), read its own memory and make any host call. So the host
+    never trusts it to come back: every phase in which guest code runs has finite fuel and a
+    finite deadline (`_resume`), and every wait of the host on the guest has a timeout.
     """
 
     def __init__(
@@ -330,15 +360,23 @@ class Session:
         self._image = image
         self._arrivals = 0
         self._internal = False
+        self._code_bytes = 0
         self._requests: queue.SimpleQueue = queue.SimpleQueue()
         self._results: queue.SimpleQueue = queue.SimpleQueue()
         self._ready = threading.Event()
         self._stopped = threading.Event()
-        # boot -> boot-done -> idle -> fetched -> running -> idle ...; "dead" once _start returns.
+        self._death_lock = threading.Lock()
+        # boot -> boot-done -> fetched -> running -> returning -> idle (at Q) -> fetched ...
+        # idle -> closing on close(); "dead" once the guest has ended or was given up on.
         self._phase = "boot"
         self._death: RunResult | None = None
+        # Why the host stopped the guest itself (it then traps on zero fuel): (error type, message).
+        self._halt_reason: tuple[str, str] | None = None
         self._token: str | None = None
         self._context: Any = None
+        # The snippet's result, handed to run() once the guest is back at Q.
+        self._finished: RunResult | None = None
+        # Chunks of one long reply; they belong to the host call that made it (see _on_host_call).
         self._pending: list[bytes] = []
         self.quiescent_point: QuiescentPoint | None = None
         # Linear memory size, as of the last arrival at Q.
@@ -347,13 +385,20 @@ class Session:
         self._store: wasmtime.Store | None = None
         self._stdout = CappedOutput(limits.max_output_chars)
         self._stderr = CappedOutput(limits.max_output_chars)
+        # Time and fuel for the bootstrap's own work between snippets (receiving code, going back
+        # to Q, closing): enough for a garbage collection of the whole heap, and no more.
+        self.overhead_seconds = OVERHEAD_SECONDS + limits.heap / OVERHEAD_BYTES_PER_SECOND
+        self.overhead_fuel = BOOT_FUEL + 4 * limits.heap
+        # The most a host function may send back: the guest must hold the reply, its chunks and
+        # its parsed form at once.
+        self.max_reply_bytes = max(RESULT_CAP_BYTES, limits.heap // 4)
         # A monotonic clock of the session's own, which a restored session can carry on.
         self.clock_offset_ns = 0
         self._clock_origin_ns = time.monotonic_ns()
         self._thread = threading.Thread(target=self._thread_main, name="micropython-session", daemon=True)
         self._thread.start()
-        if not self._ready.wait(BOOT_TIMEOUT_SECONDS):
-            raise SessionError("the interpreter did not start in time")
+        if not self._ready.wait(BOOT_TIMEOUT_SECONDS + self.overhead_seconds):
+            self._abandon("trap", "the interpreter did not start in time")
         if self._death is not None:
             stderr = self._stderr.text()[0].strip()
             raise SessionError(f"the interpreter failed to start: {self._death.error}" + (f"\n{stderr}" if stderr else ""))
@@ -367,12 +412,24 @@ class Session:
     def alive(self) -> bool:
         return self._death is None
 
+    @property
+    def death_reason(self) -> str:
+        """Why the session ended ("" while it is alive)."""
+        return "" if self._death is None else (self._death.error or self._death.error_type or "")
+
     def seconds_left(self) -> float:
-        """Wall-clock time left for the running snippet (host functions bound their waits by it)."""
+        """Wall-clock time left for the guest code now running (host functions bound their waits by it)."""
         return max(0.0, self._deadline - time.monotonic())
 
+    def run_timeout(self) -> float:
+        """The longest run() waits: the snippet's limit, the bootstrap's work around it, and slack."""
+        return self.limits.timeout_seconds + 2 * self.overhead_seconds + RUN_GRACE_SECONDS
+
     def run(self, code: str, context: Any = None) -> RunResult:
-        """Run one snippet in this session's globals. `context` is passed to host functions."""
+        """Run one snippet in this session's globals. `context` is passed to host functions.
+
+        Returns once the guest is back at Q (or dead): a snapshot can then be taken at once.
+        """
         if self._death is not None:
             raise SessionError("the interpreter has ended: " + (self._death.error or ""))
         if "\x00" in code:
@@ -391,9 +448,9 @@ class Session:
         self._context = context
         self._requests.put(("run", token, code))
         try:
-            result = self._results.get(timeout=self.limits.timeout_seconds + RUN_GRACE_SECONDS)
+            result = self._results.get(timeout=self.run_timeout())
         except queue.Empty:
-            self._die("timeout", f"exceeded the {self.limits.timeout_seconds:g} second time limit")
+            self._abandon("timeout", f"the interpreter did not come back within {self.run_timeout():g} seconds")
             result = self._death
         self.calls += 1
         result.stdout, result.stdout_truncated = self._stdout.text()
@@ -401,27 +458,45 @@ class Session:
         return result
 
     def close(self, wait_seconds: float = 2.0) -> None:
-        """Let the guest loop end, and wait (a bounded time) for the thread and its store to go."""
-        if self._death is None and self._phase not in ("fetched", "running"):
+        """Let the guest loop end, and wait (a bounded time) for the thread and its store to go.
+
+        The request is queued whatever the guest is doing: whenever it next reaches Q, it ends.
+        """
+        if self._death is None:
             self._requests.put(("close",))
         self._stopped.set()
         if threading.current_thread() is not self._thread:
             self._thread.join(wait_seconds)
+
+    def _abandon(self, error_type: str, message: str) -> None:
+        """Give up on a guest that did not come back in time: it is dead to every caller now, and
+        its thread ends on its own (its deadline is finite, and it is told to stop at Q)."""
+        self._die(error_type, message)
+        self._requests.put(("close",))
+        self._stopped.set()
 
     # The session thread.
 
     def _thread_main(self) -> None:
         _current.session = self
         error_type, message = self._run_guest()
+        if self._halt_reason is not None:
+            error_type, message = self._halt_reason
         self._die(error_type, message)
         self._ready.set()
+        # Nobody serves requests any more: answer those already queued, so no caller waits.
+        while True:
+            try:
+                request = self._requests.get_nowait()
+            except queue.Empty:
+                break
+            if request[0] == "call":
+                request[2].put((False, SessionError("the interpreter has ended: " + (self._death.error or ""))))
 
     def _run_guest(self) -> tuple[str, str]:
         """Run `_start` until the guest loop ends or traps, and say why it ended."""
         store = wasmtime.Store(self.runtime.engine)
         store.set_limits(memory_size=self.limits.memory_bytes)
-        store.set_fuel(BOOT_FUEL)
-        store.set_epoch_deadline(math.ceil(BOOT_TIMEOUT_SECONDS / TICK_SECONDS))
         wasi = wasmtime.WasiConfig()
         wasi.argv = ["micropython", "-X", f"heapsize={self.limits.heap}", "-c", self.runtime.bootstrap]
         wasi.stdout_custom = lambda data: self._stdout.write(bytes(data))
@@ -429,9 +504,12 @@ class Session:
         wasi.preopen_dir(str(GUEST_LIB_PATH), GUEST_LIB_MOUNT, False)
         store.set_wasi(wasi)
         self._store = store
+        self._resume()
         try:
             instance = self.runtime.instantiate(store)
             instance.exports(store)["_start"](store)
+            if self._phase == "closing":
+                return "trap", "the interpreter was closed"
             return "trap", "the interpreter stopped"
         except ExitTrap as exit_trap:
             exit_trap.__traceback__ = None
@@ -452,6 +530,14 @@ class Session:
 
     def _describe_trap(self, trap: Trap) -> tuple[str, str]:
         code = trap.trap_code
+        if self._phase in ("fetched", "returning", "closing") and code in (TrapCode.OUT_OF_FUEL, TrapCode.INTERRUPT):
+            limit = "time" if code == TrapCode.INTERRUPT else "fuel"
+            return (
+                "timeout" if code == TrapCode.INTERRUPT else "fuel",
+                f"code kept running outside the snippet (for example a micropython.schedule callback) and used up "
+                f"the {limit} the interpreter has between calls ({self.overhead_seconds:.3g} seconds, "
+                f"{self.overhead_fuel:,} fuel)",
+            )
         if code == TrapCode.OUT_OF_FUEL:
             return "fuel", f"ran out of fuel: the limit is {self.limits.fuel:,} units per call"
         if code == TrapCode.INTERRUPT:
@@ -463,15 +549,25 @@ class Session:
         return "trap", f"the interpreter trapped: {str(trap).splitlines()[0]}"
 
     def _die(self, error_type: str, message: str) -> None:
-        if self._death is not None:
-            return
-        was_running = self._phase in ("fetched", "running")
-        self._phase = "dead"
-        # Wasmtime's fuel reading is only exact when the fuel ran out.
-        fuel_used = self.limits.fuel if error_type == "fuel" else None
-        self._death = RunResult(ok=False, error=message, error_type=error_type, trapped=True, fuel_used=fuel_used)
+        """Mark the session dead (from any thread); a run() waiting for its result gets the death."""
+        with self._death_lock:
+            if self._death is not None:
+                return
+            was_running = self._phase in ("fetched", "running", "returning")
+            self._phase = "dead"
+            self._pending = []
+            # Wasmtime's fuel reading is only exact when the fuel ran out.
+            fuel_used = self.limits.fuel if error_type == "fuel" else None
+            self._death = RunResult(ok=False, error=message, error_type=error_type, trapped=True, fuel_used=fuel_used)
         if was_running:
             self._results.put(self._death)
+
+    def _halt(self, error_type: str, message: str) -> None:
+        """Stop the guest from inside a host call: it traps as soon as it runs again."""
+        if self._halt_reason is None:
+            self._halt_reason = (error_type, message)
+        self._store.set_fuel(0)
+        self._store.set_epoch_deadline(0)
 
     # Host imports, called on the session thread.
 
@@ -498,24 +594,36 @@ class Session:
             return -1
         name = bytes(memory.read(caller, name_ptr, name_ptr + name_len)).decode("utf-8", "replace")
         payload = bytes(memory.read(caller, payload_ptr, payload_ptr + payload_len))
-        if name == "__next__":
-            self.quiescent_point = QuiescentPoint(caller["__stack_pointer"].value(caller), result_ptr, result_cap)
+        if name != "__chunk__":
+            # A long reply belongs to the call that made it: the next call of any other kind drops it.
+            self._pending = []
+        phase = self._phase
+        if name == "__next__" and phase in ("boot-done", "returning"):
+            point = QuiescentPoint(caller["__stack_pointer"].value(caller), result_ptr, result_cap)
+            if self.quiescent_point is None:
+                self.quiescent_point = point
+            elif point != self.quiescent_point:
+                self._halt("trap", "user code asked for the next snippet from outside the interpreter's resting point")
+                return 0
             self.memory_size = size
         reply = self._answer(name, payload, caller)
         if len(reply) > result_cap:
             self._pending = _utf8_chunks(reply, result_cap)
             reply = b"\x00%d" % len(self._pending)
         memory.write(caller, reply, result_ptr)
+        if self._phase != phase:
+            self._resume()
         return len(reply)
 
     def _answer(self, name: str, payload: bytes, caller: wasmtime.Caller) -> bytes:
         """The reply to one host call. User code can make any call, so each checks the phase."""
-        if name == "__next__" and self._phase in ("boot-done", "idle"):
+        if name == "__next__" and self._phase in ("boot-done", "returning"):
             return self._wait_at_quiescent_point(caller)
         if name == "__result__" and self._phase == "running":
             return self._take_result(payload)
         if name == "__begin__" and self._phase == "fetched":
-            return self._begin_snippet()
+            self._phase = "running"
+            return self._token.encode()
         if name == "__chunk__" and self._pending:
             return self._pending.pop(0)
         if name == "__boot__" and self._phase == "boot":
@@ -524,13 +632,42 @@ class Session:
             return _json({"functions": sorted(self.host_functions), "reserve": reserve})
         if name.startswith("fn:") and self._phase == "running":
             return self._call_host_function(name[3:], payload)
+        if self._phase == "dead":
+            self._halt("trap", "the interpreter was given up on")
         return _json({"error": f"unknown host call {name!r}"})
+
+    def _resume(self) -> None:
+        """Arm the limits for the guest code that runs next. The one place where they are armed.
+
+        Rule: whenever guest code runs, its fuel and its deadline are finite. The guest only runs
+        between host calls, and every host call that moves it to a new phase ends here, with that
+        phase's budget (boot, code delivery, the user's snippet, the way back to Q, closing; zero
+        once the session is dead). While the guest waits at Q it is inside the host, where no limit
+        counts: idle time is free. Host calls within a phase (a host function, a chunk) keep the
+        phase's budget, so a snippet's deadline covers its host functions too.
+        """
+        phase = self._phase
+        if phase == "dead":
+            fuel, seconds = 0, 0.0
+        elif phase == "running" and not self._internal:
+            fuel, seconds = self.limits.fuel, self.limits.timeout_seconds
+        elif phase == "fetched":
+            # Receiving the code is not the user's work: it gets fuel of its own, by its size.
+            fuel, seconds = self.overhead_fuel + 400 * self._code_bytes, self.overhead_seconds
+        elif phase in ("returning", "closing"):
+            fuel, seconds = self.overhead_fuel, self.overhead_seconds
+        else:  # booting, and the host's internal snippet
+            fuel, seconds = BOOT_FUEL, BOOT_TIMEOUT_SECONDS
+        self._store.set_fuel(fuel)
+        self._store.set_epoch_deadline(math.ceil(seconds / TICK_SECONDS))
+        self._deadline = time.monotonic() + seconds
 
     def _wait_at_quiescent_point(self, caller: wasmtime.Caller) -> bytes:
         """Q: the guest waits here for the next snippet, which it receives as raw text.
 
         The first arrival differs from later ones in the interpreter's own frames, so it is
         answered with an internal snippet that seeds `random`; an image is restored at the second.
+        A snippet's result goes to run() only now, with the guest back at Q.
         """
         self._arrivals += 1
         if self._arrivals == 1:
@@ -539,6 +676,9 @@ class Session:
             image, self._image = self._image, None
             self.restore_error = self._restore(caller, image)
         self._phase = "idle"
+        if self._finished is not None:
+            finished, self._finished = self._finished, None
+            self._results.put(finished)
         self._ready.set()
         while True:
             request = self._requests.get()
@@ -549,7 +689,8 @@ class Session:
                 except Exception as error:
                     reply.put((False, error))
                 continue
-            if request[0] == "close":
+            if request[0] == "close" or self._death is not None:
+                self._phase = "closing"
                 return b""
             _, token, code = request
             return self._deliver(token, code, False)
@@ -557,34 +698,27 @@ class Session:
     def _deliver(self, token: str, code: str, internal: bool) -> bytes:
         self._token = token
         self._internal = internal
-        self._phase = "fetched"
-        # Receiving the code is not the user's work: it gets fuel of its own, by its size.
         encoded = code.encode("utf-8") or b"\n"
-        self._resume(BOOT_FUEL + 400 * len(encoded), BOOT_TIMEOUT_SECONDS)
+        self._code_bytes = len(encoded)
+        self._phase = "fetched"
         return encoded
 
-    def _begin_snippet(self) -> bytes:
-        """Arm the snippet's fuel and deadline, once its code is in the guest."""
-        self._phase = "running"
-        if not self._internal:
-            self._resume(self.limits.fuel, self.limits.timeout_seconds)
-        return self._token.encode()
-
-    def _resume(self, fuel: int, seconds: float) -> None:
-        """Arm the limits for the guest code that runs next: whenever guest code runs, its fuel and
-        its deadline are finite. While the guest waits at Q it is inside the host, where no limit
-        counts, so idle time is free; every path that lets it run again arms them here."""
-        self._store.set_fuel(fuel)
-        self._store.set_epoch_deadline(max(1, math.ceil(seconds / TICK_SECONDS)))
-        self._deadline = time.monotonic() + seconds
-
     def _at_quiescent_point(self, function: Callable[[wasmtime.Caller], Any]) -> Any:
-        """Run `function(caller)` on the session's thread while the guest waits at Q."""
+        """Run `function(caller)` on the session's thread while the guest waits at Q.
+
+        run() returns only with the guest at Q, so this normally starts at once. The wait is
+        bounded all the same: a guest that is not back in time is given up on, like a trap.
+        """
         if self._death is not None:
             raise SessionError("the interpreter has ended: " + (self._death.error or ""))
         reply: queue.SimpleQueue = queue.SimpleQueue()
         self._requests.put(("call", function, reply))
-        ok, value = reply.get()
+        timeout = self.overhead_seconds + RUN_GRACE_SECONDS + self.limits.memory_bytes / CAPTURE_BYTES_PER_SECOND
+        try:
+            ok, value = reply.get(timeout=timeout)
+        except queue.Empty:
+            self._abandon("timeout", f"the interpreter did not come back to its resting point within {timeout:.3g} seconds")
+            raise SessionError("the interpreter has ended: " + (self._death.error or "")) from None
         if not ok:
             raise value
         return value
@@ -615,7 +749,11 @@ class Session:
         )
 
     def _restore(self, caller: wasmtime.Caller, image: Snapshot) -> str | None:
-        """Lay `image` over this fresh instance's memory, or say why it cannot be used."""
+        """Lay `image` over this fresh instance's memory, or say why it cannot be used.
+
+        Everything is checked before the first byte is written: a refused image leaves the fresh
+        instance untouched.
+        """
         point = self.quiescent_point
         memory = caller["memory"]
         size = memory.data_len(caller)
@@ -627,10 +765,18 @@ class Session:
             point.result_cap,
         ):
             return "the stored state was taken at a different quiescent point"
-        if image.memory_size < size or image.memory_size > self.limits.memory_bytes:
+        problem = image.layout_problem(min(self.limits.memory_bytes, MAX_MEMORY_BYTES))
+        if problem:
+            return problem
+        if image.memory_size < size:
             return "the stored state's memory size does not fit this sandbox"
         if image.memory_size > size:
-            memory.grow(caller, (image.memory_size - size) // 65536)
+            try:
+                memory.grow(caller, (image.memory_size - size) // WASM_PAGE_SIZE)
+            except WasmtimeError:
+                return "the stored state's memory size does not fit this sandbox"
+            if memory.data_len(caller) != image.memory_size:
+                return "the stored state's memory size does not fit this sandbox"
         base = ctypes.addressof(memory.data_ptr(caller).contents)
         for index in nonzero_pages(base, size)[0]:
             ctypes.memset(base + index * PAGE_SIZE, 0, PAGE_SIZE)
@@ -648,71 +794,80 @@ class Session:
         return None
 
     def _take_result(self, payload: bytes) -> bytes:
-        try:
-            report = json.loads(payload)
-        except ValueError:
-            return _json({"error": "bad result"})
+        report = _parse_json(payload)
         if not isinstance(report, dict) or report.get("token") != self._token:
             return _json({"error": "bad result"})
+        # From here the guest only has the way back to Q, with a small budget of its own: code
+        # that keeps running (a scheduled callback, a forged result) cannot outlive it.
+        self._phase = "returning"
         if self._internal:
-            self._phase = "idle"
             if not report.get("ok"):
-                log.warning("internal snippet failed: %s", report.get("error"))
+                log_once("internal snippet", "internal snippet failed: %s", str(report.get("error"))[:1000])
             return b"{}"
         fuel_used = self.limits.fuel - self._store.get_fuel()
         names = report.get("names")
         if isinstance(names, list):
-            self.names = [str(name)[:100] for name in names if name not in self.host_functions][:200]
-        # The guest still runs a little bootstrap code on its way back to Q: give it room.
-        self._resume(BOOT_FUEL, BOOT_TIMEOUT_SECONDS)
-        self._phase = "idle"
+            self.names = [
+                name[:100] for name in names if isinstance(name, str) and name not in self.host_functions
+            ][:200]
         if report.get("ok"):
-            result = RunResult(ok=True, fuel_used=fuel_used)
+            self._finished = RunResult(ok=True, fuel_used=fuel_used)
         else:
-            result = RunResult(
+            self._finished = RunResult(
                 ok=False,
                 error=_clip(_user_traceback(str(report.get("error", "")))),
                 error_type="memory" if report.get("memory") else "exception",
                 fuel_used=fuel_used,
             )
-        self._results.put(result)
         return b"{}"
 
     def _call_host_function(self, name: str, payload: bytes) -> bytes:
         function = self.host_functions.get(name)
         if function is None:
             return _json({"error": f"unknown host function {name!r}"})
-        try:
-            args, kwargs = json.loads(payload)
-            if not isinstance(args, list) or not isinstance(kwargs, dict):
-                raise ValueError
-        except ValueError:
+        arguments = _parse_json(payload)
+        if not (
+            isinstance(arguments, list)
+            and len(arguments) == 2
+            and isinstance(arguments[0], list)
+            and isinstance(arguments[1], dict)
+        ):
             return _json({"error": "host function arguments must be a JSON [args, kwargs] pair"})
+        args, kwargs = arguments
         try:
             value = function(self._context, *args, **kwargs)
         except Exception as error:
             return _json({"error": f"{type(error).__name__}: {error}"})
         try:
-            return _json({"value": value})
-        except (TypeError, ValueError):
+            reply = _json({"value": value})
+        except (TypeError, ValueError, RecursionError):
             return _json({"error": f"{name} returned a value that is not JSON"})
+        if len(reply) > self.max_reply_bytes:
+            return _json(
+                {
+                    "error": f"the reply of {name} is {len(reply):,} bytes, more than this sandbox accepts "
+                    f"({self.max_reply_bytes:,} bytes, a quarter of its heap): ask for less"
+                }
+            )
+        return reply
 
     def _on_clock_time_get(self, caller: wasmtime.Caller, clock_id: int, precision: int, out_ptr: int) -> int:
         """Realtime is the host's; the monotonic clock belongs to the session, so it can survive a restore."""
         if clock_id == 0:
             now = time.time_ns()
         elif clock_id in (1, 2, 3):
-            now = self.clock_offset_ns + time.monotonic_ns() - self._clock_origin_ns
+            now = self._clock_now()
         else:
             return ERRNO_INVAL
         memory = caller["memory"]
         if not 0 <= out_ptr <= memory.data_len(caller) - 8:
             return ERRNO_FAULT
-        memory.write(caller, now.to_bytes(8, "little"), out_ptr)
+        memory.write(caller, (now % 2**64).to_bytes(8, "little"), out_ptr)
         return ERRNO_SUCCESS
 
     def _on_poll_oneoff(self, caller: wasmtime.Caller, in_ptr: int, out_ptr: int, count: int, nevents_ptr: int) -> int:
-        """Sleeps (the only use MicroPython has for poll_oneoff), never past the snippet's deadline."""
+        """Sleeps (the only use MicroPython has for poll_oneoff), never past the deadline of the
+        guest code now running: every phase has one, so no sleep outlives its budget."""
         memory = caller["memory"]
         size = memory.data_len(caller)
         if not (0 < count <= 16 and 0 <= in_ptr <= size - 48 * count and 0 <= out_ptr <= size - 32 * count
@@ -726,8 +881,7 @@ class Session:
                 return ERRNO_NOTSUP
             timeout = int.from_bytes(sub[24:32], "little")
             if int.from_bytes(sub[40:42], "little") & 1:  # absolute time on the session clock
-                now = self.clock_offset_ns + time.monotonic_ns() - self._clock_origin_ns
-                timeout = max(0, timeout - now)
+                timeout = max(0, timeout - self._clock_now())
             wait_ns = timeout if wait_ns is None else min(wait_ns, timeout)
         if wait_ns / 1e9 < self.seconds_left():
             self._stopped.wait(wait_ns / 1e9)
@@ -786,6 +940,14 @@ def _user_traceback(traceback: str) -> str:
     return "".join(
         line for line in traceback.splitlines(keepends=True) if not line.startswith('  File "<stdin>"')
     )
+
+
+def _parse_json(payload: bytes) -> Any:
+    """The guest's JSON, or None when it is not JSON (or nested too deeply for the parser)."""
+    try:
+        return json.loads(payload)
+    except (ValueError, RecursionError):
+        return None
 
 
 def _json(value: Any) -> bytes:

@@ -30,6 +30,9 @@ from .store import SnapshotStore, last_reported_calls, utc_now
 
 log = logging.getLogger(__name__)
 
+# The longest a graceful shutdown spends storing live sessions.
+SHUTDOWN_SECONDS = 10.0
+
 _runtime: Runtime | None = None
 _runtime_lock = threading.Lock()
 
@@ -162,18 +165,24 @@ class SessionManager:
                 await self._forget_stored(conversation_id)
                 note = "reset_context was set: this call ran in a fresh interpreter."
             trap = self._traps.pop(conversation_id, None)
+            if session is not None and not session.alive:
+                # Given up on while it was resident (it did not come back to Q in time).
+                trap = trap or session.death_reason
+                await self._forget_stored(conversation_id)
+                session = None
             if session is None:
                 session, state, restore_note = await self._open(conversation_id)
                 note = note or restore_note
                 if trap and state == "new" and not note:
                     note = f"The previous call's trap ({trap}) discarded the interpreter: this call ran in a fresh one."
-            result = await self._in_thread(session.run, code, context)
+            try:
+                result = await self._in_thread(session.run, code, context)
+            except SessionError as error:
+                result = RunResult(ok=False, error=str(error), error_type="trap", fuel_used=None, trapped=True)
             if result.trapped:
                 # A trap discards the interpreter, and its stored image with it.
                 self._last_calls.pop(conversation_id, None)
-                self._traps[conversation_id] = result.error or result.error_type
-                while len(self._traps) > 10_000:
-                    self._traps.popitem(last=False)
+                self._remember_trap(conversation_id, result.error or result.error_type)
                 await self._forget_stored(conversation_id)
                 discarded = f"The interpreter was discarded ({result.error}); the next call starts with no variables."
                 note = f"{note} {discarded}" if note else discarded
@@ -187,6 +196,11 @@ class SessionManager:
         finally:
             if not lock_handed_on:
                 self._locks.release(conversation_id)
+
+    def _remember_trap(self, conversation_id: str, reason: str) -> None:
+        self._traps[conversation_id] = reason
+        while len(self._traps) > 10_000:
+            self._traps.popitem(last=False)
 
     def _in_background(self, coroutine: Any) -> None:
         task = asyncio.get_running_loop().create_task(coroutine)
@@ -287,9 +301,13 @@ class SessionManager:
 
         Returns False, and leaves the session open, when its image could not be stored.
         """
-        if not await self._store(conversation_id, session):
+        if not await self._store(conversation_id, session) and session.alive:
             return False
         self._last_calls.pop(conversation_id, None)
+        if not session.alive:
+            # It did not come back to Q in time for its snapshot: a trap, told on the next call.
+            self._remember_trap(conversation_id, session.death_reason)
+            await self._forget_stored(conversation_id)
         await self._in_thread(session.close)
         return True
 
@@ -308,14 +326,31 @@ class SessionManager:
             await asyncio.gather(*list(self._background), return_exceptions=True)
             await asyncio.sleep(0)
 
-    async def shutdown(self) -> None:
-        """Graceful stop: finish pending writes, store every live session, close them all."""
+    async def shutdown(self, seconds: float | None = None) -> None:
+        """Graceful stop, in bounded time whatever the guests do: finish pending writes, store
+        every live session, close them all.
+
+        Every step is bounded (a call, a snapshot, a close), and the whole by `seconds`. What is
+        left then is closed without a new image: its image after its last completed call is
+        already stored. (The server lets requests in flight finish before this runs.)
+        """
+        if seconds is None:
+            seconds = SHUTDOWN_SECONDS
+        try:
+            await asyncio.wait_for(self._store_and_close_all(), seconds)
+        except asyncio.TimeoutError:
+            log.warning("Shutdown: %d live session(s) not stored within %g seconds", len(self._live), seconds)
+        while self._live:
+            _, session = self._live.popitem()
+            session.close(wait_seconds=0)
+
+    async def _store_and_close_all(self) -> None:
         await self.wait_for_writes()
         for conversation_id in list(self._live):
             async with self._locks.hold(conversation_id):
                 session = self._live.pop(conversation_id, None)
-                if session is not None:
-                    await self._evict(conversation_id, session)
+                if session is not None and not await self._evict(conversation_id, session):
+                    await self._in_thread(session.close)
 
 
 def _snapshot_and_encode(session: Session) -> tuple[Snapshot, bytes]:

@@ -231,12 +231,16 @@ def test_host_results_larger_than_the_buffer_travel_in_chunks(runtime):
     assert result.stdout == "5000 \u00e9t\u00e9 4999\n"
 
 
-def test_a_five_megabyte_host_result_fails_with_a_clear_error_under_default_limits(runtime):
+def test_a_host_reply_over_a_quarter_of_the_heap_is_refused_with_a_clear_error(runtime):
     session = runtime.new_session(Limits(), {"blob": lambda context: "x" * (5 * MIB)})
+    assert session.max_reply_bytes == Limits().heap // 4
     result = session.run("b = blob()")
     assert not result.ok
-    assert result.error_type in ("fuel", "memory")
-    assert result.error
+    assert result.error_type == "exception"
+    assert f"more than this sandbox accepts ({session.max_reply_bytes:,} bytes" in result.error
+    assert session.alive
+    assert session._pending == []
+    assert session.run("print('still here')").stdout == "still here\n"
 
 
 def test_output_is_capped_while_it_is_captured(runtime):
