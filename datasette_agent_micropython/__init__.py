@@ -6,17 +6,21 @@ The hooks stay thin: each hands off to the module that does the work.
 from __future__ import annotations
 
 import asyncio
+import logging
 import weakref
 
 from datasette import hookimpl
 from datasette.permissions import Action, PermissionSQL
+from datasette.resources import DatabaseResource, TableResource
 
 from .admin import ADMIN_ACTION, admin_page
 from .sessions import SessionManager, shared_runtime
 from .settings import PLUGIN_NAME, ConfigError, Settings
 from .sql import read_only_sql_query
-from .store import SnapshotStore
+from .store import TABLE, SnapshotStore
 from .tool import ACTION, make_tool
+
+log = logging.getLogger(__name__)
 
 _managers: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
@@ -33,6 +37,13 @@ def session_manager(datasette) -> SessionManager:
             raise ConfigError(
                 f"{PLUGIN_NAME}: sessions_database {settings.sessions_database!r} is not a database "
                 f"this Datasette serves (it serves: {', '.join(datasette.databases) or 'none'})"
+            )
+        elif getattr(datasette, "crossdb", False):
+            raise ConfigError(
+                f"{PLUGIN_NAME}: sessions_database {settings.sessions_database!r} is a served database and "
+                "Datasette runs with --crossdb, which attaches it to _memory: any actor allowed to run SQL "
+                "there could read every stored session. Drop --crossdb, or drop sessions_database to keep "
+                "sessions in the internal database"
             )
         else:
             database = datasette.get_database(settings.sessions_database)
@@ -55,9 +66,35 @@ def startup(datasette):
         # A bad setting stops startup here, with a message naming it.
         manager = session_manager(datasette)
         await manager.store.prepare()
+        if manager.settings.sessions_database is not None:
+            await warn_if_sessions_are_readable(datasette, manager.settings.sessions_database)
         await asyncio.get_running_loop().run_in_executor(None, shared_runtime)
 
     return check_settings_and_prepare
+
+
+# Actors who are no admin: anonymous, and a signed-in actor nobody granted anything.
+PROBE_ACTORS = (None, {"id": "datasette-agent-micropython-probe"})
+
+
+async def warn_if_sessions_are_readable(datasette, database: str) -> None:
+    """Stored images hold every conversation's variables: say so when non-admins can read them."""
+    checks = [
+        ("view-table", TableResource(database=database, table=TABLE)),
+        ("execute-sql", DatabaseResource(database=database)),
+    ]
+    for actor in PROBE_ACTORS:
+        for action, resource in checks:
+            if await datasette.allowed(action=action, resource=resource, actor=actor):
+                log.warning(
+                    "%s: sessions_database %r is readable by actors who are not admins (%s is allowed %s): "
+                    "they can read every stored session. Lock it with an allow block (see the README)",
+                    PLUGIN_NAME,
+                    database,
+                    "anonymous" if actor is None else "a signed-in actor",
+                    action,
+                )
+                return
 
 
 @hookimpl

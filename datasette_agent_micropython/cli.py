@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import codeop
 import json
+import math
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -240,10 +241,23 @@ def sessions(files, internal, config_file, settings, as_json) -> None:
         )
 
 
+MAX_AGE_DAYS = 36_500
+
+
+def age_in_days(value: float | None) -> float | None:
+    """--older-than: a finite number of days from 0 to MAX_AGE_DAYS (nan, inf and 1e308 are refused)."""
+    if value is not None and not (math.isfinite(value) and 0 <= value <= MAX_AGE_DAYS):
+        raise click.BadParameter(f"must be a number of days from 0 to {MAX_AGE_DAYS:,}, got {value!r}")
+    return value
+
+
 @micropython_cli.command()
 @datasette_options
 @click.option("--conversation", "conversations", multiple=True, help="Remove this conversation's session")
-@click.option("--older-than", type=click.FloatRange(min=0), help="Remove sessions unused for this many days")
+@click.option(
+    "--older-than", type=float, callback=lambda ctx, param, value: age_in_days(value),
+    help="Remove sessions unused for this many days",
+)
 @click.option("--all", "everything", is_flag=True, help="Remove every stored session")
 @click.option("--yes", is_flag=True, help="Do not ask before deleting")
 def purge(files, internal, config_file, settings, conversations, older_than, everything, yes) -> None:
@@ -268,7 +282,8 @@ def purge(files, internal, config_file, settings, conversations, older_than, eve
                 for row in rows
                 if everything
                 or row["conversation_id"] in conversations
-                or (cutoff is not None and row["last_used_at"] < cutoff)
+                # A row whose time is not a time (written by hand) counts as old.
+                or (cutoff is not None and not (isinstance(row["last_used_at"], str) and row["last_used_at"] >= cutoff))
             ]
             if not doomed:
                 click.echo("Nothing to purge.")

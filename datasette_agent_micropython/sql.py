@@ -11,7 +11,10 @@ from typing import Any
 from datasette.resources import DatabaseResource
 from datasette.utils import InvalidSql, validate_sql_select
 
-from .runtime import Session
+from .runtime import Limits, Session
+
+# Outside a session: the reply cap of a session with the default limits (a quarter of its heap).
+MAX_REPLY_BYTES = Limits().heap // 4
 
 
 @dataclass(frozen=True)
@@ -27,8 +30,9 @@ def read_only_sql_query(context: CallContext, name_of_database: Any, sql: Any, p
     """Runs on the session's thread; the query itself runs on Datasette's event loop."""
     session = Session.current()
     seconds_left = session.seconds_left() if session else 5.0
+    max_bytes = session.max_reply_bytes if session else MAX_REPLY_BYTES
     future = asyncio.run_coroutine_threadsafe(
-        query(context.datasette, context.actor, name_of_database, sql, params, seconds_left), context.loop
+        query(context.datasette, context.actor, name_of_database, sql, params, seconds_left, max_bytes), context.loop
     )
     try:
         return future.result(timeout=seconds_left + 1)
@@ -37,7 +41,15 @@ def read_only_sql_query(context: CallContext, name_of_database: Any, sql: Any, p
         return {"error": "the query ran past the call's time limit"}
 
 
-async def query(datasette: Any, actor: dict | None, database: Any, sql: Any, params: Any, seconds_left: float) -> dict:
+async def query(
+    datasette: Any,
+    actor: dict | None,
+    database: Any,
+    sql: Any,
+    params: Any,
+    seconds_left: float,
+    max_bytes: int = MAX_REPLY_BYTES,
+) -> dict:
     if not isinstance(database, str):
         return {"error": "name_of_database must be a string"}
     if not isinstance(sql, str):
@@ -63,11 +75,30 @@ async def query(datasette: Any, actor: dict | None, database: Any, sql: Any, par
         )
     except Exception as error:
         return {"error": f"{type(error).__name__}: {error}"}
+    # The reply is refused past max_bytes anyway: stop before building it (a zeroblob(10**8) would
+    # otherwise become a 200 MB hex string on the host).
+    size = 0
+    for row in results.rows:
+        size += sum(_json_size_at_least(value) for value in row)
+        if size > max_bytes:
+            return {
+                "error": f"the query's result is more than {max_bytes:,} bytes, more than this sandbox accepts: "
+                "select fewer rows or columns, or use substr() and length() on large values"
+            }
     return {
         "columns": list(results.columns),
         "rows": [{column: json_value(value) for column, value in zip(results.columns, row)} for row in results.rows],
         "truncated": bool(results.truncated),
     }
+
+
+def _json_size_at_least(value: Any) -> int:
+    """A lower bound on the JSON size of one SQLite value, as json_value sends it."""
+    if isinstance(value, bytes):
+        return 2 * len(value) + 30
+    if isinstance(value, str):
+        return len(value) + 2
+    return 1
 
 
 async def visible_databases(datasette: Any, actor: dict | None) -> list[str]:

@@ -1,0 +1,148 @@
+"""A forged row in `micropython_sessions` never reaches host memory.
+
+Anyone who can write the table (Datasette's write API on a served sessions database, or the file on
+disk) can put any bytes there, with a valid checksum. Each case of issue 10 is written into a real
+row of a real conversation; the next call must run in a fresh interpreter (`state: "new"`) with a
+note, the row must be gone, and decoding must allocate no more than the memory limit.
+"""
+
+import sqlite3
+import tracemalloc
+
+import pytest
+from agent_harness import ALICE, call_tool, make_datasette, start_conversation
+from image_forgery import compress, forge, frame_declaring, header_of
+
+from datasette_agent_micropython import session_manager
+from datasette_agent_micropython.runtime import Limits, Runtime
+from datasette_agent_micropython.snapshot import PAGE_SIZE, Snapshot, SnapshotError
+
+TOOL = "execute_micropython"
+MEMORY_LIMIT = Limits().memory_bytes
+# Decoding may hold the compressed row, the decompressed pages (at most the memory limit) and
+# small change: anything near a gigabyte means the declared sizes were believed.
+MAX_DECODE_ALLOCATION = 2 * MEMORY_LIMIT + 8 * 1024 * 1024
+
+
+def negative_first_run(snapshot: Snapshot) -> bytes:
+    # memmove would write one page 64 KiB before linear memory.
+    header = header_of(snapshot)
+    header["pages"] = [[-16, 1]] + header["pages"]
+    return forge(header, compress(b"A" * PAGE_SIZE + snapshot.data))
+
+
+def run_below_memory(snapshot: Snapshot) -> bytes:
+    header = header_of(snapshot)
+    first = header["pages"][0]
+    header["pages"][0] = [-40960, first[1]]
+    return forge(header, compress(snapshot.data))
+
+
+def memory_size_not_whole_wasm_pages(snapshot: Snapshot) -> bytes:
+    header = header_of(snapshot)
+    header["memory_size"] = snapshot.memory_size + 4096
+    header["pages"] = header["pages"] + [[snapshot.memory_size // PAGE_SIZE, 1]]
+    return forge(header, compress(snapshot.data + b"\x01" * PAGE_SIZE))
+
+
+def frame_declares_4_gib(snapshot: Snapshot) -> bytes:
+    # 131 KB, like the row of the issue: python-zstandard would allocate 4 GiB for it.
+    return forge(header_of(snapshot), frame_declaring(4 * 1024**3, 131_000))
+
+
+def frame_declares_1_tib(snapshot: Snapshot) -> bytes:
+    return forge(header_of(snapshot), frame_declaring(1024**4, 4096))
+
+
+def header_claims_1_tib(snapshot: Snapshot) -> bytes:
+    header = header_of(snapshot)
+    header["memory_size"] = 1024**4
+    return forge(header, compress(snapshot.data))
+
+
+
+FORGERIES = [
+    negative_first_run,
+    run_below_memory,
+    memory_size_not_whole_wasm_pages,
+    frame_declares_4_gib,
+    frame_declares_1_tib,
+    header_claims_1_tib,
+]
+
+
+async def run(ds, conversation_id, python):
+    [result] = await call_tool(ds, ALICE, conversation_id, TOOL, {"python": python})
+    return result["model"]
+
+
+def peak_allocation(function):
+    """The most Python memory `function()` held at once (zstd output buffers are Python bytes)."""
+    tracemalloc.start()
+    try:
+        function()
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return peak
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("forgery", FORGERIES, ids=lambda forgery: forgery.__name__)
+async def test_a_forged_row_becomes_a_fresh_interpreter_with_a_note(tmp_path, forgery):
+    internal = tmp_path / "internal.db"
+    ds = await make_datasette(tmp_path, internal=internal)
+    manager = session_manager(ds)
+    conversation = await start_conversation(ds, ALICE)
+    assert (await run(ds, conversation, "secret = [1, 2, 3]"))["ok"]
+    await manager.wait_for_writes()
+    # Leave no live interpreter, so the next call must read the row.
+    manager._live.pop(conversation).close()
+    with sqlite3.connect(internal) as conn:
+        [image] = conn.execute("SELECT image FROM micropython_sessions WHERE conversation_id = ?", [conversation]).fetchone()
+        real = Snapshot.decode(image, MEMORY_LIMIT)
+        forged = forgery(real)
+        conn.execute("UPDATE micropython_sessions SET image = ? WHERE conversation_id = ?", [forged, conversation])
+
+    def decode_quietly():
+        with pytest.raises(SnapshotError):
+            Snapshot.decode(forged, MEMORY_LIMIT)
+
+    assert peak_allocation(decode_quietly) < MAX_DECODE_ALLOCATION
+
+    result = await run(ds, conversation, "print('fresh', 'secret' in globals())")
+    assert result["ok"], result
+    assert result["stdout"] == "fresh False\n"
+    assert result["state"] == "new"
+    assert "could not be restored" in result["state_note"]
+    await manager.wait_for_writes()
+    with sqlite3.connect(internal) as conn:
+        [calls] = conn.execute("SELECT calls FROM micropython_sessions WHERE conversation_id = ?", [conversation]).fetchone()
+    # The forged row was discarded; the row there now is the fresh interpreter's own.
+    assert calls == 1
+
+
+@pytest.fixture(scope="module")
+def real_image(tmp_path_factory):
+    session = Runtime(cache_dir=tmp_path_factory.mktemp("module-cache")).new_session(Limits())
+    try:
+        assert session.run("x = 1").ok
+        return session.snapshot()
+    finally:
+        session.close()
+
+
+@pytest.mark.parametrize("forgery", FORGERIES, ids=lambda forgery: forgery.__name__)
+def test_a_forged_image_is_refused_even_without_a_memory_limit(real_image, forgery):
+    forged = forgery(real_image)
+
+    def decode_quietly():
+        with pytest.raises(SnapshotError):
+            Snapshot.decode(forged)
+
+    assert peak_allocation(decode_quietly) < MAX_DECODE_ALLOCATION
+
+
+def test_a_header_nested_too_deeply_is_refused():
+    with pytest.raises(SnapshotError):
+        Snapshot.decode(forge({"pages": "[" * 10}, b"").replace(b'"' + b"[" * 10 + b'"', b"[" * 60_000))
