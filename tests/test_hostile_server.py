@@ -1,0 +1,83 @@
+"""Hostile conversations against a real `datasette` process: they hurt only themselves, and a
+graceful stop (SIGTERM) finishes whatever their guests are doing.
+
+The reproducer of issue 10 (a `micropython.schedule` callback that sleeps forever once the
+snippet has handed in its result) runs at every offset from 1 to 40, each in its own conversation,
+eight at a time, with `max_sessions: 4` so that eviction runs through them; each conversation is
+then called again. A bystander conversation keeps its state throughout and across the stop.
+"""
+
+import json
+import signal
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from server_harness import DatasetteServer, call_tool, start_conversation
+
+SCHEDULED = """
+import micropython, time
+armed = False
+after = 0
+def _cb(_):
+    global after
+    if armed:
+        after += 1
+        if after >= {offset}:
+            time.sleep(10 ** 9)
+            return
+    micropython.schedule(_cb, 0)
+micropython.schedule(_cb, 0)
+armed = True
+"""
+OFFSETS = range(1, 41)
+ERROR_TYPES = {"timeout", "fuel", "memory", "exception", "trap"}
+SETTINGS = {"max_sessions": 4, "wall_clock_timeout_seconds": 0.5}
+
+
+def test_scheduled_callbacks_at_every_offset_then_a_graceful_stop_finishes(tmp_path):
+    with DatasetteServer(tmp_path, plugin_config=SETTINGS) as server:
+        bystander = start_conversation(server)
+        assert call_tool(server, bystander, {"python": "kept = 'bystander state'"})["ok"]
+        conversations = {offset: start_conversation(server) for offset in OFFSETS}
+
+        def attack(offset):
+            first = call_tool(server, conversations[offset], {"python": SCHEDULED.format(offset=offset)})
+            second = call_tool(server, conversations[offset], {"python": "print('after', after)"})
+            return first, second
+
+        with ThreadPoolExecutor(8) as pool:
+            outcomes = dict(zip(OFFSETS, pool.map(attack, OFFSETS)))
+        for offset, (first, second) in outcomes.items():
+            for result in (first, second):
+                # A result or a reported error: never a hang, never a bare "Error: ".
+                assert result["ok"] or (result["error"] and result.get("error_type") in ERROR_TYPES), (offset, json.dumps(result))
+            if first["interpreter_reset"]:
+                assert second["state"] == "new"
+                assert "discarded the interpreter" in second["state_note"], (offset, json.dumps(second))
+        kinds = {first.get("error_type") for first, _ in outcomes.values()}
+        assert "timeout" in kinds
+        assert any(first["ok"] for first, _ in outcomes.values())
+
+        result = call_tool(server, bystander, {"python": "print(kept)"})
+        assert result["stdout"] == "bystander state\n"
+
+        # Graceful stop: must finish (the harness kills and fails after 15 s).
+        server.stop(signal.SIGTERM)
+        assert "Application shutdown complete" in server.log_text()
+
+        server.start()
+        result = call_tool(server, bystander, {"python": "print(kept)"})
+        assert result["stdout"] == "bystander state\n"
+        assert result["state"] == "restored"
+
+
+@pytest.mark.parametrize("offset", [6, 20, 35])
+def test_a_graceful_stop_right_after_a_hostile_call_finishes(tmp_path, offset):
+    with DatasetteServer(tmp_path, plugin_config=SETTINGS) as server:
+        bystander = start_conversation(server)
+        assert call_tool(server, bystander, {"python": "kept = 1"})["ok"]
+        hostile = start_conversation(server)
+        call_tool(server, hostile, {"python": SCHEDULED.format(offset=offset)})
+        server.stop(signal.SIGTERM)
+        server.start()
+        assert call_tool(server, bystander, {"python": "print(kept)"})["stdout"] == "1\n"
