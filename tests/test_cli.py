@@ -531,6 +531,17 @@ def test_purge_bad_input(micropython, setup, internal):
     assert set(stored_rows(internal)) == {"known"}
 
 
+@pytest.mark.parametrize("age", ["nan", "inf", "-inf", "1e308", "36501"])
+def test_purge_refuses_non_finite_and_absurd_ages(micropython, setup, internal, age):
+    make_sessions(setup, internal, "kept")
+    outcome = micropython("purge", "--internal", internal, "--older-than", age, "--yes")
+    assert outcome.code == 2
+    assert "--older-than" in outcome.stderr
+    assert "must be a number of days from 0 to 36,500" in outcome.stderr
+    no_traceback(outcome)
+    assert set(stored_rows(internal)) == {"kept"}
+
+
 # -- repl -------------------------------------------------------------------------------------
 
 BLOCK = "def f():\n    return 41\n\nprint(f() + 1)\n"
