@@ -241,3 +241,29 @@ def test_fuzzed_snippets_give_a_result_or_a_reported_trap(fuzz_runtime, snippets
     if session.alive:
         assert session.run("print('alive')").stdout == "alive\n"
     session.close()
+
+
+@pytest.mark.asyncio
+async def test_a_sql_reply_the_guest_never_pulls_cannot_pin_host_memory(sandbox):
+    # Issue 10: a zeroblob(100000000) row, asked for through host.call and never pulled, kept
+    # about 192 MiB in the host's pending chunks for as long as the session lived.
+    ds, conversation = sandbox
+    code = (
+        "import host, json\n"
+        "huge = host.call('fn:read_only_sql_query', json.dumps([['data', 'select zeroblob(100000000) as b'], {}]))\n"
+        "print(huge[:120])\n"
+        "big = host.call('fn:read_only_sql_query', json.dumps([['data', 'select zeroblob(500000) as b'], {}]))\n"
+        "print(repr(big[:1]), int(big[1:]))"
+    )
+    for _ in range(3):
+        result = await run(ds, conversation, code)
+        assert result["ok"], result
+        first, second = result["stdout"].splitlines()
+        assert "more than this sandbox accepts" in first
+        # A 1 MB reply under the cap arrives in chunks; the guest pulls none of them.
+        assert second.startswith("'\\x00' ") and int(second.split()[1]) > 10
+        session = session_manager(ds)._live[conversation]
+        assert session._pending == []
+    # Pulled through the wrapper, the same 1 MB reply arrives whole.
+    result = await run(ds, conversation, "r = read_only_sql_query('data', 'select length(hex(zeroblob(500000))) as n')\nprint(r['rows'])")
+    assert result["stdout"] == "[{'n': 1000000}]\n"
