@@ -6,7 +6,6 @@ for the actor, so a POST without one is refused as well.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 
 from datasette import Forbidden
@@ -56,7 +55,7 @@ async def admin_page(datasette, request):
 
     stored = await manager.store.sessions()
     for row in stored:
-        row["globals"] = ", ".join(json.loads(row["globals"]))
+        row["globals"] = ", ".join(row["globals"])
         row["stored"] = human_bytes(row["stored_bytes"])
         row["raw"] = human_bytes(row["raw_bytes"])
         row["last_used"] = age(row["last_used_at"])

@@ -224,8 +224,6 @@ def sessions(files, internal, config_file, settings, as_json) -> None:
             await close(datasette)
 
     rows = run_async(main())
-    for row in rows:
-        row["globals"] = json.loads(row["globals"])
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
@@ -237,7 +235,7 @@ def sessions(files, internal, config_file, settings, as_json) -> None:
         click.echo(
             f"{row['conversation_id']:<28} {str(row['actor_id'] or '-'):<12} {row['calls']:>6} "
             f"{human_bytes(row['raw_bytes']):>10} {human_bytes(row['stored_bytes']):>10}  "
-            f"{row['last_used_at']:<24} {', '.join(row['globals'])}"
+            f"{row['last_used_at'] or '-':<24} {', '.join(row['globals'])}"
         )
 
 

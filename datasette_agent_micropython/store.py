@@ -168,7 +168,38 @@ class SnapshotStore:
             f"SELECT conversation_id, actor_id, created_at, updated_at, last_used_at, calls, raw_bytes, "
             f"stored_bytes, fingerprint, globals FROM {TABLE} ORDER BY last_used_at DESC"
         )
-        return [dict(row) for row in results.rows]
+        return [readable_row(dict(row)) for row in results.rows]
+
+
+def readable_row(row: dict) -> dict:
+    """A stored row as the admin page and the CLI show it, with `globals` as a list of names.
+
+    Anyone who can write the table can put anything in it: a value of the wrong type or shape
+    is shown as empty (a time as "", a count as 0) instead of breaking the page for every row.
+    """
+    for column in ("created_at", "updated_at", "last_used_at"):
+        row[column] = row[column] if _is_utc_time(row[column]) else ""
+    for column in ("calls", "raw_bytes", "stored_bytes"):
+        value = row[column]
+        row[column] = value if isinstance(value, int) and value >= 0 else 0
+    row["conversation_id"] = str(row["conversation_id"])
+    row["actor_id"] = None if row["actor_id"] is None else str(row["actor_id"])
+    row["fingerprint"] = row["fingerprint"] if isinstance(row["fingerprint"], str) else ""
+    try:
+        names = json.loads(row["globals"]) if isinstance(row["globals"], (str, bytes)) else []
+    except (ValueError, RecursionError):
+        names = []
+    row["globals"] = [name for name in names if isinstance(name, str)][:200] if isinstance(names, list) else []
+    return row
+
+
+def _is_utc_time(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        return datetime.fromisoformat(value).tzinfo is not None
+    except ValueError:
+        return False
 
 
 async def last_reported_calls(database: Any, conversation_id: str, tool_name: str) -> int | None:
@@ -192,7 +223,7 @@ async def last_reported_calls(database: Any, conversation_id: str, tool_name: st
         try:
             parts = json.loads(row[0]).get("parts", [])
             outputs = [json.loads(part["output"]) for part in parts if part.get("name") == tool_name]
-        except (ValueError, TypeError, KeyError, AttributeError):
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
             continue
         for output in outputs:
             calls = output.get("calls") if isinstance(output, dict) else None

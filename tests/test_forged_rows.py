@@ -146,3 +146,31 @@ def test_a_forged_image_is_refused_even_without_a_memory_limit(real_image, forge
 def test_a_header_nested_too_deeply_is_refused():
     with pytest.raises(SnapshotError):
         Snapshot.decode(forge({"pages": "[" * 10}, b"").replace(b'"' + b"[" * 10 + b'"', b"[" * 60_000))
+
+
+@pytest.mark.asyncio
+async def test_a_row_with_garbage_columns_cannot_break_the_admin_page_or_the_listing(tmp_path):
+    internal = tmp_path / "internal.db"
+    ds = await make_datasette(tmp_path, internal=internal)
+    ds.root_enabled = True  # as `datasette serve --root` does
+    manager = session_manager(ds)
+    conversation = await start_conversation(ds, ALICE)
+    assert (await run(ds, conversation, "kept = 1"))["ok"]
+    await manager.wait_for_writes()
+    with sqlite3.connect(internal) as conn:
+        conn.execute(
+            "INSERT INTO micropython_sessions (conversation_id, actor_id, created_at, updated_at, last_used_at, calls, "
+            "raw_bytes, stored_bytes, fingerprint, globals, image) VALUES (?, 7, 'yesterday', x'00', 'soon', 'many', -5, "
+            "2.5, 3, ?, 'not an image')",
+            ["forged", "[" * 100_000],
+        )
+    rows = {row["conversation_id"]: row for row in await manager.store.sessions()}
+    assert rows["forged"]["globals"] == [] and rows["forged"]["last_used_at"] == "" and rows["forged"]["calls"] == 0
+    assert rows[conversation]["globals"] == ["kept"]
+    response = await ds.client.get("/-/micropython", cookies={"ds_actor": ds.client.actor_cookie({"id": "root"})})
+    assert response.status_code == 200
+    assert "forged" in response.text
+    # The forged row's conversation gets a fresh interpreter with a note.
+    outcome = await manager.run("forged", "print('fresh')")
+    assert outcome.result.stdout == "fresh\n"
+    assert outcome.state == "new" and "could not be restored" in outcome.state_note
