@@ -596,6 +596,7 @@ class Session:
         answered with an internal snippet that seeds `random`; an image is restored at the second.
         """
         self._arrivals += 1
+        self._clear_dead_stack(caller)
         if self._arrivals == 1:
             return self._deliver(secrets.token_hex(16), f"__import__('random').seed({secrets.randbits(30)})", True)
         if self._image is not None:
@@ -616,6 +617,29 @@ class Session:
                 return b""
             _, token, code = request
             return self._deliver(token, code, False)
+
+    def _clear_dead_stack(self, caller: wasmtime.Caller) -> None:
+        """Zero what finished calls left below the stack pointer, page by page down to a clean one.
+
+        Nothing below the stack pointer is live at Q, but MicroPython's conservative collector
+        later scans new frames' uninitialised slots there, and images would carry the dirty pages
+        of a deep recursion. Done at every arrival at Q, snapshotted or not, so a restored session
+        and one never snapshotted hold the same bytes. The guard below is left for its check.
+        """
+        guard = self.runtime.stack_guard
+        if guard is None:
+            return
+        memory = caller["memory"]
+        base = ctypes.addressof(memory.data_ptr(caller).contents)
+        end = caller["__stack_pointer"].value(caller)
+        if not guard[1] <= end <= memory.data_len(caller):
+            return
+        while end > guard[1]:
+            start = max(guard[1], (end - 1) // PAGE_SIZE * PAGE_SIZE)
+            if ctypes.string_at(base + start, end - start) == ZERO_PAGE[: end - start]:
+                return
+            ctypes.memset(base + start, 0, end - start)
+            end = start
 
     def _deliver(self, token: str, code: str, internal: bool) -> bytes:
         self._token = token
