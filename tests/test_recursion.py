@@ -255,3 +255,14 @@ def test_a_session_snapshotted_after_deep_recursion_restores(runtime, session):
     assert restored.restore_error is None
     assert restored.run("print(down(320))").stdout == "320\n"
     restored.close()
+
+
+def test_clipping_keeps_both_ends_of_a_traceback_with_one_long_line():
+    from datasette_agent_micropython.runtime import _clip
+
+    text = "Traceback (most recent call last):\n" + "ValueError: " + "x" * 50_000 + " the end"
+    clipped = _clip(text)
+    assert len(clipped) <= MAX_ERROR_CHARS + 100
+    assert clipped.startswith("Traceback (most recent call last):\n")
+    assert clipped.endswith("x the end")
+    assert _clip("short\n") == "short\n"
