@@ -70,6 +70,7 @@ ARTIFACT_PATH = Path(__file__).parent / "artifacts" / "micropython-wasi-gcsafe.w
 # Anything written here means the stack came within this distance of .bss, so the session is
 # treated as corrupted: discarded, never snapshotted.
 STACK_GUARD_BYTES = 64 * KIB
+ZERO_GUARD = bytes(STACK_GUARD_BYTES)
 # The guest standard library: pure-Python modules, served read-only to every session at
 # GUEST_LIB_MOUNT (a WASI preopen) and first on the guest's sys.path. MicroPython compiles a
 # module only when it is imported, so a session that imports none pays nothing for them.
@@ -90,7 +91,7 @@ def guest_lib_sha256(folder: Path = GUEST_LIB_PATH) -> str:
     return digest.hexdigest()
 
 
-def stack_guard(artifact: Path) -> tuple[int, int] | None:
+def stack_guard(artifact: Path, artifact_sha256: str) -> tuple[int, int] | None:
     """The guarded bottom of `artifact`'s shadow stack, from the artifact.json that describes it.
 
     None for an artifact that artifact.json does not describe (its layout is unknown).
@@ -99,7 +100,7 @@ def stack_guard(artifact: Path) -> tuple[int, int] | None:
     if not metadata_path.exists():
         return None
     metadata = json.loads(metadata_path.read_text())
-    if metadata.get("output", {}).get("sha256") != hashlib.sha256(artifact.read_bytes()).hexdigest():
+    if metadata.get("output", {}).get("sha256") != artifact_sha256:
         return None
     layout = metadata.get("layout", {}).get("output")
     if not layout or layout["stack_top"] - layout["stack_bottom"] < 4 * STACK_GUARD_BYTES:
@@ -234,7 +235,7 @@ class Runtime:
         self.artifact = Path(artifact)
         wasm = self.artifact.read_bytes()
         self.artifact_sha256 = hashlib.sha256(wasm).hexdigest()
-        self.stack_guard = stack_guard(self.artifact)
+        self.stack_guard = stack_guard(self.artifact, self.artifact_sha256)
         config = wasmtime.Config()
         config.consume_fuel = True
         config.epoch_interruption = True
@@ -328,6 +329,7 @@ def _start_thread(target: Callable[[], None], name: str, stack_bytes: int) -> th
         finally:
             threading.stack_size(previous)
     return thread
+
 
 # WASI errno values.
 ERRNO_SUCCESS = 0
@@ -739,7 +741,7 @@ class Session:
             return False
         start, end = guard
         base = ctypes.addressof(caller["memory"].data_ptr(caller).contents)
-        return ctypes.string_at(base + start, end - start) != bytes(end - start)
+        return ctypes.string_at(base + start, end - start) != ZERO_GUARD
 
     def _take_result(self, payload: bytes, caller: wasmtime.Caller) -> bytes:
         if self._stack_reached_guard(caller):
