@@ -68,8 +68,9 @@ ARTIFACT_PATH = Path(__file__).parent / "artifacts" / "micropython-wasi-gcsafe.w
 # recursion it checks at 208 KiB of the 704 KiB stack; C recursion it never checks (==, hash of
 # deeply nested data, the compiler) overflows the native stack first, at up to about 590 KiB.
 # Anything written here means the stack came within this distance of .bss, so the session is
-# treated as corrupted: discarded, never snapshotted.
-STACK_GUARD_BYTES = 64 * KIB
+# treated as corrupted: discarded, never snapshotted. It is read after every snippet, so it is
+# small; no MicroPython frame is big enough to step over it without writing to it.
+STACK_GUARD_BYTES = 16 * KIB
 ZERO_GUARD = bytes(STACK_GUARD_BYTES)
 # The guest standard library: pure-Python modules, served read-only to every session at
 # GUEST_LIB_MOUNT (a WASI preopen) and first on the guest's sys.path. MicroPython compiles a
