@@ -38,8 +38,14 @@ log = logging.getLogger(__name__)
 KIB = 1024
 MIB = 1024 * KIB
 
-# Static data, the shadow stack, argv and malloc slack sit below MicroPython's heap.
-HEAP_RESERVE_BYTES = 512 * KIB
+# Static data, the shadow stack (773 KiB of the artifact's layout, see artifacts/artifact.json),
+# argv and malloc slack sit below MicroPython's heap.
+HEAP_RESERVE_BYTES = 1152 * KIB
+# Wasm's native stack. MicroPython's recursion limit (in the artifact) is sized for it: the limit
+# trips before this stack overflows, and wasmtime-py accepts no more than 2 MiB.
+MAX_WASM_STACK_BYTES = 2 * MIB
+# A session thread's stack: the wasm stack plus the host functions that wasm calls on this thread.
+SESSION_THREAD_STACK_BYTES = 8 * MIB
 # The bootstrap needs about 96 KiB of heap to start.
 MIN_HEAP_BYTES = 128 * KIB
 # The guest's result buffer. It is part of the quiescent point and costs heap, so it stays small;
@@ -66,6 +72,14 @@ BLOCK_PAGES = 16
 ZERO_BLOCK = bytes(BLOCK_PAGES * PAGE_SIZE)
 
 ARTIFACT_PATH = Path(__file__).parent / "artifacts" / "micropython-wasi-gcsafe.wasm"
+# The bottom of the shadow stack that no legitimate use reaches. MicroPython's own limit stops
+# recursion it checks at 208 KiB of the 704 KiB stack; C recursion it never checks (==, hash of
+# deeply nested data, the compiler) overflows the native stack first, at up to about 590 KiB.
+# Anything written here means the stack came within this distance of .bss, so the session is
+# treated as corrupted: discarded, never snapshotted. It is read after every snippet, so it is
+# small; no MicroPython frame is big enough to step over it without writing to it.
+STACK_GUARD_BYTES = 16 * KIB
+ZERO_GUARD = bytes(STACK_GUARD_BYTES)
 # The guest standard library: pure-Python modules, served read-only to every session at
 # GUEST_LIB_MOUNT (a WASI preopen) and first on the guest's sys.path. MicroPython compiles a
 # module only when it is imported, so a session that imports none pays nothing for them.
@@ -84,6 +98,26 @@ def guest_lib_sha256(folder: Path = GUEST_LIB_PATH) -> str:
         digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()
+
+
+def stack_guard(artifact: Path, artifact_sha256: str) -> tuple[int, int] | None:
+    """The guarded bottom of `artifact`'s shadow stack, from the artifact.json that describes it.
+
+    None for an artifact that artifact.json does not describe (its layout is unknown).
+    """
+    metadata_path = artifact.with_name("artifact.json")
+    if not metadata_path.exists():
+        return None
+    metadata = json.loads(metadata_path.read_text())
+    if metadata.get("output", {}).get("sha256") != artifact_sha256:
+        return None
+    layout = metadata.get("layout", {}).get("output")
+    if not layout or layout["stack_top"] - layout["stack_bottom"] < 4 * STACK_GUARD_BYTES:
+        return None
+    return layout["stack_bottom"], layout["stack_bottom"] + STACK_GUARD_BYTES
+
+
+STACK_OVERRUN_ERROR = "the interpreter's stack ran into its static data; its state was discarded"
 
 
 class LimitError(ValueError):
@@ -187,9 +221,15 @@ class CappedOutput:
 
 
 def _clip(text: str, limit: int = MAX_ERROR_CHARS) -> str:
+    """Keep the head and the tail of a long traceback: its last line is the error itself."""
     if len(text) <= limit:
         return text
-    return text[:limit] + f"\n... ({len(text) - limit:,} more characters)"
+    head = text[: limit // 2]
+    head = head[: head.rfind("\n") + 1] or head
+    tail = text[len(text) - limit // 2 :]
+    tail = tail[tail.find("\n") + 1 :] or tail
+    omitted = len(text) - len(head) - len(tail)
+    return f"{head}... ({omitted:,} characters omitted) ...\n{tail}"
 
 
 class Runtime:
@@ -204,12 +244,13 @@ class Runtime:
         self.artifact = Path(artifact)
         wasm = self.artifact.read_bytes()
         self.artifact_sha256 = hashlib.sha256(wasm).hexdigest()
+        self.stack_guard = stack_guard(self.artifact, self.artifact_sha256)
         config = wasmtime.Config()
         config.consume_fuel = True
         config.epoch_interruption = True
         config.wasm_exceptions = True
-        config.max_wasm_stack = 1 * MIB
-        self.engine_config = "fuel,epoch,exceptions,stack=1MiB"
+        config.max_wasm_stack = MAX_WASM_STACK_BYTES
+        self.engine_config = f"fuel,epoch,exceptions,stack={MAX_WASM_STACK_BYTES // MIB}MiB"
         self.engine = wasmtime.Engine(config)
         if use_cache and cache_dir is None:
             cache_dir = default_cache_dir()
@@ -282,6 +323,23 @@ class Runtime:
 
 
 _current = threading.local()
+_stack_size_lock = threading.Lock()
+
+
+def _start_thread(target: Callable[[], None], name: str, stack_bytes: int) -> threading.Thread:
+    """Start a daemon thread with a stack of its own size, leaving the process default as it was.
+
+    The platform's default thread stack can be smaller than the wasm stack plus the host's frames.
+    """
+    with _stack_size_lock:
+        previous = threading.stack_size(stack_bytes)
+        try:
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+        finally:
+            threading.stack_size(previous)
+    return thread
+
 
 # WASI errno values.
 ERRNO_SUCCESS = 0
@@ -419,6 +477,10 @@ class Session:
         self._finished: RunResult | None = None
         # Chunks of one long reply; they belong to the host call that made it (see _on_host_call).
         self._pending: list[bytes] = []
+        # Set when the shadow stack reached its guard: the session is then made to trap.
+        self._stack_overran = False
+        # The running snippet's traceback, sent raw by the guest before its result.
+        self._error_text = b""
         self.quiescent_point: QuiescentPoint | None = None
         # Linear memory size, as of the last arrival at Q.
         self.memory_size = 0
@@ -438,8 +500,7 @@ class Session:
         # A monotonic clock of the session's own, which a restored session can carry on.
         self.clock_offset_ns = 0
         self._clock_origin_ns = time.monotonic_ns()
-        self._thread = threading.Thread(target=self._thread_main, name="micropython-session", daemon=True)
-        self._thread.start()
+        self._thread = _start_thread(self._thread_main, "micropython-session", SESSION_THREAD_STACK_BYTES)
         if not self._ready.wait(BOOT_TIMEOUT_SECONDS + self.overhead_seconds):
             self._abandon("trap", "the interpreter did not start in time")
         if self._death is not None:
@@ -572,6 +633,8 @@ class Session:
 
     def _describe_trap(self, trap: Trap) -> tuple[str, str]:
         code = trap.trap_code
+        if self._stack_overran:
+            return "trap", STACK_OVERRUN_ERROR
         if self._phase in ("fetched", "returning", "closing") and code in (TrapCode.OUT_OF_FUEL, TrapCode.INTERRUPT):
             limit = "time" if code == TrapCode.INTERRUPT else "fuel"
             return (
@@ -662,9 +725,13 @@ class Session:
         if name == "__next__" and self._phase in ("boot-done", "returning"):
             return self._wait_at_quiescent_point(caller)
         if name == "__result__" and self._phase == "running":
-            return self._take_result(payload)
+            return self._take_result(payload, caller)
+        if name == "__error__" and self._phase == "running":
+            self._error_text = payload
+            return b"{}"
         if name == "__begin__" and self._phase == "fetched":
             self._phase = "running"
+            self._error_text = b""
             return self._token.encode()
         if name == "__chunk__" and self._pending:
             return self._pending.pop(0)
@@ -712,6 +779,7 @@ class Session:
         A snippet's result goes to run() only now, with the guest back at Q.
         """
         self._arrivals += 1
+        self._clear_dead_stack(caller)
         if self._arrivals == 1:
             return self._deliver(secrets.token_hex(16), f"__import__('random').seed({secrets.randbits(30)})", True)
         if self._image is not None:
@@ -736,6 +804,29 @@ class Session:
                 return b""
             _, token, code = request
             return self._deliver(token, code, False)
+
+    def _clear_dead_stack(self, caller: wasmtime.Caller) -> None:
+        """Zero what finished calls left below the stack pointer, page by page down to a clean one.
+
+        Nothing below the stack pointer is live at Q, but MicroPython's conservative collector
+        later scans new frames' uninitialised slots there, and images would carry the dirty pages
+        of a deep recursion. Done at every arrival at Q, snapshotted or not, so a restored session
+        and one never snapshotted hold the same bytes. The guard below is left for its check.
+        """
+        guard = self.runtime.stack_guard
+        if guard is None:
+            return
+        memory = caller["memory"]
+        base = ctypes.addressof(memory.data_ptr(caller).contents)
+        end = caller["__stack_pointer"].value(caller)
+        if not guard[1] <= end <= memory.data_len(caller):
+            return
+        while end > guard[1]:
+            start = max(guard[1], (end - 1) // PAGE_SIZE * PAGE_SIZE)
+            if ctypes.string_at(base + start, end - start) == ZERO_PAGE[: end - start]:
+                return
+            ctypes.memset(base + start, 0, end - start)
+            end = start
 
     def _deliver(self, token: str, code: str, internal: bool) -> bytes:
         self._token = token
@@ -773,6 +864,8 @@ class Session:
         return self.clock_offset_ns + time.monotonic_ns() - self._clock_origin_ns
 
     def _capture(self, caller: wasmtime.Caller) -> Snapshot:
+        if self._stack_reached_guard(caller):
+            raise SessionError(STACK_OVERRUN_ERROR)
         memory = caller["memory"]
         size = memory.data_len(caller)
         pages, chunks = nonzero_pages(ctypes.addressof(memory.data_ptr(caller).contents), size)
@@ -835,7 +928,21 @@ class Session:
         self.restored = True
         return None
 
-    def _take_result(self, payload: bytes) -> bytes:
+    def _stack_reached_guard(self, caller: wasmtime.Caller) -> bool:
+        guard = self.runtime.stack_guard
+        if guard is None:
+            return False
+        start, end = guard
+        base = ctypes.addressof(caller["memory"].data_ptr(caller).contents)
+        return ctypes.string_at(base + start, end - start) != ZERO_GUARD
+
+    def _take_result(self, payload: bytes, caller: wasmtime.Caller) -> bytes:
+        if self._stack_reached_guard(caller):
+            # The snippet's C code may have written past the stack into static data: whatever the
+            # guest reports cannot be trusted, so it is not reported. No fuel makes it trap.
+            self._stack_overran = True
+            self._halt("trap", STACK_OVERRUN_ERROR)
+            return b"{}"
         report = _parse_json(payload)
         if not isinstance(report, dict) or report.get("token") != self._token:
             return _json({"error": "bad result"})
@@ -857,7 +964,7 @@ class Session:
         else:
             self._finished = RunResult(
                 ok=False,
-                error=_clip(_user_traceback(str(report.get("error", ""))))
+                error=_clip(_user_traceback(self._error_text.decode("utf-8", "replace")))
                 or "the snippet failed and the interpreter gave no error message",
                 error_type="memory" if report.get("memory") else "exception",
                 fuel_used=fuel_used,

@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from gc_programs import gc_prefix, program  # noqa: E402
 
-from datasette_agent_micropython.runtime import KIB, MIB, Limits, Runtime, SessionError  # noqa: E402
+from datasette_agent_micropython.runtime import HEAP_RESERVE_BYTES, KIB, MIB, Limits, Runtime, SessionError  # noqa: E402
 
 FULL = os.environ.get("GC_STRESS_FULL") == "1"
 HEAPS = [256 * KIB, 512 * KIB, 1 * MIB, 8 * MIB]
@@ -143,7 +143,7 @@ class Tally:
 
 def limits_for(heap: int) -> Limits:
     return Limits(
-        memory_bytes=heap + 1 * MIB,
+        memory_bytes=heap + HEAP_RESERVE_BYTES,
         heap_bytes=heap,
         fuel=10**14,
         timeout_seconds=600,

