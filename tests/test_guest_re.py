@@ -41,18 +41,20 @@ def show(f):
         return f()
     except NotImplementedError as error:
         return 'NotImplementedError'
+def out(*values):
+    print(repr(values))
 for pattern, text in {cases!r}:
-    print(show(lambda: re.findall(pattern, text)), show(lambda: re.split(pattern, text)),
+    out(show(lambda: re.findall(pattern, text)), show(lambda: re.split(pattern, text)),
           show(lambda: re.split(pattern, text, maxsplit=1)))
-    print(show(lambda: re.sub(pattern, '<\\\\g<0>>', text)), show(lambda: re.subn(pattern, lambda m: m.group(0).upper(), text, 2)),
+    out(show(lambda: re.sub(pattern, '<\\\\g<0>>', text)), show(lambda: re.subn(pattern, lambda m: m.group(0).upper(), text, 2)),
           show(lambda: re.sub(pattern, '-', text)))
     m = show(lambda: re.search(pattern, text))
-    print(m if m is None or isinstance(m, str) else (m.group(), m.groups(), m.span(), m.groupdict()))
+    out(m if m is None or isinstance(m, str) else (m.group(), m.groups(), m.span(), sorted(m.groupdict().items())))
     m = show(lambda: re.match(pattern, text))
-    print(m if m is None or isinstance(m, str) else (m.group(0), m.start(), m.end()))
+    out(m if m is None or isinstance(m, str) else (m.group(0), m.start(), m.end()))
     m = show(lambda: re.fullmatch(pattern, text))
-    print(m if m is None or isinstance(m, str) else m.group(0))
-    print(show(lambda: [(m.span(), m.group()) for m in re.finditer(pattern, text)]))
+    out(m if m is None or isinstance(m, str) else m.group(0))
+    out(show(lambda: [(m.span(), m.group()) for m in re.finditer(pattern, text)]))
 """
     sandbox = sandbox_output(session, code)
     expected = cpython_output(code)
