@@ -74,7 +74,7 @@ for a, b, (days, seconds, us) in {cases!r}:
 
 FORMATS = ["%Y-%m-%d %H:%M:%S", "%d/%m/%Y", "%m/%d/%y %I:%M %p", "%Y%m%dT%H%M%S.%f", "%a %d %b %Y",
            "%A, %B %d, %Y", "%j %U %W %w", "%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S.%f%z", "%b %d %Y %H:%M", "%y%m%d",
-           "%G-W%V-%u", "%c | %x | %X", "%e %C %D %F %T %R %r", "%Z|%%|%z"]
+           "%G-W%V-%u", "%c", "%x %X", "%e %C %D %F %T %R %r", "%Z|%%|%z"]
 
 
 @settings(max_examples=25, deadline=None)

@@ -557,10 +557,12 @@ class date:
     def fromisoformat(cls, date_string):
         if type(date_string) is not str:
             raise TypeError("fromisoformat: argument must be str")
+        if len(date_string) == 10:
+            fast = _fast_iso(cls, date_string)
+            if fast is not None:
+                return fast
         ymd = None
-        if len(date_string) == 10 and date_string[4] == "-" and date_string[7] == "-":
-            ymd = _fast_iso(date_string)
-        if ymd is None and len(date_string) in (7, 8, 10):
+        if len(date_string) in (7, 8, 10):
             ymd = _parse_iso_date(date_string)
         if ymd is None:
             raise ValueError("Invalid isoformat string: %r" % (date_string,))
@@ -919,6 +921,9 @@ class datetime(date):
     def fromisoformat(cls, date_string):
         if type(date_string) is not str:
             raise TypeError("fromisoformat: argument must be str")
+        fast = _fast_iso(cls, date_string)
+        if fast is not None:
+            return fast
         parsed = _parse_iso_datetime(date_string)
         if parsed is None:
             raise ValueError("Invalid isoformat string: %r" % (date_string,))
@@ -1232,35 +1237,34 @@ def _iso_separator(text):
     return 8
 
 
-def _fast_iso(text):
-    """YYYY-MM-DD[?HH:MM[:SS[.fff[fff]]]] without a zone, the common case; None for anything else."""
+def _fast_iso(cls, text):
+    """A cls parsed from YYYY-MM-DD[?HH:MM[:SS[.fff[fff]]]] without a zone, the common case, with few
+    allocations; None for any other form."""
     length = len(text)
     if length < 10 or text[4] != "-" or text[7] != "-":
         return None
+    day = text[:10].replace("-", "") if length > 10 else text.replace("-", "")
+    if len(day) != 8 or not day.isdigit():
+        return None
+    day = int(day)
     if length == 10:
-        if not (text[:4] + text[5:7] + text[8:10]).isdigit():
-            return None
-        return int(text[:4]), int(text[5:7]), int(text[8:10])
+        return cls(day // 10000, day // 100 % 100, day % 100)
     if length not in (16, 19, 23, 26) or text[13] != ":" or (length > 16 and text[16] != ":"):
         return None
-    if length > 19 and text[19] != ".":
+    clock = text[11:length if length < 19 else 19].replace(":", "")
+    if not clock.isdigit() or len(clock) != (4 if length == 16 else 6):
         return None
-    digits = text[:4] + text[5:7] + text[8:10] + text[11:13] + text[14:16] + text[17:19] + text[20:]
-    if not digits.isdigit():
-        return None
+    clock = int(clock) * (100 if length == 16 else 1)
     us = 0
-    if length == 26:
-        us = int(text[20:])
-    elif length == 23:
-        us = int(text[20:]) * 1000
-    return (int(text[:4]), int(text[5:7]), int(text[8:10]), int(text[11:13]), int(text[14:16]),
-            int(text[17:19]) if length > 16 else 0, us)
+    if length > 19:
+        fraction = text[20:]
+        if text[19] != "." or not fraction.isdigit():
+            return None
+        us = int(fraction) * (1000 if length == 23 else 1)
+    return cls(day // 10000, day // 100 % 100, day % 100, clock // 10000, clock // 100 % 100, clock % 100, us)
 
 
 def _parse_iso_datetime(text):
-    fast = _fast_iso(text)
-    if fast is not None:
-        return fast
     if len(text) < 7:
         return None
     split = _iso_separator(text)
@@ -1617,18 +1621,111 @@ def _match_tokens(tokens, text):
                 return None
 
 
+_SIMPLE_FIELDS = {"Y": "Y", "y": "Y", "m": "m", "d": "d", "H": "H", "M": "M", "S": "S", "f": "f"}
+_PAIRS = {}
+
+
+def _pair_table(code):
+    """For a directive of at most two characters: first character -> (second character -> width,
+    width when the second cannot continue), following the alternatives' order."""
+    table = {}
+    lengths = _first_lengths(code)
+    for a in _D + " ":
+        if a in lengths or any(key[0] == a for key in lengths):
+            table[a] = ({b: lengths[a + b] for b in _D + " " if a + b in lengths}, lengths.get(a))
+    return table
+
+
+def _compile_fast(tokens):
+    """For formats of numbers and literals only: a function that parses a string along every
+    token's first choice, reading characters without slicing, and returns the fields; it returns
+    None when that path fails (the general matcher then gives the answer or the error).
+    None when the format has other directives."""
+    lines = ["def parse(text):", " n = len(text)", " a = 0"]
+    names = {"_PAIRS": _PAIRS}
+    fields = {"Y": "1900", "m": "1", "d": "1", "H": "0", "M": "0", "S": "0", "f": "0"}
+    for token in tokens:
+        kind = token[0]
+        if kind == "lit":
+            c = token[1]
+            lines.append(" if a >= n or (text[a] != %r and text[a].lower() != %r): return None" % (c, c))
+            lines.append(" a += 1")
+        elif kind == "space":
+            lines.append(" b = a")
+            lines.append(" while b < n and text[b].isspace(): b += 1")
+            lines.append(" if b == a: return None")
+            lines.append(" a = b")
+        else:
+            code = token[1]
+            if code not in _SIMPLE_FIELDS:
+                return None
+            name = _SIMPLE_FIELDS[code]
+            fields[name] = name
+            if code in "Yy":
+                width = 4 if code == "Y" else 2
+                lines.append(" if a + %d > n: return None" % width)
+                lines.append(" v = 0")
+                for i in range(width):
+                    lines.append(" c = text[a + %d]" % i)
+                    lines.append(" if not '0' <= c <= '9': return None")
+                    lines.append(" v = v * 10 + ord(c) - 48")
+                lines.append(" %s = v" % name)
+                if code == "y":
+                    lines.append(" Y += 2000 if Y <= 68 else 1900")
+                lines.append(" a += %d" % width)
+            elif code == "f":
+                lines.append(" b = a")
+                lines.append(" v = 0")
+                lines.append(" while b < n and b - a < 6 and '0' <= text[b] <= '9':")
+                lines.append("  v = v * 10 + ord(text[b]) - 48")
+                lines.append("  b += 1")
+                lines.append(" if b == a: return None")
+                lines.append(" f = v * (1, 100000, 10000, 1000, 100, 10, 1)[b - a]")
+                lines.append(" a = b")
+            else:
+                if code not in _PAIRS:
+                    _PAIRS[code] = _pair_table(code)
+                lines.append(" if a >= n: return None")
+                lines.append(" c = text[a]")
+                lines.append(" row = _PAIRS[%r].get(c)" % code)
+                lines.append(" if row is None: return None")
+                lines.append(" d1 = text[a + 1] if a + 1 < n else ''")
+                lines.append(" w = row[0].get(d1) or row[1]")
+                lines.append(" if w is None: return None")
+                lines.append(" v = 0 if c == ' ' else ord(c) - 48")
+                lines.append(" %s = v * 10 + ord(d1) - 48 if w == 2 else v" % name)
+                lines.append(" a += w")
+    lines.append(" if a != n: return None")
+    lines.append(" return [%s, %s, %s, %s, %s, %s, %s, None]" % tuple(fields[k] for k in "YmdHMSf"))
+    exec("\n".join(lines), names)
+    return names["parse"]
+
+
 def _strptime(text, format):
     """[year, month, day, hour, minute, second, microsecond, tzinfo] parsed as CPython's strptime does."""
-    if type(text) is not str:
-        raise TypeError("strptime() argument 1 must be str, not %s" % _type_name(text))
-    if type(format) is not str:
-        raise TypeError("strptime() argument 2 must be str, not %s" % _type_name(format))
-    tokens = _strptime_cache.get(format)
-    if tokens is None:
+    compiled = _strptime_cache.get(format)
+    if compiled is None:
+        if type(format) is not str:
+            raise TypeError("strptime() argument 2 must be str, not %s" % _type_name(format))
         tokens = _compile_strptime(format)
+        seen = set()
+        for token in tokens:
+            if token[0] == "dir":
+                if token[1] in seen:
+                    # CPython's regular expression then has a repeated group name, and re refuses it.
+                    raise ValueError("strptime: the directive '%%%s' appears twice in format %r" % (token[1], format))
+                seen.add(token[1])
+        compiled = (tokens, _compile_fast(tokens))
         if len(_strptime_cache) >= 64:
             _strptime_cache.clear()
-        _strptime_cache[format] = tokens
+        _strptime_cache[format] = compiled
+    if type(text) is not str:
+        raise TypeError("strptime() argument 1 must be str, not %s" % _type_name(text))
+    tokens, fast = compiled
+    if fast is not None:
+        fields = fast(text)
+        if fields is not None:
+            return fields
     matched = _greedy_spans(tokens, text) or _match_tokens(tokens, text)
     if matched is None:
         raise ValueError("time data %r does not match format %r" % (text, format))
