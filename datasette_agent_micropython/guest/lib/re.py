@@ -27,6 +27,42 @@ NOFLAG = 0
 _MAX_PATTERN = 20000
 _SPECIAL = "()[]{}?*+-|^$\\.&~# \t\n\r\v\f"
 _CONTROL = {"t": "\t", "n": "\n", "r": "\r", "f": "\f", "v": "\v", "a": "\x07"}
+# Characters CPython's \s matches for str patterns beyond the engine's ASCII whitespace.
+_EXTRA_SPACES = ("\x1c", "\x1d", "\x1e", "\x1f", "\x85", "\xa0", "\u1680", "\u2000", "\u2001", "\u2002",
+                 "\u2003", "\u2004", "\u2005", "\u2006", "\u2007", "\u2008", "\u2009", "\u200a", "\u2028",
+                 "\u2029", "\u202f", "\u205f", "\u3000")
+# Runs (first, last) of non-ASCII code points that CPython's \w does not match (punctuation, symbols,
+# marks, emoji): text whose other non-ASCII characters fall only in these runs needs no word tables.
+_NOT_WORD = (
+    0x80, 0xa9, 0xab, 0xb1, 0xb4, 0xb4, 0xb6, 0xb8, 0xbb, 0xbb, 0xbf, 0xbf, 0xd7, 0xd7, 0xf7, 0xf7, 0x2d2,
+    0x2df, 0x2ef, 0x36f, 0x482, 0x489, 0x589, 0x5cf, 0x5f3, 0x61f, 0x64b, 0x65f, 0x6d6, 0x6e4, 0x700, 0x70f,
+    0x730, 0x74c, 0x7a6, 0x7b0, 0x7b2, 0x7bf, 0x7eb, 0x7f3, 0x81b, 0x823, 0x829, 0x83f, 0x88f, 0x89f, 0x8ca,
+    0x903, 0x93e, 0x94f, 0x9be, 0x9cd, 0x9cf, 0x9db, 0x9fd, 0xa04, 0xa3a, 0xa58, 0xa75, 0xa84, 0xabe, 0xacf,
+    0xad1, 0xadf, 0xaf0, 0xaf8, 0xafa, 0xb04, 0xb3e, 0xb5b, 0xb78, 0xb82, 0xbba, 0xbcf, 0xbd1, 0xbe5, 0xbf3,
+    0xc04, 0xc3e, 0xc57, 0xc70, 0xc77, 0xcbe, 0xcdc, 0xcf3, 0xd03, 0xd3e, 0xd4d, 0xdc7, 0xde5, 0xdf0, 0xe00,
+    0xe34, 0xe3f, 0xe47, 0xe4f, 0xe5a, 0xe80, 0xeb4, 0xebc, 0xec7, 0xecf, 0xee0, 0xeff, 0xf01, 0xf1f, 0xf34,
+    0xf3f, 0xf6d, 0xf87, 0xf8d, 0xfff, 0x102b, 0x103e, 0x1082, 0x108d, 0x135b, 0x1368, 0x1390, 0x139f,
+    0x1712, 0x171e, 0x1732, 0x173f, 0x1752, 0x175f, 0x1771, 0x177f, 0x17b4, 0x17d6, 0x17fa, 0x180f, 0x18f6,
+    0x18ff, 0x191f, 0x1945, 0x1975, 0x197f, 0x19db, 0x19ff, 0x1a17, 0x1a1f, 0x1a55, 0x1a7f, 0x1a9a, 0x1aa6,
+    0x1aa8, 0x1b04, 0x1b34, 0x1b44, 0x1b5a, 0x1b82, 0x1ba1, 0x1bad, 0x1be6, 0x1bff, 0x1c24, 0x1c3f, 0x1cc0,
+    0x1ce8, 0x1dc0, 0x1dff, 0x1ffd, 0x206f, 0x209d, 0x2101, 0x218a, 0x245f, 0x249c, 0x24e9, 0x2500, 0x2775,
+    0x2794, 0x2bff, 0x2cf4, 0x2cfc, 0x2d70, 0x2d7f, 0x2d97, 0x2d9f, 0x2ddf, 0x2e2e, 0x2e30, 0x3004, 0x3008,
+    0x3020, 0xfe00, 0xfe6f, 0xfefd, 0xff0f, 0xff1a, 0xff20, 0xff3b, 0xff40, 0xff5b, 0xff65, 0xffdd, 0xffff,
+    0x1f000, 0x1f0ff, 0x1f10d, 0x1fbef, 0x1fbfa, 0x1ffff,
+)
+# Runs of the non-ASCII code points CPython's \d matches (Unicode decimal digits).
+_DIGITS = (
+    0x660, 0x669, 0x6f0, 0x6f9, 0x7c0, 0x7c9, 0x966, 0x96f, 0x9e6, 0x9ef, 0xa66, 0xa6f, 0xae6, 0xaef, 0xb66,
+    0xb6f, 0xbe6, 0xbef, 0xc66, 0xc6f, 0xce6, 0xcef, 0xd66, 0xd6f, 0xde6, 0xdef, 0xe50, 0xe59, 0xed0, 0xed9,
+    0xf20, 0xf29, 0x1040, 0x1049, 0x1090, 0x1099, 0x17e0, 0x17e9, 0x1810, 0x1819, 0x1946, 0x194f, 0x19d0,
+    0x19d9, 0x1a80, 0x1a89, 0x1a90, 0x1a99, 0x1b50, 0x1b59, 0x1bb0, 0x1bb9, 0x1c40, 0x1c49, 0x1c50, 0x1c59,
+    0xa620, 0xa629, 0xa8d0, 0xa8d9, 0xa900, 0xa909, 0xa9d0, 0xa9d9, 0xa9f0, 0xa9f9, 0xaa50, 0xaa59, 0xabf0,
+    0xabf9, 0xff10, 0xff19, 0x104a0, 0x104a9, 0x10d30, 0x10d39, 0x11066, 0x1106f, 0x110f0, 0x110f9, 0x11136,
+    0x1113f, 0x111d0, 0x111d9, 0x112f0, 0x112f9, 0x11450, 0x11459, 0x114d0, 0x114d9, 0x11650, 0x11659,
+    0x116c0, 0x116c9, 0x11730, 0x11739, 0x118e0, 0x118e9, 0x11950, 0x11959, 0x11c50, 0x11c59, 0x11d50,
+    0x11d59, 0x11da0, 0x11da9, 0x16a60, 0x16a69, 0x16ac0, 0x16ac9, 0x16b50, 0x16b59, 0x1d7ce, 0x1d7ff,
+    0x1e140, 0x1e149, 0x1e2f0, 0x1e2f9, 0x1e950, 0x1e959, 0x1fbf0, 0x1fbf9,
+)
 _INLINE_FLAGS = {"i": I, "s": S, "m": M, "x": X, "a": A, "u": U, "L": L}
 
 
@@ -45,6 +81,8 @@ PatternError = error
 
 def _literal(c, icase):
     """The engine's form of one literal character."""
+    if icase and ord(c) > 127:
+        raise error("IGNORECASE with a non-ASCII character is not supported by the sandbox's regular expression engine")
     if icase and c.lower() != c.upper():
         return "[%s%s]" % (c.lower(), c.upper())
     if c in "()[]{}?*+|^$\\.":
@@ -71,7 +109,10 @@ class _Translation:
         self.names = {}
         self.dollar = False
         self.caret = False
-        self.generic = False
+        self.bytewise = False  # '.', negated sets, \W \S \D: may split a non-ASCII character
+        self.word = False  # \w: ASCII only in the engine
+        self.digit = False  # \d: ASCII only in the engine
+        self.space = False  # \s \S: ASCII whitespace only in the engine
         # Engine-text offsets of the capturing groups that open at the top level of a pattern without
         # a top-level '|': a group's position can be found for those.
         self.top_level = {}
@@ -180,7 +221,7 @@ class _Translation:
                 atom = None
             elif c == ".":
                 out.append("." if dotall else "[^\n]")
-                self.generic = True
+                self.bytewise = True
                 atom = (len(out) - 1, self.groups)
             elif c == "^":
                 if here != start:
@@ -234,12 +275,11 @@ class _Translation:
             raise error("bad escape (end of pattern)", pattern, at - 1)
         c = pattern[at]
         at += 1
-        if c in "dD":
-            if c == "D":
-                self.generic = True
-            return "\\" + c, at
-        if c in "wWsS":
-            self.generic = True
+        if c in "dwsDWS":
+            self.bytewise = self.bytewise or c in "DWS"
+            self.digit = self.digit or c in "dD"
+            self.word = self.word or c in "wW"
+            self.space = self.space or c in "sS"
             return "\\" + c, at
         if c in _CONTROL:
             return _CONTROL[c], at
@@ -272,7 +312,7 @@ class _Translation:
         negated = pattern.startswith("^", at)
         if negated:
             at += 1
-            self.generic = True
+            self.bytewise = True
         first = True
         while True:
             if at >= len(pattern):
@@ -289,8 +329,9 @@ class _Translation:
                 e = pattern[at]
                 at += 1
                 if e in "dws":
-                    if e != "d":
-                        self.generic = True
+                    self.digit = self.digit or e == "d"
+                    self.word = self.word or e == "w"
+                    self.space = self.space or e == "s"
                     parts.append("\\" + e)
                     continue
                 if e in "DWS":
@@ -362,6 +403,30 @@ def _is_ascii(text):
     return len(text) == len(text.encode())
 
 
+def _byte_offset(text, pos):
+    """The engine counts positions in UTF-8 bytes; the API counts characters."""
+    return len(text[:pos].encode()) if pos else 0
+
+
+def _in_runs(code, runs):
+    low, high = 0, len(runs) // 2
+    while low < high:
+        middle = (low + high) // 2
+        if runs[2 * middle + 1] < code:
+            low = middle + 1
+        else:
+            high = middle
+    return low < len(runs) // 2 and runs[2 * low] <= code
+
+
+def _has_code_point(text, runs, inside):
+    """Whether text has a non-ASCII character inside the runs (or outside them, when inside is False)."""
+    for c in text:
+        if c >= "\x80" and _in_runs(ord(c), runs) == inside:
+            return True
+    return False
+
+
 class Pattern:
     """A compiled pattern with CPython's methods."""
 
@@ -389,9 +454,19 @@ class Pattern:
         translation = self._translation
         if translation.dollar and text.endswith("\n"):
             raise NotImplementedError("re: '$' before a trailing newline is not supported by the sandbox's engine")
-        if translation.generic and not _is_ascii(text):
-            raise NotImplementedError("re: '.', \\w, \\s, \\W, \\S, \\D and negated sets match bytes, not "
-                                      "characters, on non-ASCII text in the sandbox's engine")
+        if translation.space and any(space in text for space in _EXTRA_SPACES):
+            raise NotImplementedError("re: \\s and \\S know only ASCII whitespace in the sandbox's engine, "
+                                      "and this text has other whitespace")
+        if (translation.bytewise or translation.word or translation.digit) and not _is_ascii(text):
+            if translation.bytewise:
+                raise NotImplementedError("re: '.', \\W, \\S, \\D and negated sets match bytes, not "
+                                          "characters, on non-ASCII text in the sandbox's engine")
+            if translation.word and _has_code_point(text, _NOT_WORD, False):
+                raise NotImplementedError("re: \\w matches only ASCII letters and digits in the sandbox's engine, "
+                                          "and this text has others")
+            if translation.digit and _has_code_point(text, _DIGITS, True):
+                raise NotImplementedError("re: \\d matches only ASCII digits in the sandbox's engine, "
+                                          "and this text has other decimal digits")
 
     def _wrap(self, native, text, pos, start):
         return None if native is None else Match(self, native, text, pos, start)
@@ -401,12 +476,13 @@ class Pattern:
         text = string if endpos is None else string[:endpos]
         if pos > 0 and self._translation.caret:
             return None
-        return self._wrap(self._engine.match(text, pos) if pos else self._engine.match(text), text, pos, pos)
+        native = self._engine.match(text, _byte_offset(text, pos)) if pos else self._engine.match(text)
+        return self._wrap(native, text, pos, pos)
 
     def search(self, string, pos=0, endpos=None):
         self._check(string)
         text = string if endpos is None else string[:endpos]
-        native = self._engine.search(text, pos) if pos else self._engine.search(text)
+        native = self._engine.search(text, _byte_offset(text, pos)) if pos else self._engine.search(text)
         return self._wrap(native, text, pos, -1)
 
     def fullmatch(self, string, pos=0, endpos=None):
@@ -416,17 +492,23 @@ class Pattern:
             return None
         if self._full is None:
             self._full = _engine.compile("(?:%s)$" % self._translation.engine_text)
-        return self._wrap(self._full.match(text, pos) if pos else self._full.match(text), text, pos, pos)
+        native = self._full.match(text, _byte_offset(text, pos)) if pos else self._full.match(text)
+        return self._wrap(native, text, pos, pos)
 
     def finditer(self, string, pos=0, endpos=None):
         self._check(string)
         text = string if endpos is None else string[:endpos]
         length = len(text)
         search = self._engine.search
+        ascii = len(text.encode()) == length
+        char_base = byte_base = 0
         while pos <= length:
             if pos > 0 and self._translation.caret:
                 return
-            native = search(text, pos) if pos else search(text)
+            if pos and not ascii:
+                byte_base += len(text[char_base:pos].encode())
+                char_base = pos
+            native = search(text, byte_base if not ascii else pos) if pos else search(text)
             if native is None:
                 return
             found = Match(self, native, text, pos, -1)
@@ -594,14 +676,18 @@ class Match:
             text = self.string
             whole = self._native.group(0)
             at = text.find(whole, self.pos)
+            if at < 0:
+                raise RuntimeError("re: the sandbox could not locate its own match")
             if self.re._translation.dollar:
                 # '$' ties a match to the end: the first occurrence that matches there is the match.
                 engine = self.re._engine
                 while at >= 0:
-                    again = engine.match(text, at) if at else engine.match(text)
+                    again = engine.match(text, _byte_offset(text, at)) if at else engine.match(text)
                     if again is not None and again.group(0) == whole:
                         break
                     at = text.find(whole, at + 1)
+                if at < 0:
+                    raise RuntimeError("re: the sandbox could not locate its own match")
             self._start = at
         return self._start
 
@@ -622,7 +708,7 @@ class Match:
             # The same pattern with everything before the group captured: its length is the offset.
             split = translation.top_level[index]
             prefix = _engine.compile("(%s)%s" % (translation.engine_text[:split], translation.engine_text[split:]))
-            again = prefix.match(self.string, start) if start else prefix.match(self.string)
+            again = prefix.match(self.string, _byte_offset(self.string, start)) if start else prefix.match(self.string)
             offset = len(again.group(1))
         elif not value or whole.find(value, offset + 1) >= 0:
             raise NotImplementedError("re: the position of group %r is ambiguous in the sandbox's engine, "
