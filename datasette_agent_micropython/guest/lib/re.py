@@ -1,0 +1,792 @@
+"""re for the sandbox: CPython's API over MicroPython's built-in regular expression engine.
+
+Patterns are translated for the engine ({m,n}, named groups, '.', escapes, IGNORECASE), and what the
+engine cannot do (lookarounds, backreferences, \\b, MULTILINE...) raises `re.error` instead of
+matching differently. The matching itself stays in C.
+"""
+
+import sys
+
+_path = sys.path[:]
+sys.path.clear()
+try:
+    import re as _engine
+finally:
+    sys.path.extend(_path)
+del _path
+
+A = ASCII = 256
+I = IGNORECASE = 2
+L = LOCALE = 4
+M = MULTILINE = 8
+S = DOTALL = 16
+U = UNICODE = 32
+X = VERBOSE = 64
+NOFLAG = 0
+
+_MAX_PATTERN = 20000
+_SPECIAL = "()[]{}?*+-|^$\\.&~# \t\n\r\v\f"
+_CONTROL = {"t": "\t", "n": "\n", "r": "\r", "f": "\f", "v": "\v", "a": "\x07"}
+# Characters CPython's \s matches for str patterns beyond the engine's ASCII whitespace.
+_EXTRA_SPACES = ("\x1c", "\x1d", "\x1e", "\x1f", "\x85", "\xa0", "\u1680", "\u2000", "\u2001", "\u2002",
+                 "\u2003", "\u2004", "\u2005", "\u2006", "\u2007", "\u2008", "\u2009", "\u200a", "\u2028",
+                 "\u2029", "\u202f", "\u205f", "\u3000")
+# Runs (first, last) of non-ASCII code points that CPython's \w does not match (punctuation, symbols,
+# marks, emoji): text whose other non-ASCII characters fall only in these runs needs no word tables.
+_NOT_WORD = (
+    0x80, 0xa9, 0xab, 0xb1, 0xb4, 0xb4, 0xb6, 0xb8, 0xbb, 0xbb, 0xbf, 0xbf, 0xd7, 0xd7, 0xf7, 0xf7, 0x2d2,
+    0x2df, 0x2ef, 0x36f, 0x482, 0x489, 0x589, 0x5cf, 0x5f3, 0x61f, 0x64b, 0x65f, 0x6d6, 0x6e4, 0x700, 0x70f,
+    0x730, 0x74c, 0x7a6, 0x7b0, 0x7b2, 0x7bf, 0x7eb, 0x7f3, 0x81b, 0x823, 0x829, 0x83f, 0x88f, 0x89f, 0x8ca,
+    0x903, 0x93e, 0x94f, 0x9be, 0x9cd, 0x9cf, 0x9db, 0x9fd, 0xa04, 0xa3a, 0xa58, 0xa75, 0xa84, 0xabe, 0xacf,
+    0xad1, 0xadf, 0xaf0, 0xaf8, 0xafa, 0xb04, 0xb3e, 0xb5b, 0xb78, 0xb82, 0xbba, 0xbcf, 0xbd1, 0xbe5, 0xbf3,
+    0xc04, 0xc3e, 0xc57, 0xc70, 0xc77, 0xcbe, 0xcdc, 0xcf3, 0xd03, 0xd3e, 0xd4d, 0xdc7, 0xde5, 0xdf0, 0xe00,
+    0xe34, 0xe3f, 0xe47, 0xe4f, 0xe5a, 0xe80, 0xeb4, 0xebc, 0xec7, 0xecf, 0xee0, 0xeff, 0xf01, 0xf1f, 0xf34,
+    0xf3f, 0xf6d, 0xf87, 0xf8d, 0xfff, 0x102b, 0x103e, 0x1082, 0x108d, 0x135b, 0x1368, 0x1390, 0x139f,
+    0x1712, 0x171e, 0x1732, 0x173f, 0x1752, 0x175f, 0x1771, 0x177f, 0x17b4, 0x17d6, 0x17fa, 0x180f, 0x18f6,
+    0x18ff, 0x191f, 0x1945, 0x1975, 0x197f, 0x19db, 0x19ff, 0x1a17, 0x1a1f, 0x1a55, 0x1a7f, 0x1a9a, 0x1aa6,
+    0x1aa8, 0x1b04, 0x1b34, 0x1b44, 0x1b5a, 0x1b82, 0x1ba1, 0x1bad, 0x1be6, 0x1bff, 0x1c24, 0x1c3f, 0x1cc0,
+    0x1ce8, 0x1dc0, 0x1dff, 0x1ffd, 0x206f, 0x209d, 0x2101, 0x218a, 0x245f, 0x249c, 0x24e9, 0x2500, 0x2775,
+    0x2794, 0x2bff, 0x2cf4, 0x2cfc, 0x2d70, 0x2d7f, 0x2d97, 0x2d9f, 0x2ddf, 0x2e2e, 0x2e30, 0x3004, 0x3008,
+    0x3020, 0xfe00, 0xfe6f, 0xfefd, 0xff0f, 0xff1a, 0xff20, 0xff3b, 0xff40, 0xff5b, 0xff65, 0xffdd, 0xffff,
+    0x1f000, 0x1f0ff, 0x1f10d, 0x1fbef, 0x1fbfa, 0x1ffff,
+)
+# Runs of the non-ASCII code points CPython's \d matches (Unicode decimal digits).
+_DIGITS = (
+    0x660, 0x669, 0x6f0, 0x6f9, 0x7c0, 0x7c9, 0x966, 0x96f, 0x9e6, 0x9ef, 0xa66, 0xa6f, 0xae6, 0xaef, 0xb66,
+    0xb6f, 0xbe6, 0xbef, 0xc66, 0xc6f, 0xce6, 0xcef, 0xd66, 0xd6f, 0xde6, 0xdef, 0xe50, 0xe59, 0xed0, 0xed9,
+    0xf20, 0xf29, 0x1040, 0x1049, 0x1090, 0x1099, 0x17e0, 0x17e9, 0x1810, 0x1819, 0x1946, 0x194f, 0x19d0,
+    0x19d9, 0x1a80, 0x1a89, 0x1a90, 0x1a99, 0x1b50, 0x1b59, 0x1bb0, 0x1bb9, 0x1c40, 0x1c49, 0x1c50, 0x1c59,
+    0xa620, 0xa629, 0xa8d0, 0xa8d9, 0xa900, 0xa909, 0xa9d0, 0xa9d9, 0xa9f0, 0xa9f9, 0xaa50, 0xaa59, 0xabf0,
+    0xabf9, 0xff10, 0xff19, 0x104a0, 0x104a9, 0x10d30, 0x10d39, 0x11066, 0x1106f, 0x110f0, 0x110f9, 0x11136,
+    0x1113f, 0x111d0, 0x111d9, 0x112f0, 0x112f9, 0x11450, 0x11459, 0x114d0, 0x114d9, 0x11650, 0x11659,
+    0x116c0, 0x116c9, 0x11730, 0x11739, 0x118e0, 0x118e9, 0x11950, 0x11959, 0x11c50, 0x11c59, 0x11d50,
+    0x11d59, 0x11da0, 0x11da9, 0x16a60, 0x16a69, 0x16ac0, 0x16ac9, 0x16b50, 0x16b59, 0x1d7ce, 0x1d7ff,
+    0x1e140, 0x1e149, 0x1e2f0, 0x1e2f9, 0x1e950, 0x1e959, 0x1fbf0, 0x1fbf9,
+)
+_INLINE_FLAGS = {"i": I, "s": S, "m": M, "x": X, "a": A, "u": U, "L": L}
+
+
+class error(Exception):
+    """A pattern that is malformed, or that the sandbox's engine cannot match as CPython would."""
+
+    def __init__(self, msg, pattern=None, pos=None):
+        self.msg = msg
+        self.pattern = pattern
+        self.pos = pos
+        super().__init__(msg if pos is None else "%s at position %d" % (msg, pos))
+
+
+PatternError = error
+
+
+def _literal(c, icase):
+    """The engine's form of one literal character."""
+    if icase and ord(c) > 127:
+        raise error("IGNORECASE with a non-ASCII character is not supported by the sandbox's regular expression engine")
+    if icase and c.lower() != c.upper():
+        return "[%s%s]" % (c.lower(), c.upper())
+    if c in "()[]{}?*+|^$\\.":
+        return "\\" + c
+    if ord(c) > 127:
+        return "(?:%s)" % c
+    return c
+
+
+def _hex_escape(pattern, at, digits):
+    text = pattern[at:at + digits]
+    if len(text) != digits or any(c not in "0123456789abcdefABCDEF" for c in text):
+        raise error("incomplete escape \\%s" % pattern[at - 1:at + digits], pattern, at - 2)
+    return chr(int(text, 16))
+
+
+class _Translation:
+    """The engine's pattern, with what the wrapper needs to know about it."""
+
+    def __init__(self, pattern, flags):
+        self.pattern = pattern
+        self.flags = flags
+        self.groups = 0
+        self.names = {}
+        self.dollar = False
+        self.caret = False
+        self.bytewise = False  # '.', negated sets, \W \S \D: may split a non-ASCII character
+        self.word = False  # \w: ASCII only in the engine
+        self.digit = False  # \d: ASCII only in the engine
+        self.space = False  # \s \S: ASCII whitespace only in the engine
+        # Engine-text offsets of the capturing groups that open at the top level of a pattern without
+        # a top-level '|': a group's position can be found for those.
+        self.top_level = {}
+        self.top_level_bar = False
+        self.engine_text = self._translate(pattern)
+
+    def _unsupported(self, what, at):
+        raise error("%s is not supported by the sandbox's regular expression engine" % what, self.pattern, at)
+
+    def _translate(self, pattern):
+        at = 0
+        length = len(pattern)
+        while pattern.startswith("(?", at) and at + 2 < length and pattern[at + 2] in _INLINE_FLAGS:
+            end = pattern.find(")", at)
+            if end < 0:
+                raise error("missing -, : or )", pattern, at)
+            for letter in pattern[at + 2:end]:
+                if letter not in _INLINE_FLAGS:
+                    raise error("unknown flag", pattern, at)
+                self.flags |= _INLINE_FLAGS[letter]
+            at = end + 1
+        if self.flags & (M | X | L):
+            self._unsupported("the MULTILINE, VERBOSE or LOCALE flag", None)
+        icase = self.flags & I
+        dotall = self.flags & S
+        out = []
+        opened = []  # (index in out, group count before it) of each open parenthesis
+        atom = None  # (index in out, group count before it) of the last quantifiable atom
+        start = at
+        while at < length:
+            c = pattern[at]
+            here = at
+            at += 1
+            if c == "\\":
+                piece, at = self._escape(pattern, at, icase, here == start)
+                out.append(piece)
+                atom = (len(out) - 1, self.groups) if piece not in ("^", "$") else None
+            elif c == "[":
+                piece, at = self._class(pattern, at, icase)
+                out.append(piece)
+                atom = (len(out) - 1, self.groups)
+            elif c == "(":
+                if pattern.startswith("?:", at):
+                    at += 2
+                    out.append("(?:")
+                    opened.append((len(out) - 1, self.groups))
+                elif pattern.startswith("?P<", at):
+                    end = pattern.find(">", at)
+                    name = pattern[at + 3:end] if end > 0 else ""
+                    if not name or not (name[0].isalpha() or name[0] == "_") or name in self.names or any(
+                            not (ch.isalpha() or ch.isdigit() or ch == "_") for ch in name):
+                        raise error("bad character in group name %r" % name, pattern, at + 3)
+                    if not opened:
+                        self.top_level[self.groups + 1] = len("".join(out))
+                    opened.append((len(out), self.groups))
+                    self.groups += 1
+                    self.names[name] = self.groups
+                    out.append("(")
+                    at = end + 1
+                elif pattern.startswith("?", at):
+                    self._unsupported("'(%s' (lookaround, backreference, comment or inline flag)"
+                                      % pattern[here + 1:here + 4], here)
+                else:
+                    if not opened:
+                        self.top_level[self.groups + 1] = len("".join(out))
+                    opened.append((len(out), self.groups))
+                    self.groups += 1
+                    out.append("(")
+                atom = None
+            elif c == ")":
+                if not opened:
+                    raise error("unbalanced parenthesis", pattern, here)
+                out.append(")")
+                atom = opened.pop()
+            elif c in "*+?":
+                if atom is None:
+                    raise error("nothing to repeat", pattern, here)
+                if at < length and pattern[at] == "?":
+                    c += "?"
+                    at += 1
+                elif at < length and pattern[at] == "+":
+                    self._unsupported("a possessive quantifier", at)
+                out.append(c)
+                atom = None
+                if at < length and pattern[at] in "*+?{" and not (pattern[at] == "{" and not self._is_count(pattern, at)):
+                    raise error("multiple repeat", pattern, at)
+            elif c == "{" and self._is_count(pattern, here):
+                if atom is None:
+                    raise error("nothing to repeat", pattern, here)
+                end = pattern.find("}", here)
+                low, _, high = pattern[here + 1:end].partition(",")
+                low = int(low) if low else 0
+                high = None if "," in pattern[here:end] and not high else int(high) if high else low
+                at = end + 1
+                lazy = at < length and pattern[at] == "?"
+                if lazy:
+                    at += 1
+                if high is not None and high < low:
+                    raise error("min repeat greater than max repeat", pattern, here)
+                index, groups_before = atom
+                if self.groups > groups_before and not (low == 1 and high == 1):
+                    self._unsupported("a counted repeat {m,n} of a capturing group", here)
+                body = "".join(out[index:])
+                del out[index:]
+                out.append(self._repeat(body, low, high, lazy))
+                atom = None
+            elif c == ".":
+                out.append("." if dotall else "[^\n]")
+                self.bytewise = True
+                atom = (len(out) - 1, self.groups)
+            elif c == "^":
+                if here != start:
+                    self._unsupported("'^' after the start of the pattern", here)
+                self.caret = True
+                out.append("^")
+                atom = None
+            elif c == "$":
+                self.dollar = True
+                out.append("$")
+                atom = None
+            elif c == "|":
+                if not opened:
+                    self.top_level_bar = True
+                out.append("|")
+                atom = None
+            else:
+                out.append(_literal(c, icase))
+                atom = (len(out) - 1, self.groups)
+        if opened:
+            raise error("missing ), unterminated subpattern", pattern, opened[-1][0])
+        text = "".join(out)
+        if len(text) > _MAX_PATTERN:
+            self._unsupported("a pattern this large once counted repeats are expanded", None)
+        return text
+
+    @staticmethod
+    def _is_count(pattern, at):
+        end = pattern.find("}", at)
+        if end < 0:
+            return False
+        inside = pattern[at + 1:end]
+        low, comma, high = inside.partition(",")
+        return (low.isdigit() or (comma and not low)) and (not high or high.isdigit()) and (low or comma) != ""
+
+    def _repeat(self, body, low, high, lazy):
+        if (high or low) > 1000:
+            self._unsupported("a counted repeat over 1000", None)
+        unit = body if len(body) == 1 or body.startswith("[") and body.endswith("]") and body.count("[") == 1 \
+            else "(?:%s)" % body
+        mark = "??" if lazy else "?"
+        if high is None:
+            return unit * low + unit + ("*?" if lazy else "*")
+        optional = ""
+        for _ in range(high - low):
+            optional = "(?:%s%s)%s" % (unit, optional, mark)
+        return unit * low + optional
+
+    def _escape(self, pattern, at, icase, first):
+        if at >= len(pattern):
+            raise error("bad escape (end of pattern)", pattern, at - 1)
+        c = pattern[at]
+        at += 1
+        if c in "dwsDWS":
+            self.bytewise = self.bytewise or c in "DWS"
+            self.digit = self.digit or c in "dD"
+            self.word = self.word or c in "wW"
+            self.space = self.space or c in "sS"
+            return "\\" + c, at
+        if c in _CONTROL:
+            return _CONTROL[c], at
+        if c == "x":
+            return _literal(_hex_escape(pattern, at, 2), icase), at + 2
+        if c == "u":
+            return _literal(_hex_escape(pattern, at, 4), icase), at + 4
+        if c == "U":
+            return _literal(_hex_escape(pattern, at, 8), icase), at + 8
+        if c == "0":
+            return _literal("\0", icase), at
+        if c == "A":
+            if not first:
+                self._unsupported("\\A after the start of the pattern", at - 2)
+            self.caret = True
+            return "^", at
+        if c == "Z":
+            return "$", at
+        if c in "bB":
+            self._unsupported("\\%s (word boundary)" % c, at - 2)
+        if c.isdigit():
+            self._unsupported("a backreference", at - 2)
+        if c.isalpha() or c.isdigit():
+            raise error("bad escape \\%s" % c, pattern, at - 2)
+        return _literal(c, icase), at
+
+    def _class(self, pattern, at, icase):
+        """A [...] set from just after its '[', as (engine text, position after its ']')."""
+        parts = []
+        negated = pattern.startswith("^", at)
+        if negated:
+            at += 1
+            self.bytewise = True
+        first = True
+        while True:
+            if at >= len(pattern):
+                raise error("unterminated character set", pattern, at)
+            c = pattern[at]
+            if c == "]" and not first:
+                at += 1
+                break
+            first = False
+            at += 1
+            if c == "\\":
+                if at >= len(pattern):
+                    raise error("unterminated character set", pattern, at)
+                e = pattern[at]
+                at += 1
+                if e in "dws":
+                    self.digit = self.digit or e == "d"
+                    self.word = self.word or e == "w"
+                    self.space = self.space or e == "s"
+                    parts.append("\\" + e)
+                    continue
+                if e in "DWS":
+                    self._unsupported("\\%s inside a character set" % e, at - 2)
+                if e in _CONTROL:
+                    c = _CONTROL[e]
+                elif e == "b":
+                    c = "\b"
+                elif e == "x":
+                    c = _hex_escape(pattern, at, 2)
+                    at += 2
+                elif e == "u":
+                    c = _hex_escape(pattern, at, 4)
+                    at += 4
+                elif e.isalpha() or e.isdigit():
+                    raise error("bad escape \\%s" % e, pattern, at - 2)
+                else:
+                    c = e
+            if ord(c) > 127:
+                self._unsupported("a non-ASCII character inside a character set", at - 1)
+            if pattern.startswith("-", at) and at + 1 < len(pattern) and pattern[at + 1] != "]":
+                high = pattern[at + 1]
+                at += 2
+                if high == "\\":
+                    high = pattern[at:at + 1]
+                    at += 1
+                    high = _CONTROL.get(high, high)
+                if ord(high) > 127:
+                    self._unsupported("a non-ASCII character inside a character set", at - 1)
+                if ord(high) < ord(c):
+                    raise error("bad character range %s-%s" % (c, high), pattern, at - 3)
+                parts.append(self._member(c) + "-" + self._member(high))
+                if icase:
+                    for low_c, high_c in ((c.lower(), high.lower()), (c.upper(), high.upper())):
+                        if (low_c, high_c) != (c, high) and low_c.isalpha() and high_c.isalpha():
+                            parts.append(low_c + "-" + high_c)
+                continue
+            parts.append(self._member(c))
+            if icase and c.lower() != c.upper():
+                parts.append(c.swapcase() if hasattr(c, "swapcase") else (c.upper() if c.islower() else c.lower()))
+        return "[" + ("^" if negated else "") + "".join(parts) + "]", at
+
+    @staticmethod
+    def _member(c):
+        return "\\" + c if c in "]\\^-" else c
+
+
+_cache = {}
+
+
+def _compile(pattern, flags):
+    if isinstance(pattern, Pattern):
+        if flags:
+            raise ValueError("cannot process flags argument with a compiled pattern")
+        return pattern
+    key = (pattern, flags)
+    compiled = _cache.get(key)
+    if compiled is None:
+        if type(pattern) is not str:
+            raise TypeError("first argument must be string or compiled pattern")
+        compiled = Pattern(pattern, flags)
+        if len(_cache) >= 100:
+            _cache.clear()
+        _cache[key] = compiled
+    return compiled
+
+
+def _is_ascii(text):
+    return len(text) == len(text.encode())
+
+
+def _byte_offset(text, pos):
+    """The engine counts positions in UTF-8 bytes; the API counts characters."""
+    return len(text[:pos].encode()) if pos else 0
+
+
+def _in_runs(code, runs):
+    low, high = 0, len(runs) // 2
+    while low < high:
+        middle = (low + high) // 2
+        if runs[2 * middle + 1] < code:
+            low = middle + 1
+        else:
+            high = middle
+    return low < len(runs) // 2 and runs[2 * low] <= code
+
+
+def _has_code_point(text, runs, inside):
+    """Whether text has a non-ASCII character inside the runs (or outside them, when inside is False)."""
+    for c in text:
+        if c >= "\x80" and _in_runs(ord(c), runs) == inside:
+            return True
+    return False
+
+
+class Pattern:
+    """A compiled pattern with CPython's methods."""
+
+    def __init__(self, pattern, flags=0):
+        translation = _Translation(pattern, flags)
+        self.pattern = pattern
+        self.flags = translation.flags | U
+        self.groups = translation.groups
+        self.groupindex = translation.names
+        self._translation = translation
+        try:
+            self._engine = _engine.compile(translation.engine_text)
+        except (ValueError, RuntimeError) as failure:
+            raise error("the sandbox's engine rejected the pattern (%s)" % failure, pattern)
+        self._full = None
+        # The engine's own sub skips empty matches, so it serves only patterns that never match empty.
+        self._native_sub = self._engine.match("") is None
+
+    def __repr__(self):
+        return "re.compile(%r)" % (self.pattern,)
+
+    def _check(self, text):
+        if type(text) is not str:
+            raise TypeError("expected string or bytes-like object, got '%s'" % type(text).__name__)
+        translation = self._translation
+        if translation.dollar and text.endswith("\n"):
+            raise NotImplementedError("re: '$' before a trailing newline is not supported by the sandbox's engine")
+        if translation.space and any(space in text for space in _EXTRA_SPACES):
+            raise NotImplementedError("re: \\s and \\S know only ASCII whitespace in the sandbox's engine, "
+                                      "and this text has other whitespace")
+        if (translation.bytewise or translation.word or translation.digit) and not _is_ascii(text):
+            if translation.bytewise:
+                raise NotImplementedError("re: '.', \\W, \\S, \\D and negated sets match bytes, not "
+                                          "characters, on non-ASCII text in the sandbox's engine")
+            if translation.word and _has_code_point(text, _NOT_WORD, False):
+                raise NotImplementedError("re: \\w matches only ASCII letters and digits in the sandbox's engine, "
+                                          "and this text has others")
+            if translation.digit and _has_code_point(text, _DIGITS, True):
+                raise NotImplementedError("re: \\d matches only ASCII digits in the sandbox's engine, "
+                                          "and this text has other decimal digits")
+
+    def _wrap(self, native, text, pos, start):
+        return None if native is None else Match(self, native, text, pos, start)
+
+    def match(self, string, pos=0, endpos=None):
+        self._check(string)
+        text = string if endpos is None else string[:endpos]
+        if pos > 0 and self._translation.caret:
+            return None
+        native = self._engine.match(text, _byte_offset(text, pos)) if pos else self._engine.match(text)
+        return self._wrap(native, text, pos, pos)
+
+    def search(self, string, pos=0, endpos=None):
+        self._check(string)
+        text = string if endpos is None else string[:endpos]
+        native = self._engine.search(text, _byte_offset(text, pos)) if pos else self._engine.search(text)
+        return self._wrap(native, text, pos, -1)
+
+    def fullmatch(self, string, pos=0, endpos=None):
+        self._check(string)
+        text = string if endpos is None else string[:endpos]
+        if pos > 0 and self._translation.caret:
+            return None
+        if self._full is None:
+            self._full = _engine.compile("(?:%s)$" % self._translation.engine_text)
+        native = self._full.match(text, _byte_offset(text, pos)) if pos else self._full.match(text)
+        return self._wrap(native, text, pos, pos)
+
+    def finditer(self, string, pos=0, endpos=None):
+        self._check(string)
+        text = string if endpos is None else string[:endpos]
+        length = len(text)
+        search = self._engine.search
+        ascii = len(text.encode()) == length
+        char_base = byte_base = 0
+        while pos <= length:
+            if pos > 0 and self._translation.caret:
+                return
+            if pos and not ascii:
+                byte_base += len(text[char_base:pos].encode())
+                char_base = pos
+            native = search(text, byte_base if not ascii else pos) if pos else search(text)
+            if native is None:
+                return
+            found = Match(self, native, text, pos, -1)
+            start = found.start()
+            end = start + len(native.group(0))
+            yield found
+            pos = end + 1 if end == start else end
+
+    def findall(self, string, pos=0, endpos=None):
+        result = []
+        groups = self.groups
+        for found in self.finditer(string, pos, endpos):
+            if groups == 0:
+                result.append(found._native.group(0))
+            elif groups == 1:
+                result.append(found._native.group(1) or "")
+            else:
+                result.append(found.groups(""))
+        return result
+
+    def split(self, string, maxsplit=0):
+        pieces = []
+        last = 0
+        for found in self.finditer(string):
+            if maxsplit and len(pieces) >= maxsplit * (self.groups + 1):
+                break
+            pieces.append(string[last:found.start()])
+            pieces.extend(found.groups())
+            last = found.end()
+        pieces.append(string[last:])
+        return pieces
+
+    def subn(self, repl, string, count=0):
+        if callable(repl):
+            render = repl
+        else:
+            if type(repl) is not str:
+                raise TypeError("expected str instance, %s found" % type(repl).__name__)
+            template = _parse_template(repl, self)
+            render = lambda found: _expand(template, found)
+        pieces = []
+        last = 0
+        done = 0
+        for found in self.finditer(string):
+            if count and done >= count:
+                break
+            pieces.append(string[last:found.start()])
+            pieces.append(render(found))
+            last = found.end()
+            done += 1
+        pieces.append(string[last:])
+        return "".join(pieces), done
+
+    def sub(self, repl, string, count=0):
+        if self._native_sub and type(repl) is str and "\\" not in repl:
+            self._check(string)
+            return self._engine.sub(repl, string, count)
+        return self.subn(repl, string, count)[0]
+
+
+def _parse_template(repl, pattern):
+    """A replacement template as a list of literal strings and group numbers."""
+    if "\\" not in repl:
+        return [repl]
+    parts = []
+    literal = []
+    at = 0
+    length = len(repl)
+    while at < length:
+        c = repl[at]
+        at += 1
+        if c != "\\":
+            literal.append(c)
+            continue
+        if at >= length:
+            raise error("bad escape (end of pattern)", repl, at - 1)
+        e = repl[at]
+        at += 1
+        group = None
+        if e == "g":
+            end = repl.find(">", at)
+            if not repl.startswith("<", at) or end < 0:
+                raise error("missing <", repl, at)
+            name = repl[at + 1:end]
+            at = end + 1
+            if name.isdigit():
+                group = int(name)
+            elif name in pattern.groupindex:
+                group = pattern.groupindex[name]
+            else:
+                raise IndexError("unknown group name '%s'" % name)
+        elif e.isdigit():
+            digits = e
+            if at < length and repl[at].isdigit():
+                digits += repl[at]
+                at += 1
+            group = int(digits)
+        elif e in _CONTROL:
+            literal.append(_CONTROL[e])
+        elif e == "\\":
+            literal.append("\\")
+        elif e.isalpha():
+            raise error("bad escape \\%s" % e, repl, at - 2)
+        else:
+            literal.append("\\" + e)
+        if group is not None:
+            if group > pattern.groups:
+                raise error("invalid group reference %d" % group, repl, at - 1)
+            parts.append("".join(literal))
+            literal = []
+            parts.append(group)
+    parts.append("".join(literal))
+    return parts
+
+
+def _expand(template, found):
+    if len(template) == 1:
+        return template[0]
+    return "".join(part if type(part) is str else (found._native.group(part) or "") for part in template)
+
+
+class Match:
+    """One match: groups by number or name, and where they lie in the string."""
+
+    def __init__(self, pattern, native, text, pos, start):
+        self.re = pattern
+        self.string = text
+        self.pos = pos
+        self.endpos = len(text)
+        self._native = native
+        self._start = start
+
+    def _index(self, group):
+        if type(group) is int:
+            if 0 <= group <= self.re.groups:
+                return group
+        elif group in self.re.groupindex:
+            return self.re.groupindex[group]
+        raise IndexError("no such group")
+
+    def group(self, *groups):
+        if not groups:
+            return self._native.group(0)
+        if len(groups) == 1:
+            return self._native.group(self._index(groups[0]))
+        return tuple(self._native.group(self._index(g)) for g in groups)
+
+    def __getitem__(self, group):
+        return self._native.group(self._index(group))
+
+    def groups(self, default=None):
+        native = self._native
+        return tuple(default if value is None else value
+                     for value in (native.group(i) for i in range(1, self.re.groups + 1)))
+
+    def groupdict(self, default=None):
+        result = {}
+        for name, index in self.re.groupindex.items():
+            value = self._native.group(index)
+            result[name] = default if value is None else value
+        return result
+
+    def _whole_start(self):
+        if self._start < 0:
+            text = self.string
+            whole = self._native.group(0)
+            at = text.find(whole, self.pos)
+            if at < 0:
+                raise RuntimeError("re: the sandbox could not locate its own match")
+            if self.re._translation.dollar:
+                # '$' ties a match to the end: the first occurrence that matches there is the match.
+                engine = self.re._engine
+                while at >= 0:
+                    again = engine.match(text, _byte_offset(text, at)) if at else engine.match(text)
+                    if again is not None and again.group(0) == whole:
+                        break
+                    at = text.find(whole, at + 1)
+                if at < 0:
+                    raise RuntimeError("re: the sandbox could not locate its own match")
+            self._start = at
+        return self._start
+
+    def span(self, group=0):
+        index = self._index(group)
+        start = self._whole_start()
+        whole = self._native.group(0)
+        if index == 0:
+            return start, start + len(whole)
+        value = self._native.group(index)
+        if value is None:
+            return -1, -1
+        if value == whole:
+            return start, start + len(whole)
+        offset = whole.find(value)
+        translation = self.re._translation
+        if index in translation.top_level and not translation.top_level_bar:
+            # The same pattern with everything before the group captured: its length is the offset.
+            split = translation.top_level[index]
+            prefix = _engine.compile("(%s)%s" % (translation.engine_text[:split], translation.engine_text[split:]))
+            again = prefix.match(self.string, _byte_offset(self.string, start)) if start else prefix.match(self.string)
+            offset = len(again.group(1))
+        elif not value or whole.find(value, offset + 1) >= 0:
+            raise NotImplementedError("re: the position of group %r is ambiguous in the sandbox's engine, "
+                                      "which reports only group texts" % (group,))
+        return start + offset, start + offset + len(value)
+
+    def start(self, group=0):
+        return self.span(group)[0]
+
+    def end(self, group=0):
+        return self.span(group)[1]
+
+    @property
+    def lastindex(self):
+        last = None
+        for i in range(1, self.re.groups + 1):
+            if self._native.group(i) is not None:
+                last = i
+        return last
+
+    @property
+    def lastgroup(self):
+        index = self.lastindex
+        for name, value in self.re.groupindex.items():
+            if value == index:
+                return name
+        return None
+
+    def expand(self, template):
+        return _expand(_parse_template(template, self.re), self)
+
+    def __bool__(self):
+        return True
+
+    def __repr__(self):
+        return "<re.Match object; span=%r, match=%r>" % (self.span(), self.group(0))
+
+
+def compile(pattern, flags=0):
+    return _compile(pattern, flags)
+
+
+def match(pattern, string, flags=0):
+    return _compile(pattern, flags).match(string)
+
+
+def search(pattern, string, flags=0):
+    return _compile(pattern, flags).search(string)
+
+
+def fullmatch(pattern, string, flags=0):
+    return _compile(pattern, flags).fullmatch(string)
+
+
+def findall(pattern, string, flags=0):
+    return _compile(pattern, flags).findall(string)
+
+
+def finditer(pattern, string, flags=0):
+    return _compile(pattern, flags).finditer(string)
+
+
+def split(pattern, string, maxsplit=0, flags=0):
+    return _compile(pattern, flags).split(string, maxsplit)
+
+
+def sub(pattern, repl, string, count=0, flags=0):
+    return _compile(pattern, flags).sub(repl, string, count)
+
+
+def subn(pattern, repl, string, count=0, flags=0):
+    return _compile(pattern, flags).subn(repl, string, count)
+
+
+def escape(pattern):
+    """The pattern with every character that is special in a regular expression escaped."""
+    return "".join("\\" + c if c in _SPECIAL else c for c in pattern)
+
+
+def purge():
+    _cache.clear()

@@ -1,0 +1,213 @@
+"""The guest datetime module prints what CPython's prints: arithmetic, formatting, parsing, errors, snapshots."""
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from datasette_agent_micropython.runtime import Runtime
+from datasette_agent_micropython.snapshot import Snapshot
+
+from guest_oracle import ROOMY, cpython_output, new_session, sandbox_output
+
+
+@pytest.fixture(scope="module")
+def runtime(tmp_path_factory):
+    return Runtime(cache_dir=tmp_path_factory.mktemp("module-cache"))
+
+
+@pytest.fixture(scope="module")
+def session(runtime):
+    session = new_session(runtime)
+    assert session.run("import datetime").ok
+    yield session
+    session.close()
+
+
+def agree(session, code):
+    assert sandbox_output(session, code) == cpython_output(code)
+
+
+# Whole datetimes within the supported range, some aware with a fixed offset in minutes.
+datetimes = st.tuples(
+    st.integers(1, 9999), st.integers(1, 12), st.integers(1, 28), st.integers(0, 23), st.integers(0, 59),
+    st.integers(0, 59), st.one_of(st.just(0), st.integers(0, 999999)),
+    st.one_of(st.none(), st.integers(-23 * 60 - 59, 23 * 60 + 59)),
+)
+deltas = st.tuples(st.integers(-20000, 20000), st.integers(-200000, 200000), st.integers(-10**7, 10**7))
+
+PRELUDE = """
+from datetime import date, time, datetime, timedelta, timezone
+def make(y, m, d, H, M, S, us, offset):
+    tz = None if offset is None else timezone(timedelta(minutes=offset))
+    return datetime(y, m, d, H, M, S, us, tz)
+def fl(x):
+    # MicroPython's float repr is not the shortest one, so floats are shown as exact integers.
+    return x if not isinstance(x, float) else (int(x), round((x - int(x)) * 10**6))
+def attempt(f):
+    try:
+        return f()
+    except (ValueError, OverflowError, TypeError) as error:
+        return type(error).__name__
+"""
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(datetimes, datetimes, deltas), min_size=1, max_size=8))
+def test_arithmetic_and_comparisons_agree_with_cpython(session, cases):
+    code = PRELUDE + f"""
+for a, b, (days, seconds, us) in {cases!r}:
+    x, y = make(*a), make(*b)
+    td = timedelta(days=days, seconds=seconds, microseconds=us)
+    print(repr(x), str(y), repr(td), str(td), fl(td.total_seconds()), repr(-td), abs(td))
+    print(attempt(lambda: x + td), attempt(lambda: x - td), attempt(lambda: td + x.date()))
+    print(attempt(lambda: x - y), attempt(lambda: x < y), x == y, x != y, attempt(lambda: x >= y))
+    print(x.date() - y.date(), x.date() < y.date(), x.time() == y.time(), attempt(lambda: x.timetz() < y.timetz()))
+    print(td * 3, 3 * td, td * 0.25, td / 7, td // 7, attempt(lambda: fl(td / timedelta(hours=1))))
+    print(attempt(lambda: td // timedelta(minutes=7)), attempt(lambda: td % timedelta(minutes=7)),
+          td < timedelta(0), bool(td), attempt(lambda: divmod(td, timedelta(seconds=13))))
+    print(x.toordinal(), date.fromordinal(x.toordinal()), x.weekday(), x.isoweekday(), x.isocalendar(),
+          x.isocalendar().week, tuple(y.isocalendar()))
+    print(fl(x.timestamp()) if x.tzinfo else '-', x.utcoffset(), x.tzname(), repr(x.tzinfo), str(x.tzinfo))
+    print(len({{x: 1, y: 2, x.replace(microsecond=0): 3}}), {{x.date(): 1, y.date(): 2}}[x.date()] in (1, 2))
+"""
+    agree(session, code)
+
+
+FORMATS = ["%Y-%m-%d %H:%M:%S", "%d/%m/%Y", "%m/%d/%y %I:%M %p", "%Y%m%dT%H%M%S.%f", "%a %d %b %Y",
+           "%A, %B %d, %Y", "%j %U %W %w", "%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S.%f%z", "%b %d %Y %H:%M", "%y%m%d",
+           "%G-W%V-%u", "%c", "%x %X", "%e %C %D %F %T %R %r", "%Z|%%|%z"]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(datetimes, min_size=1, max_size=6), st.sampled_from(FORMATS))
+def test_strftime_and_strptime_round_trip_as_in_cpython(session, values, fmt):
+    code = PRELUDE + f"""
+fmt = {fmt!r}
+for value in {values!r}:
+    x = make(*value)
+    text = x.strftime(fmt)
+    print(text, x.date().strftime(fmt), x.timetz().strftime(fmt.replace('%G', '').replace('%V', '').replace('%u', '')))
+    print(repr(attempt(lambda: datetime.strptime(text, fmt))))
+"""
+    agree(session, code)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(datetimes, min_size=1, max_size=6),
+       st.sampled_from(["auto", "hours", "minutes", "seconds", "milliseconds", "microseconds"]))
+def test_isoformat_and_fromisoformat_round_trip_as_in_cpython(session, values, timespec):
+    code = PRELUDE + f"""
+for value in {values!r}:
+    x = make(*value)
+    text = x.isoformat(timespec={timespec!r})
+    print(text, x.isoformat(' '), x.date().isoformat(), x.timetz().isoformat({timespec!r}))
+    print(repr(datetime.fromisoformat(text)), repr(date.fromisoformat(x.date().isoformat())))
+    print(repr(time.fromisoformat(x.timetz().isoformat({timespec!r}))))
+    print(repr(datetime.fromisoformat(text.replace('-', '', 2).replace(':', ''))) if x.year >= 1000 else '')
+"""
+    agree(session, code)
+
+
+ISO_STRINGS = [
+    "2024-01-05", "20240105", "2024-W01", "2024W015", "2024-W01-5", "2024-W53-1", "2020-W53-7", "2024-13-01",
+    "2024-02-30", "2024-1-05", "2024010500", "24-01-05", "2024-01-05T10", "2024-01-05 1030",
+    "2024-01-05T10:30:00.1234567", "2024-01-05T10:30+05", "2024-01-05T10:30Z", "2024-01-05T10:30:00-00:00",
+    "2024-01-05T24:00", "2024-01-05T10:30:00,5", "2024-01-05T10:30:00+05:30:15.5", "2024-01-05T", "2024-01-05T1",
+    "2024-01-05T10:3", "2024-01-05T10:30Zx", "2024-01-05T10:30+5", "2024-01-05T103000123", "T10:30", "10:30:00Z",
+    "10", "", "2024-W01T10:00", "2024W01T10", "2024-01-05T10:30:00+24:00", "2024-01-05T10:30:00+0530",
+]
+
+
+def test_fromisoformat_accepts_and_rejects_what_cpython_3_11_does(session):
+    code = PRELUDE + f"""
+for text in {ISO_STRINGS!r}:
+    for parse in (date.fromisoformat, datetime.fromisoformat, time.fromisoformat):
+        try:
+            print(repr(parse(text)))
+        except ValueError as error:
+            print('ValueError', error)
+"""
+    agree(session, code)
+
+
+STRPTIME_CASES = [
+    ("2024-01-05", "%Y-%m-%d"), ("2024-1-5", "%Y-%m-%d"), ("2024115", "%Y%m%d"), ("20241231", "%Y%m%d"),
+    ("5 jan 2024", "%d %b %Y"), ("MONDAY 1 january 2024", "%A %d %B %Y"), ("12:30 am", "%I:%M %p"),
+    ("12:30 PM", "%I:%M %p"), ("2024-01-05x", "%Y-%m-%d"), ("2024/01/05", "%Y-%m-%d"), ("2024 5", "%Y %j"),
+    ("2024 0 0", "%Y %U %w"), ("2024 52 6", "%Y %W %w"), ("02-29", "%m-%d"), ("2024-02-29", "%Y-%m-%d"),
+    ("10:30:00.5", "%H:%M:%S.%f"), ("+05:30", "%z"), ("-0130", "%z"), ("Z", "%z"), ("+05:30:1", "%z"),
+    ("UTC +0100", "%Z %z"), ("99", "%y"), ("68", "%y"), ("69", "%y"), ("1   2", "%d %m"), ("12", "%m%d"),
+    ("111", "%m%d"), ("2024", "%Y%"), ("x", "%Q"), ("2024-W01-1", "%G-W%V-%u"), ("2024 01", "%G %V"),
+    ("10:61", "%H:%M"), ("10:60", "%M:%S"), ("2024-01-05T10:30:00Z", "%Y-%m-%dT%H:%M:%S%z"),
+    ("Fri Jan  5 10:30:00 2024", "%c"), ("01/05/24", "%x"), ("%2024", "%%%Y"), ("\t2024 ", " %Y "),
+]
+
+
+def test_strptime_matches_and_errors_as_in_cpython(session):
+    code = PRELUDE + f"""
+for text, fmt in {STRPTIME_CASES!r}:
+    try:
+        print(repr(datetime.strptime(text, fmt)))
+    except ValueError as error:
+        print('ValueError', error)
+"""
+    agree(session, code)
+
+
+def test_constructors_errors_and_class_attributes_agree_with_cpython(session):
+    code = PRELUDE + """
+import datetime as dt
+print(dt.MINYEAR, dt.MAXYEAR, repr(date.min), repr(date.max), repr(datetime.max), repr(time.max))
+print(repr(timedelta.max), repr(timedelta.min), repr(timedelta.resolution), repr(timezone.utc), repr(dt.UTC))
+for args in [(2024, 2, 30), (0, 1, 1), (2024, 13, 1), (2024, 1, 0), (10000, 1, 1), ('2024', 1, 1), (2024.0, 1, 1)]:
+    print(attempt(lambda: date(*args)))
+for args in [(24,), (0, 60), (0, 0, 60), (0, 0, 0, 10**6), (-1,)]:
+    print(attempt(lambda: time(*args)), attempt(lambda: datetime(2024, 1, 1, *args)))
+print(attempt(lambda: timedelta(days=10**9)), attempt(lambda: date.max + timedelta(1)), attempt(lambda: date.fromordinal(0)))
+print(attempt(lambda: timezone(timedelta(hours=24))), repr(timezone(timedelta(hours=-5), 'EST')), timezone(timedelta(0)) is timezone.utc)
+print(timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(seconds=-1)).tzname(None))
+print(attempt(lambda: datetime(2024, 1, 1) < datetime(2024, 1, 1, tzinfo=timezone.utc)), datetime(2024, 1, 1) == datetime(2024, 1, 1, tzinfo=timezone.utc))
+print(attempt(lambda: datetime(2024, 1, 1) - datetime(2024, 1, 1, tzinfo=timezone.utc)), attempt(lambda: date(2024, 1, 1) < datetime(2024, 1, 1)))
+print(date(2024, 1, 1) == datetime(2024, 1, 1), datetime(2024, 1, 1) == date(2024, 1, 1), date(2024, 1, 1) == '2024-01-01')
+print(repr(timedelta(hours=1.5, minutes=0.1)), repr(timedelta(seconds=0.5e-6)), repr(timedelta(seconds=1.5e-6)), repr(timedelta(weeks=1, milliseconds=1)))
+print(repr(datetime.combine(date(2024, 1, 5), time(10, 30, tzinfo=timezone.utc))), repr(datetime(2024, 1, 5, 10).replace(day=6, tzinfo=timezone.utc)))
+print(repr(date(2024, 1, 5).replace(month=2)), repr(time(1, 2).replace(second=3)), date.fromisocalendar(2024, 1, 1), date(2024, 1, 5).ctime())
+print(repr(datetime.fromtimestamp(1700000000.5, timezone.utc)), repr(datetime.utcfromtimestamp(-1.25)), date.fromtimestamp(86400 * 365))
+print(repr(datetime(2024, 3, 10, 12, tzinfo=timezone(timedelta(hours=5))).astimezone(timezone.utc)), datetime(2024, 1, 1).timetuple()[:8])
+print(fl(datetime(2024, 1, 1, tzinfo=timezone(timedelta(hours=2))).timestamp()), fl(datetime(1969, 12, 31, 23, 59, 59, 500000, timezone.utc).timestamp()))
+print(isinstance(datetime(2024, 1, 1), date), timedelta(days=1) == timedelta(hours=24), timedelta(0) == 0, repr(datetime(2024, 1, 1, fold=1)))
+print(datetime(2024, 5, 6, 7, 8).isoformat(timespec='milliseconds'), time(7, 8, 9, 123456).isoformat('milliseconds'), attempt(lambda: time(1).isoformat('days')))
+"""
+    agree(session, code)
+
+
+def test_now_and_today_come_from_the_sandbox_clock(session):
+    result = session.run("from datetime import date, datetime, timezone\nimport time\n"
+                         "before = time.time()\nnow = datetime.now().timestamp()\nafter = time.time()\n"
+                         "print(before - 1 <= now <= after + 1, date.today() == datetime.now().date(),"
+                         " abs(datetime.now(timezone.utc).timestamp() - datetime.utcnow().replace(tzinfo=timezone.utc).timestamp()) < 2)")
+    assert result.ok, result.error
+    assert result.stdout == "True True True\n"
+
+
+def test_a_session_holding_dates_survives_snapshot_and_restore(runtime):
+    session = runtime.new_session(ROOMY)
+    try:
+        setup = ("import datetime\nfrom datetime import date, datetime as DT, timedelta, timezone\n"
+                 "days = [date(2024, 1, 1) + timedelta(days=i) for i in range(40)]\n"
+                 "stamp = DT.strptime('2024-03-10 14:05', '%Y-%m-%d %H:%M').replace(tzinfo=timezone(timedelta(hours=2)))\n"
+                 "by_day = {d: d.isoweekday() for d in days}\ngap = stamp - DT(2024, 1, 1, tzinfo=timezone.utc)")
+        assert session.run(setup).ok
+        probe = ("print(days[-1], repr(stamp), by_day[date(2024, 1, 7)], gap, stamp.strftime('%A %d %B %Y %z'),\n"
+                 "      DT.fromisoformat('2024-02-29T12:00:00+01:00') - stamp, (days[3] + timedelta(weeks=1)).isocalendar())")
+        expected = session.run(probe)
+        assert expected.ok, expected.error
+        image = Snapshot.decode(session.snapshot().encode())
+    finally:
+        session.close()
+    restored = runtime.new_session(ROOMY, image=image)
+    try:
+        again = restored.run(probe)
+        assert again.ok, again.error
+        assert again.stdout == expected.stdout == cpython_output(setup + "\n" + probe)
+    finally:
+        restored.close()

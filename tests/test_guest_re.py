@@ -1,0 +1,136 @@
+"""The guest re module agrees with CPython, or raises a clear error where the engine cannot."""
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from datasette_agent_micropython.runtime import Runtime
+from datasette_agent_micropython.snapshot import Snapshot
+
+from guest_oracle import ROOMY, cpython_output, new_session, sandbox_output
+
+
+@pytest.fixture(scope="module")
+def runtime(tmp_path_factory):
+    return Runtime(cache_dir=tmp_path_factory.mktemp("module-cache"))
+
+
+@pytest.fixture(scope="module")
+def session(runtime):
+    session = new_session(runtime)
+    assert session.run("import re").ok
+    yield session
+    session.close()
+
+
+PATTERNS = [
+    r"\d+", r"[a-z]+", r"(\w+)@(\w+)\.com", r"(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})", r"a{2,3}",
+    r"x*", r"(a|b)+c?", r"[^,]+", r"\s+", r"^\w+", r"\d+$", r"(\d+)\.(\d*)", r"[A-Z][a-z]{1,}", r"b{,2}",
+    r"(?:ab)+", r"colou?r", r"\$\d+(?:\.\d\d)?", r"[-+]?\d*\.?\d+", r"(a)(b)?", r"a.c", r"\d{3}-\d{4}",
+    r"[aeiou]{2}", r"(\w)\w*", r"a+?", r"[.]", r"\W+", r"ab|a", r"(x)|y", r"é+", r"€\d", r"[^\s]+", r"\w+",
+    r"\s+\d", r"(?i)é", r"[é€]", r"\S",
+]
+TEXTS = st.text(alphabet="abcxy AB129.,-@$\t\n\x1céÉ’€\xa0٣", max_size=24)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(PATTERNS), TEXTS), min_size=1, max_size=6))
+def test_module_functions_agree_with_cpython(session, cases):
+    code = f"""
+import re
+def show(f):
+    try:
+        return f()
+    except (NotImplementedError, re.error):
+        # The sandbox refusing a pattern or text its engine cannot match as CPython would.
+        return 'NotImplementedError'
+def encode(value):
+    # Code points, not repr: MicroPython's repr escapes non-ASCII characters that CPython prints.
+    if isinstance(value, str):
+        return value if value == 'NotImplementedError' else [ord(c) for c in value]
+    if isinstance(value, (list, tuple)):
+        return [encode(item) for item in value]
+    return value
+def out(*values):
+    print(encode(values))
+for pattern, text in {cases!r}:
+    out(show(lambda: re.findall(pattern, text)), show(lambda: re.split(pattern, text)),
+          show(lambda: re.split(pattern, text, maxsplit=1)))
+    out(show(lambda: re.sub(pattern, '<\\\\g<0>>', text)), show(lambda: re.subn(pattern, lambda m: '[' + m.group(0) + ']', text, 2)),
+          show(lambda: re.sub(pattern, '-', text)))
+    m = show(lambda: re.search(pattern, text))
+    out(m if m is None or isinstance(m, str) else (m.group(), m.groups(), m.span(), sorted(m.groupdict().items())))
+    m = show(lambda: re.match(pattern, text))
+    out(m if m is None or isinstance(m, str) else (m.group(0), m.start(), m.end()))
+    m = show(lambda: re.fullmatch(pattern, text))
+    out(m if m is None or isinstance(m, str) else m.group(0))
+    out(show(lambda: [(m.span(), m.group()) for m in re.finditer(pattern, text)]))
+"""
+    sandbox = sandbox_output(session, code)
+    expected = cpython_output(code)
+    # NotImplementedError is the sandbox saying it cannot answer ('$' before a final newline, for
+    # example); every other line must be CPython's.
+    for got, want in zip(sandbox.splitlines(), expected.splitlines()):
+        if "NotImplementedError" not in got:
+            assert got == want
+    assert len(sandbox.splitlines()) == len(expected.splitlines())
+
+
+def test_compiled_patterns_match_objects_and_flags_agree_with_cpython(session):
+    code = r"""
+import re
+p = re.compile(r"(?P<key>\w+)=(?P<value>[^;]*)")
+text = "a=1; bb=two;c="
+print(p.pattern, p.groups, sorted(p.groupindex.items()), p.findall(text), p.split(text))
+for m in p.finditer(text):
+    print(m.group("key", "value"), m[1], m.span(), m.start("value"), m.end(2), m.lastindex, m.lastgroup, m.expand(r"\g<value>:\1"))
+print(re.findall(r"hello", "Hello HELLO hello", re.IGNORECASE), re.findall(r"[a-c]+", "ABC abc", re.I), re.search(r"(?i)world", "WORLD").group())
+print(re.findall(r"a.b", "a\nb axb"), re.findall(r"a.b", "a\nb axb", re.DOTALL), re.escape("1+1=2? [yes] (no) $5 a-b #c"))
+print(re.sub(r"(\d+)/(\d+)", r"\2-\1", "1/2 and 30/40"), re.sub(r"(?P<n>\d)", r"<\g<n>>", "a1b2"), re.sub("a", r"\n", "bab") == "b\nb")
+print(re.split(r"(,)", "a,b,c"), re.split(r",", "a,b,c,d", 2), re.split(r"\s*", "a b"), re.findall(r"(a)(b)?", "ab a"))
+print(re.match(r"\d+", "12abc").end(), re.search(r"\d+", "ab12").start(), bool(re.match("x", "y")), re.compile(r"\d").search("a1", 1).group())
+print(re.fullmatch(r"a|ab", "ab").group(), re.match(r"a|ab", "ab").group(), re.findall(r"\d{2,3}?", "12345"), re.findall(r"x{2}", "xxxxx"))
+for bad in [r"(?<=a)b", r"(a)\1", r"\bword\b", r"(?=x)", "(", "a)", "[a", "a**", r"(a){2}", "(?m)^a"]:
+    try:
+        re.compile(bad)
+        print("compiled", bad)
+    except re.error:
+        print("re.error", bad)
+"""
+    sandbox = sandbox_output(session, code)
+    expected = cpython_output(code)
+    lines, wanted = sandbox.splitlines(), expected.splitlines()
+    assert lines[:-10] == wanted[:-10]
+    # Every pattern the engine cannot honour is refused; CPython accepts the valid ones among them.
+    assert all(line.startswith("re.error") for line in lines[-10:])
+    assert [line for line in wanted[-10:] if line.startswith("re.error")] == ["re.error (", "re.error a)", "re.error [a", "re.error a**"]
+
+
+def test_what_the_engine_cannot_do_raises_instead_of_mismatching(session):
+    result = session.run(
+        "import re\n"
+        "for f in (lambda: re.search(r'\\d+$', '12\\n'), lambda: re.findall(r'\\w+', 'café au lait'),\n"
+        "          lambda: re.match(r'(a)(a)|x', 'aa').start(2)):\n"
+        "    try:\n        print(f())\n    except NotImplementedError as e:\n        print('NotImplementedError')\n")
+    assert result.ok, result.error
+    assert result.stdout == "NotImplementedError\n" * 3
+
+
+def test_a_session_holding_compiled_patterns_survives_snapshot_and_restore(runtime):
+    session = runtime.new_session(ROOMY)
+    try:
+        setup = ("import re\nWORD = re.compile(r'(?P<w>[a-z]+)(\\d*)', re.I)\n"
+                 "last = WORD.search('xx Abc12 yy')\nfound = WORD.findall('a1 b22 C')")
+        assert session.run(setup).ok
+        probe = "print(WORD.findall('q9 Rr'), last.group('w'), last.span(), found, WORD.sub(r'<\\2>', 'ab12 c'))"
+        expected = session.run(probe)
+        assert expected.ok, expected.error
+        image = Snapshot.decode(session.snapshot().encode())
+    finally:
+        session.close()
+    restored = runtime.new_session(ROOMY, image=image)
+    try:
+        again = restored.run(probe)
+        assert again.ok, again.error
+        assert again.stdout == expected.stdout == cpython_output(setup + "\n" + probe)
+    finally:
+        restored.close()
