@@ -162,3 +162,50 @@ def test_ordered_input_is_not_sorted_again(session):
     assert result.ok, result.error
     assert result.stdout == "9999.5 9999.5\n"
     assert result.fuel_used < 200_000_000
+
+
+def values(output):
+    """The floats a snippet printed as show() hex, back as floats."""
+    import struct
+
+    return [struct.unpack("<d", bytes.fromhex(token[1:]))[0] for token in output.split() if token.startswith("f")]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.floats(-1e3, 1e3), st.floats(0.01, 1e3), st.floats(-1e3, 1e3), st.floats(1e-12, 1 - 1e-12))
+def test_normal_dist_agrees_within_float_tolerance(session, mu, sigma, x, p):
+    # pdf and cdf go through the C library's exp and erf, inv_cdf through Newton steps rather than
+    # CPython's rational approximation: equal to about 1e-12, not bit for bit.
+    code = SHOW + f"""
+from statistics import NormalDist
+n = NormalDist({mu!r}, {sigma!r})
+show(n.mean, n.stdev, n.variance, n.zscore({x!r}), n.pdf({x!r}), n.cdf({x!r}), n.inv_cdf({p!r}))
+show(n.overlap(NormalDist({x!r}, {sigma!r} * 1.5)), *n.quantiles(5))
+"""
+    got, expected = values(sandbox_output(session, code)), values(cpython_output(code))
+    assert len(got) == len(expected) == 12
+    for a, b in zip(got, expected):
+        assert math.isclose(a, b, rel_tol=1e-11, abs_tol=1e-13), (a, b)
+
+
+def test_normal_dist_is_loaded_on_first_use_and_behaves_like_cpythons(runtime):
+    fresh = new_session(runtime)
+    try:
+        assert sandbox_output(fresh, "import statistics, sys\nprint('_normaldist' in sys.modules)") == "False\n"
+        code = SHOW + """
+from statistics import NormalDist, StatisticsError
+n = NormalDist(100, 15)
+m = NormalDist.from_samples(iter([2.5, 3.1, 2.1, 2.4, 2.7, 3.5]))
+show(m.mean, m.stdev, (n + 5).mean, (n * 2).stdev, (n - NormalDist(10, 20)).stdev, (-n).mean, (n / 3).stdev, (3 - n).mean)
+print(n == NormalDist(100, 15), n == NormalDist(100, 16), NormalDist(0, 1) == 5, len(n.samples(4, seed=1)), hash(n) == hash(NormalDist(100, 15)))
+print(NormalDist(2, 3), NormalDist(0, 1).inv_cdf(0.5), round(NormalDist().inv_cdf(1e-300), 6), round(NormalDist().inv_cdf(1 - 1e-16), 6))
+for f in (lambda: NormalDist(0, -1), lambda: NormalDist(0, 0).pdf(1), lambda: NormalDist(0, 0).cdf(1), lambda: NormalDist().inv_cdf(0),
+          lambda: NormalDist().inv_cdf(1.5), lambda: NormalDist().overlap(3), lambda: NormalDist(0, 0).zscore(1), lambda: NormalDist.from_samples([1])):
+    try:
+        print(f())
+    except (StatisticsError, TypeError) as e:
+        print(type(e).__name__, e)
+"""
+        assert sandbox_output(fresh, code) == cpython_output(code)
+    finally:
+        fresh.close()

@@ -19,7 +19,7 @@ from _math_extras import (
 )
 
 __all__ = [
-    "StatisticsError", "correlation", "covariance", "fmean", "geometric_mean",
+    "NormalDist", "StatisticsError", "correlation", "covariance", "fmean", "geometric_mean",
     "harmonic_mean", "linear_regression", "mean", "median", "median_grouped", "median_high",
     "median_low", "mode", "multimode", "pstdev", "pvariance", "quantiles", "stdev", "variance",
 ]
@@ -562,3 +562,13 @@ def linear_regression(x, y, *, proportional=False):
         raise StatisticsError("x is constant")
     intercept = 0.0 if proportional else ybar - slope * xbar
     return LinearRegression((slope, intercept))
+
+
+def __getattr__(name):
+    # NormalDist is compiled only when first used: most programs never touch it.
+    if name == "NormalDist":
+        from _normaldist import NormalDist
+
+        globals()["NormalDist"] = NormalDist
+        return NormalDist
+    raise AttributeError("module 'statistics' has no attribute %r" % name)
