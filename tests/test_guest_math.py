@@ -102,3 +102,40 @@ def test_dist_and_hypot_agree_with_cpython(session, pairs):
     q = [b for _, b in pairs]
     code = f"import math\nprint(repr(math.dist({p!r}, {q!r})), repr(math.hypot(*{p!r})))"
     assert sandbox_output(session, code) == cpython_output(code)
+
+
+def test_the_import_hook_leaves_other_imports_alone(runtime):
+    code = """
+import builtins, sys
+from math import *
+print(sqrt(16.0), pi, floor(2.5))
+import json, re as regex
+from collections import OrderedDict
+print(json.dumps([1]), regex.match('a', 'a') is not None, OrderedDict is not None)
+print(__import__('math').comb(4, 2), __import__('json', None, None, ('dumps',), 0).dumps(2))
+def attempt(statement):
+    try:
+        exec(statement, {'__name__': '__main__'})
+    except Exception as e:
+        return type(e).__name__ + ' ' + str(e)
+statements = ('from . import sibling', 'from .. import x', 'import no_such_module')
+hooked = [attempt(s) for s in statements]
+hook = builtins.__import__
+del builtins.__import__  # MicroPython's own import, for comparison
+native = [attempt(s) for s in statements]
+builtins.__import__ = hook
+print(hooked == native, hooked[2])
+"""
+    output = fresh_output(runtime, code)
+    assert output == "4.0 3.141592653589793 2\n[1] True True\n6 2\nTrue ImportError no module named 'no_such_module'\n"
+
+
+def test_math_is_reloaded_with_its_extras_after_sys_modules_is_cleared(session):
+    code = """
+import sys
+for name in ('math', '_math', '_math_extras'):
+    sys.modules.pop(name, None)
+import math
+print(math.comb(5, 2), math.sqrt(9.0))
+"""
+    assert sandbox_output(session, code) == "10 3.0\n"
