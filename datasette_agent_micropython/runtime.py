@@ -781,7 +781,7 @@ class Session:
         self._arrivals += 1
         self._clear_dead_stack(caller)
         if self._arrivals == 1:
-            return self._deliver(secrets.token_hex(16), f"__import__('random').seed({secrets.randbits(30)})", True)
+            return self._deliver(secrets.token_hex(16), f"__import__('urandom').seed({secrets.randbits(30)})", True)
         if self._image is not None:
             image, self._image = self._image, None
             self.restore_error = self._restore(caller, image)

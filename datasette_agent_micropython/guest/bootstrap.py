@@ -34,9 +34,33 @@ def _main():
     count_to = range
     TRACEBACK_BUFFER = 32768
 
+    # The built-in random, imported before /lib is on sys.path so that /lib/random.py (its
+    # extension) is not loaded at boot. The first import seeds from /dev/urandom, which WASI does
+    # not give us, and fails; the host's seeding snippet imports it again as "urandom", a name
+    # that always means the built-in, whose generator state /lib/random.py shares.
+    try:
+        import random
+    except Base:
+        import random
+
     # The guest standard library (a read-only mount of the package's guest/lib) comes first, so
     # that its modules also extend MicroPython's extensible built-ins (re, json, collections...).
     sys.path[:] = ["/lib", ".frozen"]
+
+    # `math` is not extensible: MicroPython returns the built-in before it looks at sys.path. So
+    # the first `import math` loads /lib/_math.py (the built-in plus comb, fsum, isqrt...), which
+    # registers itself as sys.modules["math"], where every later import finds it first.
+    import builtins
+
+    builtin_import = builtins.__import__
+    modules = sys.modules
+
+    def import_hook(name, globals=None, locals=None, fromlist=None, level=0):
+        if name == "math" and not level and "math" not in modules and "_math" not in modules:
+            builtin_import("_math")
+        return builtin_import(name, globals, locals, fromlist, level)
+
+    builtins.__import__ = import_hook
 
     def whole(reply):
         # Replies longer than the host's fixed result buffer arrive as "\x00<count>" followed by
@@ -55,11 +79,6 @@ def _main():
     # instance could not be restored into another: the boot reply is the same for every session,
     # and randomness is seeded later, by the host's first (internal) snippet.
     boot = loads(fetch("__boot__", ""))
-    try:
-        import random
-    except Base:
-        # The first import seeds from /dev/urandom, which WASI does not give us, and fails.
-        import random
 
     def host_function(name):
         def invoke(*args, **kwargs):

@@ -1,0 +1,480 @@
+"""csv for the sandbox: CPython's readers, writers and dialects (CPython 3.11's behaviour).
+
+Reading takes any iterable of strings (a list of lines, io.StringIO, a text file). Lines without
+quote or escape characters are split directly; the rest go through a character state machine
+that follows CPython's, so quoted fields may hold delimiters, quotes and newlines.
+"""
+
+QUOTE_MINIMAL, QUOTE_ALL, QUOTE_NONNUMERIC, QUOTE_NONE = 0, 1, 2, 3
+__version__ = "1.0"
+
+_field_limit = 128 * 1024
+
+
+class Error(Exception):
+    pass
+
+
+def field_size_limit(*new_limit):
+    """The largest field the reader accepts; with an argument, set it and return the old one."""
+    global _field_limit
+    old = _field_limit
+    if len(new_limit) > 1:
+        raise TypeError("field_size_limit expected at most 1 argument, got %d" % len(new_limit))
+    if new_limit:
+        if type(new_limit[0]) is not int:
+            raise TypeError("limit must be an integer")
+        _field_limit = new_limit[0]
+    return old
+
+
+class Dialect:
+    """Formatting parameters; subclass it, or pass its attributes as keyword arguments."""
+
+    _name = ""
+    delimiter = None
+    quotechar = None
+    escapechar = None
+    doublequote = None
+    skipinitialspace = None
+    lineterminator = None
+    quoting = None
+    strict = False
+
+    def __init__(self):
+        if type(self) is not Dialect:
+            _Format(self, {})
+
+
+class excel(Dialect):
+    delimiter = ","
+    quotechar = '"'
+    doublequote = True
+    skipinitialspace = False
+    lineterminator = "\r\n"
+    quoting = QUOTE_MINIMAL
+
+
+class excel_tab(excel):
+    delimiter = "\t"
+
+
+class unix_dialect(Dialect):
+    delimiter = ","
+    quotechar = '"'
+    doublequote = True
+    skipinitialspace = False
+    lineterminator = "\n"
+    quoting = QUOTE_ALL
+
+
+_dialects = {"excel": excel, "excel-tab": excel_tab, "unix": unix_dialect}
+
+
+def _char(name, value, allow_none):
+    if value is None:
+        if allow_none:
+            return None
+        raise TypeError('"%s" must be string, not NoneType' % name)
+    if type(value) is not str:
+        raise TypeError('"%s" must be string, not %s' % (name, type(value).__name__))
+    if len(value) != 1:
+        raise TypeError('"%s" must be a 1-character string' % name)
+    return value
+
+
+class _Format:
+    """A dialect resolved and checked: what readers and writers expose as .dialect."""
+
+    def __init__(self, dialect, options):
+        if isinstance(dialect, str):
+            dialect = get_dialect(dialect)
+
+        def pick(name, default):
+            if name in options:
+                return options[name]
+            value = getattr(dialect, name, None) if dialect is not None else None
+            return default if value is None else value
+
+        unknown = [name for name in options if name not in _OPTION_NAMES]
+        if unknown:
+            raise TypeError("'%s' is an invalid keyword argument for this function" % unknown[0])
+        self.delimiter = _char("delimiter", pick("delimiter", ","), False)
+        self.doublequote = bool(pick("doublequote", True))
+        self.escapechar = _char("escapechar", pick("escapechar", None), True)
+        self.lineterminator = pick("lineterminator", "\r\n")
+        if type(self.lineterminator) is not str:
+            raise TypeError('"lineterminator" must be a string')
+        self.quoting = pick("quoting", QUOTE_MINIMAL)
+        if self.quoting not in (QUOTE_MINIMAL, QUOTE_ALL, QUOTE_NONNUMERIC, QUOTE_NONE) or type(self.quoting) is not int:
+            raise TypeError('bad "quoting" value')
+        quotechar = options["quotechar"] if "quotechar" in options else pick("quotechar", '"')
+        self.quotechar = _char("quotechar", quotechar, True)
+        if self.quotechar is None and "quoting" not in options:
+            self.quoting = QUOTE_NONE
+        if self.quotechar is None and self.quoting != QUOTE_NONE:
+            raise TypeError("quotechar must be set if quoting enabled")
+        self.skipinitialspace = bool(pick("skipinitialspace", False))
+        self.strict = bool(pick("strict", False))
+
+
+_OPTION_NAMES = ("delimiter", "quotechar", "escapechar", "doublequote", "skipinitialspace", "lineterminator", "quoting", "strict")
+
+
+def register_dialect(name, dialect=None, **options):
+    if type(name) is not str:
+        raise TypeError("dialect name must be a string")
+    _dialects[name] = _Format(dialect, options)
+
+
+def unregister_dialect(name):
+    if name not in _dialects:
+        raise Error("unknown dialect")
+    del _dialects[name]
+
+
+def get_dialect(name):
+    try:
+        return _dialects[name]
+    except (KeyError, TypeError):
+        raise Error("unknown dialect")
+
+
+def list_dialects():
+    return list(_dialects)
+
+
+# Reader states, as in CPython's parser.
+(_START_RECORD, _START_FIELD, _ESCAPED_CHAR, _IN_FIELD, _IN_QUOTED_FIELD, _ESCAPE_IN_QUOTED_FIELD,
+ _QUOTE_IN_QUOTED_FIELD, _EAT_CRNL, _AFTER_ESCAPED_CRNL) = range(9)
+
+
+class _Reader:
+    def __init__(self, lines, dialect, options):
+        self.dialect = _Format(dialect, options)
+        self._lines = iter(lines)
+        self.line_num = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        d = self.dialect
+        quote = d.quotechar if d.quoting != QUOTE_NONE else None
+        escape = d.escapechar
+        while True:
+            line = next(self._lines)
+            self.line_num += 1
+            if type(line) is not str:
+                raise Error("iterator should return strings, not %s (the file should be opened in text mode)" % type(line).__name__)
+            if (quote is None or quote not in line) and (escape is None or escape not in line):
+                row = self._split(line, d)
+                if row is not None:
+                    return row
+            return self._parse(line, d, quote, escape)
+
+    def _split(self, line, d):
+        """A line with no quotes or escapes: str.split, or None if the state machine must decide."""
+        end = len(line)
+        if end and line[end - 1] == "\n":
+            end -= 1
+        if end and line[end - 1] == "\r":
+            end -= 1
+        body = line[:end] if end < len(line) else line
+        if "\r" in body or "\n" in body or "\0" in body:
+            return None
+        if not body:
+            return []
+        fields = body.split(d.delimiter)
+        if d.skipinitialspace:
+            fields = [field.lstrip(" ") for field in fields]
+        limit = _field_limit
+        for field in fields:
+            if len(field) > limit:
+                raise Error("field larger than field limit (%d)" % limit)
+        if d.quoting == QUOTE_NONNUMERIC:
+            fields = [_number(field) if field else field for field in fields]
+        return fields
+
+    def _parse(self, line, d, quote, escape):
+        delimiter = d.delimiter
+        doublequote = d.doublequote
+        skipspace = d.skipinitialspace
+        numeric_mode = d.quoting == QUOTE_NONNUMERIC
+        strict = d.strict
+        limit = _field_limit
+        fields = []
+        field = []
+        numeric = False
+        state = _START_RECORD
+        while True:
+            if "\0" in line:
+                raise Error("line contains NUL")
+            for c in line + "\0":
+                if state == _START_RECORD:
+                    if c == "\0":
+                        break
+                    if c == "\n" or c == "\r":
+                        state = _EAT_CRNL
+                        continue
+                    state = _START_FIELD
+                if state == _START_FIELD:
+                    if c == "\n" or c == "\r" or c == "\0":
+                        fields.append(_finish(field, numeric))
+                        field, numeric = [], False
+                        state = _START_RECORD if c == "\0" else _EAT_CRNL
+                    elif c == quote:
+                        state = _IN_QUOTED_FIELD
+                    elif c == escape:
+                        state = _ESCAPED_CHAR
+                    elif c == " " and skipspace:
+                        pass
+                    elif c == delimiter:
+                        fields.append(_finish(field, numeric))
+                        field, numeric = [], False
+                    else:
+                        numeric = numeric_mode
+                        field.append(c)
+                        state = _IN_FIELD
+                elif state == _ESCAPED_CHAR:
+                    if c == "\n" or c == "\r":
+                        field.append(c)
+                        state = _AFTER_ESCAPED_CRNL
+                        continue
+                    field.append("\n" if c == "\0" else c)
+                    state = _IN_FIELD
+                elif state == _IN_FIELD or state == _AFTER_ESCAPED_CRNL:
+                    if state == _AFTER_ESCAPED_CRNL and c == "\0":
+                        continue
+                    state = _IN_FIELD
+                    if c == "\n" or c == "\r" or c == "\0":
+                        fields.append(_finish(field, numeric))
+                        field, numeric = [], False
+                        state = _START_RECORD if c == "\0" else _EAT_CRNL
+                    elif c == escape:
+                        state = _ESCAPED_CHAR
+                    elif c == delimiter:
+                        fields.append(_finish(field, numeric))
+                        field, numeric = [], False
+                        state = _START_FIELD
+                    else:
+                        field.append(c)
+                elif state == _IN_QUOTED_FIELD:
+                    if c == "\0":
+                        pass
+                    elif c == escape:
+                        state = _ESCAPE_IN_QUOTED_FIELD
+                    elif c == quote:
+                        state = _QUOTE_IN_QUOTED_FIELD if doublequote else _IN_FIELD
+                    else:
+                        field.append(c)
+                elif state == _ESCAPE_IN_QUOTED_FIELD:
+                    field.append("\n" if c == "\0" else c)
+                    state = _IN_QUOTED_FIELD
+                elif state == _QUOTE_IN_QUOTED_FIELD:
+                    if c == quote:
+                        field.append(c)
+                        state = _IN_QUOTED_FIELD
+                    elif c == delimiter:
+                        fields.append(_finish(field, numeric))
+                        field, numeric = [], False
+                        state = _START_FIELD
+                    elif c == "\n" or c == "\r" or c == "\0":
+                        fields.append(_finish(field, numeric))
+                        field, numeric = [], False
+                        state = _START_RECORD if c == "\0" else _EAT_CRNL
+                    elif not strict:
+                        field.append(c)
+                        state = _IN_FIELD
+                    else:
+                        raise Error("'%s' expected after '%s'" % (delimiter, quote))
+                elif state == _EAT_CRNL:
+                    if c == "\0":
+                        state = _START_RECORD
+                    elif c != "\n" and c != "\r":
+                        raise Error("new-line character seen in unquoted field - do you need to open the file in universal-newline mode?")
+                if len(field) > limit:
+                    raise Error("field larger than field limit (%d)" % limit)
+            if state == _START_RECORD:
+                return fields
+            try:
+                line = next(self._lines)
+            except StopIteration:
+                if field or state == _IN_QUOTED_FIELD:
+                    if strict:
+                        raise Error("unexpected end of data")
+                    fields.append(_finish(field, numeric))
+                    return fields
+                raise
+            self.line_num += 1
+            if type(line) is not str:
+                raise Error("iterator should return strings, not %s (the file should be opened in text mode)" % type(line).__name__)
+
+
+def _finish(chars, numeric):
+    text = "".join(chars)
+    return _number(text) if numeric else text
+
+
+def _number(text):
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError("could not convert string to float: %r" % text)
+
+
+def reader(csvfile, dialect="excel", **fmtparams):
+    """Rows (lists of strings) from an iterable of lines."""
+    return _Reader(csvfile, dialect, fmtparams)
+
+
+def _is_number(value):
+    kind = type(value)
+    return kind is int or kind is float or kind is bool or kind is complex or hasattr(value, "__float__")
+
+
+class _Writer:
+    def __init__(self, csvfile, dialect, options):
+        if not hasattr(csvfile, "write"):
+            raise TypeError('argument 1 must have a "write" method')
+        self._write = csvfile.write
+        self.dialect = _Format(dialect, options)
+
+    def _field(self, value, d):
+        if d.quoting == QUOTE_NONNUMERIC:
+            quoted = not _is_number(value)
+        else:
+            quoted = d.quoting == QUOTE_ALL
+        if value is None:
+            text = ""
+        elif type(value) is str:
+            text = value
+        elif type(value) is float:
+            text = repr(value)
+        else:
+            text = str(value)
+        special = d.delimiter + (d.quotechar or "") + (d.escapechar or "") + d.lineterminator
+        out = []
+        for c in text:
+            if c in special:
+                escape_it = False
+                if d.quoting == QUOTE_NONE:
+                    escape_it = True
+                else:
+                    if c == d.quotechar:
+                        if d.doublequote:
+                            out.append(c)
+                        else:
+                            escape_it = True
+                    elif c == d.escapechar:
+                        escape_it = True
+                    if not escape_it:
+                        quoted = True
+                if escape_it:
+                    if d.escapechar is None:
+                        raise Error("need to escape, but no escapechar set")
+                    out.append(d.escapechar)
+            out.append(c)
+        text = "".join(out)
+        if quoted:
+            return d.quotechar + text + d.quotechar
+        return text
+
+    def writerow(self, row):
+        d = self.dialect
+        try:
+            values = list(row)
+        except TypeError:
+            raise Error("iterable expected, not %s" % type(row).__name__)
+        if len(values) == 1 and (values[0] is None or values[0] == ""):
+            if d.quoting == QUOTE_NONE:
+                raise Error("single empty field record must be quoted")
+            line = d.quotechar * 2
+        else:
+            line = d.delimiter.join([self._field(value, d) for value in values])
+        return self._write(line + d.lineterminator)
+
+    def writerows(self, rows):
+        for row in rows:
+            self.writerow(row)
+
+
+def writer(csvfile, dialect="excel", **fmtparams):
+    """A writer of rows (iterables of values) to anything with a write() method."""
+    return _Writer(csvfile, dialect, fmtparams)
+
+
+class DictReader:
+    """Rows as dicts keyed by the header (or by fieldnames); blank rows are skipped."""
+
+    def __init__(self, f, fieldnames=None, restkey=None, restval=None, dialect="excel", **kwds):
+        self._fieldnames = fieldnames
+        self.restkey = restkey
+        self.restval = restval
+        self.reader = reader(f, dialect, **kwds)
+        self.dialect = dialect
+        self.line_num = 0
+
+    def __iter__(self):
+        return self
+
+    @property
+    def fieldnames(self):
+        if self._fieldnames is None:
+            try:
+                self._fieldnames = next(self.reader)
+            except StopIteration:
+                pass
+        self.line_num = self.reader.line_num
+        return self._fieldnames
+
+    @fieldnames.setter
+    def fieldnames(self, value):
+        self._fieldnames = value
+
+    def __next__(self):
+        if self.line_num == 0:
+            self.fieldnames
+        row = next(self.reader)
+        self.line_num = self.reader.line_num
+        while row == []:
+            row = next(self.reader)
+            self.line_num = self.reader.line_num
+        names = self.fieldnames
+        result = dict(zip(names, row))
+        if len(names) < len(row):
+            result[self.restkey] = row[len(names):]
+        else:
+            for key in names[len(row):]:
+                result[key] = self.restval
+        return result
+
+
+class DictWriter:
+    """Writes dicts as rows in the order of fieldnames."""
+
+    def __init__(self, f, fieldnames, restval="", extrasaction="raise", dialect="excel", **kwds):
+        if extrasaction.lower() not in ("raise", "ignore"):
+            raise ValueError("extrasaction (%s) must be 'raise' or 'ignore'" % extrasaction)
+        self.fieldnames = fieldnames
+        self.restval = restval
+        self.extrasaction = extrasaction
+        self.writer = writer(f, dialect, **kwds)
+
+    def writeheader(self):
+        return self.writer.writerow(list(self.fieldnames))
+
+    def _values(self, rowdict):
+        if self.extrasaction.lower() == "raise":
+            names = set(self.fieldnames)
+            wrong = [key for key in rowdict if key not in names]
+            if wrong:
+                raise ValueError("dict contains fields not in fieldnames: " + ", ".join([repr(key) for key in wrong]))
+        return [rowdict.get(key, self.restval) for key in self.fieldnames]
+
+    def writerow(self, rowdict):
+        return self.writer.writerow(self._values(rowdict))
+
+    def writerows(self, rowdicts):
+        for rowdict in rowdicts:
+            self.writerow(rowdict)
