@@ -187,7 +187,15 @@ class _TypedDictFactory(_ClassFactory):
 
         def make(*args, **kwargs):
             from _odict import odict
-            return odict(*args, **kwargs)
+            made = odict(*args)
+            # Keyword arguments arrive in hash order here: the declared order is the best guess.
+            for key in annotations:
+                if key in kwargs:
+                    made[key] = kwargs[key]
+            for key in kwargs:
+                if key not in made:
+                    made[key] = kwargs[key]
+            return made
 
         # Instances of a TypedDict are plain dicts in CPython too.
         return type(name, (), {"__new__": lambda cls, *args, **kwargs: make(*args, **kwargs),
