@@ -9,6 +9,7 @@ capacity and drops items silently once full, so deque here is written in Python.
 import sys
 
 from _odict import odict
+from _stablesort import stable_sorted
 
 _path = sys.path[:]
 sys.path.clear()
@@ -22,24 +23,13 @@ _dict = type({})  # the native dict, whatever builtins.dict has become
 _NOTHING = object()
 
 
-# ---------------------------------------------------------------- ordering helpers
-
-def _scramble(items):
-    """Shuffle items in place with a private generator: MicroPython's quicksort is quadratic on
-    sorted input, and the user's random stream must not move."""
-    state = len(items) * 2654435761 + 12345
-    for i in range(len(items) - 1, 0, -1):
-        state = (state * 1103515245 + 12345) & 0x7FFFFFFF
-        j = state % (i + 1)
-        items[i], items[j] = items[j], items[i]
-
-
 def _by_count(pairs):
     """(key, count) pairs, highest count first, ties in their original order."""
-    decorated = [(-pair[1], index, pair) for index, pair in enumerate(pairs)]
-    _scramble(decorated)
-    decorated.sort()
-    return [entry[2] for entry in decorated]
+    return stable_sorted(pairs, _count_of, reverse=True)
+
+
+def _count_of(pair):
+    return pair[1]
 
 
 # ---------------------------------------------------------------- Counter
