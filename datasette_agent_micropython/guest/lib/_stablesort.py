@@ -18,9 +18,6 @@ def stable_sorted(items, key, reverse=False):
         state = (state * 1103515245 + 12345) & 0x7FFFFFFF
         j = state % (i + 1)
         decorated[i], decorated[j] = decorated[j], decorated[i]
-    decorated.sort(key=_first_two, reverse=reverse)
+    # Positions are unique, so tuple comparison never reaches the items themselves.
+    decorated.sort(reverse=reverse)
     return [entry[2] for entry in decorated]
-
-
-def _first_two(entry):
-    return (entry[0], entry[1])

@@ -56,8 +56,24 @@ class Counter(odict):
         return sum(self.values())
 
     def most_common(self, n=None):
-        ranked = _by_count(list(self.items()))
-        return ranked if n is None else ranked[:max(n, 0)]
+        items = list(self.items())
+        if n is None or n >= len(items):
+            return _by_count(items)
+        if n <= 0:
+            return []
+        # The n largest through a bounded heap, as CPython does: entries (count, -position)
+        # rank ties by first insertion.
+        import heapq
+        heap = []
+        for position, (key, count) in enumerate(items):
+            entry = (count, -position, key)
+            if len(heap) < n:
+                heapq.heappush(heap, entry)
+            elif heap[0] < entry:
+                heapq.heappop(heap)
+                heapq.heappush(heap, entry)
+        heap.sort(reverse=True)
+        return [(key, count) for count, _, key in heap]
 
     def elements(self):
         for key, count in self.items():
@@ -75,8 +91,19 @@ class Counter(odict):
                 for key in iterable.keys():
                     self[key] = peek(key, 0) + iterable[key]
             else:
+                # Count in a native dict (C speed), then add the totals in first-seen order.
+                tally = {}
+                first_seen = []
+                get = tally.get
                 for key in iterable:
-                    self[key] = peek(key, 0) + 1
+                    count = get(key)
+                    if count is None:
+                        first_seen.append(key)
+                        tally[key] = 1
+                    else:
+                        tally[key] = count + 1
+                for key in first_seen:
+                    self[key] = peek(key, 0) + tally[key]
         if kwds:
             self.update(kwds)
 
