@@ -268,6 +268,8 @@ def _quiet_init(self, *args, **kwargs):
 
 
 _previous_build_class = builtins.__build_class__
+_builtin_isinstance = builtins.isinstance
+_builtin_issubclass = builtins.issubclass
 
 
 class _EnumClassMethod:
@@ -288,7 +290,10 @@ class _EnumClassMethod:
 
 
 def _build_class(body, name, *bases, **kwargs):
-    if not any(isinstance(base, type) and issubclass(base, Enum) for base in bases):
+    for base in bases:
+        if _builtin_isinstance(base, type) and _builtin_issubclass(base, Enum):
+            break
+    else:
         return _previous_build_class(body, name, *bases, **kwargs)
     builtin_classmethod = builtins.classmethod
     builtins.classmethod = _EnumClassMethod
@@ -543,10 +548,6 @@ def unique(enumeration):
     return enumeration
 
 
-_builtin_isinstance = builtins.isinstance
-_builtin_issubclass = builtins.issubclass
-
-
 def _real(classinfo):
     """The class MicroPython checks against, for an enum class (a metaclass instance)."""
     if _builtin_isinstance(classinfo, tuple):
@@ -557,12 +558,21 @@ def _real(classinfo):
 
 
 def _isinstance(obj, classinfo):
-    """isinstance that also accepts enum classes, which MicroPython's own refuses."""
-    return _builtin_isinstance(obj, _real(classinfo))
+    """isinstance that also accepts enum classes, which MicroPython's own refuses (and, inside a
+    tuple, silently never matches)."""
+    if type(classinfo) is tuple:
+        return _builtin_isinstance(obj, classinfo) or _builtin_isinstance(obj, _real(classinfo))
+    try:
+        return _builtin_isinstance(obj, classinfo)
+    except TypeError:
+        return _builtin_isinstance(obj, _real(classinfo))
 
 
 def _issubclass(cls, classinfo):
-    return _builtin_issubclass(_real(cls), _real(classinfo))
+    try:
+        return _builtin_issubclass(cls, classinfo)
+    except TypeError:
+        return _builtin_issubclass(_real(cls), _real(classinfo))
 
 
 builtins.__build_class__ = _build_class
