@@ -162,3 +162,18 @@ for name, value in {operations!r}:
 print(repr(q), len(q), list(reversed(q)), q[0] if q else None, q.maxlen)
 """
     assert sandbox_output(session, code) == cpython_output(code)
+
+
+def test_print_str_and_formatting_show_counters_and_default_dicts_as_cpython_does(session):
+    code = """
+from collections import Counter, defaultdict, OrderedDict
+c = Counter('mississippi')
+d = defaultdict(list)
+d['z'].append(1)
+d['a'].append(2)
+print(c)
+print(d)
+print(str(c), '%s' % (d,), f'{c}', '{}'.format(d), [c, d])
+print(Counter(), defaultdict(int))
+"""
+    assert sandbox_output(session, code) == cpython_output(code)
