@@ -28,6 +28,7 @@ from typing import Any, Callable, Mapping
 import wasmtime
 from wasmtime import ExitTrap, FuncType, Trap, TrapCode, ValType, WasmtimeError
 
+from .class_records import record_class_bodies
 from .module_cache import default_cache_dir, load_module
 from .snapshot import FORMAT_VERSION, PAGE_SIZE, Snapshot, page_runs
 
@@ -377,6 +378,7 @@ class Session:
             raise SessionError("the interpreter has ended: " + (self._death.error or ""))
         if "\x00" in code:
             return RunResult(ok=False, error="the code contains a NUL character", error_type="exception")
+        code = record_class_bodies(code)
         size, limit = len(code.encode("utf-8", "surrogatepass")), self.limits.memory_bytes // 4
         if size > limit:
             # The code, its chunks and its compiled form must all fit in the heap.

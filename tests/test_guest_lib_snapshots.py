@@ -7,7 +7,6 @@ import pytest
 from datasette_agent_micropython.runtime import Runtime
 from datasette_agent_micropython.snapshot import Snapshot
 
-from class_annotations import record_class_annotations
 from guest_oracle import ROOMY, cpython_output, sandbox_output
 
 SETUP = """
@@ -71,7 +70,7 @@ def runtime(tmp_path_factory):
 def test_guest_library_objects_carry_on_after_a_restore_into_a_fresh_session(runtime):
     original = runtime.new_session(ROOMY)
     try:
-        assert sandbox_output(original, record_class_annotations(SETUP)) == ""
+        assert sandbox_output(original, SETUP) == ""
         blob = original.snapshot().encode()
     finally:
         original.close()

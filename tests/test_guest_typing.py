@@ -1,15 +1,13 @@
 """The guest typing module: every name used in annotations imports, subscripts and stays harmless.
 
-Class-syntax NamedTuple and TypedDict need the class annotations that MicroPython discards; the
-code is run through class_annotations.record_class_annotations, the stand-in for the host's
-source transformation that records them.
+Class-syntax NamedTuple and TypedDict need the class annotations that MicroPython discards, which
+Session.run records (class_records.py).
 """
 
 import pytest
 
 from datasette_agent_micropython.runtime import Runtime
 
-from class_annotations import record_class_annotations
 from guest_oracle import cpython_output, new_session, sandbox_output
 
 
@@ -85,9 +83,9 @@ print(P2(1, 2))
 
 
 def test_an_annotated_program_runs_as_in_cpython(session):
-    assert sandbox_output(session, record_class_annotations(ANNOTATED_PROGRAM)) == cpython_output(ANNOTATED_PROGRAM)
+    assert sandbox_output(session, ANNOTATED_PROGRAM) == cpython_output(ANNOTATED_PROGRAM)
 
 
 def test_a_named_tuple_class_without_recorded_annotations_is_refused_loudly(session):
-    code = "from typing import NamedTuple\nclass P(NamedTuple):\n    x: int\n    y: int\n"
+    code = "from typing import NamedTuple\nP = type(NamedTuple)('P', (NamedTuple,), {'x': 1})\n"
     assert "discards class annotations" in sandbox_output(session, code)

@@ -2,7 +2,7 @@
 
 MicroPython discards class annotations: `x: int = 0` in a class body only binds x, and `y: int`
 leaves no trace at all. The fields and their order therefore come from the class's
-`__annotations__`, which the host's source transformation records in definition order (an
+`__annotations__`, which the host's class_records.py records in definition order (an
 insertion-ordered mapping, as CPython builds it). A class whose annotations were not recorded
 is refused with a clear error instead of being given the wrong fields.
 """

@@ -11,9 +11,9 @@ stays False (type() gives the real class inside), and methods that use zero-argu
 in an enum body see the class statement's first build.
 
 Definition order: MicroPython's class namespace is a hash-ordered dict, so the order of the
-members is taken, in this preference, from `_order_`, from a `__definition_order__` a source
-transformation may record, from auto() (each auto() knows when it was made), and otherwise from
-the interning order of the member names. Identifiers are interned when the snippet is
+members is taken, in this preference, from `_order_`, from the `__definition_order__` that the
+host's class_records.py records, from auto() (each auto() knows when it was made), and otherwise
+from the interning order of the member names. Identifiers are interned when the snippet is
 compiled, in source order, so this is the definition order unless a member's name was already
 interned before the class was compiled (a name used by an earlier snippet, or one of
 MicroPython's built-in names such as `name`, `value`, `read`).
