@@ -23,12 +23,13 @@ import re
 
 ORDERED_DICT = "__import__('_odict').odict()"
 # Parsing costs milliseconds: only code that may hold an annotated class attribute or an enum pays.
+MAX_CODE_CHARS = 256 * 1024  # longer code is sent as it is: parsing it could take seconds
 _WORTH_PARSING = re.compile(r"^[ \t]+[A-Za-z_]\w*[ \t]*:(?!=)|Enum|Flag", re.MULTILINE)
 
 
 def record_class_bodies(code: str) -> str:
     """`code` with each class body's annotations and name order recorded (see the module doc)."""
-    if "class" not in code or not _WORTH_PARSING.search(code):
+    if len(code) > MAX_CODE_CHARS or "class" not in code or not _WORTH_PARSING.search(code):
         return code
     if "\r" in code.replace("\r\n", ""):
         return code  # a lone CR ends a line for the parser but not for the line split below

@@ -378,7 +378,6 @@ class Session:
             raise SessionError("the interpreter has ended: " + (self._death.error or ""))
         if "\x00" in code:
             return RunResult(ok=False, error="the code contains a NUL character", error_type="exception")
-        code = record_class_bodies(code)
         size, limit = len(code.encode("utf-8", "surrogatepass")), self.limits.memory_bytes // 4
         if size > limit:
             # The code, its chunks and its compiled form must all fit in the heap.
@@ -387,6 +386,7 @@ class Session:
                 error=f"the code is {size:,} bytes; this sandbox accepts at most {limit:,} bytes of code",
                 error_type="exception",
             )
+        code = record_class_bodies(code)
         token = secrets.token_hex(16)
         self._stdout = CappedOutput(self.limits.max_output_chars)
         self._stderr = CappedOutput(self.limits.max_output_chars)

@@ -114,3 +114,8 @@ print([f.name for f in fields(Row)], [f.type for f in fields(Row)] == [f.type fo
 print(Row(*range({sum(1 for spec in specs if not spec[2])})))
 """
     assert sandbox_output(session, code) == cpython_output(code)
+
+
+def test_very_long_code_is_sent_as_it_is():
+    code = "class P:\n    x: int\n" + "y = 1\n" * 50_000
+    assert record_class_bodies(code) == code
