@@ -46,6 +46,14 @@ first = [next(running) for _ in range(3)]
 """
 
 CONTINUE = """
+class Size(Enum):
+    SMALL = 1
+    LARGE = 2
+@dataclass(frozen=True)
+class Point:
+    x: int
+    y: int = 0
+print(list(Size), Size(2), Point(1), isinstance(Size.SMALL, Size))
 counts.update('sip')
 groups['c'].append('cranberry')
 ordered.move_to_end('z')
