@@ -4,10 +4,11 @@ MicroPython compiles `x: int` in a class body to nothing and `x: int = 0` to `x 
 class namespaces are hash-ordered. The guest's dataclasses, typing.NamedTuple, TypedDict and
 enum need both, so before a snippet is sent, each class body gets:
 
-- `__annotations__`, an insertion-ordered dict (the guest's `_odict`) holding every annotated
-  name in definition order with its annotation as text, as CPython keeps it under
-  `from __future__ import annotations`: `y: int` becomes `__annotations__['y'] = 'int'` and
-  `x: int = 0` becomes `x = 0; __annotations__['x'] = 'int'`;
+- `__annotations__`, a dict holding every annotated name with its annotation as text, as CPython
+  keeps it under `from __future__ import annotations`: `y: int` becomes
+  `__annotations__['y'] = 'int'` and `x: int = 0` becomes `x = 0; __annotations__['x'] = 'int'`;
+  with `__annotation_order__`, the annotated names in source order (MicroPython's dicts are
+  hash-ordered; a plain dict and a tuple cost no import, so an annotated class stays cheap);
 - `__definition_order__`, the names its top-level assignments bind, in order, for a class with
   bases and at least two such names (what enum needs to list members in definition order).
 
@@ -21,7 +22,6 @@ from __future__ import annotations
 import ast
 import re
 
-ORDERED_DICT = "__import__('_odict').odict()"
 # Parsing costs milliseconds: only code that may hold an annotated class attribute or an enum pays.
 MAX_CODE_CHARS = 256 * 1024  # longer code is sent as it is: parsing it could take seconds
 _WORTH_PARSING = re.compile(r"^[ \t]+[A-Za-z_]\w*[ \t]*:(?!=)|Enum|Flag", re.MULTILINE)
@@ -61,6 +61,8 @@ def _class_edits(node: ast.ClassDef, lines: list[str]) -> list[tuple[int, int, i
             first = node.body[0]
             edits.append((first.lineno, first.col_offset, first.lineno, first.col_offset, prefix))
             prefix = ""
+    setup = "__annotations__ = {}; __annotation_order__ = %r; " % (
+        tuple(dict.fromkeys(statement.target.id for statement in annotated)),)
     for index, statement in enumerate(annotated):
         name = statement.target.id
         value = "" if statement.value is None else _source(lines, statement.value)
@@ -69,7 +71,7 @@ def _class_edits(node: ast.ClassDef, lines: list[str]) -> list[tuple[int, int, i
         record = "__annotations__[%r] = %s" % (name, _padded(repr(ast.unparse(statement.annotation)), spare))
         if statement.value is not None:
             record = "%s = %s; %s" % (name, value, record)
-        start = (prefix + "__annotations__ = %s; " % ORDERED_DICT if index == 0 else "") + record
+        start = (prefix + setup if index == 0 else "") + record
         prefix = ""
         edits.append((statement.lineno, statement.col_offset, statement.end_lineno, statement.end_col_offset, start))
     return edits

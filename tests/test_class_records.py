@@ -2,8 +2,6 @@
 
 import contextlib
 import io
-import sys
-import types
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -22,14 +20,9 @@ def session(tmp_path_factory):
 
 
 def run_in_cpython(code: str) -> str:
-    """CPython's output for code, with the guest's _odict stood in for by dict (ordered there)."""
-    sys.modules["_odict"] = types.SimpleNamespace(odict=dict)
     buffer = io.StringIO()
-    try:
-        with contextlib.redirect_stdout(buffer):
-            exec(compile(code, "<snippet>", "exec"), {"__name__": "__main__"})
-    finally:
-        del sys.modules["_odict"]
+    with contextlib.redirect_stdout(buffer):
+        exec(compile(code, "<snippet>", "exec", dont_inherit=True), {"__name__": "__main__"})
     return buffer.getvalue()
 
 
@@ -67,6 +60,15 @@ def test_class_variables_are_not_fields_in_the_sandbox(session):
     code = PROGRAM.replace("    flag: bool = False", "    flag: bool = False\n    limit: ClassVar[int] = 3")
     code += "print(Row.limit, len(fields(Row)))\n"
     assert sandbox_output(session, code) == cpython_output(code)
+
+
+def test_an_annotated_class_imports_nothing(session):
+    fresh = session.runtime.new_session(session.limits)
+    try:
+        result = fresh.run("class P:\n    x: int = 0\n    y: str\nimport sys\nprint(sorted(sys.modules), P.__annotation_order__)")
+        assert result.stdout == "[] ('x', 'y')\n", result.error
+    finally:
+        fresh.close()
 
 
 def test_code_without_classes_or_that_does_not_parse_is_left_alone():

@@ -1,10 +1,10 @@
 """dataclasses for the sandbox: @dataclass, field, fields, asdict, astuple, replace.
 
 MicroPython discards class annotations: `x: int = 0` in a class body only binds x, and `y: int`
-leaves no trace at all. The fields and their order therefore come from the class's
-`__annotations__`, which the host's class_records.py records in definition order (an
-insertion-ordered mapping, as CPython builds it). A class whose annotations were not recorded
-is refused with a clear error instead of being given the wrong fields.
+leaves no trace at all. The fields therefore come from the class's `__annotations__` and their
+order from `__annotation_order__`, which the host's class_records.py records (or, without it,
+from the mapping's own order, e.g. make_dataclass's). A class whose annotations were not
+recorded is refused with a clear error instead of being given the wrong fields.
 """
 
 try:
@@ -83,13 +83,16 @@ def _is_classvar(annotation):
 
 
 def _own_annotations(cls):
+    """(name, annotation) pairs of the class body, in definition order."""
     annotations = cls.__dict__.get("__annotations__")
     if annotations is None:
         # Without the recorded annotations the fields cannot be known: refuse, never guess.
         raise TypeError(
             "@dataclass cannot see the fields of %s: this interpreter discards class annotations "
             "and none were recorded for this class" % cls.__name__)
-    return annotations
+    order = cls.__dict__.get("__annotation_order__")
+    names = [name for name in order if name in annotations] if order is not None else list(annotations)
+    return [(name, annotations[name]) for name in names]
 
 
 def _process_class(cls, init, repr, eq, order, unsafe_hash, frozen, match_args, kw_only):
@@ -100,10 +103,8 @@ def _process_class(cls, init, repr, eq, order, unsafe_hash, frozen, match_args, 
             for name in base.__dataclass_field_order__:
                 fields[name] = inherited[name]
 
-    annotations = _own_annotations(cls)
     keyword_only = kw_only
-    for name in annotations:
-        annotation = annotations[name]
+    for name, annotation in _own_annotations(cls):
         if annotation is KW_ONLY or annotation == "KW_ONLY" or annotation == "dataclasses.KW_ONLY":
             keyword_only = True
             continue

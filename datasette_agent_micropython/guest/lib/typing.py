@@ -153,6 +153,13 @@ class _ClassFactory:
         raise TypeError("%s is not callable here" % cls.__name__)
 
 
+def _annotated_names(namespace):
+    """The annotated names of a class body in source order (class_records.py records it)."""
+    annotations = namespace.get("__annotations__") or {}
+    order = namespace.get("__annotation_order__")
+    return [name for name in order if name in annotations] if order is not None else list(annotations)
+
+
 class _NamedTupleFactory(_ClassFactory):
     def build(self, name, namespace):
         annotations = namespace.get("__annotations__")
@@ -160,7 +167,7 @@ class _NamedTupleFactory(_ClassFactory):
             raise TypeError(
                 "NamedTuple %s: this interpreter discards class annotations and none were recorded"
                 % name)
-        fields = [field for field in annotations]
+        fields = _annotated_names(namespace)
         defaults = []
         for field in fields:
             if field in namespace:
@@ -170,7 +177,8 @@ class _NamedTupleFactory(_ClassFactory):
         from collections import namedtuple
         made = namedtuple(name, fields, defaults=defaults)
         for key in namespace:
-            if key not in fields and key not in ("__annotations__", "__module__", "__qualname__"):
+            if key not in fields and key not in ("__annotations__", "__annotation_order__", "__module__",
+                                                 "__qualname__"):
                 setattr(made, key, namespace[key])
         made.__annotations__ = annotations
         return made
@@ -184,12 +192,13 @@ class _NamedTupleFactory(_ClassFactory):
 class _TypedDictFactory(_ClassFactory):
     def build(self, name, namespace):
         annotations = namespace.get("__annotations__", {})
+        declared = _annotated_names(namespace)
 
         def make(*args, **kwargs):
             from _odict import odict
             made = odict(*args)
             # Keyword arguments arrive in hash order here: the declared order is the best guess.
-            for key in annotations:
+            for key in declared:
                 if key in kwargs:
                     made[key] = kwargs[key]
             for key in kwargs:
@@ -202,7 +211,9 @@ class _TypedDictFactory(_ClassFactory):
                                 "__annotations__": annotations})
 
     def __call__(self, typename, fields=None, total=True, **kwargs):
-        return self.build(typename, {"__annotations__": fields or kwargs})
+        pairs = list((fields or kwargs).items())
+        return self.build(typename, {"__annotations__": dict(pairs),
+                                     "__annotation_order__": tuple([pair[0] for pair in pairs])})
 
 
 class _GenericBase:
