@@ -30,6 +30,7 @@ import wasmtime
 from wasmtime import Caller, ExitTrap, FuncType, Trap, TrapCode, ValType, WasmtimeError
 from wasmtime import _bindings as wasmtime_ffi
 
+from .class_records import record_class_bodies
 from .module_cache import default_cache_dir, load_module
 from .snapshot import FORMAT_VERSION, MAX_MEMORY_BYTES, PAGE_SIZE, WASM_PAGE_SIZE, Snapshot, page_runs
 
@@ -546,6 +547,7 @@ class Session:
                 error=f"the code is {size:,} bytes; this sandbox accepts at most {limit:,} bytes of code",
                 error_type="exception",
             )
+        code = record_class_bodies(code)
         token = secrets.token_hex(16)
         self._stdout = CappedOutput(self.limits.max_output_chars)
         self._stderr = CappedOutput(self.limits.max_output_chars)

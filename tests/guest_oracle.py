@@ -19,7 +19,7 @@ def cpython_output(code: str) -> str:
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):
         try:
-            exec(compile(textwrap.dedent(code), "<string>", "exec"), {"__name__": "__main__"})
+            exec(compile(textwrap.dedent(code), "<string>", "exec", dont_inherit=True), {"__name__": "__main__"})
         except Exception as error:
             print(f"{type(error).__name__}: {error}")
     return buffer.getvalue()

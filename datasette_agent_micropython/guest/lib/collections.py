@@ -1,0 +1,828 @@
+"""collections for the sandbox: Counter, defaultdict, OrderedDict, namedtuple, deque, ChainMap.
+
+Counter, defaultdict and OrderedDict are insertion-ordered dicts (built on _odict), so that they
+iterate, print and compare in CPython's order. namedtuple builds on MicroPython's C namedtuple,
+so its instances are real tuples that print as CPython's do. MicroPython's C deque has a fixed
+capacity and drops items silently once full, so deque here is written in Python.
+"""
+
+import sys
+
+from _odict import odict
+from _stablesort import stable_sorted
+
+_path = sys.path[:]
+sys.path.clear()
+try:
+    import collections as _native
+finally:
+    sys.path.extend(_path)
+del _path
+
+_dict = type({})  # the native dict, whatever builtins.dict has become
+_NOTHING = object()
+
+
+def _by_count(pairs):
+    """(key, count) pairs, highest count first, ties in their original order."""
+    return stable_sorted(pairs, _count_of, reverse=True)
+
+
+def _count_of(pair):
+    return pair[1]
+
+
+# ---------------------------------------------------------------- Counter
+
+class Counter(odict):
+    """A dict of counts: missing keys count 0, most_common() ranks, + - & | combine."""
+
+    def __init__(self, iterable=None, **kwds):
+        odict.__init__(self)
+        self._peek = super(odict, self).get  # the native dict's get, at C speed
+        self.update(iterable, **kwds)
+
+    def __getitem__(self, key):
+        return self._peek(key, 0)
+
+    def __missing__(self, key):
+        return 0
+
+    def __delitem__(self, key):
+        if key in self:
+            odict.__delitem__(self, key)
+
+    def total(self):
+        return sum(self.values())
+
+    def most_common(self, n=None):
+        items = list(self.items())
+        if n is None or n >= len(items):
+            return _by_count(items)
+        if n <= 0:
+            return []
+        # The n largest through a bounded heap, as CPython does: entries (count, -position)
+        # rank ties by first insertion.
+        import heapq
+        heap = []
+        for position, (key, count) in enumerate(items):
+            entry = (count, -position, key)
+            if len(heap) < n:
+                heapq.heappush(heap, entry)
+            elif heap[0] < entry:
+                heapq.heappop(heap)
+                heapq.heappush(heap, entry)
+        heap.sort(reverse=True)
+        return [(key, count) for count, _, key in heap]
+
+    def elements(self):
+        for key, count in self.items():
+            for _ in range(count):
+                yield key
+
+    @classmethod
+    def fromkeys(cls, iterable, v=None):
+        raise NotImplementedError("Counter.fromkeys() is undefined.  Use Counter(iterable) instead.")
+
+    def update(self, iterable=None, **kwds):
+        if iterable is not None:
+            peek = self._peek
+            if isinstance(iterable, _dict) or hasattr(iterable, "keys"):
+                for key in iterable.keys():
+                    self[key] = peek(key, 0) + iterable[key]
+            else:
+                # Count in a native dict (C speed), then add the totals in first-seen order.
+                tally = {}
+                first_seen = []
+                get = tally.get
+                for key in iterable:
+                    count = get(key)
+                    if count is None:
+                        first_seen.append(key)
+                        tally[key] = 1
+                    else:
+                        tally[key] = count + 1
+                for key in first_seen:
+                    self[key] = peek(key, 0) + tally[key]
+        if kwds:
+            self.update(kwds)
+
+    def subtract(self, iterable=None, **kwds):
+        if iterable is not None:
+            peek = self._peek
+            if isinstance(iterable, _dict) or hasattr(iterable, "keys"):
+                for key in iterable.keys():
+                    self[key] = peek(key, 0) - iterable[key]
+            else:
+                for key in iterable:
+                    self[key] = peek(key, 0) - 1
+        if kwds:
+            self.subtract(kwds)
+
+    def copy(self):
+        return self.__class__(self)
+
+    def __copy__(self):
+        return self.copy()
+
+    def __repr__(self):
+        if not self:
+            return "%s()" % self.__class__.__name__
+        try:
+            parts = ["%r: %r" % pair for pair in self.most_common()]
+        except TypeError:
+            parts = ["%r: %r" % pair for pair in self.items()]
+        return "%s({%s})" % (self.__class__.__name__, ", ".join(parts))
+
+    __str__ = __repr__
+
+    # Comparisons treat missing keys as zero counts (CPython 3.10+).
+    def _all(self, other, test):
+        for key in self:
+            if not test(self[key], other[key]):
+                return False
+        for key in other:
+            if key not in self and not test(0, other[key]):
+                return False
+        return True
+
+    def __eq__(self, other):
+        if not isinstance(other, Counter):
+            return NotImplemented if not isinstance(other, _dict) else odict.__eq__(self, other)
+        return self._all(other, lambda a, b: a == b)
+
+    def __ne__(self, other):
+        result = self.__eq__(other)
+        return result if result is NotImplemented else not result
+
+    def __le__(self, other):
+        if not isinstance(other, Counter):
+            return NotImplemented
+        return self._all(other, lambda a, b: a <= b)
+
+    def __lt__(self, other):
+        if not isinstance(other, Counter):
+            return NotImplemented
+        return self <= other and self != other
+
+    def __ge__(self, other):
+        if not isinstance(other, Counter):
+            return NotImplemented
+        return self._all(other, lambda a, b: a >= b)
+
+    def __gt__(self, other):
+        if not isinstance(other, Counter):
+            return NotImplemented
+        return self >= other and self != other
+
+    def __add__(self, other):
+        if not isinstance(other, Counter):
+            return NotImplemented
+        result = Counter()
+        for key, count in self.items():
+            total = count + other[key]
+            if total > 0:
+                result[key] = total
+        for key, count in other.items():
+            if key not in self and count > 0:
+                result[key] = count
+        return result
+
+    def __sub__(self, other):
+        if not isinstance(other, Counter):
+            return NotImplemented
+        result = Counter()
+        for key, count in self.items():
+            left = count - other[key]
+            if left > 0:
+                result[key] = left
+        for key, count in other.items():
+            if key not in self and count < 0:
+                result[key] = 0 - count
+        return result
+
+    def __or__(self, other):
+        if not isinstance(other, Counter):
+            return NotImplemented
+        result = Counter()
+        for key, count in self.items():
+            other_count = other[key]
+            larger = other_count if count < other_count else count
+            if larger > 0:
+                result[key] = larger
+        for key, count in other.items():
+            if key not in self and count > 0:
+                result[key] = count
+        return result
+
+    def __and__(self, other):
+        if not isinstance(other, Counter):
+            return NotImplemented
+        result = Counter()
+        for key, count in self.items():
+            other_count = other[key]
+            smaller = count if count < other_count else other_count
+            if smaller > 0:
+                result[key] = smaller
+        return result
+
+    def __pos__(self):
+        result = Counter()
+        for key, count in self.items():
+            if count > 0:
+                result[key] = count
+        return result
+
+    def __neg__(self):
+        result = Counter()
+        for key, count in self.items():
+            if count < 0:
+                result[key] = 0 - count
+        return result
+
+    def _keep_positive(self):
+        for key in [key for key, count in self.items() if not count > 0]:
+            del self[key]
+        return self
+
+    def __iadd__(self, other):
+        for key, count in other.items():
+            self[key] += count
+        return self._keep_positive()
+
+    def __isub__(self, other):
+        for key, count in other.items():
+            self[key] -= count
+        return self._keep_positive()
+
+    def __ior__(self, other):
+        for key, count in other.items():
+            if count > self[key]:
+                self[key] = count
+        return self._keep_positive()
+
+    def __iand__(self, other):
+        for key, count in self.items():
+            other_count = other[key]
+            if other_count < count:
+                self[key] = other_count
+        return self._keep_positive()
+
+
+# ---------------------------------------------------------------- defaultdict
+
+class defaultdict(odict):
+    """A dict that makes a value with default_factory() for a missing key."""
+
+    def __init__(self, default_factory=None, *args, **kwargs):
+        if default_factory is not None and not callable(default_factory):
+            raise TypeError("first argument must be callable or None")
+        odict.__init__(self)
+        self.default_factory = default_factory
+        self._peek = super(odict, self).get
+        if args or kwargs:
+            self.update(*args, **kwargs)
+
+    def __getitem__(self, key):
+        value = self._peek(key, _NOTHING)
+        if value is _NOTHING:
+            return self.__missing__(key)
+        return value
+
+    def __missing__(self, key):
+        if self.default_factory is None:
+            raise KeyError(key)
+        value = self.default_factory()
+        self[key] = value
+        return value
+
+    def copy(self):
+        made = defaultdict(self.default_factory)
+        for key in self:
+            made[key] = self._peek(key)
+        return made
+
+    __copy__ = copy
+
+    def __repr__(self):
+        factory = self.default_factory
+        if factory is None:
+            shown = "None"
+        else:
+            shown = repr(factory)
+            name = getattr(factory, "__name__", None)
+            if type(factory).__name__ in ("function", "closure", "bound_method") and name is not None:
+                shown = "<function %s>" % name
+        return "defaultdict(%s, %s)" % (shown, odict.__repr__(self))
+
+    __str__ = __repr__
+
+
+# ---------------------------------------------------------------- OrderedDict
+
+class OrderedDict(odict):
+    """A dict with move_to_end, popitem(last=) and order-sensitive equality."""
+
+    def move_to_end(self, key, last=True):
+        if key not in self:
+            raise KeyError(key)
+        value = odict.pop(self, key)
+        odict.__setitem__(self, key, value)
+        if not last:
+            keys = self._order()
+            keys.pop()
+            keys.insert(0, key)
+            self._index = None  # slots moved: _odict rebuilds its index when it next needs it
+
+    def popitem(self, last=True):
+        if not self:
+            raise KeyError("dictionary is empty")
+        if last:
+            return odict.popitem(self)
+        key = self._order()[0]
+        return key, odict.pop(self, key)
+
+    def __eq__(self, other):
+        if isinstance(other, OrderedDict):
+            return odict.__eq__(self, other) and list(self) == list(other)
+        return odict.__eq__(self, other)
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+    def copy(self):
+        made = OrderedDict()
+        for key, value in self.items():
+            made[key] = value
+        return made
+
+    __copy__ = copy
+
+    def __repr__(self):
+        if not self:
+            return "OrderedDict()"
+        return "OrderedDict(%s)" % odict.__repr__(self)
+
+    __str__ = __repr__
+
+
+# ---------------------------------------------------------------- namedtuple
+
+_KEYWORDS = frozenset((
+    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
+    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
+    "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
+    "with", "yield"))
+
+
+def _is_identifier(name):
+    if not name or not (name[0].isalpha() or name[0] == "_" or ord(name[0]) > 127):
+        return False
+    for char in name:
+        if not (char.isalpha() or char.isdigit() or char == "_" or ord(char) > 127):
+            return False
+    return True
+
+
+def _field_names(typename, field_names, rename):
+    if isinstance(field_names, str):
+        field_names = field_names.replace(",", " ").split()
+    names = [str(name) for name in field_names]
+    if rename:
+        seen = set()
+        for index, name in enumerate(names):
+            if (not _is_identifier(name) or name in _KEYWORDS or name.startswith("_")
+                    or name in seen):
+                names[index] = "_%d" % index
+            seen.add(names[index])
+    for name in [typename] + names:
+        if not isinstance(name, str):
+            raise TypeError("Type names and field names must be strings")
+        if not _is_identifier(name):
+            raise ValueError("Type names and field names must be valid identifiers: %r" % name)
+        if name in _KEYWORDS:
+            raise ValueError("Type names and field names cannot be a keyword: %r" % name)
+    seen = set()
+    for name in names:
+        if name.startswith("_") and not rename:
+            raise ValueError("Field names cannot start with an underscore: %r" % name)
+        if name in seen:
+            raise ValueError("Encountered duplicate field name: %r" % name)
+        seen.add(name)
+    return tuple(names)
+
+
+def namedtuple(typename, field_names, *, rename=False, defaults=None, module=None):
+    """A tuple subclass with named fields, _asdict, _replace, _make, _fields and defaults."""
+    fields = _field_names(typename, field_names, rename)
+    defaults = tuple(defaults) if defaults is not None else ()
+    if len(defaults) > len(fields):
+        raise TypeError("Got more default values than field names")
+    field_defaults = odict()
+    for name, value in zip(fields[len(fields) - len(defaults):], defaults):
+        field_defaults[name] = value
+    count = len(fields)
+    positions = {}
+    for index, name in enumerate(fields):
+        positions[name] = index
+
+    def __init__(self, *args, **kwargs):
+        if len(args) == count and not kwargs:
+            values = args
+        else:
+            if len(args) > count:
+                raise TypeError("%s.__new__() takes %d positional arguments but %d were given"
+                                % (typename, count + 1, len(args) + 1))
+            values = list(args) + [_NOTHING] * (count - len(args))
+            for key in kwargs:
+                index = positions.get(key)
+                if index is None:
+                    raise TypeError("%s.__new__() got an unexpected keyword argument '%s'" % (typename, key))
+                if values[index] is not _NOTHING:
+                    raise TypeError("%s.__new__() got multiple values for argument '%s'" % (typename, key))
+                values[index] = kwargs[key]
+            missing = []
+            for index, value in enumerate(values):
+                if value is _NOTHING:
+                    name = fields[index]
+                    if name in field_defaults:
+                        values[index] = field_defaults[name]
+                    else:
+                        missing.append(name)
+            if missing:
+                listed = " and ".join(["'%s'" % name for name in missing]) if len(missing) <= 2 else \
+                    ", ".join(["'%s'" % name for name in missing[:-1]]) + ", and '%s'" % missing[-1]
+                raise TypeError("%s.__new__() missing %d required positional argument%s: %s"
+                                % (typename, len(missing), "" if len(missing) == 1 else "s", listed))
+        super(made, self).__init__(*values)
+
+    def _asdict(self):
+        result = odict()
+        for name, value in zip(fields, self):
+            result[name] = value
+        return result
+
+    def _replace(self, **changes):
+        values = list(self)
+        for key in changes:
+            index = positions.get(key)
+            if index is None:
+                raise ValueError("Got unexpected field names: %r" % list(changes))
+            values[index] = changes[key]
+        return made(*values)
+
+    def _make(cls, iterable):
+        values = tuple(iterable)
+        if len(values) != count:
+            raise TypeError("Expected %d arguments, got %d" % (count, len(values)))
+        return cls(*values)
+
+    def __getnewargs__(self):
+        return tuple(self)
+
+    namespace = {
+        "__init__": __init__,
+        "_asdict": _asdict,
+        "_replace": _replace,
+        "_make": classmethod(_make),
+        "__getnewargs__": __getnewargs__,
+        "_fields": fields,
+        "_field_defaults": field_defaults,
+        "__match_args__": fields,
+        "__module__": module or "__main__",
+    }
+    made = type(typename, (_native.namedtuple(typename, fields),), namespace)
+    return made
+
+
+# ---------------------------------------------------------------- deque
+
+class deque:
+    """A double-ended queue with an optional maxlen, kept in a list with a moving head."""
+
+    def __init__(self, iterable=(), maxlen=None):
+        if maxlen is not None:
+            if not isinstance(maxlen, int):
+                raise TypeError("an integer is required")
+            if maxlen < 0:
+                raise ValueError("maxlen must be non-negative")
+        self._items = []
+        self._head = 0
+        self._maxlen = maxlen
+        self.extend(iterable)
+
+    @property
+    def maxlen(self):
+        return self._maxlen
+
+    def _compact(self):
+        if self._head:
+            del self._items[:self._head]
+            self._head = 0
+
+    def __len__(self):
+        return len(self._items) - self._head
+
+    def __bool__(self):
+        return len(self._items) > self._head
+
+    def append(self, item):
+        self._items.append(item)
+        if self._maxlen is not None and len(self._items) - self._head > self._maxlen:
+            self.popleft()
+
+    def appendleft(self, item):
+        if self._maxlen == 0:
+            return
+        if self._head == 0:
+            # Room at the front for the next appends, so that appendleft stays amortised O(1).
+            room = max(8, len(self._items))
+            self._items[0:0] = [None] * room
+            self._head = room
+        self._head -= 1
+        self._items[self._head] = item
+        if self._maxlen is not None and len(self._items) - self._head > self._maxlen:
+            self._items.pop()
+
+    def pop(self):
+        if len(self._items) == self._head:
+            raise IndexError("pop from an empty deque")
+        item = self._items.pop()
+        if len(self._items) == self._head:
+            self._items = []
+            self._head = 0
+        return item
+
+    def popleft(self):
+        items = self._items
+        head = self._head
+        if len(items) == head:
+            raise IndexError("pop from an empty deque")
+        item = items[head]
+        items[head] = None
+        head += 1
+        if head == len(items):
+            self._items = []
+            head = 0
+        elif head > 32 and head * 2 > len(items):
+            del items[:head]
+            head = 0
+        self._head = head
+        return item
+
+    def extend(self, iterable):
+        if iterable is self:
+            iterable = list(iterable)
+        if self._maxlen is None:
+            self._items.extend(iterable)
+        else:
+            for item in iterable:
+                self.append(item)
+
+    def extendleft(self, iterable):
+        if iterable is self:
+            iterable = list(iterable)
+        for item in iterable:
+            self.appendleft(item)
+
+    def clear(self):
+        self._items = []
+        self._head = 0
+
+    def copy(self):
+        return deque(self, self._maxlen)
+
+    __copy__ = copy
+
+    def count(self, value):
+        return sum(1 for item in self if item is value or item == value)
+
+    def index(self, value, start=0, stop=None):
+        size = len(self)
+        stop = size if stop is None else stop
+        if start < 0:
+            start = max(size + start, 0)
+        if stop < 0:
+            stop += size
+        for position in range(start, min(stop, size)):
+            item = self._items[self._head + position]
+            if item is value or item == value:
+                return position
+        raise ValueError("%r is not in deque" % (value,))
+
+    def insert(self, index, value):
+        if self._maxlen is not None and len(self) >= self._maxlen:
+            raise IndexError("deque already at its maximum size")
+        self._compact()
+        self._items.insert(index, value)
+
+    def remove(self, value):
+        for position in range(self._head, len(self._items)):
+            item = self._items[position]
+            if item is value or item == value:
+                del self._items[position]
+                return
+        raise ValueError("deque.remove(x): x not in deque")
+
+    def reverse(self):
+        self._compact()
+        self._items.reverse()
+
+    def rotate(self, n=1):
+        size = len(self)
+        if size <= 1:
+            return
+        n %= size
+        if n:
+            self._compact()
+            self._items = self._items[-n:] + self._items[:-n]
+
+    def _position(self, index):
+        size = len(self)
+        if not isinstance(index, int):
+            raise TypeError("sequence index must be integer, not '%s'" % type(index).__name__)
+        if index < 0:
+            index += size
+        if not 0 <= index < size:
+            raise IndexError("deque index out of range")
+        return self._head + index
+
+    def __getitem__(self, index):
+        return self._items[self._position(index)]
+
+    def __setitem__(self, index, value):
+        self._items[self._position(index)] = value
+
+    def __delitem__(self, index):
+        del self._items[self._position(index)]
+
+    def __iter__(self):
+        return iter(self._items[self._head:])
+
+    def __reversed__(self):
+        return reversed(self._items[self._head:])
+
+    def __contains__(self, value):
+        for item in self:
+            if item is value or item == value:
+                return True
+        return False
+
+    def _compare(self, other, op):
+        if not isinstance(other, deque):
+            return NotImplemented
+        return op(list(self), list(other))
+
+    def __eq__(self, other):
+        if not isinstance(other, deque):
+            return False
+        return list(self) == list(other)
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+    def __lt__(self, other):
+        return self._compare(other, lambda a, b: a < b)
+
+    def __le__(self, other):
+        return self._compare(other, lambda a, b: a <= b)
+
+    def __gt__(self, other):
+        return self._compare(other, lambda a, b: a > b)
+
+    def __ge__(self, other):
+        return self._compare(other, lambda a, b: a >= b)
+
+    __hash__ = None
+
+    def __add__(self, other):
+        if not isinstance(other, deque):
+            raise TypeError('can only concatenate deque (not "%s") to deque' % type(other).__name__)
+        made = deque(self, self._maxlen)
+        made.extend(other)
+        return made
+
+    def __iadd__(self, other):
+        self.extend(other)
+        return self
+
+    def __mul__(self, times):
+        made = deque((), self._maxlen)
+        for _ in range(times):
+            made.extend(list(self))
+        return made
+
+    def __repr__(self):
+        shown = repr(self._items[self._head:])
+        if self._maxlen is None:
+            return "deque(%s)" % shown
+        return "deque(%s, maxlen=%d)" % (shown, self._maxlen)
+
+
+# ---------------------------------------------------------------- ChainMap
+
+class ChainMap:
+    """Several mappings searched in turn; writes go to the first."""
+
+    def __init__(self, *maps):
+        self.maps = list(maps) or [odict()]
+
+    def __getitem__(self, key):
+        for mapping in self.maps:
+            if key in mapping:
+                return mapping[key]
+        return self.__missing__(key)
+
+    def __missing__(self, key):
+        raise KeyError(key)
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
+
+    def __contains__(self, key):
+        for mapping in self.maps:
+            if key in mapping:
+                return True
+        return False
+
+    def _keys(self):
+        order = odict()
+        for mapping in reversed(self.maps):
+            for key in mapping:
+                order[key] = None
+        return list(order)
+
+    def __iter__(self):
+        return iter(self._keys())
+
+    def __len__(self):
+        return len(self._keys())
+
+    def __bool__(self):
+        return any(self.maps)
+
+    def keys(self):
+        return self._keys()
+
+    def items(self):
+        return [(key, self[key]) for key in self._keys()]
+
+    def values(self):
+        return [self[key] for key in self._keys()]
+
+    def __setitem__(self, key, value):
+        self.maps[0][key] = value
+
+    def __delitem__(self, key):
+        try:
+            del self.maps[0][key]
+        except KeyError:
+            raise KeyError("Key not found in the first mapping: %r" % (key,))
+
+    def pop(self, key, *default):
+        try:
+            return self.maps[0].pop(key, *default)
+        except KeyError:
+            raise KeyError("Key not found in the first mapping: %r" % (key,))
+
+    def popitem(self):
+        try:
+            return self.maps[0].popitem()
+        except KeyError:
+            raise KeyError("No keys found in the first mapping.")
+
+    def clear(self):
+        self.maps[0].clear()
+
+    def setdefault(self, key, default=None):
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def update(self, *args, **kwargs):
+        self.maps[0].update(*args, **kwargs)
+
+    def new_child(self, m=None, **kwargs):
+        if m is None:
+            m = odict()
+        m.update(kwargs)
+        return self.__class__(m, *self.maps)
+
+    @property
+    def parents(self):
+        return self.__class__(*self.maps[1:])
+
+    def copy(self):
+        first = self.maps[0]
+        return self.__class__(first.copy(), *self.maps[1:])
+
+    __copy__ = copy
+
+    def __eq__(self, other):
+        if isinstance(other, ChainMap):
+            other = dict(other.items())
+        mine = dict(self.items())
+        return mine == other
+
+    def __repr__(self):
+        return "%s(%s)" % (self.__class__.__name__, ", ".join([repr(mapping) for mapping in self.maps]))

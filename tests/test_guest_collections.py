@@ -1,0 +1,179 @@
+"""The guest collections agree with CPython's: Counter, defaultdict, OrderedDict, namedtuple, deque, ChainMap."""
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from datasette_agent_micropython.runtime import Runtime
+
+from guest_oracle import cpython_output, new_session, sandbox_output
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory):
+    session = new_session(Runtime(cache_dir=tmp_path_factory.mktemp("module-cache")))
+    yield session
+    session.close()
+
+
+EVERY_TYPE = r"""
+from collections import Counter, defaultdict, OrderedDict, namedtuple, deque, ChainMap
+words = 'the quick brown fox jumps over the lazy dog the fox'.split()
+c = Counter(words)
+print(repr(c), c['the'], c['missing'], len(c), 'missing' in c)
+print(c.most_common(3), c.most_common()[-2:], list(c), list(c.items())[:3])
+c.update(['dog', 'cat']); c.update({'cat': 5}); c.update(bird=2)
+print(repr(c), c.total())
+c.subtract(['the', 'the', 'the', 'the'])
+print(repr(c), repr(+c), repr(-c))
+a, b = Counter(a=3, b=1, c=0), Counter(a=1, b=2, d=4)
+print(repr(a + b), repr(a - b), repr(a | b), repr(a & b), a == Counter(a=3, b=1), a <= Counter(a=5, b=1), sorted(a.elements()))
+print(list(Counter('abracadabra').elements()), repr(Counter('abracadabra')), repr(Counter()))
+x = Counter(a=1); x += Counter(a=2, b=-1); print(repr(x)); x -= Counter(a=5); print(repr(x))
+print(isinstance(c, dict), repr(c.copy()), Counter('aab') == {'a': 2, 'b': 1})
+del c['nope']; del c['dog']; print('dog' in c)
+d = defaultdict(list)
+for k, v in [('b', 1), ('a', 2), ('b', 3)]:
+    d[k].append(v)
+print(repr(d), list(d), d['b'], 'zz' in d, d.get('zz'), len(d))
+e = defaultdict(int); e['x'] += 1; e['y'] += 2; e['x'] += 1; print(repr(e), e.default_factory)
+n = defaultdict(None); print(repr(n))
+try:
+    n['k']
+except KeyError as err:
+    print('KeyError', repr(err.args[0]))
+try:
+    defaultdict(5)
+except TypeError as err:
+    print('TypeError', err)
+nested = defaultdict(lambda: defaultdict(int)); nested['a']['b'] += 1; print(nested['a']['b'], list(nested))
+o = OrderedDict(); o['b'] = 1; o['a'] = 2; o['c'] = 3
+o.move_to_end('b'); print(list(o)); o.move_to_end('c', last=False); print(list(o.items()))
+print(o.popitem(), o.popitem(last=False), list(o), o == OrderedDict([('a', 2)]))
+Point = namedtuple('Point', ['x', 'y'])
+p = Point(1, 2)
+print(p, repr(p), p.x, p[1], p == (1, 2), len(p), hash(p) == hash((1, 2)), isinstance(p, tuple))
+x1, y1 = p; print(x1, y1, p._asdict(), p._replace(x=10), Point._fields, Point._make([3, 4]), Point(y=5, x=6))
+P3 = namedtuple('P3', 'a b c', defaults=[0, 1]); print(P3(9), P3(9, 8), P3._field_defaults, P3(a=1, c=5))
+R = namedtuple('R', ['ok', 'def', 'ok', '_x'], rename=True); print(R._fields)
+print(sorted([Point(2, 1), Point(1, 5), Point(1, 2)]), max([Point(1, 2), Point(0, 9)]), {p: 'v'}[Point(1, 2)])
+for bad in (lambda: namedtuple('B', ['a', 'a']), lambda: namedtuple('B', ['_a']), lambda: namedtuple('B', ['1a']), lambda: namedtuple('B', ['class'])):
+    try:
+        bad()
+    except ValueError as err:
+        print('ValueError', err)
+try:
+    Point(1)
+except TypeError as err:
+    print('TypeError', err)
+q = deque([1, 2, 3]); q.append(4); q.appendleft(0); print(q, len(q), q[0], q[-1], list(q))
+q.rotate(2); print(q); q.rotate(-3); print(q); q.extendleft([7, 8]); print(q)
+print(q.popleft(), q.pop(), q, q.count(1), 3 in q, q.index(3))
+q.remove(3); q.reverse(); print(q, q == deque(list(q)), list(reversed(q)))
+m = deque(maxlen=3)
+for i in range(6):
+    m.append(i)
+print(m, m.maxlen, repr(deque('ab', 2)), deque([1, 2], maxlen=2) + deque([3]))
+m.appendleft(9); print(m); m.clear(); print(m, bool(m))
+window = deque(maxlen=3); sums = []
+for v in [1, 2, 3, 4, 5]:
+    window.append(v); sums.append(sum(window))
+print(sums)
+try:
+    deque().pop()
+except IndexError as err:
+    print('IndexError', err)
+cm = ChainMap(OrderedDict([('a', 1), ('b', 2)]), OrderedDict([('b', 3), ('c', 4)]))
+print(cm['b'], cm['c'], len(cm), sorted(cm), 'c' in cm, cm.get('z', 0), repr(ChainMap(Counter(a=2, b=1), Counter(c=4))))
+child = cm.new_child({'a': 100}); print(child['a'], child.parents['a'], sorted(child.items()))
+cm['z'] = 26; print(cm.maps[0]['z'])
+"""
+
+
+def test_every_type_agrees_with_cpython(session):
+    assert sandbox_output(session, EVERY_TYPE) == cpython_output(EVERY_TYPE)
+
+
+def test_ordered_dict_prints_like_cpython_3_12(session):
+    code = "from collections import OrderedDict\no = OrderedDict()\no['b'] = 1\no['a'] = 2\nprint(repr(o), repr(OrderedDict()))"
+    assert sandbox_output(session, code) == "OrderedDict({'b': 1, 'a': 2}) OrderedDict()\n"
+
+
+def test_a_fresh_session_has_not_loaded_collections_or_odict(session):
+    fresh = session.runtime.new_session(session.limits)
+    try:
+        assert sandbox_output(fresh, "import sys\nprint('collections' in sys.modules, '_odict' in sys.modules)") == "False False\n"
+    finally:
+        fresh.close()
+
+
+words = st.lists(st.sampled_from(["a", "b", "c", "dd", "e", "f"]), max_size=25)
+
+
+@settings(max_examples=40, deadline=None)
+@given(words, words, st.integers(-1, 4))
+def test_counter_agrees_with_cpython_on_random_words(session, left, right, n):
+    code = f"""
+from collections import Counter
+a, b = Counter({left!r}), Counter({right!r})
+print(repr(a), a.most_common({n}), a.most_common(), list(a), list(a.elements()), a.total())
+print(repr(a + b), repr(a - b), repr(a | b), repr(a & b), a == b, a <= a + b, repr(+a), repr(-a))
+a.subtract(b)
+print(repr(a), list(a.items()), a['zz'], len(a))
+a.update({right!r})
+print(repr(a), a == Counter({left!r}))
+"""
+    assert sandbox_output(session, code) == cpython_output(code)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["x", "y", "z", "w"]), st.integers(-5, 5)), max_size=20))
+def test_defaultdict_grouping_agrees_with_cpython_on_random_rows(session, rows):
+    code = f"""
+from collections import defaultdict
+groups, totals = defaultdict(list), defaultdict(int)
+for key, value in {rows!r}:
+    groups[key].append(value)
+    totals[key] += value
+print(repr(groups), repr(totals), list(totals.items()), totals['never'], 'never' in groups, len(totals))
+for key in groups:
+    print(key, groups[key], totals.get(key))
+"""
+    assert sandbox_output(session, code) == cpython_output(code)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["append", "appendleft", "pop", "popleft", "rotate", "extendleft"]),
+                          st.integers(-3, 3)), max_size=25),
+       st.one_of(st.none(), st.integers(0, 4)))
+def test_deque_agrees_with_cpython_on_random_operations(session, operations, maxlen):
+    code = f"""
+from collections import deque
+q = deque([1, 2], maxlen={maxlen})
+for name, value in {operations!r}:
+    try:
+        if name in ('pop', 'popleft'):
+            print(getattr(q, name)(), end=' ')
+        elif name == 'extendleft':
+            q.extendleft([value, value + 1])
+        else:
+            getattr(q, name)(value)
+    except IndexError as error:
+        print('IndexError', end=' ')
+print(repr(q), len(q), list(reversed(q)), q[0] if q else None, q.maxlen)
+"""
+    assert sandbox_output(session, code) == cpython_output(code)
+
+
+def test_print_str_and_formatting_show_counters_and_default_dicts_as_cpython_does(session):
+    code = """
+from collections import Counter, defaultdict, OrderedDict
+c = Counter('mississippi')
+d = defaultdict(list)
+d['z'].append(1)
+d['a'].append(2)
+print(c)
+print(d)
+print(str(c), '%s' % (d,), f'{c}', '{}'.format(d), [c, d])
+print(Counter(), defaultdict(int))
+"""
+    assert sandbox_output(session, code) == cpython_output(code)
