@@ -158,54 +158,76 @@ def max(*args, key=None, default=_NOTHING):
 
 
 def _ascending(keys):
-    """Whether keys never decrease, checked in C: min of each neighbour pair is its first."""
+    """Whether keys never decrease, checked in C: the min of each neighbour pair is its first."""
     head = keys[:-1]
     return list(map(_builtin_min, head, keys[1:])) == head
 
 
 def _shuffle(items):
-    """Fisher-Yates with a private generator: the built-in quicksort picks the last element as
-    its pivot, so structured input must be scrambled first. The user's random stream is left alone."""
+    """Fisher-Yates with a private generator (the user's random stream is left alone). The
+    built-in quicksort takes the last element as its pivot, so ordered runs must be broken up."""
     a = 12345
     b = 6789
-    i = len(items) - 1
-    while i > 0:
-        a = (a * 171) % 30269
-        b = (b * 172) % 30307
+    for i in range(len(items) - 1, 0, -1):
+        a = a * 171 % 30269
+        b = b * 172 % 30307
         j = ((a << 15) ^ b) % (i + 1)
         items[i], items[j] = items[j], items[i]
-        i -= 1
 
 
-def _sort_keys(items, keys, reverse):
+def _stable_ascending(items, keys):
+    """`items` (a list of our own) in ascending order of `keys` (`items` itself when there is no
+    key function), equal keys in input order.
+
+    Sorted and strictly reversed input are recognised in C. Otherwise each key is paired with its
+    position, which makes every key distinct, so the built-in unstable sort becomes stable; a
+    shuffle first keeps its quicksort O(n log n). Pairs, not triples: a 2-tuple is one GC block,
+    and MicroPython's allocator is quadratic on long runs of multi-block allocations.
+    """
     n = len(items)
-    if n < 2:
-        return list(items)
-    if not reverse and _ascending(keys):
-        return list(items)
-    if reverse:
-        decorated = list(zip(keys, range(0, -n, -1), items))
-    else:
-        decorated = list(zip(keys, range(n), items))
+    if n < 2 or _ascending(keys):
+        return items
+    backwards = keys[::-1]
+    if _ascending(backwards) and _ascending(list(zip(backwards, range(n - 1, -1, -1)))):
+        return items[::-1]
+    if keys is items and _indistinguishable_when_equal(items):
+        _shuffle(items)
+        items.sort()
+        return items
+    decorated = list(zip(keys, range(n)))
     _shuffle(decorated)
-    decorated.sort(reverse=reverse)
-    return list(list(zip(*decorated))[2])
+    decorated.sort()
+    return [items[pair[1]] for pair in decorated]
+
+
+def _indistinguishable_when_equal(values):
+    """All ints or all strs: equal values print the same, so the sort need not be stable."""
+    kinds = set(map(type, values))
+    return len(kinds) == 1 and (int in kinds or str in kinds)
+
+
+def _sort(items, key, reverse):
+    if reverse:
+        # The stable descending order is the reverse of the stable ascending order of the
+        # reversed input.
+        items = items[::-1]
+    keys = items if key is None else list(map(key, items))
+    try:
+        result = _stable_ascending(items, keys)
+    except TypeError as error:
+        if not _unsupported(error):
+            raise
+        result = _stable_ascending(items, [_Reflecting(k) for k in keys])
+    return result[::-1] if reverse else result
 
 
 def sorted(iterable, key=None, reverse=False):
     """A stable sort, O(n log n) on any input, calling `key` once per item."""
-    items = list(iterable)
-    keys = items if key is None else list(map(key, items))
-    try:
-        return _sort_keys(items, keys, reverse)
-    except TypeError as error:
-        if not _unsupported(error):
-            raise
-    return _sort_keys(items, [_Reflecting(k) for k in keys], reverse)
+    return _sort(list(iterable), key, reverse)
 
 
 def list_sort(lst, key=None, reverse=False):
     """`lst.sort(...)`: in place for lists; anything else sorts itself."""
     if not isinstance(lst, list):
         return lst.sort(key=key, reverse=reverse)
-    lst[:] = sorted(lst, key=key, reverse=reverse)
+    lst[:] = _sort(lst[:], key, reverse)
