@@ -125,9 +125,6 @@ class dict(_dict):
     def __ne__(self, other):
         return not self.__eq__(other)
 
-    def get(self, key, default=None):
-        return super().get(key, default)
-
     def pop(self, key, default=_NOTHING):
         if key in self:
             value = super().pop(key)
