@@ -105,9 +105,14 @@ class dict(_dict):
         _printing.append(me)
         try:
             get = super().__getitem__
-            return "{" + ", ".join([repr(k) + ": " + repr(get(k)) for k in self._order()]) + "}"
+            text = "{" + ", ".join([repr(k) + ": " + repr(get(k)) for k in self._order()]) + "}"
         finally:
             _printing.pop()
+        if "\\" in text:
+            from _reprfix import fix
+
+            text = fix(text)
+        return text
 
     __str__ = __repr__
 

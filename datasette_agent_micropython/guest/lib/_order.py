@@ -12,11 +12,41 @@ _builtin_min = min
 _builtin_max = max
 _NOTHING = object()
 
-# The odict's own __str__/__repr__ already print it in insertion order, nested or not, so the
-# builtins are right as they are and cost nothing extra.
-print = print
-str = str
-repr = repr
+_print = print
+_str = str
+_repr = repr
+# What print() writes as it is: the odict's own __str__/__repr__ already keep insertion order,
+# nested or not, and these hold no str whose repr MicroPython would escape.
+_WRITTEN_AS_IS = {_str, int, float, bool, type(None)}
+
+
+def _fixed(text):
+    if "\\" in text:
+        from _reprfix import fix
+
+        return fix(text)
+    return text
+
+
+def repr(obj):
+    """CPython's repr: printable non-ASCII characters stay as they are."""
+    return _fixed(_repr(obj))
+
+
+def str(*args, **kwargs):
+    """CPython's str (as a call; `str` the type is unchanged)."""
+    if len(args) != 1 or kwargs or type(args[0]) is _str:
+        return _str(*args, **kwargs)
+    return _fixed(_str(args[0]))
+
+
+def print(*args, **kwargs):
+    """CPython's print: containers show their strings as CPython's repr does."""
+    for arg in args:
+        if type(arg) not in _WRITTEN_AS_IS:
+            args = [a if type(a) in _WRITTEN_AS_IS else _fixed(_str(a)) for a in args]
+            break
+    _print(*args, **kwargs)
 
 
 def dict_from_pairs(pairs):
@@ -52,7 +82,7 @@ _REFLECTED = {"<": "__gt__", ">": "__lt__", "<=": "__ge__", ">=": "__le__"}
 
 
 def _unsupported(error):
-    return error.args and isinstance(error.args[0], str) and error.args[0].startswith("unsupported types for __")
+    return error.args and isinstance(error.args[0], _str) and error.args[0].startswith("unsupported types for __")
 
 
 def _reflect(a, b, symbol, error):
@@ -60,7 +90,7 @@ def _reflect(a, b, symbol, error):
     if not _unsupported(error):
         raise error
     method = getattr(type(b), _REFLECTED[symbol], None)
-    if method is not None and type(b) not in (int, float, str, bool, list, tuple, set, bytes):
+    if method is not None and type(b) not in (int, float, _str, bool, list, tuple, set, bytes):
         result = method(b, a)
         if result is not NotImplemented:
             return result
@@ -124,7 +154,7 @@ def _extreme(builtin, better, name, args, key, default):
             items = list(items)
         if not items:
             if default is _NOTHING:
-                raise ValueError(name + "() iterable argument is empty")
+                raise ValueError(name + "() arg is an empty sequence")
             return default
     elif not args:
         raise TypeError(name + " expected at least 1 argument, got 0")
@@ -203,7 +233,7 @@ def _stable_ascending(items, keys):
 def _indistinguishable_when_equal(values):
     """All ints or all strs: equal values print the same, so the sort need not be stable."""
     kinds = set(map(type, values))
-    return len(kinds) == 1 and (int in kinds or str in kinds)
+    return len(kinds) == 1 and (int in kinds or _str in kinds)
 
 
 def _sort(items, key, reverse):

@@ -246,15 +246,26 @@ class _Unsure(Exception):
 _STR_ONLY = {str}
 # A number MicroPython reads and CPython refuses: a leading zero (01, -01), or a dot without a
 # digit after it (1., 1.e5).
-_BAD_NUMBER = _builtin("re").compile(r"(^|[^0-9.eE+-])-?0[0-9]|[.]([^0-9]|$)").search
-_VALID_ESCAPES = ["\\" + c for c in '"/bfnrtu']
+_re = _builtin("re")
+_BAD_NUMBER = _re.compile(b"(^|[^0-9.eE+-])-?0[0-9]|[.]([^0-9]|$)").search
+# A \u escape without four hex digits (MicroPython reads \u01f as one).
+_SHORT_U = _re.compile(b"\\\\u([^0-9a-fA-F]|.[^0-9a-fA-F]|..[^0-9a-fA-F]|...[^0-9a-fA-F])").search
+_VALID_ESCAPES = [b"\\" + c for c in (b'"', b"/", b"b", b"f", b"n", b"r", b"t", b"u")]
 
 
 def _restore(x, counts):
-    """A value of the marked parse, with each [marker, k1, v1, ...] turned into an odict."""
-    if x and type(x[0]) is _dict:
-        keys = x[1::2]
-        values = x[2::2]
+    """A value of the marked parse, with each [marker, k1, v1, ..., marker] turned into an odict.
+
+    An object's list starts and ends with a marker, an array's with neither: anything else is a
+    '{' closed by ']' or a '[' closed by '}'."""
+    if not x:
+        return x
+    opened = type(x[0]) is _dict
+    if opened != (type(x[-1]) is _dict) or (opened and len(x) < 2):
+        raise _Unsure
+    if opened:
+        keys = x[1:-1:2]
+        values = x[2:-1:2]
         if len(keys) != len(values) or (keys and set(map(type, keys)) != _STR_ONLY):
             raise _Unsure
         counts[0] += 1
@@ -266,38 +277,43 @@ def _restore(x, counts):
         if len(native) != len(keys):
             raise _Unsure  # repeated keys: the Python parser keeps CPython's order for them
         return from_ordered(keys, native)
-    if x:
-        counts[1] += len(x) - 1
+    counts[1] += len(x) - 1
     if list in map(type, x):
-        for i in range(len(x)):
-            if type(x[i]) is list:
-                x[i] = _restore(x[i], counts)
+        # A new list, not the old one changed in place: freeing its items one by one would
+        # fragment the heap, and MicroPython's allocator then slows down with every block.
+        return [_restore(v, counts) if type(v) is list else v for v in x]
     return x
 
 
 def _fast_loads(s):
     if "\\ud" in s or "\\uD" in s:
         raise _Unsure  # surrogate pairs: MicroPython does not join them
-    braces = "{" in s
-    marked = _c_loads(s.replace("}", "]").replace("{", "[{}") if braces else s)
+    braces = "{" in s or "}" in s
+    if braces:
+        if "\x00" in s:
+            raise _Unsure  # never in valid JSON; the marking below needs it
+        # The C parser reads ',' and ':' as spaces, so the markers need no separators.
+        s_marked = s.replace("}", "\x00").replace("{", "[{}").replace("\x00", "{}]")
+    marked = _c_loads(s_marked if braces else s)
     counts = [0, 0]  # objects; separators that valid text has between items
     value = _restore(marked, counts) if type(marked) is list else marked
     if braces and (counts[0] != s.count("{") or counts[0] != s.count("}")):
         raise _Unsure  # braces inside strings were turned into brackets
     # MicroPython's parser reads invalid text ([1,], [1 2], 01, "\x", raw tabs in strings):
     # look at the text between strings and inside them, split on the quotes once escaped
-    # backslashes and quotes are gone.
-    bare = s
-    if "\\" in s:
-        bare = bare.replace("\\\\", "").replace('\\"', "")
-        if bare.count("\\") != sum([bare.count(e) for e in _VALID_ESCAPES]):
+    # backslashes and quotes are gone. As bytes: their pieces are neither interned nor indexed
+    # by walking UTF-8.
+    bare = s.encode()
+    if b"\\" in bare:
+        bare = bare.replace(b"\\\\", b"").replace(b'\\"', b"")
+        if bare.count(b"\\") != sum([bare.count(e) for e in _VALID_ESCAPES]) or _SHORT_U(bare):
             raise _Unsure
-    pieces = bare.split('"')
-    between = "".join(pieces[0::2])
-    inside = "".join(pieces[1::2])
-    if between.count(",") + between.count(":") != counts[1]:
+    pieces = bare.split(b'"')
+    between = b"".join(pieces[0::2])
+    inside = b"".join(pieces[1::2])
+    if between.count(b",") + between.count(b":") != counts[1]:
         raise _Unsure
-    if (inside and min(inside) < " ") or _BAD_NUMBER(between):
+    if (inside and min(inside) < 32) or _BAD_NUMBER(between):
         raise _Unsure
     return value
 
