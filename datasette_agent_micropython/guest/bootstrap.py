@@ -80,12 +80,26 @@ def _main():
     # and randomness is seeded later, by the host's first (internal) snippet.
     boot = loads(fetch("__boot__", ""))
 
+    def plain(value):
+        # The C encoder writes a dict subclass (the ordered dicts of user code) by its repr.
+        if is_a(value, dict):
+            return {k: plain(value[k]) for k in value}
+        if is_a(value, (list, tuple)):
+            return [plain(v) for v in value]
+        return value
+
     def host_function(name):
         def invoke(*args, **kwargs):
-            reply = loads(fetch("fn:" + name, dumps([args, kwargs])))
+            reply = loads(fetch("fn:" + name, dumps(plain([args, kwargs]))))
             if "error" in reply:
                 raise RuntimeError(reply["error"])
-            return reply["value"]
+            value = reply["value"]
+            if is_a(value, dict):
+                # Dicts in the host's order, rows in column order (guest/lib/_host_reply.py).
+                from _host_reply import ordered
+
+                value = ordered(value)
+            return value
 
         return invoke
 

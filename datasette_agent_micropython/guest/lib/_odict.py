@@ -105,9 +105,14 @@ class dict(_dict):
         _printing.append(me)
         try:
             get = super().__getitem__
-            return "{" + ", ".join([repr(k) + ": " + repr(get(k)) for k in self._order()]) + "}"
+            text = "{" + ", ".join([repr(k) + ": " + repr(get(k)) for k in self._order()]) + "}"
         finally:
             _printing.pop()
+        if "\\" in text:
+            from _reprfix import fix
+
+            text = fix(text)
+        return text
 
     __str__ = __repr__
 
@@ -124,9 +129,6 @@ class dict(_dict):
 
     def __ne__(self, other):
         return not self.__eq__(other)
-
-    def get(self, key, default=None):
-        return super().get(key, default)
 
     def pop(self, key, default=_NOTHING):
         if key in self:
