@@ -30,6 +30,7 @@ from wasmtime import ExitTrap, FuncType, Trap, TrapCode, ValType, WasmtimeError
 
 from .module_cache import default_cache_dir, load_module
 from .snapshot import FORMAT_VERSION, PAGE_SIZE, Snapshot, page_runs
+from .transform import transform, transform_version
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,12 @@ ARTIFACT_PATH = Path(__file__).parent / "artifacts" / "micropython-wasi-gcsafe.w
 # module only when it is imported, so a session that imports none pays nothing for them.
 GUEST_LIB_PATH = Path(__file__).parent / "guest" / "lib"
 GUEST_LIB_MOUNT = "/lib"
+# Rewritten code reaches the guest behind this mark; the bootstrap strips it and binds the
+# helpers' facade (guest/lib/_cpython.py) as the hidden global `__cp` before running the code.
+REWRITTEN_MARK = "\x01"
+# Compiling the helpers on their first import is the sandbox's work, not the snippet's: it gets
+# fuel of its own (measured: about 140M), before the snippet's fuel is armed.
+HELPERS_IMPORT_FUEL = 500_000_000
 
 
 def bootstrap_source() -> str:
@@ -192,8 +199,12 @@ class Runtime:
         artifact: Path = ARTIFACT_PATH,
         cache_dir: Path | None = None,
         use_cache: bool = True,
+        cpython_semantics: bool = True,
     ) -> None:
         self.artifact = Path(artifact)
+        # Rewrite each snippet (transform.py) so that MicroPython behaves like CPython.
+        self.cpython_semantics = cpython_semantics
+        self.transform_version = transform_version() if cpython_semantics else "off"
         wasm = self.artifact.read_bytes()
         self.artifact_sha256 = hashlib.sha256(wasm).hexdigest()
         config = wasmtime.Config()
@@ -265,6 +276,7 @@ class Runtime:
             "artifact=" + self.artifact_sha256,
             "bootstrap=" + self.bootstrap_sha256,
             "guest_lib=" + self.guest_lib_sha256,
+            "transform=" + self.transform_version,
             f"heap={limits.heap}",
             f"result_cap={RESULT_CAP_BYTES}",
             "functions=" + ",".join(sorted(host_function_names)),
@@ -375,8 +387,8 @@ class Session:
         """Run one snippet in this session's globals. `context` is passed to host functions."""
         if self._death is not None:
             raise SessionError("the interpreter has ended: " + (self._death.error or ""))
-        if "\x00" in code:
-            return RunResult(ok=False, error="the code contains a NUL character", error_type="exception")
+        if "\x00" in code or code.startswith(REWRITTEN_MARK):
+            return RunResult(ok=False, error="the code contains a NUL or starts with a U+0001 character", error_type="exception")
         size, limit = len(code.encode("utf-8", "surrogatepass")), self.limits.memory_bytes // 4
         if size > limit:
             # The code, its chunks and its compiled form must all fit in the heap.
@@ -385,6 +397,10 @@ class Session:
                 error=f"the code is {size:,} bytes; this sandbox accepts at most {limit:,} bytes of code",
                 error_type="exception",
             )
+        if self.runtime.cpython_semantics:
+            rewritten = transform(code, self.names)
+            if rewritten is not None:
+                code = REWRITTEN_MARK + rewritten
         token = secrets.token_hex(16)
         self._stdout = CappedOutput(self.limits.max_output_chars)
         self._stderr = CappedOutput(self.limits.max_output_chars)
@@ -560,7 +576,8 @@ class Session:
         self._phase = "fetched"
         # Receiving the code is not the user's work: it gets fuel of its own, by its size.
         encoded = code.encode("utf-8") or b"\n"
-        self._store.set_fuel(BOOT_FUEL + 400 * len(encoded))
+        extra = HELPERS_IMPORT_FUEL if code.startswith(REWRITTEN_MARK) else 0
+        self._store.set_fuel(BOOT_FUEL + 400 * len(encoded) + extra)
         return encoded
 
     def _begin_snippet(self) -> bytes:
@@ -777,11 +794,14 @@ def _utf8_chunks(data: bytes, size: int) -> list[bytes]:
     return chunks
 
 
+# Frames of the bootstrap (it runs as "<stdin>") and of the helpers that rewritten code calls
+# (private guest modules, "/lib/_name.py"). The user's code is "<string>".
+HIDDEN_FRAMES = ('  File "<stdin>"', f'  File "{GUEST_LIB_MOUNT}/_')
+
+
 def _user_traceback(traceback: str) -> str:
-    """Drop the bootstrap's frames (it runs as "<stdin>"); the user's code is "<string>"."""
-    return "".join(
-        line for line in traceback.splitlines(keepends=True) if not line.startswith('  File "<stdin>"')
-    )
+    """The traceback as the user's code sees it: no frames of the sandbox's own code."""
+    return "".join(line for line in traceback.splitlines(keepends=True) if not line.startswith(HIDDEN_FRAMES))
 
 
 def _json(value: Any) -> bytes:

@@ -1,0 +1,63 @@
+# The facade that rewritten code (see transform.py on the host) reaches as the hidden global
+# `__cp`: one import binds every helper, so a call site costs one attribute lookup.
+_native_str = type("")
+import _format
+from _format import fv, format, round, percent, ascii, str_format as s_format, str_format_map as s_format_map
+from _strmethods import *
+
+try:
+    from _order import odict, dict_from_pairs, sorted, list_sort, min, max, print, str, repr
+
+    _format.text_of = str
+    _format.repr_of = repr
+except ImportError:
+    # Until the insertion-ordered dict and stable sort (guest/lib/_order.py) land, the routed
+    # names keep MicroPython's own behaviour.
+    odict = dict
+    dict_from_pairs = dict
+    sorted = sorted
+    min = min
+    max = max
+    print = print
+    str = str
+    repr = repr
+
+    def list_sort(items, *args, **kwargs):
+        return items.sort(*args, **kwargs)
+
+
+def pairs(mapping):
+    # The (key, value) pairs that `**mapping` contributes to a dict display, in its own order.
+    items = getattr(mapping, "items", None)
+    if items is None or getattr(mapping, "keys", None) is None:
+        raise TypeError("'" + type(mapping).__name__ + "' object is not a mapping")
+    return [(key, mapping[key]) for key in mapping.keys()]
+
+
+def star_list(*segments):
+    # A PEP 448 list display: each segment is an iterable, starred or a run of plain items.
+    out = []
+    for segment in segments:
+        out.extend(segment)
+    return out
+
+
+def star_tuple(*segments):
+    return tuple(star_list(*segments))
+
+
+def star_set(*segments):
+    return set(star_list(*segments))
+
+
+def sl(obj, start, stop, step):
+    # obj[start:stop:step]; MicroPython slices a str (or bytes) only with step 1.
+    kind = type(obj)
+    if kind is not _native_str and kind is not bytes:
+        return obj[start:stop:step]
+    if step is None or step == 1:
+        return obj[start:stop]
+    if step == 0:
+        raise ValueError("slice step cannot be zero")
+    picked = list(obj)[start:stop:step]
+    return "".join(picked) if kind is _native_str else bytes(picked)
