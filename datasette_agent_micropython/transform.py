@@ -52,6 +52,9 @@ ROUTED_STR_METHODS = frozenset(
     swapcase title translate upper zfill""".split()
 )
 
+# Routed builtins that only differ from MicroPython's on containers and floats.
+TEXT_BUILTINS = frozenset({"print", "str", "repr"})
+
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)?")
 
 
@@ -78,6 +81,13 @@ def transform(code: str, bound_names: Iterable[str] = ()) -> str | None:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     return rewritten if rewritten != code else None
+
+
+def _is_text(node: ast.AST) -> bool:
+    """An argument that prints the same in MicroPython: a str, int, bool or None literal, an f-string."""
+    if isinstance(node, ast.Constant):
+        return node.value is None or type(node.value) in (str, int, bool)
+    return isinstance(node, ast.JoinedStr)
 
 
 def _bound_names(tree: ast.AST) -> set[str]:
@@ -167,7 +177,7 @@ class _Rewriter:
         edits = []
         children = list(ast.iter_child_nodes(node))
         if isinstance(node, ast.Call):
-            edits.extend(self.routed_callee(node.func))
+            edits.extend(self.routed_callee(node))
             if edits:
                 children.remove(node.func)
         for child in children:
@@ -227,9 +237,13 @@ class _Rewriter:
             return self.method_call(node)
         return None
 
-    def routed_callee(self, func: ast.AST) -> list[tuple[int, int, str]]:
+    def routed_callee(self, call: ast.Call) -> list[tuple[int, int, str]]:
         """`round(...)` → `__cp.round(...)`: only the callee's name changes."""
+        func = call.func
         if isinstance(func, ast.Name) and func.id in self.builtins:
+            if func.id in TEXT_BUILTINS and all(map(_is_text, [*call.args, *(k.value for k in call.keywords)])):
+                # print("total:", n) and str(1) print the same either way.
+                return []
             start, end = self.span(func)
             return [(start, end, f"{HELPERS}.{self.builtins[func.id]}")]
         return []

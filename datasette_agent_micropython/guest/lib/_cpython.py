@@ -2,7 +2,7 @@
 # `__cp`: one import binds every helper, so a call site costs one attribute lookup.
 _native_str = type("")
 import _format
-from _format import fv, format, round, percent, ascii, str_format as s_format, str_format_map as s_format_map
+from _format import fv, format, round, percent, ascii, str_format, str_format_map
 from _strmethods import *
 
 try:
@@ -18,12 +18,32 @@ except ImportError:
     sorted = sorted
     min = min
     max = max
-    print = print
-    str = str
-    repr = repr
+    _native_print = print
+
+    def str(*args, **kwargs):
+        if len(args) == 1 and type(args[0]) is float:
+            return _format.float_repr(args[0])
+        return _native_str(*args, **kwargs)
+
+    repr = _format._repr
+
+    def print(*args, **kwargs):
+        _native_print(*[_format.float_repr(a) if type(a) is float else a for a in args], **kwargs)
 
     def list_sort(items, *args, **kwargs):
         return items.sort(*args, **kwargs)
+
+
+def s_format(template, *args, **kwargs):
+    if type(template) is not _native_str:
+        return template.format(*args, **kwargs)
+    return str_format(template, *args, **kwargs)
+
+
+def s_format_map(template, *args, **kwargs):
+    if type(template) is not _native_str:
+        return template.format_map(*args, **kwargs)
+    return str_format_map(template, *args, **kwargs)
 
 
 def pairs(mapping):

@@ -5,6 +5,7 @@
 # mantissa and binary exponent), turned into exact decimal digits with integer arithmetic, and
 # rounded half to even, as CPython does. This module runs on MicroPython as it is.
 from math import frexp, copysign, ldexp, isnan, isinf
+from _strmethods import printable
 
 _TWO53 = 9007199254740992.0
 _native_str = str
@@ -53,23 +54,31 @@ def _ndigits(n):
     return len(_native_str(n))
 
 
+def _at_least_power(num, den, e10):
+    # num/den >= 10**e10, exactly.
+    if e10 >= 0:
+        return num >= den * 10 ** e10
+    return num * 10 ** -e10 >= den
+
+
 def sci_digits(x, prec):
     # (q, e10): x ~= q * 10**(e10 - prec) with 10**prec <= q < 10**(prec+1), for x > 0.
     num, den = _ratio(x)
     e10 = _ndigits(num) - _ndigits(den)
-    low = 10 ** prec
-    while True:
-        shift = prec - e10
-        if shift >= 0:
-            q = _half_even(num * 10 ** shift, den)
-        else:
-            q = _half_even(num, den * 10 ** -shift)
-        if q >= 10 * low:
-            e10 += 1
-        elif q < low:
-            e10 -= 1
-        else:
-            return q, e10
+    while not _at_least_power(num, den, e10):
+        e10 -= 1
+    while _at_least_power(num, den, e10 + 1):
+        e10 += 1
+    shift = prec - e10
+    if shift >= 0:
+        q = _half_even(num * 10 ** shift, den)
+    else:
+        q = _half_even(num, den * 10 ** -shift)
+    if q == 10 ** (prec + 1):
+        # Rounding carried into a new digit: 9.96 to two digits is 1.0e+01.
+        q //= 10
+        e10 += 1
+    return q, e10
 
 
 def _cmp_decimal(d, k, b, j):
@@ -245,7 +254,7 @@ def _assemble(s, negative, prefix, whole, rest):
     fill = s.fill if s.fill is not None else " "
     align = s.align or ">"
     size = 4 if s.type in ("x", "X", "o", "b") else 3
-    if s.grouping is not None:
+    if s.grouping is not None and whole not in ("inf", "nan", "INF", "NAN"):
         min_len = 0
         if align == "=" and fill == "0":
             min_len = s.width - len(sign) - len(prefix) - len(rest)
@@ -269,6 +278,8 @@ def _float_parts(x, s, kind):
     negative = copysign(1.0, x) < 0
     a = -x if negative else x
     upper = t in ("E", "F", "G")
+    if t not in ("", "e", "E", "f", "F", "g", "G", "n", "%"):
+        raise ValueError("Unknown format code '" + t + "' for object of type '" + kind + "'")
     if isnan(x) or isinf(x):
         word = "nan" if isnan(x) else "inf"
         if upper:
@@ -279,14 +290,18 @@ def _float_parts(x, s, kind):
     prec = s.precision
     if t == "":
         if prec is None:
+            if s.z and a == 0:
+                negative = False
             text = float_repr(a)
             point = text.find("e")
             if point >= 0:
                 whole, rest = _split_point(text[:point])
+                if s.alt and not rest:
+                    rest = "."
                 return negative, whole, rest + text[point:]
             whole, rest = _split_point(text)
             return negative, whole, rest
-        return _general(a, negative, max(prec, 1), s.alt, True, False)
+        return _general(a, negative, max(prec, 1), s.alt, True, False, s.z)
     if prec is None:
         prec = 6
     if t in ("f", "F", "%"):
@@ -395,6 +410,8 @@ def format_int(value, s):
     t = s.type
     if s.precision is not None:
         raise ValueError("Precision not allowed in integer format specifier")
+    if s.z:
+        raise ValueError("Negative zero coercion (z) not allowed in integer format specifier")
     if t == "c":
         if s.sign is not None:
             raise ValueError("Sign not allowed with integer format specifier 'c'")
@@ -453,6 +470,8 @@ def _pad_text(text, s, default_align):
 def format_str(text, s):
     if s.sign is not None:
         raise ValueError("Sign not allowed in string format specifier")
+    if s.z:
+        raise ValueError("Negative zero coercion (z) not allowed in string format specifier")
     if s.alt:
         raise ValueError("Alternate form (#) not allowed in string format specifier")
     if s.align == "=":
@@ -496,11 +515,53 @@ def format(value, spec=""):
         return result
     if spec:
         raise TypeError("unsupported format string passed to " + kind.__name__ + ".__format__")
-    return text_of(value)
+    return _text(value)
+
+
+def _text(value):
+    return float_repr(value) if type(value) is float else text_of(value)
+
+
+def _repr(value):
+    kind = type(value)
+    if kind is float:
+        return float_repr(value)
+    if kind is str:
+        return str_repr(value)
+    return repr_of(value)
+
+
+def str_repr(text):
+    # CPython's repr of a str: printable non-ASCII stays as it is; MicroPython escapes it.
+    quote = '"' if "'" in text and '"' not in text else "'"
+    out = [quote]
+    for ch in text:
+        code = ord(ch)
+        if ch == quote or ch == "\\":
+            out.append("\\" + ch)
+        elif 32 <= code < 127:
+            out.append(ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ch == "\r":
+            out.append("\\r")
+        elif code < 128 or not printable(ch):
+            if code < 256:
+                out.append("\\x%02x" % code)
+            elif code < 65536:
+                out.append("\\u%04x" % code)
+            else:
+                out.append("\\U%08x" % code)
+        else:
+            out.append(ch)
+    out.append(quote)
+    return "".join(out)
 
 
 def ascii(value):
-    text = repr_of(value)
+    text = _repr(value)
     out = []
     for ch in text:
         code = ord(ch)
@@ -518,9 +579,9 @@ def ascii(value):
 def fv(value, spec="", conversion=""):
     # One replacement field of an f-string: {value!conversion:spec}.
     if conversion == "r":
-        value = repr_of(value)
+        value = _repr(value)
     elif conversion == "s":
-        value = text_of(value)
+        value = _text(value)
     elif conversion == "a":
         value = ascii(value)
     elif not spec and type(value) is str:
@@ -735,7 +796,7 @@ def _real_number(value, code):
 def _percent_one(value, flags, width, precision, code):
     left = "-" in flags
     if code in "sra":
-        text = text_of(value) if code == "s" else (repr_of(value) if code == "r" else ascii(value))
+        text = _text(value) if code == "s" else (_repr(value) if code == "r" else ascii(value))
         if precision is not None:
             text = text[:precision]
         pad = width - len(text)
@@ -761,8 +822,10 @@ def _percent_one(value, flags, width, precision, code):
     if code in "diuxXo":
         kind = type(value)
         if kind is float and code in "diu":
-            if isnan(value) or isinf(value):
-                raise ValueError("cannot convert float " + ("NaN" if isnan(value) else "infinity") + " to integer")
+            if isnan(value):
+                raise ValueError("cannot convert float NaN to integer")
+            if isinf(value):
+                raise OverflowError("cannot convert float infinity to integer")
             value = int(value)
         elif kind is bool:
             value = int(value)

@@ -61,6 +61,20 @@ def _lower1(ch):
     return ch
 
 
+def _lower_in(s, i):
+    # The lower case of s[i]; a capital sigma that ends a word becomes the final sigma.
+    ch = s[i]
+    if ch != "\u03a3":
+        return _lower1(ch)
+    before = i > 0 and _cased(s[i - 1])
+    after = i + 1 < len(s) and _cased(s[i + 1])
+    return "\u03c2" if before and not after else "\u03c3"
+
+
+def _lower_all(s, start=0):
+    return "".join([_lower_in(s, i) for i in range(start, len(s))])
+
+
 def _is_upper1(ch):
     return _lower1(ch) != ch
 
@@ -186,7 +200,7 @@ def s_lower(s, *args, **kwargs):
         return _method(s, "lower", args, kwargs)
     if _ascii_only(s):
         return s.lower()
-    return _map_chars(s, _lower1)
+    return _lower_all(s)
 
 
 def s_casefold(s, *args, **kwargs):
@@ -198,7 +212,11 @@ def s_casefold(s, *args, **kwargs):
 def s_swapcase(s, *args, **kwargs):
     if type(s) is not _str:
         return _method(s, "swapcase", args, kwargs)
-    return _map_chars(s, lambda ch: _lower1(ch) if _is_upper1(ch) else (_upper1(ch) if _is_lower1(ch) else ch))
+    out = []
+    for i in range(len(s)):
+        ch = s[i]
+        out.append(_lower_in(s, i) if _is_upper1(ch) else (_upper1(ch) if _is_lower1(ch) else ch))
+    return "".join(out)
 
 
 def _title1(ch):
@@ -210,7 +228,7 @@ def s_capitalize(s, *args, **kwargs):
         return _method(s, "capitalize", args, kwargs)
     if not s:
         return s
-    return _title1(s[0]) + _map_chars(s[1:], _lower1)
+    return _title1(s[0]) + _lower_all(s, 1)
 
 
 def s_title(s, *args, **kwargs):
@@ -218,9 +236,10 @@ def s_title(s, *args, **kwargs):
         return _method(s, "title", args, kwargs)
     out = []
     previous_cased = False
-    for ch in s:
+    for i in range(len(s)):
+        ch = s[i]
         if _cased(ch):
-            out.append(_lower1(ch) if previous_cased else _title1(ch))
+            out.append(_lower_in(s, i) if previous_cased else _title1(ch))
             previous_cased = True
         else:
             out.append(ch)
@@ -294,7 +313,7 @@ def s_isidentifier(s, *args, **kwargs):
     return True
 
 
-def _printable1(ch):
+def printable(ch):
     c = ord(ch)
     if c < 128:
         return 32 <= c < 127
@@ -302,7 +321,7 @@ def _printable1(ch):
         return False
     if 0x200B <= c <= 0x200F or 0x2028 <= c <= 0x202E or 0x2060 <= c <= 0x2064 or c == 0xFEFF:
         return False
-    if 0xD800 <= c <= 0xF8FF or c == 0x3000 or 0x2000 <= c <= 0x200A:
+    if 0xD800 <= c <= 0xF8FF or c == 0x3000 or 0x2000 <= c <= 0x200A or c >= 0xE0000:
         return False
     return True
 
@@ -311,7 +330,7 @@ def s_isprintable(s, *args, **kwargs):
     if type(s) is not _str:
         return _method(s, "isprintable", args, kwargs)
     for ch in s:
-        if not _printable1(ch):
+        if not printable(ch):
             return False
     return True
 
