@@ -42,6 +42,7 @@ ROUTED_BUILTINS = {
     "repr": "repr",
     "dict": "odict",
     "ascii": "ascii",
+    "type": "type",
 }
 
 # str methods that MicroPython lacks or gets wrong. A call `x.name(...)` becomes
@@ -235,12 +236,34 @@ class _Rewriter:
             return self.emit(node, [f"{HELPERS}.percent(", node.left, ", ", node.right, ")"])
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             return self.method_call(node)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "dict":
+            return self.dict_call(node)
+        if isinstance(node, ast.AugAssign) and isinstance(node.op, ast.BitOr) and isinstance(node.target, ast.Name):
+            # `d |= other`: MicroPython would swap an ordered dict for its unordered native part.
+            name = node.target.id
+            return self.emit(node, [f"{name} = {HELPERS}.ior({name}, ", node.value, ")"])
         return None
+
+    def dict_call(self, node: ast.Call) -> str | None:
+        """`dict(x, a=1)` → `__cp.dict_call((x,), [('a', 1)])`: MicroPython's **kwargs has no order."""
+        if "dict" not in self.builtins or not node.keywords:
+            return None
+        if any(k.arg is None for k in node.keywords) or any(isinstance(a, ast.Starred) for a in node.args):
+            return None
+        parts: list = [f"{HELPERS}.dict_call(("]
+        for argument in node.args:
+            parts += [argument, ", "]
+        parts.append("), [")
+        for index, keyword in enumerate(node.keywords):
+            parts += [", " if index else "", f"({keyword.arg!r}, ", keyword.value, ")"]
+        return self.emit(node, parts + ["])"])
 
     def routed_callee(self, call: ast.Call) -> list[tuple[int, int, str]]:
         """`round(...)` → `__cp.round(...)`: only the callee's name changes."""
         func = call.func
         if isinstance(func, ast.Name) and func.id in self.builtins:
+            if func.id == "type" and (len(call.args) != 1 or call.keywords):
+                return []
             if func.id in TEXT_BUILTINS and all(map(_is_text, [*call.args, *(k.value for k in call.keywords)])):
                 # print("total:", n) and str(1) print the same either way.
                 return []

@@ -294,3 +294,23 @@ def test_the_helpers_first_import_is_not_charged_to_the_snippet(runtime):
         print(f"fuel: first call {first.fuel_used:,}, second {second.fuel_used:,}")
     finally:
         session.close()
+
+
+def test_dicts_sorts_and_printing_routed_to_the_ordered_helpers_agree(session):
+    agree(
+        session,
+        """
+d = {'b': 1, 'a': 2.675, 'c': [95603.43, 'é', (0.1 + 0.2,)]}
+e = dict(z=1, y=2)
+e |= {'x': 3}
+print(d, [d], str(d), repr(d), f"{d}|{d!r}", '%s %r' % (d, d), type(d) is dict, type(e).__name__)
+counts = {}
+for word in 'the cat and the hat and the bat'.split():
+    counts[word] = counts.get(word, 0) + 1
+print(counts, {k: v * 2 for k, v in counts.items()}, dict.fromkeys('cab', 0), dict([('q', 1), ('p', 2)]))
+rows = [(i % 3, i) for i in range(12)]
+print(sorted(rows, key=lambda r: r[0]), sorted(range(10), reverse=True), min(rows), max(rows, key=lambda r: r[1]))
+rows.sort(key=lambda r: -r[0])
+print(rows, 95603.43, 9.995, [1e16, -0.0, 1.5])
+""",
+    )

@@ -5,43 +5,44 @@ import _format
 from _format import fv, format, round, percent, ascii, str_format, str_format_map
 from _strmethods import *
 
-try:
-    from _order import odict, dict_from_pairs, sorted, list_sort, min, max, print, str, repr
+from _order import odict, dict_from_pairs, dict_call, sorted, list_sort, min, max, ior
 
-    _format.text_of = str
-    _format.repr_of = repr
-except ImportError:
-    # Until the insertion-ordered dict and stable sort (guest/lib/_order.py) land, the routed
-    # names keep MicroPython's own behaviour.
-    odict = dict
-    dict_from_pairs = dict
-    sorted = sorted
-    min = min
-    max = max
-    _native_print = print
+_format.ordered_dict = odict
+_native_print = print
+_native_type = type
+_native_dict = {}.__class__
 
-    def str(*args, **kwargs):
-        if len(args) == 1 and type(args[0]) is float:
-            return _format.float_repr(args[0])
-        return _native_str(*args, **kwargs)
 
-    repr = _format._repr
+def type(value):
+    # The ordered dict is a subclass of the native one; `type(d) is dict` must still hold.
+    kind = _native_type(value)
+    return _native_dict if kind is odict else kind
 
-    def print(*args, **kwargs):
-        _native_print(*[_format.float_repr(a) if type(a) is float else a for a in args], **kwargs)
 
-    def list_sort(items, *args, **kwargs):
-        return items.sort(*args, **kwargs)
+def repr(value):
+    return _format._repr(value)
+
+
+def str(*args, **kwargs):
+    if len(args) == 1 and not kwargs:
+        return _format._text(args[0])
+    return _native_str(*args, **kwargs)
+
+
+def print(*args, **kwargs):
+    # Each argument as CPython's str() shows it; MicroPython's print does the rest.
+    text = _format._text
+    _native_print(*[text(arg) for arg in args], **kwargs)
 
 
 def s_format(template, *args, **kwargs):
-    if type(template) is not _native_str:
+    if _native_type(template) is not _native_str:
         return template.format(*args, **kwargs)
     return str_format(template, *args, **kwargs)
 
 
 def s_format_map(template, *args, **kwargs):
-    if type(template) is not _native_str:
+    if _native_type(template) is not _native_str:
         return template.format_map(*args, **kwargs)
     return str_format_map(template, *args, **kwargs)
 
@@ -50,7 +51,7 @@ def pairs(mapping):
     # The (key, value) pairs that `**mapping` contributes to a dict display, in its own order.
     items = getattr(mapping, "items", None)
     if items is None or getattr(mapping, "keys", None) is None:
-        raise TypeError("'" + type(mapping).__name__ + "' object is not a mapping")
+        raise TypeError("'" + _native_type(mapping).__name__ + "' object is not a mapping")
     return [(key, mapping[key]) for key in mapping.keys()]
 
 
@@ -72,7 +73,7 @@ def star_set(*segments):
 
 def sl(obj, start, stop, step):
     # obj[start:stop:step]; MicroPython slices a str (or bytes) only with step 1.
-    kind = type(obj)
+    kind = _native_type(obj)
     if kind is not _native_str and kind is not bytes:
         return obj[start:stop:step]
     if step is None or step == 1:

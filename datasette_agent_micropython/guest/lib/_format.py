@@ -8,6 +8,7 @@ from math import frexp, copysign, ldexp, isnan, isinf
 from _strmethods import printable
 
 _TWO53 = 9007199254740992.0
+_MIN_NORMAL = 2.2250738585072014e-308
 _native_str = str
 _native_repr = repr
 # What `str`/`repr` of a value inside formatting means; _cpython binds the ordered ones.
@@ -42,8 +43,32 @@ def _ratio(x):
     return m, 1 << -e
 
 
+def _powers_of_ten():
+    # 10.0**i for i <= 22, each exact: built by multiplication, not by libm's pow.
+    powers = [1.0]
+    for _ in range(22):
+        powers.append(powers[-1] * 10.0)
+    return powers
+
+
+_POW10 = _powers_of_ten()
+_TWO52 = 4503599627370496.0
+
+
 def fixed_digits(x, prec):
-    # round(x * 10**prec) for x > 0, as an int.
+    # round(x * 10**prec) for x > 0, as an int, ties to even.
+    if 0 <= prec <= 22:
+        # Fast path: y carries at most half an ulp of error (10**prec is exact), so a fraction
+        # clear of one half by more than that decides the rounding; near-ties go the exact way.
+        y = x * _POW10[prec]
+        if y < _TWO52:
+            whole = int(y)
+            frac = y - whole
+            slack = y * 2.3e-16
+            if frac < 0.5 - slack:
+                return whole
+            if frac > 0.5 + slack:
+                return whole + 1
     num, den = _ratio(x)
     if prec >= 0:
         return _half_even(num * 10 ** prec, den)
@@ -97,37 +122,97 @@ def _cmp_decimal(d, k, b, j):
 
 def shortest_digits(x):
     # (digits, e10) of the shortest decimal that reads back as x, the closest of those (repr).
+    # More digits, correctly rounded, only come closer to x: binary search for the fewest.
+    low, high = 0, 16
+    best = None
+    while low <= high:
+        prec = (low + high) // 2
+        found = _closest_reading_back(x, prec)
+        if found is None:
+            low = prec + 1
+        else:
+            best = found
+            high = prec - 1
+    q, e10 = best
+    return _native_str(q).rstrip("0") or "0", e10
+
+
+def _closest_reading_back(x, prec):
+    q, e10 = sci_digits(x, prec)
+    k = e10 - prec
+    if _reads_back(q, k, x):
+        return q, e10
     m, e = _bits(x)
-    inclusive = m & 1 == 0
+    # Just above a power of two the lower neighbour is nearer: the digit above may still fit.
+    if _cmp_decimal(q, k, m, e) < 0 and _reads_back(q + 1, k, x):
+        if q + 1 == 10 ** (prec + 1):
+            return (q + 1) // 10, e10 + 1
+        return q + 1, e10
+    return None
+
+
+def _repr_digits(a):
+    # (digits, e10) of CPython's repr of a > 0. A decimal of at most 15 significant digits that
+    # reads back as a is the one CPython picks (two such decimals of one double are equal), so
+    # MicroPython's 15-digit form is tried first; otherwise CPython's has 16 or 17 digits.
+    if a < _MIN_NORMAL:
+        # Subnormals carry fewer bits: 15 digits need not single one out.
+        return shortest_digits(a)
+    text = "%.15g" % a
+    if float(text) == a:
+        return _parse_decimal(text)
+    found = _closest_reading_back(a, 15) or _closest_reading_back(a, 16)
+    q, e10 = found
+    return _native_str(q).rstrip("0") or "0", e10
+
+
+def _parse_decimal(text):
+    # "1.2345e+07" or "0.00123" -> ("12345", 7) or ("123", -3): digits and decimal exponent.
+    at = text.find("e")
+    exp = int(text[at + 1 :]) if at >= 0 else 0
+    mantissa = text[:at] if at >= 0 else text
+    point = mantissa.find(".")
+    if point >= 0:
+        exp -= len(mantissa) - point - 1
+        mantissa = mantissa[:point] + mantissa[point + 1 :]
+    stripped = mantissa.rstrip("0")
+    exp += len(mantissa) - len(stripped)
+    digits = stripped.lstrip("0") or "0"
+    return digits, exp + len(digits) - 1
+
+
+def _interval(a):
+    # The halfway points to a's neighbours, as (numerator, power of two), and whether they count.
+    m, e = _bits(a)
     high = (2 * m + 1, e - 1)
     if m == 4503599627370496 and e > -1074:
         low = (4 * m - 1, e - 2)
     else:
         low = (2 * m - 1, e - 1)
+    return low, high, m & 1 == 0
 
-    def fits(q, k):
-        lo = _cmp_decimal(q, k, low[0], low[1])
-        hi = _cmp_decimal(q, k, high[0], high[1])
-        if inclusive:
-            return lo >= 0 and hi <= 0
-        return lo > 0 and hi < 0
 
-    for prec in range(17):
-        q, e10 = sci_digits(x, prec)
-        k = e10 - prec
-        if fits(q, k):
-            break
-        if _cmp_decimal(q, k, m, e) < 0 and fits(q + 1, k):
-            q += 1
-            if q == 10 ** (prec + 1):
-                q, e10, k = q // 10, e10 + 1, k + 1
-            break
-    digits = _native_str(q).rstrip("0") or "0"
-    return digits, e10
+def _reads_back(d, k, a):
+    low, high, inclusive = _interval(a)
+    lo = _cmp_decimal(d, k, low[0], low[1])
+    hi = _cmp_decimal(d, k, high[0], high[1])
+    if inclusive:
+        return lo >= 0 and hi <= 0
+    return lo > 0 and hi < 0
 
 
 def float_repr(x):
     # CPython's repr of a float: shortest round-trip digits, exponent form outside 1e-4..1e16.
+    text = _native_repr(x)
+    if len(text) <= 16 and float(text) == x and not -_MIN_NORMAL < x < _MIN_NORMAL:
+        # At most 15 significant digits that read back as x: CPython's own choice (two such
+        # decimals of one double are equal), written the same way. MicroPython reads decimals
+        # correctly rounded (tests/test_cpython_semantics.py checks it).
+        return text
+    return _float_repr(x)
+
+
+def _float_repr(x):
     if isnan(x):
         return "nan"
     if isinf(x):
@@ -135,7 +220,7 @@ def float_repr(x):
     sign = "-" if copysign(1.0, x) < 0 else ""
     if x == 0:
         return sign + "0.0"
-    digits, e10 = shortest_digits(abs(x))
+    digits, e10 = _repr_digits(-x if sign else x)
     if -4 <= e10 < 16:
         return sign + _place_point(digits, e10, True)
     mantissa = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
@@ -160,10 +245,50 @@ def _exponent(e10):
 
 class Spec:
     # A parsed format spec: [[fill]align][sign][z][#][0][width][grouping][.precision][type].
-    __slots__ = ("fill", "align", "sign", "z", "alt", "zero", "width", "grouping", "precision", "type")
+    __slots__ = ("fill", "align", "sign", "z", "alt", "zero", "width", "grouping", "precision", "type", "plan")
+
+
+_specs = {}
 
 
 def parse_spec(spec, kind):
+    # Specs repeat (one per column of a table): each is parsed once per kind.
+    cache = _specs.get(kind)
+    if cache is None:
+        cache = _specs[kind] = {}
+    s = cache.get(spec)
+    if s is None:
+        s = _parse_spec(spec, kind)
+        s.plan = _plan(s, kind)
+        if len(cache) > 256:
+            cache.clear()
+        cache[spec] = s
+    return s
+
+
+def _plan(s, kind):
+    # For the common specs, native templates that format correct digits in one call each:
+    # (body template, padding template or None). Digits, signs, ',' and '.' are ASCII, so
+    # MicroPython's padding by bytes is padding by characters here.
+    fill = s.fill if s.fill is not None else " "
+    if ord(fill) > 127 or s.align == "=" or s.alt or s.z:
+        return None
+    pad = "{:" + fill + (s.align or ">") + _native_str(s.width) + "}" if s.width else None
+    if kind == "float" and s.type in ("f", "F", "%"):
+        body = "{}{:" + (s.grouping or "") + "}"
+        prec = 6 if s.precision is None else s.precision
+        if prec:
+            body += ".{:0" + _native_str(prec) + "d}"
+        return body + ("%" if s.type == "%" else ""), pad, prec, 10 ** prec
+    if kind == "str":
+        valid = s.sign is None and s.grouping is None and s.type in ("", "s")
+        return (None, None, 0, 1) if valid else None
+    if kind == "int" and s.type in ("", "d") and s.precision is None:
+        return "{}{:" + (s.grouping or "") + "}", pad, 0, 1
+    return None
+
+
+def _parse_spec(spec, kind):
     s = Spec()
     s.fill = None
     s.align = None
@@ -497,13 +622,44 @@ def format(value, spec=""):
     if kind is str:
         if not spec:
             return value
-        return format_str(value, parse_spec(spec, "str"))
+        s = parse_spec(spec, "str")
+        if s.plan is None:
+            return format_str(value, s)
+        if s.precision is not None:
+            value = value[: s.precision]
+        pad = s.width - len(value)
+        if pad <= 0:
+            return value
+        fill = s.fill if s.fill is not None else " "
+        align = s.align
+        if align is None or align == "<":
+            return value + fill * pad
+        if align == ">":
+            return fill * pad + value
+        return fill * (pad // 2) + value + fill * (pad - pad // 2)
     if kind is float:
-        return format_float(value, parse_spec(spec, "float"))
+        s = parse_spec(spec, "float")
+        plan = s.plan
+        if plan is not None and value - value == 0:
+            negative = value < 0 or (value == 0 and copysign(1.0, value) < 0)
+            a = -value if negative else value
+            if s.type == "%":
+                a = a * 100.0
+            if a - a == 0:
+                whole, frac = divmod(fixed_digits(a, plan[2]), plan[3])
+                text = plan[0].format("-" if negative else (s.sign if s.sign in ("+", " ") else ""), whole, frac)
+                return plan[1].format(text) if plan[1] else text
+        return format_float(value, s)
     if kind is int or kind is bool:
         if not spec:
             return _native_str(value) if kind is int else ("True" if value else "False")
-        s = parse_spec(spec, kind.__name__)
+        s = parse_spec(spec, "int")
+        plan = s.plan
+        if plan is not None:
+            value = int(value)
+            negative = value < 0
+            text = plan[0].format("-" if negative else (s.sign if s.sign in ("+", " ") else ""), -value if negative else value)
+            return plan[1].format(text) if plan[1] else text
         if s.type in ("e", "E", "f", "F", "g", "G", "%"):
             return format_float(_int_as_float(int(value)), s)
         return format_int(int(value), s)
@@ -518,16 +674,47 @@ def format(value, spec=""):
     return _text(value)
 
 
+# The insertion-ordered dict class, when _cpython has one: its repr is built here as well.
+ordered_dict = None
+# ids of the containers whose repr is being built, so that one holding itself prints as [...].
+_building = []
+
+
 def _text(value):
-    return float_repr(value) if type(value) is float else text_of(value)
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is float or kind is list or kind is tuple or kind is dict or kind is ordered_dict:
+        return _repr(value)
+    return text_of(value)
 
 
 def _repr(value):
+    # CPython's repr, down through lists, tuples and dicts: MicroPython's own float repr is not
+    # correctly rounded (95603.43 shows as 95603.42999999999) and it escapes printable non-ASCII.
     kind = type(value)
     if kind is float:
         return float_repr(value)
     if kind is str:
         return str_repr(value)
+    if kind is list or kind is tuple or kind is dict or kind is ordered_dict:
+        text = repr_of(value)
+        if "." not in text and "e" not in text and "\\" not in text and "n" not in text:
+            # No float and no escaped character anywhere inside: MicroPython's text is CPython's.
+            return text
+        me = id(value)
+        if me in _building:
+            return "[...]" if kind is list else ("(...)" if kind is tuple else "{...}")
+        _building.append(me)
+        try:
+            if kind is list:
+                return "[" + ", ".join([_repr(item) for item in value]) + "]"
+            if kind is tuple:
+                inner = ", ".join([_repr(item) for item in value])
+                return "(" + inner + ("," if len(value) == 1 else "") + ")"
+            return "{" + ", ".join([_repr(k) + ": " + _repr(v) for k, v in value.items()]) + "}"
+        finally:
+            _building.pop()
     return repr_of(value)
 
 
@@ -613,7 +800,10 @@ def round(number, ndigits=None):
         if ndigits < -330:
             return -0.0 if negative else 0.0
         q = fixed_digits(a, ndigits)
-        if ndigits >= 0:
+        if 0 <= ndigits <= 22 and q < 9007199254740992:
+            # One correctly rounded division of two exact values: the double nearest q/10**n.
+            result = q / _POW10[ndigits]
+        elif ndigits >= 0:
             result = to_float(q, 10 ** ndigits)
         else:
             result = to_float(q * 10 ** -ndigits, 1)
@@ -644,6 +834,7 @@ def _new_spec(width, precision, kind):
     s.grouping = None
     s.precision = precision
     s.type = kind
+    s.plan = None
     return s
 
 

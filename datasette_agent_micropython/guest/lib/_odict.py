@@ -1,0 +1,304 @@
+"""An insertion-ordered dict for the sandbox, where MicroPython's dict is ordered by hash.
+
+The class is a real dict subclass named `dict`: isinstance(d, dict) holds, and type(d) prints as
+CPython's would. Every key and value also lives in the native dict part, so C code that reads the
+dict (len, `in`, d[k], get, json's C encoder, `**d`) sees all of it at C speed. The order lives
+beside it: a list of keys in insertion order, where deleted keys leave a hole that compaction
+removes once holes are half of the list, and a key -> slot index built on the first deletion
+only, so that dicts that never lose a key pay nothing for it.
+"""
+
+_dict = dict
+
+
+class _Hole:
+    """Fills the slot of a deleted key. Code that iterates a dict while deleting from it (an error
+    in CPython) gets this instead of a key, and it refuses to be used rather than pass silently."""
+
+    def _refuse(self, *args):
+        raise RuntimeError("dictionary changed size during iteration")
+
+    __hash__ = __eq__ = __repr__ = __str__ = __lt__ = __getattr__ = _refuse
+
+
+_HOLE = _Hole()
+_NOTHING = object()
+# ids of the dicts whose repr is being built, so that a dict holding itself prints as {...}.
+_printing = []
+
+
+class dict(_dict):
+    # Class-level defaults keep construction cheap: an instance gets its own only when it changes.
+    _index = None
+    _holes = 0
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+        self._keys = []
+        self._set = super().__setitem__
+        if args or kwargs:
+            self.update(*args, **kwargs)
+
+    def __setitem__(self, key, value):
+        if key not in self:
+            keys = self._keys
+            if self._index is not None:
+                self._index[key] = len(keys)
+            keys.append(key)
+        self._set(key, value)
+
+    def __delitem__(self, key):
+        super().__delitem__(key)
+        self._forget(key)
+
+    def _forget(self, key):
+        index = self._index
+        if index is None:
+            index = self._index = _dict()
+            i = 0
+            for k in self._keys:
+                index[k] = i
+                i += 1
+        self._keys[index.pop(key)] = _HOLE
+        self._holes += 1
+        if self._holes > 8 and self._holes * 2 > len(self._keys):
+            self._compact()
+
+    def _compact(self):
+        keys = [k for k in self._keys if k is not _HOLE]
+        self._keys = keys
+        self._holes = 0
+        if self._index is not None:
+            index = self._index = _dict()
+            i = 0
+            for k in keys:
+                index[k] = i
+                i += 1
+
+    def _order(self):
+        """The keys in insertion order, as a list without holes."""
+        if self._holes:
+            self._compact()
+        return self._keys
+
+    def __iter__(self):
+        return iter(self._order())
+
+    def __reversed__(self):
+        return reversed(self._order())
+
+    def keys(self):
+        return dict_keys(self)
+
+    def values(self):
+        return dict_values(self)
+
+    def items(self):
+        return dict_items(self)
+
+    def __repr__(self):
+        if not self:
+            return "{}"
+        me = id(self)
+        if me in _printing:
+            return "{...}"
+        _printing.append(me)
+        try:
+            get = super().__getitem__
+            return "{" + ", ".join([repr(k) + ": " + repr(get(k)) for k in self._order()]) + "}"
+        finally:
+            _printing.pop()
+
+    __str__ = __repr__
+
+    def __eq__(self, other):
+        if not isinstance(other, _dict):
+            return False
+        if len(self) != len(other):
+            return False
+        get = super().__getitem__
+        for k in other:
+            if k not in self or get(k) != other[k]:
+                return False
+        return True
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+    def get(self, key, default=None):
+        return super().get(key, default)
+
+    def pop(self, key, default=_NOTHING):
+        if key in self:
+            value = super().pop(key)
+            self._forget(key)
+            return value
+        if default is _NOTHING:
+            raise KeyError(key)
+        return default
+
+    def popitem(self):
+        keys = self._keys
+        while keys and keys[-1] is _HOLE:
+            keys.pop()
+            self._holes -= 1
+        if not keys:
+            raise KeyError("popitem(): dictionary is empty")
+        key = keys.pop()
+        if self._index is not None:
+            del self._index[key]
+        return key, super().pop(key)
+
+    def setdefault(self, key, default=None):
+        if key in self:
+            return super().__getitem__(key)
+        self[key] = default
+        return default
+
+    def update(self, *args, **kwargs):
+        if len(args) > 1:
+            raise TypeError("update expected at most 1 argument, got %d" % len(args))
+        if args:
+            other = args[0]
+            if isinstance(other, _dict) or hasattr(other, "keys"):
+                for k in other.keys():
+                    self[k] = other[k]
+            else:
+                for pair in other:
+                    k, v = pair
+                    self[k] = v
+        for k in kwargs:
+            self[k] = kwargs[k]
+
+    def copy(self):
+        new = dict()
+        new._load(self._order()[:], super().copy())
+        return new
+
+    def _load(self, keys, values):
+        """Become the dict `values` holds, in the order of `keys` (every key of `values`, once)."""
+        super().update(values)
+        self._keys = keys
+
+    def clear(self):
+        super().clear()
+        self._keys = []
+        self._index = None
+        self._holes = 0
+
+    @classmethod
+    def fromkeys(cls, iterable, value=None):
+        new = cls()
+        for k in iterable:
+            new[k] = value
+        return new
+
+    def __or__(self, other):
+        if not isinstance(other, _dict):
+            return NotImplemented
+        new = self.copy()
+        new.update(other)
+        return new
+
+    def __ror__(self, other):
+        if not isinstance(other, _dict):
+            return NotImplemented
+        new = dict(other)
+        new.update(self)
+        return new
+
+
+odict = dict
+
+
+def from_ordered(keys, values):
+    """An odict of the plain dict `values`, in the order of `keys`, which must list each of its
+    keys exactly once: how json and SQL rows build dicts whose order they already know."""
+    new = odict()
+    new._load(keys, values)
+    return new
+
+
+class _View:
+    def __init__(self, owner):
+        self._owner = owner
+
+    def __len__(self):
+        return len(self._owner)
+
+    def __repr__(self):
+        return self._name + "(" + repr(list(self)) + ")"
+
+    __str__ = __repr__
+
+
+class dict_keys(_View):
+    _name = "dict_keys"
+
+    def __iter__(self):
+        return iter(self._owner)
+
+    def __contains__(self, key):
+        return key in self._owner
+
+    def __reversed__(self):
+        return reversed(self._owner)
+
+    def __eq__(self, other):
+        return set(self) == set(other)
+
+    def __and__(self, other):
+        return set(self) & set(other)
+
+    def __or__(self, other):
+        return set(self) | set(other)
+
+    def __sub__(self, other):
+        return set(self) - set(other)
+
+    def __xor__(self, other):
+        return set(self) ^ set(other)
+
+
+def _native_get(owner):
+    return super(odict, owner).__getitem__ if isinstance(owner, odict) else owner.__getitem__
+
+
+class dict_values(_View):
+    _name = "dict_values"
+
+    def __iter__(self):
+        owner = self._owner
+        return map(_native_get(owner), owner)
+
+    def __contains__(self, value):
+        for v in self:
+            if v == value:
+                return True
+        return False
+
+    def __reversed__(self):
+        owner = self._owner
+        return map(_native_get(owner), reversed(owner))
+
+
+class dict_items(_View):
+    _name = "dict_items"
+
+    def __iter__(self):
+        owner = self._owner
+        keys = owner._order() if isinstance(owner, odict) else list(owner)
+        return zip(keys, map(_native_get(owner), keys))
+
+    def __contains__(self, item):
+        k, v = item
+        owner = self._owner
+        return k in owner and owner[k] == v
+
+    def __reversed__(self):
+        owner = self._owner
+        keys = list(reversed(owner))
+        return zip(keys, map(_native_get(owner), keys))
+
+    def __eq__(self, other):
+        return set(self) == set(other)

@@ -1,0 +1,233 @@
+"""Ordering and comparison as CPython does them, for the facade that transformed code imports.
+
+MicroPython's dicts are ordered by hash, its sort is an unstable quicksort that is quadratic on
+sorted input and calls `key` at every comparison, and its comparisons are never reflected
+(`a > b` fails when only `b.__lt__` exists). These helpers give CPython's results instead.
+"""
+
+from _odict import odict
+
+_dict = dict
+_builtin_min = min
+_builtin_max = max
+_NOTHING = object()
+
+# The odict's own __str__/__repr__ already print it in insertion order, nested or not, so the
+# builtins are right as they are and cost nothing extra.
+print = print
+str = str
+repr = repr
+
+
+def dict_from_pairs(pairs):
+    """A dict display or comprehension: keys in the order given, the last value of a repeated key
+    kept at the key's first position."""
+    new = odict()
+    for k, v in pairs:
+        new[k] = v
+    return new
+
+
+def dict_call(args=(), pairs=()):
+    """dict(*args, k=v, ...) with the keywords passed as (name, value) pairs, since MicroPython's
+    **kwargs dict would lose their order."""
+    new = odict(*args)
+    for k, v in pairs:
+        new[k] = v
+    return new
+
+
+def ior(target, other):
+    """`target |= other`: MicroPython would replace an odict by its unordered native part."""
+    if isinstance(target, odict):
+        target.update(other)
+        return target
+    target |= other
+    return target
+
+
+# Comparisons --------------------------------------------------------------------------------
+
+_REFLECTED = {"<": "__gt__", ">": "__lt__", "<=": "__ge__", ">=": "__le__"}
+
+
+def _unsupported(error):
+    return error.args and isinstance(error.args[0], str) and error.args[0].startswith("unsupported types for __")
+
+
+def _reflect(a, b, symbol, error):
+    """b's reflected method for `a symbol b`, as CPython tries it when a's own one is missing."""
+    if not _unsupported(error):
+        raise error
+    method = getattr(type(b), _REFLECTED[symbol], None)
+    if method is not None and type(b) not in (int, float, str, bool, list, tuple, set, bytes):
+        result = method(b, a)
+        if result is not NotImplemented:
+            return result
+    raise TypeError(
+        "'%s' not supported between instances of '%s' and '%s'" % (symbol, type(a).__name__, type(b).__name__)
+    )
+
+
+def lt(a, b):
+    try:
+        return a < b
+    except TypeError as error:
+        return _reflect(a, b, "<", error)
+
+
+def gt(a, b):
+    try:
+        return a > b
+    except TypeError as error:
+        return _reflect(a, b, ">", error)
+
+
+def le(a, b):
+    try:
+        return a <= b
+    except TypeError as error:
+        return _reflect(a, b, "<=", error)
+
+
+def ge(a, b):
+    try:
+        return a >= b
+    except TypeError as error:
+        return _reflect(a, b, ">=", error)
+
+
+class _Reflecting:
+    """Wraps a sort key so that the built-in sort's comparisons fall back to reflected ones (the
+    built-in compares tuples item by item with `>`)."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __lt__(self, other):
+        return lt(self.value, other.value)
+
+    def __gt__(self, other):
+        return gt(self.value, other.value)
+
+    def __eq__(self, other):
+        return self.value == other.value
+
+
+# min and max ---------------------------------------------------------------------------------
+
+
+def _extreme(builtin, better, name, args, key, default):
+    if len(args) == 1:
+        items = args[0]
+        if not isinstance(items, (list, tuple)):
+            items = list(items)
+        if not items:
+            if default is _NOTHING:
+                raise ValueError(name + "() iterable argument is empty")
+            return default
+    elif not args:
+        raise TypeError(name + " expected at least 1 argument, got 0")
+    else:
+        if default is not _NOTHING:
+            raise TypeError("Cannot specify a default for " + name + "() with multiple positional arguments")
+        items = args
+    try:
+        return builtin(items) if key is None else builtin(items, key=key)
+    except TypeError as error:
+        if not _unsupported(error):
+            raise
+    best = items[0]
+    best_key = best if key is None else key(best)
+    for item in items[1:]:
+        k = item if key is None else key(item)
+        if better(k, best_key):
+            best, best_key = item, k
+    return best
+
+
+def min(*args, key=None, default=_NOTHING):
+    return _extreme(_builtin_min, lt, "min", args, key, default)
+
+
+def max(*args, key=None, default=_NOTHING):
+    return _extreme(_builtin_max, gt, "max", args, key, default)
+
+
+# Sorting -------------------------------------------------------------------------------------
+
+
+def _ascending(keys):
+    """Whether keys never decrease, checked in C: the min of each neighbour pair is its first."""
+    head = keys[:-1]
+    return list(map(_builtin_min, head, keys[1:])) == head
+
+
+def _shuffle(items):
+    """Fisher-Yates with a private generator (the user's random stream is left alone). The
+    built-in quicksort takes the last element as its pivot, so ordered runs must be broken up."""
+    a = 12345
+    b = 6789
+    for i in range(len(items) - 1, 0, -1):
+        a = a * 171 % 30269
+        b = b * 172 % 30307
+        j = ((a << 15) ^ b) % (i + 1)
+        items[i], items[j] = items[j], items[i]
+
+
+def _stable_ascending(items, keys):
+    """`items` (a list of our own) in ascending order of `keys` (`items` itself when there is no
+    key function), equal keys in input order.
+
+    Sorted and strictly reversed input are recognised in C. Otherwise each key is paired with its
+    position, which makes every key distinct, so the built-in unstable sort becomes stable; a
+    shuffle first keeps its quicksort O(n log n). Pairs, not triples: a 2-tuple is one GC block,
+    and MicroPython's allocator is quadratic on long runs of multi-block allocations.
+    """
+    n = len(items)
+    if n < 2 or _ascending(keys):
+        return items
+    backwards = keys[::-1]
+    if _ascending(backwards) and _ascending(list(zip(backwards, range(n - 1, -1, -1)))):
+        return items[::-1]
+    if keys is items and _indistinguishable_when_equal(items):
+        _shuffle(items)
+        items.sort()
+        return items
+    decorated = list(zip(keys, range(n)))
+    _shuffle(decorated)
+    decorated.sort()
+    return [items[pair[1]] for pair in decorated]
+
+
+def _indistinguishable_when_equal(values):
+    """All ints or all strs: equal values print the same, so the sort need not be stable."""
+    kinds = set(map(type, values))
+    return len(kinds) == 1 and (int in kinds or str in kinds)
+
+
+def _sort(items, key, reverse):
+    if reverse:
+        # The stable descending order is the reverse of the stable ascending order of the
+        # reversed input.
+        items = items[::-1]
+    keys = items if key is None else list(map(key, items))
+    try:
+        result = _stable_ascending(items, keys)
+    except TypeError as error:
+        if not _unsupported(error):
+            raise
+        result = _stable_ascending(items, [_Reflecting(k) for k in keys])
+    return result[::-1] if reverse else result
+
+
+def sorted(iterable, key=None, reverse=False):
+    """A stable sort, O(n log n) on any input, calling `key` once per item."""
+    return _sort(list(iterable), key, reverse)
+
+
+def list_sort(lst, key=None, reverse=False):
+    """`lst.sort(...)`: in place for lists; anything else sorts itself."""
+    if not isinstance(lst, list):
+        return lst.sort(key=key, reverse=reverse)
+    lst[:] = _sort(lst[:], key, reverse)
