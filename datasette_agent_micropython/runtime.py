@@ -33,6 +33,7 @@ from wasmtime import _bindings as wasmtime_ffi
 from .class_records import record_class_bodies
 from .module_cache import default_cache_dir, load_module
 from .snapshot import FORMAT_VERSION, MAX_MEMORY_BYTES, PAGE_SIZE, WASM_PAGE_SIZE, Snapshot, page_runs
+from .transform import transform, transform_version
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,13 @@ ZERO_GUARD = bytes(STACK_GUARD_BYTES)
 # module only when it is imported, so a session that imports none pays nothing for them.
 GUEST_LIB_PATH = Path(__file__).parent / "guest" / "lib"
 GUEST_LIB_MOUNT = "/lib"
+# Rewritten code reaches the guest behind this mark; the bootstrap strips it and binds the
+# helpers' facade (guest/lib/_cpython.py) as the hidden global `__cp` before running the code.
+REWRITTEN_MARK = "\x01"
+# Compiling the helpers on their first import is the sandbox's work, not the snippet's: it gets
+# fuel of its own (measured: about 140M), before the snippet's fuel is armed.
+HELPERS_IMPORT_FUEL = 500_000_000
+HELPERS_IMPORT_SECONDS = 5.0
 
 
 def bootstrap_source() -> str:
@@ -241,8 +249,12 @@ class Runtime:
         artifact: Path = ARTIFACT_PATH,
         cache_dir: Path | None = None,
         use_cache: bool = True,
+        cpython_semantics: bool = True,
     ) -> None:
         self.artifact = Path(artifact)
+        # Rewrite each snippet (transform.py) so that MicroPython behaves like CPython.
+        self.cpython_semantics = cpython_semantics
+        self.transform_version = transform_version() if cpython_semantics else "off"
         wasm = self.artifact.read_bytes()
         self.artifact_sha256 = hashlib.sha256(wasm).hexdigest()
         self.stack_guard = stack_guard(self.artifact, self.artifact_sha256)
@@ -316,6 +328,7 @@ class Runtime:
             "artifact=" + self.artifact_sha256,
             "bootstrap=" + self.bootstrap_sha256,
             "guest_lib=" + self.guest_lib_sha256,
+            "transform=" + self.transform_version,
             f"heap={limits.heap}",
             f"result_cap={RESULT_CAP_BYTES}",
             "functions=" + ",".join(sorted(host_function_names)),
@@ -461,6 +474,7 @@ class Session:
         self._arrivals = 0
         self._internal = False
         self._code_bytes = 0
+        self._rewritten = False
         self._requests: queue.SimpleQueue = queue.SimpleQueue()
         self._results: queue.SimpleQueue = queue.SimpleQueue()
         self._ready = threading.Event()
@@ -537,8 +551,8 @@ class Session:
         """
         if self._death is not None:
             raise SessionError("the interpreter has ended: " + (self._death.error or ""))
-        if "\x00" in code:
-            return RunResult(ok=False, error="the code contains a NUL character", error_type="exception")
+        if "\x00" in code or code.startswith(REWRITTEN_MARK):
+            return RunResult(ok=False, error="the code contains a NUL or starts with a U+0001 character", error_type="exception")
         size, limit = len(code.encode("utf-8", "surrogatepass")), self.limits.memory_bytes // 4
         if size > limit:
             # The code, its chunks and its compiled form must all fit in the heap.
@@ -548,6 +562,10 @@ class Session:
                 error_type="exception",
             )
         code = record_class_bodies(code)
+        if self.runtime.cpython_semantics:
+            rewritten = transform(code, self.names)
+            if rewritten is not None:
+                code = REWRITTEN_MARK + rewritten
         token = secrets.token_hex(16)
         self._stdout = CappedOutput(self.limits.max_output_chars)
         self._stderr = CappedOutput(self.limits.max_output_chars)
@@ -763,8 +781,11 @@ class Session:
         elif phase == "running" and not self._internal:
             fuel, seconds = self.limits.fuel, self.limits.timeout_seconds
         elif phase == "fetched":
-            # Receiving the code is not the user's work: it gets fuel of its own, by its size.
+            # Receiving the code is not the user's work: it gets fuel of its own, by its size, and
+            # rewritten code may first have to compile the helpers it calls.
             fuel, seconds = self.overhead_fuel + 400 * self._code_bytes, self.overhead_seconds
+            if self._rewritten:
+                fuel, seconds = fuel + HELPERS_IMPORT_FUEL, seconds + HELPERS_IMPORT_SECONDS
         elif phase in ("returning", "closing"):
             fuel, seconds = self.overhead_fuel, self.overhead_seconds
         else:  # booting, and the host's internal snippet
@@ -835,6 +856,7 @@ class Session:
         self._internal = internal
         encoded = code.encode("utf-8") or b"\n"
         self._code_bytes = len(encoded)
+        self._rewritten = code.startswith(REWRITTEN_MARK)
         self._phase = "fetched"
         return encoded
 
@@ -1119,11 +1141,14 @@ def _utf8_chunks(data: bytes, size: int) -> list[bytes]:
     return chunks
 
 
+# Frames of the bootstrap (it runs as "<stdin>") and of the helpers that rewritten code calls
+# (private guest modules, "/lib/_name.py"). The user's code is "<string>".
+HIDDEN_FRAMES = ('  File "<stdin>"', f'  File "{GUEST_LIB_MOUNT}/_')
+
+
 def _user_traceback(traceback: str) -> str:
-    """Drop the bootstrap's frames (it runs as "<stdin>"); the user's code is "<string>"."""
-    return "".join(
-        line for line in traceback.splitlines(keepends=True) if not line.startswith('  File "<stdin>"')
-    )
+    """The traceback as the user's code sees it: no frames of the sandbox's own code."""
+    return "".join(line for line in traceback.splitlines(keepends=True) if not line.startswith(HIDDEN_FRAMES))
 
 
 def _parse_json(payload: bytes) -> Any:

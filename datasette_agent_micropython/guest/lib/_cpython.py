@@ -1,0 +1,84 @@
+# The facade that rewritten code (see transform.py on the host) reaches as the hidden global
+# `__cp`: one import binds every helper, so a call site costs one attribute lookup.
+_native_str = type("")
+import _format
+from _format import fv, format, round, percent, ascii, str_format, str_format_map
+from _strmethods import *
+
+from _order import odict, dict_from_pairs, dict_call, sorted, list_sort, min, max, ior
+
+_format.ordered_dict = odict
+_native_print = print
+_native_type = type
+_native_dict = {}.__class__
+
+
+def type(value):
+    # The ordered dict is a subclass of the native one; `type(d) is dict` must still hold.
+    kind = _native_type(value)
+    return _native_dict if kind is odict else kind
+
+
+def repr(value):
+    return _format._repr(value)
+
+
+def str(*args, **kwargs):
+    if len(args) == 1 and not kwargs:
+        return _format._text(args[0])
+    return _native_str(*args, **kwargs)
+
+
+def print(*args, **kwargs):
+    # Each argument as CPython's str() shows it; MicroPython's print does the rest.
+    text = _format._text
+    _native_print(*[text(arg) for arg in args], **kwargs)
+
+
+def s_format(template, *args, **kwargs):
+    if _native_type(template) is not _native_str:
+        return template.format(*args, **kwargs)
+    return str_format(template, *args, **kwargs)
+
+
+def s_format_map(template, *args, **kwargs):
+    if _native_type(template) is not _native_str:
+        return template.format_map(*args, **kwargs)
+    return str_format_map(template, *args, **kwargs)
+
+
+def pairs(mapping):
+    # The (key, value) pairs that `**mapping` contributes to a dict display, in its own order.
+    items = getattr(mapping, "items", None)
+    if items is None or getattr(mapping, "keys", None) is None:
+        raise TypeError("'" + _native_type(mapping).__name__ + "' object is not a mapping")
+    return [(key, mapping[key]) for key in mapping.keys()]
+
+
+def star_list(*segments):
+    # A PEP 448 list display: each segment is an iterable, starred or a run of plain items.
+    out = []
+    for segment in segments:
+        out.extend(segment)
+    return out
+
+
+def star_tuple(*segments):
+    return tuple(star_list(*segments))
+
+
+def star_set(*segments):
+    return set(star_list(*segments))
+
+
+def sl(obj, start, stop, step):
+    # obj[start:stop:step]; MicroPython slices a str (or bytes) only with step 1.
+    kind = _native_type(obj)
+    if kind is not _native_str and kind is not bytes:
+        return obj[start:stop:step]
+    if step is None or step == 1:
+        return obj[start:stop]
+    if step == 0:
+        raise ValueError("slice step cannot be zero")
+    picked = list(obj)[start:stop:step]
+    return "".join(picked) if kind is _native_str else bytes(picked)

@@ -1,0 +1,382 @@
+"""Rewrite the model's CPython code so that MicroPython runs it with CPython's semantics.
+
+MicroPython's C code gets some things silently wrong (float formatting, `,` grouping, dict
+order, sort stability, padding by bytes) and lacks others (str slices with a step, many str
+methods, PEP 448 displays). Its interpreter cannot be changed, so the host rewrites the
+constructs concerned into calls of small guest helpers (`guest/lib/_cpython.py`, reached by
+the one hidden global `__cp`) before the code is handed to the guest.
+
+The rewrite is lossless where it does not apply: CPython's own parser finds the nodes, and
+each replacement is spliced into the original text at the node's position. Every replacement
+keeps its node's line span and puts each sub-expression on its original line (inside the
+brackets of a helper call, where newlines are free), so tracebacks point at the user's lines.
+Code CPython cannot parse, or that is too large or too deeply nested to parse safely, passes
+through untouched and MicroPython reports on it as before.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import re
+import sys
+import warnings
+from pathlib import Path
+from typing import Iterable
+
+# Bigger code is handed over as written: parsing it on the host would cost more than it saves.
+MAX_TRANSFORM_CHARS = 1_000_000
+# The global through which rewritten code reaches the helpers; the guest binds it (see bootstrap).
+HELPERS = "__cp"
+
+# Builtins whose calls are routed to CPython-behaving helpers of the same name, unless the code
+# binds the name itself. `dict` calls go to the insertion-ordered `odict`.
+ROUTED_BUILTINS = {
+    "format": "format",
+    "round": "round",
+    "sorted": "sorted",
+    "min": "min",
+    "max": "max",
+    "print": "print",
+    "str": "str",
+    "repr": "repr",
+    "dict": "odict",
+    "ascii": "ascii",
+    "type": "type",
+}
+
+# str methods that MicroPython lacks or gets wrong. A call `x.name(...)` becomes
+# `__cp.s_name(x, ...)`, which handles a str and otherwise calls x's own method.
+ROUTED_STR_METHODS = frozenset(
+    """capitalize casefold center expandtabs format format_map isalnum isascii isdecimal
+    isidentifier isnumeric isprintable istitle ljust lower removeprefix removesuffix rjust
+    swapcase title translate upper zfill""".split()
+)
+
+# Routed builtins that only differ from MicroPython's on containers and floats.
+TEXT_BUILTINS = frozenset({"print", "str", "repr"})
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)?")
+
+
+def transform_version() -> str:
+    """What the guest's state depends on: this module's rules and the parser that applies them."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest.update(f"{sys.version_info[0]}.{sys.version_info[1]}".encode())
+    return digest.hexdigest()[:16]
+
+
+def transform(code: str, bound_names: Iterable[str] = ()) -> str | None:
+    """The rewritten code, or None when it is left as written.
+
+    `bound_names` are names the session's globals already hold (from earlier calls): a builtin
+    the user has rebound is never routed to a helper.
+    """
+    if len(code) > MAX_TRANSFORM_CHARS or HELPERS in code:
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(code)
+        rewritten = _Rewriter(code, tree, set(bound_names)).rewrite()
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    return rewritten if rewritten != code else None
+
+
+def _is_text(node: ast.AST) -> bool:
+    """An argument that prints the same in MicroPython: a str, int, bool or None literal, an f-string."""
+    if isinstance(node, ast.Constant):
+        return node.value is None or type(node.value) in (str, int, bool)
+    return isinstance(node, ast.JoinedStr)
+
+
+def _bound_names(tree: ast.AST) -> set[str]:
+    """Every name the module binds anywhere, in any scope: a simple, conservative scope check."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            names.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, ast.alias):
+            names.add((node.asname or node.name).split(".")[0])
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            names.update(node.names)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            names.add(node.name)
+        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+            names.add(node.name)
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            names.add(node.rest)
+    return names
+
+
+class _Rewriter:
+    """Splices helper calls over the nodes MicroPython gets wrong, keeping every line."""
+
+    def __init__(self, source: str, tree: ast.Module, session_names: set[str]) -> None:
+        self.source = source
+        self.tree = tree
+        lines = [match.group(0) for match in _LINE.finditer(source)]
+        self.line_starts = []
+        position = 0
+        for line in lines:
+            self.line_starts.append(position)
+            position += len(line)
+        self.line_starts.append(position)
+        self.encoded_lines = [line.encode("utf-8", "surrogatepass") for line in lines]
+        bound = _bound_names(tree) | session_names
+        self.builtins = {name: helper for name, helper in ROUTED_BUILTINS.items() if name not in bound}
+
+    def rewrite(self) -> str:
+        edits = []
+        for statement in self.tree.body:
+            edits.extend(self.edits(statement))
+        return self.splice(0, len(self.source), edits)
+
+    # Positions and splicing.
+
+    def offset(self, lineno: int, col_bytes: int) -> int:
+        line = self.encoded_lines[lineno - 1] if lineno - 1 < len(self.encoded_lines) else b""
+        return self.line_starts[lineno - 1] + len(line[:col_bytes].decode("utf-8", "surrogatepass"))
+
+    def span(self, node: ast.AST) -> tuple[int, int]:
+        return self.offset(node.lineno, node.col_offset), self.offset(node.end_lineno, node.end_col_offset)
+
+    def splice(self, start: int, end: int, edits: list[tuple[int, int, str]]) -> str:
+        pieces, position = [], start
+        for edit_start, edit_end, text in sorted(edits):
+            pieces.append(self.source[position:edit_start])
+            pieces.append(text)
+            position = edit_end
+        pieces.append(self.source[position:end])
+        return "".join(pieces)
+
+    def text(self, node: ast.AST) -> str:
+        """The node's source with the rewrites of its descendants applied."""
+        start, end = self.span(node)
+        return self.splice(start, end, self.inner_edits(node))
+
+    def rendered(self, node: ast.AST) -> str:
+        """The node's source with its own rewrite and its descendants' applied."""
+        replacement = self.rule(node)
+        return self.text(node) if replacement is None else replacement
+
+    def edits(self, node: ast.AST) -> list[tuple[int, int, str]]:
+        """The rewrites in `node`'s subtree, outermost first; nested ones are inside their text."""
+        replacement = self.rule(node)
+        if replacement is not None:
+            start, end = self.span(node)
+            return [(start, end, replacement)]
+        return self.inner_edits(node)
+
+    def inner_edits(self, node: ast.AST) -> list[tuple[int, int, str]]:
+        """The rewrites below `node`, and of a routed builtin's name when `node` calls it."""
+        edits = []
+        children = list(ast.iter_child_nodes(node))
+        if isinstance(node, ast.Call):
+            edits.extend(self.routed_callee(node))
+            if edits:
+                children.remove(node.func)
+        for child in children:
+            edits.extend(self.edits(child))
+        return edits
+
+    def emit(self, node: ast.AST, parts: list) -> str:
+        """Join synthetic text and child nodes, each child on its original line.
+
+        Every rewrite opens a bracket before its first child, so the newlines added here are
+        inside brackets. Lines still missing at the end go before the final closing text.
+        """
+        out: list[str] = []
+        line = node.lineno
+        last_child = None
+        for part in parts:
+            if isinstance(part, str):
+                out.append(part)
+                continue
+            if part.lineno > line:
+                out.append("\n" * (part.lineno - line))
+            out.append(self.rendered(part))
+            line = max(line, part.end_lineno)
+            last_child = len(out)
+        if node.end_lineno > line:
+            at = last_child if last_child is not None else max(len(out) - 1, 0)
+            out.insert(at, "\n" * (node.end_lineno - line))
+        return "".join(out)
+
+    # The rules.
+
+    def rule(self, node: ast.AST) -> str | None:
+        if isinstance(node, ast.JoinedStr) and any(isinstance(v, ast.FormattedValue) for v in node.values):
+            return self.emit(node, ["("] + self.fstring_parts(node) + [")"])
+        if isinstance(node, ast.Dict):
+            return self.dict_display(node)
+        if isinstance(node, ast.DictComp):
+            return self.emit(
+                node,
+                [f"{HELPERS}.dict_from_pairs([(", node.key, ", ", node.value, ")"]
+                + self.generator_parts(node.generators)
+                + ["])"],
+            )
+        if isinstance(node, (ast.List, ast.Tuple, ast.Set)) and any(isinstance(e, ast.Starred) for e in node.elts):
+            if isinstance(node, ast.Set) or isinstance(node.ctx, ast.Load):
+                return self.starred_display(node)
+        if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load) and isinstance(node.slice, ast.Slice):
+            if node.slice.step is not None:
+                bounds = [node.slice.lower, node.slice.upper, node.slice.step]
+                parts: list = [f"{HELPERS}.sl(", node.value]
+                for bound in bounds:
+                    parts += [", ", bound] if bound is not None else [", None"]
+                return self.emit(node, parts + [")"])
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and self.is_percent_format(node):
+            return self.emit(node, [f"{HELPERS}.percent(", node.left, ", ", node.right, ")"])
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            return self.method_call(node)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "dict":
+            return self.dict_call(node)
+        if isinstance(node, ast.AugAssign) and isinstance(node.op, ast.BitOr) and isinstance(node.target, ast.Name):
+            # `d |= other`: MicroPython would swap an ordered dict for its unordered native part.
+            name = node.target.id
+            return self.emit(node, [f"{name} = {HELPERS}.ior({name}, ", node.value, ")"])
+        return None
+
+    def dict_call(self, node: ast.Call) -> str | None:
+        """`dict(x, a=1)` → `__cp.dict_call((x,), [('a', 1)])`: MicroPython's **kwargs has no order."""
+        if "dict" not in self.builtins or not node.keywords:
+            return None
+        if any(k.arg is None for k in node.keywords) or any(isinstance(a, ast.Starred) for a in node.args):
+            return None
+        parts: list = [f"{HELPERS}.dict_call(("]
+        for argument in node.args:
+            parts += [argument, ", "]
+        parts.append("), [")
+        for index, keyword in enumerate(node.keywords):
+            parts += [", " if index else "", f"({keyword.arg!r}, ", keyword.value, ")"]
+        return self.emit(node, parts + ["])"])
+
+    def routed_callee(self, call: ast.Call) -> list[tuple[int, int, str]]:
+        """`round(...)` → `__cp.round(...)`: only the callee's name changes."""
+        func = call.func
+        if isinstance(func, ast.Name) and func.id in self.builtins:
+            if func.id == "type" and (len(call.args) != 1 or call.keywords):
+                return []
+            if func.id in TEXT_BUILTINS and all(map(_is_text, [*call.args, *(k.value for k in call.keywords)])):
+                # print("total:", n) and str(1) print the same either way.
+                return []
+            start, end = self.span(func)
+            return [(start, end, f"{HELPERS}.{self.builtins[func.id]}")]
+        return []
+
+    def fstring_parts(self, node: ast.JoinedStr) -> list:
+        parts: list = []
+        for value in node.values:
+            if parts:
+                parts.append(" + ")
+            if isinstance(value, ast.Constant):
+                parts.append(repr(value.value))
+                continue
+            parts += [f"{HELPERS}.fv(", value.value]
+            spec = value.format_spec
+            if spec is not None or value.conversion != -1:
+                parts.append(", ")
+                if spec is None:
+                    parts.append("''")
+                elif all(isinstance(v, ast.Constant) for v in spec.values):
+                    parts.append(repr("".join(v.value for v in spec.values)))
+                else:
+                    parts += ["("] + self.fstring_parts(spec) + [")"]
+            if value.conversion != -1:
+                parts.append(", " + repr(chr(value.conversion)))
+            parts.append(")")
+        return parts or ["''"]
+
+    def generator_parts(self, generators: list[ast.comprehension]) -> list:
+        parts: list = []
+        for generator in generators:
+            parts += [" async for " if generator.is_async else " for ", generator.target, " in ", generator.iter]
+            for condition in generator.ifs:
+                parts += [" if ", condition]
+        return parts
+
+    def dict_display(self, node: ast.Dict) -> str:
+        """`{k: v, **m}` → `__cp.dict_from_pairs([(k, v)] + __cp.pairs(m))`, in evaluation order."""
+        if not node.keys:
+            return self.emit(node, [f"{HELPERS}.odict(", ")"])
+        parts: list = [f"{HELPERS}.dict_from_pairs("]
+        in_list = False
+        for key, value in zip(node.keys, node.values):
+            if key is None:
+                if in_list:
+                    parts.append("]")
+                    in_list = False
+                parts += [" + " if len(parts) > 1 else "", f"{HELPERS}.pairs(", value, ")"]
+                continue
+            if not in_list:
+                parts.append(" + [" if len(parts) > 1 else "[")
+                in_list = True
+            else:
+                parts.append(", ")
+            parts += ["(", key, ", ", value, ")"]
+        if in_list:
+            parts.append("]")
+        return self.emit(node, parts + [")"])
+
+    def starred_display(self, node: ast.List | ast.Tuple | ast.Set) -> str:
+        """`[*a, 1]` → `__cp.star_list(a, [1])`: MicroPython has no PEP 448 displays."""
+        kind = {ast.List: "list", ast.Tuple: "tuple", ast.Set: "set"}[type(node)]
+        parts: list = [f"{HELPERS}.star_{kind}("]
+        in_list = False
+        for element in node.elts:
+            if isinstance(element, ast.Starred):
+                if in_list:
+                    parts.append("]")
+                    in_list = False
+                parts += [", " if len(parts) > 1 else "", element.value]
+                continue
+            if not in_list:
+                parts.append(", [" if len(parts) > 1 else "[")
+                in_list = True
+            else:
+                parts.append(", ")
+            parts.append(element)
+        if in_list:
+            parts.append("]")
+        return self.emit(node, parts + [")"])
+
+    def is_percent_format(self, node: ast.BinOp) -> bool:
+        """`'…' % x`, or `x % (…)` / `x % {…}`, which only a string can mean."""
+        left = node.left
+        if isinstance(left, ast.Constant):
+            return isinstance(left.value, str)
+        if isinstance(left, ast.JoinedStr):
+            return True
+        return isinstance(node.right, (ast.Tuple, ast.Dict, ast.DictComp))
+
+    def method_call(self, node: ast.Call) -> str | None:
+        func = node.func
+        arguments = sorted([*node.args, *node.keywords], key=lambda a: (a.lineno, a.col_offset))
+        if isinstance(func.value, ast.Name) and func.value.id in self.builtins:
+            # dict.fromkeys(...) and str.maketrans(...): class methods of the routed builtins.
+            if (func.value.id, func.attr) == ("dict", "fromkeys"):
+                return self.call_parts(node, f"{HELPERS}.odict.fromkeys(", None, arguments)
+            if (func.value.id, func.attr) == ("str", "maketrans"):
+                return self.call_parts(node, f"{HELPERS}.str_maketrans(", None, arguments)
+        if func.attr == "sort":
+            return self.call_parts(node, f"{HELPERS}.list_sort(", func.value, arguments)
+        if func.attr in ROUTED_STR_METHODS:
+            return self.call_parts(node, f"{HELPERS}.s_{func.attr}(", func.value, arguments)
+        return None
+
+    def call_parts(self, node: ast.Call, head: str, receiver: ast.AST | None, arguments: list) -> str:
+        parts: list = [head]
+        if receiver is not None:
+            parts.append(receiver)
+        for argument in arguments:
+            if len(parts) > 1:
+                parts.append(", ")
+            parts.append(argument)
+        return self.emit(node, parts + [")"])

@@ -1,0 +1,316 @@
+"""The sandbox prints what CPython prints where MicroPython alone would not: formatting, round(),
+str slices and methods, PEP 448 displays, padding. CPython is the oracle; programs are generated.
+"""
+
+import math
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from datasette_agent_micropython.runtime import Limits, Runtime
+
+from guest_oracle import cpython_output, new_session, sandbox_output
+
+SETTINGS = dict(deadline=None, suppress_health_check=list(HealthCheck))
+
+
+@pytest.fixture(scope="module")
+def runtime(tmp_path_factory):
+    return Runtime(cache_dir=tmp_path_factory.mktemp("module-cache"))
+
+
+@pytest.fixture(scope="module")
+def session(runtime):
+    session = new_session(runtime)
+    yield session
+    session.close()
+
+
+def agree(session, code):
+    assert sandbox_output(session, code) == cpython_output(code)
+
+
+HALFWAY = [2.675, 0.125, 2.5, 3.5, -0.0425, 0.045, 1.005, 9.995, -2.5, 0.5, 1.5, 1e16, 1e22, 1e-5, 5e-324,
+           1.7976931348623157e308, 123456789.125, 0.0, -0.0, 1 / 3, 10202.605, 999995.0]
+SPECIAL = [math.inf, -math.inf, math.nan]
+floats = st.one_of(
+    st.sampled_from(HALFWAY + SPECIAL),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.floats(-1e7, 1e7).map(lambda x: round(x, 3)),
+    st.integers(-10**6, 10**6).map(lambda n: n / 8),
+)
+numbers = st.one_of(floats, st.integers(-10**20, 10**20), st.booleans())
+
+# [[fill]align][sign][z][#][0][width][grouping][.precision][type]
+specs = st.builds(
+    "".join,
+    st.tuples(
+        st.sampled_from(["", "<", ">", "^", "=", "*<", "0=", "█^"]),
+        st.sampled_from(["", "+", "-", " "]),
+        st.sampled_from(["", "", "z"]),
+        st.sampled_from(["", "#"]),
+        st.sampled_from(["", "0"]),
+        st.sampled_from(["", "1", "8", "12", "20"]),
+        st.sampled_from(["", ",", "_"]),
+        st.sampled_from(["", ".0", ".1", ".2", ".3", ".6", ".12"]),
+        st.sampled_from(["", "e", "E", "f", "F", "g", "G", "%", "n", "d", "x", "b"]),
+    ),
+)
+
+
+def float_literal(x):
+    """Source for x that both interpreters read as the same value."""
+    if math.isnan(x):
+        return "float('nan')"
+    if math.isinf(x):
+        return "float('inf')" if x > 0 else "float('-inf')"
+    return repr(x)
+
+
+def value_literal(v):
+    return float_literal(v) if isinstance(v, float) else repr(v)
+
+
+def checked(expression):
+    """One output line: the value, or the exception's type (messages may be worded differently)."""
+    return (
+        f"try:\n    print('[' + {expression} + ']')\n"
+        f"except Exception as error:\n    print(type(error).__name__)\n"
+    )
+
+
+def test_the_issues_examples_print_what_cpython_prints(session):
+    agree(
+        session,
+        """
+x = 10202.605
+print(f"{x:,.2f}", f"{-0.0425:.1%}", round(2.675, 2), f"{2.5:.0f}", f"{0.125:.2f}")
+print(f"{'█' * 3:<6}|", f"{'héllo':>8}|", "{:,}".format(1234567), "{:_.3f}".format(1234.5))
+print(round(2.5), round(3.5), round(-0.5), round(1234.5, -2), round(1234, -2), type(round(2.5)).__name__)
+""",
+    )
+
+
+@settings(max_examples=60, **SETTINGS)
+@given(st.lists(st.tuples(numbers, specs), min_size=1, max_size=12))
+def test_format_specs_agree_in_fstrings_format_and_str_format(session, cases):
+    code = ""
+    for value, spec in cases:
+        literal = value_literal(value)
+        code += f"v = {literal}\n"
+        code += checked(f"f'{{v:{spec}}}'")
+        code += checked(f"format(v, {spec!r})")
+        code += checked(f"'{{0:{spec}}}|{{x:{spec}}}'.format(v, x=v)")
+    agree(session, code)
+
+
+@settings(max_examples=40, **SETTINGS)
+@given(st.lists(st.tuples(floats, st.integers(0, 12), st.integers(0, 25)), min_size=1, max_size=10))
+def test_nested_specs_conversions_and_debug_fields_agree(session, cases):
+    code = ""
+    for value, precision, width in cases:
+        code += f"v = {float_literal(value)}\nw = {width}\np = {precision}\n"
+        code += checked("f'{v:{w}.{p}f}|{v!r:>{w}}|{v!s:^{w}}|{str(v)!r}'")
+        code += checked("f'{v=}|{v = :.{p}e}|{w=:,}'")
+    agree(session, code)
+
+
+@settings(max_examples=40, **SETTINGS)
+@given(
+    st.lists(
+        st.tuples(
+            numbers,
+            st.sampled_from(["%5.2f", "%-10s|", "%d", "%r", "%+08.3e", "%#x", "%.3d", "%g", "%10.4G", "%s%%",
+                             "% i", "%#o", "%.1f%%", "%-8.3s|", "%(v)s and %(v)r", "%*d", "%.*f"]),
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_percent_formatting_agrees(session, cases):
+    code = ""
+    for value, template in cases:
+        code += f"v = {value_literal(value)}\n"
+        if "(v)" in template:
+            args = "{'v': v}"
+        elif "*" in template:
+            args = "(7, v)" if "*d" in template else "(2, v)"
+        else:
+            args = "(v,)"
+        code += checked(f"{template!r} % {args}")
+    agree(session, code)
+
+
+@settings(max_examples=40, **SETTINGS)
+@given(st.lists(st.tuples(floats.filter(math.isfinite), st.one_of(st.none(), st.integers(-8, 20))), min_size=1, max_size=15))
+def test_round_is_correctly_rounded_and_typed_like_cpython(session, cases):
+    code = ""
+    for value, ndigits in cases:
+        call = f"round({float_literal(value)})" if ndigits is None else f"round({float_literal(value)}, {ndigits})"
+        code += checked(f"repr({call}) + ' ' + type({call}).__name__")
+    code += checked("repr(round(123456, -3)) + repr(round(-7, 0)) + repr(round(True))")
+    agree(session, code)
+
+
+unicode_text = st.text(
+    alphabet=st.sampled_from(list("abcXYZ 09_-.\t\nßÀéÿŁœΣσςαΩжЖЁ€█😀中")),
+    max_size=20,
+)
+
+
+@settings(max_examples=40, **SETTINGS)
+@given(unicode_text, st.lists(st.tuples(st.one_of(st.none(), st.integers(-25, 25)),
+                                        st.one_of(st.none(), st.integers(-25, 25)),
+                                        st.one_of(st.none(), st.integers(-6, 6))), min_size=1, max_size=10))
+def test_str_slices_with_any_step_agree(session, text, slices):
+    code = f"s = {text!r}\nb = s.encode()\nl = list(s)\n"
+    for start, stop, step in slices:
+        index = f"{start if start is not None else ''}:{stop if stop is not None else ''}:{step if step is not None else ''}"
+        code += checked(f"s[{index}] + '|'.join(l[{index}]) + '|' + str(list(b[{index}]))")
+    agree(session, code)
+
+
+STR_CALLS = [
+    "s.ljust(12, '.')", "s.rjust(12)", "s.center(13, '*')", "s.zfill(9)", "s.title()", "s.capitalize()",
+    "s.swapcase()", "s.casefold()", "s.upper()", "s.lower()", "s.expandtabs(4)", "s.removeprefix('ab')",
+    "s.removesuffix('c')", "str(s.isalnum())", "str(s.isdecimal())", "str(s.isnumeric())", "str(s.istitle())",
+    "str(s.isidentifier())", "str(s.isprintable())", "str(s.isascii())",
+    "s.translate(str.maketrans('abc', 'xyz', 'X'))", "s.translate({ord('a'): None, ord('é'): 'E'})",
+    "'{n:>8}|{n!r}'.format_map({'n': s})", "'|'.join(s.partition('a'))", "repr(s)", "f'{s!r:>12}'",
+]
+
+
+@settings(max_examples=40, **SETTINGS)
+@given(st.lists(unicode_text, min_size=1, max_size=4))
+def test_str_methods_agree_on_unicode_text(session, texts):
+    code = ""
+    for text in texts:
+        code += f"s = {text!r}\n"
+        for call in STR_CALLS:
+            code += checked(call)
+    agree(session, code)
+
+
+def test_str_methods_of_other_types_are_their_own(session):
+    agree(
+        session,
+        """
+class Column:
+    def ljust(self, width):
+        return 'column ' + str(width)
+    def format(self, *args):
+        return 'formatted ' + repr(args)
+print(Column().ljust(3), Column().format(1, 2))
+print(b'ab'.center(6) if hasattr(b'ab', 'center') else "b'  ab  '")
+""",
+    )
+
+
+@settings(max_examples=30, **SETTINGS)
+@given(st.lists(st.integers(-3, 3), max_size=4), st.lists(st.text("xyz", max_size=2), max_size=3))
+def test_pep448_displays_agree(session, a, b):
+    code = f"""
+a = {a!r}
+b = {b!r}
+m = {{'k': 1, 'z': 2}}
+print([*a, *b, 0], (*a, 1), sorted({{*a, *a, 9}}), [*a] == list(a))
+d = {{**m, 'k': 3, **{{'n': len(a)}}}}
+print(sorted(d.items()))
+def f(*args, **kwargs):
+    return args, sorted(kwargs.items())
+print(f(*a, *b, **m, **{{'q': 1}}))
+for item in *a, *b:
+    print(item, end=' ')
+print()
+"""
+    agree(session, code)
+
+
+def test_padding_counts_characters_not_bytes(session):
+    agree(
+        session,
+        """
+rows = [('Zürich', 3.5), ('東京', 12.25), ('█████', 0.0)]
+for name, value in rows:
+    print(f"{name:<10}|{value:>8.2f}|{'█' * int(value):^14}|")
+    print('{:>10}|{:^9}|'.format(name, name), '%-8s|%8s|' % (name, name))
+""",
+    )
+
+
+def test_str_format_fields_by_index_name_attribute_and_item(session):
+    agree(
+        session,
+        """
+class P:
+    x = 1.25
+    tags = ['a', 'b']
+data = {'k': [10, 20.5]}
+print('{0[k][1]:,.3f} {p.x:.1f} {p.tags[1]!r} {} {name:>5}'.format(data, 7, p=P(), name='n'))
+print('{} {} {{literal}} {:{}}'.format(1, 2.5, 3.14159, '.3'))
+for bad in ('{', '}', '{0} {}', '{9}', '{x}'):
+    try:
+        bad.format(1)
+    except (ValueError, IndexError, KeyError) as error:
+        print(type(error).__name__)
+""",
+    )
+
+
+def test_tracebacks_keep_the_users_line_numbers_and_hide_helper_frames(session):
+    code = 'x = 1.5\ny = f"{x:,.2f}"\nz = "ab".ljust(\n    "wide")\n'
+    result = session.run(code)
+    assert not result.ok
+    assert 'File "<string>", line 3' in result.error
+    assert "/lib/_" not in result.error
+    assert result.error.strip().splitlines()[-1].startswith("TypeError")
+    result = session.run('def f(v):\n    return f"{v:,.2f}"\n\n\nf("text")\n')
+    assert 'line 5' in result.error and 'line 2' in result.error
+    assert "/lib/_" not in result.error
+    assert result.error.strip().splitlines()[-1].startswith("ValueError")
+
+
+def test_a_program_without_the_constructs_runs_as_written(runtime):
+    plain = "import json\nrows = [1, 2, 3]\nassert json.dumps(rows) == '[1, 2, 3]'\nprint('total', 6)\n"
+    session = runtime.new_session(Limits())
+    try:
+        result = session.run(plain)
+        assert result.ok and result.stdout == "total 6\n"
+        check = session.run("import sys\nassert '_cpython' not in sys.modules")
+        assert check.ok, check.error
+    finally:
+        session.close()
+    assert Runtime(cpython_semantics=False).fingerprint(Limits(), []) != runtime.fingerprint(Limits(), [])
+
+
+def test_the_helpers_first_import_is_not_charged_to_the_snippet(runtime):
+    """Records the first-call cost (the README has the figures); the default fuel must suffice."""
+    session = runtime.new_session(Limits())
+    try:
+        first = session.run('print(f"{1234.5:,.2f}")')
+        second = session.run('print(f"{1234.5:,.2f}")')
+        assert first.ok and first.stdout == "1,234.50\n", first.error
+        assert second.ok and second.stdout == first.stdout
+        print(f"fuel: first call {first.fuel_used:,}, second {second.fuel_used:,}")
+    finally:
+        session.close()
+
+
+def test_dicts_sorts_and_printing_routed_to_the_ordered_helpers_agree(session):
+    agree(
+        session,
+        """
+d = {'b': 1, 'a': 2.675, 'c': [95603.43, 'é', (0.1 + 0.2,)]}
+e = dict(z=1, y=2)
+e |= {'x': 3}
+print(d, [d], str(d), repr(d), f"{d}|{d!r}", '%s %r' % (d, d), type(d) is dict, type(e).__name__)
+counts = {}
+for word in 'the cat and the hat and the bat'.split():
+    counts[word] = counts.get(word, 0) + 1
+print(counts, {k: v * 2 for k, v in counts.items()}, dict.fromkeys('cab', 0), dict([('q', 1), ('p', 2)]))
+rows = [(i % 3, i) for i in range(12)]
+print(sorted(rows, key=lambda r: r[0]), sorted(range(10), reverse=True), min(rows), max(rows, key=lambda r: r[1]))
+rows.sort(key=lambda r: -r[0])
+print(rows, 95603.43, 9.995, [1e16, -0.0, 1.5])
+""",
+    )
