@@ -55,7 +55,8 @@ def startup(datasette):
         # A bad setting stops startup here, with a message naming it.
         manager = session_manager(datasette)
         await manager.store.prepare()
-        await asyncio.get_running_loop().run_in_executor(None, shared_runtime)
+        metered = manager.settings.limits.fuel is not None
+        await asyncio.get_running_loop().run_in_executor(None, lambda: shared_runtime().compiled(metered))
 
     return check_settings_and_prepare
 

