@@ -830,4 +830,7 @@ def _user_traceback(traceback: str) -> str:
 
 
 def _json(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+    """UTF-8 JSON for the guest. Not ASCII-escaped: MicroPython's json decodes a surrogate-pair
+    escape (how `ensure_ascii` writes an emoji) as two broken characters. A lone surrogate, which
+    UTF-8 cannot hold, stays an escape."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "backslashreplace")
