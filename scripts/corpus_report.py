@@ -4,7 +4,8 @@
     .venv/bin/python scripts/corpus_report.py                    # table of pass rates and failure reasons
     .venv/bin/python scripts/corpus_report.py --markdown         # the same, as README markdown
     .venv/bin/python scripts/corpus_report.py --write-expected   # also rewrite tests/corpus/expected_failures.json
-    .venv/bin/python scripts/corpus_report.py -k 042             # only programs whose name contains 042, with diffs
+    .venv/bin/python scripts/corpus_report.py -k dates_04        # only programs whose name contains dates_04, with diffs
+    .venv/bin/python scripts/corpus_report.py --fuel 10000000    # with a fuel limit (the old default)
 
 Each program runs through the real execute_micropython tool in a real Datasette, and in CPython
 with a read_only_sql_query over sqlite3; a program passes when both print the same and the
@@ -39,7 +40,10 @@ def main() -> int:
     parser.add_argument("--write-expected", action="store_true", help="rewrite the expected-failures file")
     parser.add_argument("--markdown", action="store_true", help="print markdown tables")
     parser.add_argument("-k", dest="only", help="run only programs whose name contains this, and show diffs")
+    parser.add_argument("--fuel", type=int, help="run with this fuel limit instead of the default (none)")
     args = parser.parse_args()
+    if args.write_expected and (args.only or args.fuel):
+        parser.error("--write-expected records the whole corpus at the default settings: drop -k and --fuel")
     programs = load_programs()
     if args.only:
         programs = [program for program in programs if args.only in program.name]
@@ -47,7 +51,7 @@ def main() -> int:
         database = Path(tmp) / "shop.db"
         build_database(database)
         cpython = cpython_outputs(programs, database)
-        sandbox = sandbox_outputs(programs, database)
+        sandbox = sandbox_outputs(programs, database, {"fuel": args.fuel} if args.fuel else None)
     reasons = {program.name: classify(sandbox[program.name], cpython[program.name], program.code) for program in programs}
     broken_oracle = [name for name, result in cpython.items() if result["error"]]
     if broken_oracle:

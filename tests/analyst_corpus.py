@@ -295,22 +295,20 @@ async def run_in_sandbox(ds, tool, code: str) -> dict:
     return await tool.fn(datasette=ds, actor={"id": "root"}, context=context, python=code)
 
 
-async def sandbox_outputs_async(programs: list[Program], database: Path, progress=None) -> dict[str, dict]:
-    ds = await start_datasette(database)
+async def sandbox_outputs_async(programs: list[Program], database: Path, plugin_config: dict | None = None) -> dict[str, dict]:
+    ds = await start_datasette(database, plugin_config)
     tool = await execute_micropython_tool(ds)
     results = {}
     for program in programs:
         results[program.name] = await run_in_sandbox(ds, tool, program.code)
-        if progress:
-            progress(program.name)
     from datasette_agent_micropython import session_manager
 
     await session_manager(ds).shutdown()
     return results
 
 
-def sandbox_outputs(programs: list[Program], database: Path, progress=None) -> dict[str, dict]:
-    return asyncio.run(sandbox_outputs_async(programs, database, progress))
+def sandbox_outputs(programs: list[Program], database: Path, plugin_config: dict | None = None) -> dict[str, dict]:
+    return asyncio.run(sandbox_outputs_async(programs, database, plugin_config))
 
 
 # Why a program fails.
