@@ -58,6 +58,15 @@ def sum_loop(n):
     return t
 
 
+def test_a_session_holding_megabytes_keeps_answering_after_a_collection(session):
+    """With the old 10M fuel, every call of such a session ran out of fuel in the allocator."""
+    assert session.run("import gc\nkeep = [str(i) * 10 for i in range(50_000)]\ngc.collect()").ok
+    for _ in range(3):
+        result = session.run("y = 3\nprint(len(keep) + y)")
+        assert result.ok, result.error
+        assert result.stdout == "50003\n"
+
+
 def test_a_session_with_a_fuel_limit_is_metered_on_the_same_runtime(runtime):
     metered = runtime.new_session(Limits(fuel=10**10))
     try:
