@@ -144,8 +144,19 @@ FILL_THE_MEMORY = {
 }
 
 
+@pytest.fixture
+def roomy_session(runtime):
+    """The default limits, but time for a loaded CI machine: growing a dict until the 16 MiB heap
+    is full takes under a second on a quiet machine, and many times that under heavy load."""
+    session = runtime.new_session(Limits(timeout_seconds=60))
+    yield session
+    session.close()
+
+
 @pytest.mark.parametrize("code", FILL_THE_MEMORY.values(), ids=FILL_THE_MEMORY.keys())
-def test_filling_the_memory_at_the_defaults_is_a_memory_error_the_interpreter_survives(session, code):
+def test_filling_the_memory_at_the_defaults_is_a_memory_error_the_interpreter_survives(roomy_session, code):
+    session = roomy_session
+    assert session.limits.fuel is None and session.limits.memory_bytes == Limits().memory_bytes
     assert session.run("before = 'kept'").ok
     result = session.run(code)
     assert result.ok is False
