@@ -5,8 +5,8 @@
     .venv/bin/python benchmarks/fuel.py --quick   # smaller loops, for the test suite
     .venv/bin/python benchmarks/fuel.py --json
 
-For each workload (CPU-bound loops, allocation-heavy code, fetching rows through
-`read_only_sql_query`) it runs the same snippet in a session on the metered engine
+For each workload (CPU-bound loops, allocation-heavy code, fetching rows through the plugin's
+`read_only_sql_query` from a real Datasette) it runs the same snippet in a session on the metered engine
 (`Config.consume_fuel = True`, with fuel to spare) and on the unmetered one, alternating, and
 keeps each mode's fastest run. From that it reports:
 
@@ -21,6 +21,7 @@ Like benchmarks/run.py this is a measurement: it never fails on a figure.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sqlite3
 import sys
@@ -34,6 +35,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from datasette_agent_micropython.runtime import Limits, Runtime  # noqa: E402
+from datasette_agent_micropython.sql import CallContext, read_only_sql_query  # noqa: E402
 
 TIMEOUT_SECONDS = 5.0
 OLD_DEFAULT_FUEL = 10_000_000
@@ -106,41 +108,26 @@ def make_database(path: Path) -> None:
         )
 
 
-def sql_host_function(path: Path):
-    """read_only_sql_query's reply shape (rows as dicts in column order) straight from sqlite3.
-
-    The fuel is spent in the guest, decoding the reply; how the host ran the query does not matter.
-    """
-
-    def read_only_sql_query(context: Any, name_of_database: str, sql: str, params: Any = None) -> dict:
-        with sqlite3.connect(path) as conn:
-            cursor = conn.execute(sql, params or [])
-            columns = [d[0] for d in cursor.description]
-            rows = [dict(zip(columns, row)) for row in cursor.fetchall()]
-        return {"columns": columns, "rows": rows, "truncated": False}
-
-    return read_only_sql_query
-
-
-def timed_run(session, code: str) -> tuple[float, Any]:
+def timed_run(session, code: str, context: CallContext) -> tuple[float, Any]:
     start = time.perf_counter()
-    result = session.run(code)
+    result = session.run(code, context)
     elapsed = time.perf_counter() - start
     if not result.ok:
         raise RuntimeError(f"{code[:40]!r} failed: {result.error_type}: {result.error}")
     return elapsed, result
 
 
-def measure(runtime: Runtime, work: Workload, functions: dict, repeats: int) -> dict:
+def measure(runtime: Runtime, work: Workload, context: CallContext, repeats: int) -> dict:
+    functions = {"read_only_sql_query": read_only_sql_query}
     metered = runtime.new_session(Limits(fuel=PLENTY, timeout_seconds=120), functions)
     unmetered = runtime.new_session(Limits(fuel=None, timeout_seconds=120), functions)
     try:
         metered_times, unmetered_times, fuel = [], [], []
         for _ in range(repeats):
-            elapsed, result = timed_run(metered, work.code)
+            elapsed, result = timed_run(metered, work.code, context)
             metered_times.append(elapsed)
             fuel.append(result.fuel_used)
-            elapsed, result = timed_run(unmetered, work.code)
+            elapsed, result = timed_run(unmetered, work.code, context)
             unmetered_times.append(elapsed)
     finally:
         metered.close()
@@ -180,12 +167,7 @@ def run(quick: bool) -> dict:
         database = Path(tmp) / "data.db"
         make_database(database)
         runtime = Runtime(cache_dir=Path(tmp) / "cache") if quick else Runtime()
-        functions = {"read_only_sql_query": sql_host_function(database)}
-        rows = []
-        for work in workloads(scale):
-            row = {"workload": work.name, "kind": work.kind, "ours": measure(runtime, work, functions, repeats)}
-            row["baseline"] = measure_baseline(work, repeats) if work.baseline else None
-            rows.append(row)
+        rows = asyncio.run(measure_all(runtime, database, scale, repeats))
     rates = sorted(row["ours"]["fuel_per_second"] for row in rows)
     overheads = [row["ours"]["metering_overhead"] for row in rows if row["kind"] == "cpu"]
     return {
@@ -196,6 +178,27 @@ def run(quick: bool) -> dict:
         "fuel_for_timeout_max": rates[-1] * TIMEOUT_SECONDS,
         "cpu_metering_overhead_mean": sum(overheads) / len(overheads),
     }
+
+
+async def measure_all(runtime: Runtime, database: Path, scale: float, repeats: int) -> list[dict]:
+    """Sessions run on a worker thread; the plugin's read_only_sql_query runs the fetches on this
+    loop, in a real Datasette serving the database, as in a chat."""
+    from datasette.app import Datasette
+
+    ds = Datasette([str(database)])
+    await ds.invoke_startup()
+    loop = asyncio.get_running_loop()
+    context = CallContext(datasette=ds, actor={"id": "root"}, loop=loop)
+
+    def measure_each() -> list[dict]:
+        rows = []
+        for work in workloads(scale):
+            row = {"workload": work.name, "kind": work.kind, "ours": measure(runtime, work, context, repeats)}
+            row["baseline"] = measure_baseline(work, repeats) if work.baseline else None
+            rows.append(row)
+        return rows
+
+    return await loop.run_in_executor(None, measure_each)
 
 
 def render(report: dict) -> str:
