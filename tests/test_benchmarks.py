@@ -49,3 +49,21 @@ def test_quick_benchmark_run_reports_every_row():
         # Each row either measures the baseline or says why it cannot.
         assert row["baseline"] or row["baseline_note"], row_id
     assert rows["churn"]["ours"]["state_ok"] is True
+
+
+def test_quick_fuel_measurement_reports_every_workload_in_both_modes():
+    process = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "fuel.py"), "--quick", "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert process.returncode == 0, process.stderr[-4000:]
+    report = json.loads(process.stdout)
+    kinds = {row["kind"] for row in report["rows"]}
+    assert kinds == {"cpu", "allocation", "fetch"}
+    for row in report["rows"]:
+        assert row["ours"]["fuel"] > 0 and row["ours"]["unmetered_ms"] > 0, row
+    assert any(row["baseline"] for row in report["rows"])
+    assert report["fuel_for_timeout_max"] > 0

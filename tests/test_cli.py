@@ -229,7 +229,11 @@ def test_output_and_exit_status(micropython, setup, tmp_path):
             "-s", f"plugins.{PLUGIN}.fuel", "1000000000000",
             "-c", "print('start')\nwhile True:\n    pass",
         ],
-        ["run", "--internal", internal["fuel"], "--conversation", "fuel", "-c", "while True:\n    pass"],
+        [
+            "run", "--internal", internal["fuel"], "--conversation", "fuel",
+            "-s", f"plugins.{PLUGIN}.fuel", "10000000",
+            "-c", "while True:\n    pass",
+        ],
     )
     assert (fine.code, fine.stdout, fine.stderr) == (0, "out\n", "err\n")
 
@@ -245,7 +249,7 @@ def test_output_and_exit_status(micropython, setup, tmp_path):
     assert "exceeded the 0.3 second time limit" in slow.stderr
     assert "interpreter was discarded" in slow.stderr
 
-    # Out of fuel (the default 10,000,000 units).
+    # Out of fuel (a limit of 10,000,000 units, set with -s).
     assert fuel.code == 1, fuel
     assert "ran out of fuel: the limit is 10,000,000 units per call" in fuel.stderr
     assert "interpreter was discarded" in fuel.stderr

@@ -231,6 +231,14 @@ def test_host_results_larger_than_the_buffer_travel_in_chunks(runtime):
     assert result.stdout == "5000 \u00e9t\u00e9 4999\n"
 
 
+def test_host_results_keep_characters_outside_the_basic_plane(runtime):
+    text = "gift \U0001F381, caf\u00e9, \u2603, lone \ud800 surrogate"
+    session = runtime.new_session(ROOMY, {"text": lambda context: text})
+    result = session.run("t = text()\nprint(t[:14], len(t), t[5] == '\\U0001F381', t.endswith('surrogate'))")
+    assert result.ok, result.error
+    assert result.stdout == f"{text[:14]} {len(text)} True True\n"
+
+
 def test_a_host_reply_over_a_quarter_of_the_heap_is_refused_with_a_clear_error(runtime):
     session = runtime.new_session(Limits(), {"blob": lambda context: "x" * (5 * MIB)})
     assert session.max_reply_bytes == Limits().heap // 4

@@ -230,7 +230,9 @@ async def test_timeout_discards_the_interpreter_and_names_the_limit(tmp_path, co
     assert "exceeded the 0.5 second time limit" in after["state_note"]
 
 
-async def test_running_out_of_fuel_discards_the_interpreter_and_names_the_limit(ds, conversation):
+async def test_running_out_of_fuel_discards_the_interpreter_and_names_the_limit(tmp_path):
+    ds = await make_datasette(tmp_path, plugin_config={"fuel": 10_000_000})
+    conversation = await start_conversation(ds, ALICE)
     await run_model(ds, ALICE, conversation, "x = 1")
 
     result = await run_model(ds, ALICE, conversation, "while True:\n    pass")
@@ -249,7 +251,7 @@ async def test_running_out_of_fuel_discards_the_interpreter_and_names_the_limit(
 async def test_fuel_setting_raises_the_per_call_budget(tmp_path):
     ds = await make_datasette(tmp_path, plugin_config={"fuel": 10**9})
     conversation = await start_conversation(ds, ALICE)
-    # Uses up the default 10M fuel several times over.
+    # Uses up 10M fuel several times over.
     result = await run_model(ds, ALICE, conversation, "n = 0\nfor i in range(50000):\n    n += i\nprint(n)")
     assert result["ok"] is True
     assert result["stdout"] == "1249975000\n"
