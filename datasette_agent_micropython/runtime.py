@@ -31,6 +31,8 @@ from wasmtime import Caller, ExitTrap, FuncType, Trap, TrapCode, ValType, Wasmti
 from wasmtime import _bindings as wasmtime_ffi
 
 from .class_records import record_class_bodies
+from .guest_library import MOUNT as GUEST_LIB_MOUNT
+from .guest_library import compiled_library, source_sha256
 from .module_cache import default_cache_dir, load_module
 from .snapshot import FORMAT_VERSION, MAX_MEMORY_BYTES, PAGE_SIZE, WASM_PAGE_SIZE, Snapshot, page_runs
 from .transform import transform, transform_version
@@ -48,8 +50,9 @@ HEAP_RESERVE_BYTES = 1152 * KIB
 MAX_WASM_STACK_BYTES = 2 * MIB
 # A session thread's stack: the wasm stack plus the host functions that wasm calls on this thread.
 SESSION_THREAD_STACK_BYTES = 8 * MIB
-# The bootstrap needs about 96 KiB of heap to start.
-MIN_HEAP_BYTES = 128 * KIB
+# The bootstrap needs about 96 KiB of heap to start, and the CPython helpers (loaded before the
+# first snippet) about 45 KiB more.
+MIN_HEAP_BYTES = 256 * KIB
 # The guest's result buffer. It is part of the quiescent point and costs heap, so it stays small;
 # longer replies travel in chunks.
 RESULT_CAP_BYTES = 64 * KIB
@@ -82,31 +85,21 @@ ARTIFACT_PATH = Path(__file__).parent / "artifacts" / "micropython-wasi-gcsafe.w
 # small; no MicroPython frame is big enough to step over it without writing to it.
 STACK_GUARD_BYTES = 16 * KIB
 ZERO_GUARD = bytes(STACK_GUARD_BYTES)
-# The guest standard library: pure-Python modules, served read-only to every session at
-# GUEST_LIB_MOUNT (a WASI preopen) and first on the guest's sys.path. MicroPython compiles a
-# module only when it is imported, so a session that imports none pays nothing for them.
-GUEST_LIB_PATH = Path(__file__).parent / "guest" / "lib"
-GUEST_LIB_MOUNT = "/lib"
 # Rewritten code reaches the guest behind this mark; the bootstrap strips it and binds the
 # helpers' facade (guest/lib/_cpython.py) as the hidden global `__cp` before running the code.
-REWRITTEN_MARK = "\x01"
-# Compiling the helpers on their first import is the sandbox's work, not the snippet's: it gets
-# fuel of its own (measured: about 140M), before the snippet's fuel is armed.
+# User code goes to the guest behind this mark, which tells the bootstrap to load the helpers that
+# rewritten code calls (guest/lib/_cpython.py) before the snippet, if they are not loaded yet.
+# They are loaded before a conversation's first snippet whether or not it needs them, so that a
+# heap the user's data fills later can never leave rewritten code without its helpers.
+HELPERS_MARK = "\x01"
+# Loading the helpers is the sandbox's work, not the snippet's: it gets fuel and time of its own,
+# before the snippet's fuel is armed.
 HELPERS_IMPORT_FUEL = 500_000_000
 HELPERS_IMPORT_SECONDS = 5.0
 
 
 def bootstrap_source() -> str:
     return resources.files(__package__).joinpath("guest/bootstrap.py").read_text()
-
-
-def guest_lib_sha256(folder: Path = GUEST_LIB_PATH) -> str:
-    """One hash over the guest library's files: images hold modules compiled from them."""
-    digest = hashlib.sha256()
-    for path in sorted(folder.rglob("*.py")):
-        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
-    return digest.hexdigest()
 
 
 def stack_guard(artifact: Path, artifact_sha256: str) -> tuple[int, int] | None:
@@ -285,7 +278,8 @@ class Runtime:
         self._compile_lock = threading.Lock()
         self.bootstrap = bootstrap_source()
         self.bootstrap_sha256 = hashlib.sha256(self.bootstrap.encode()).hexdigest()
-        self.guest_lib_sha256 = guest_lib_sha256()
+        self.guest_lib_sha256 = source_sha256()
+        self.guest_lib = compiled_library(self._cache_dir)
         # The unmetered engine serves the default settings; making it now also checks the artifact.
         self.compiled(metered=False)
         self._ticker = threading.Thread(target=self._tick, name="micropython-ticker", daemon=True)
@@ -509,7 +503,7 @@ class Session:
         self._arrivals = 0
         self._internal = False
         self._code_bytes = 0
-        self._rewritten = False
+        self._user_code = False
         self._requests: queue.SimpleQueue = queue.SimpleQueue()
         self._results: queue.SimpleQueue = queue.SimpleQueue()
         self._ready = threading.Event()
@@ -595,7 +589,7 @@ class Session:
         """
         if self._death is not None:
             raise SessionError("the interpreter has ended: " + (self._death.error or ""))
-        if "\x00" in code or code.startswith(REWRITTEN_MARK):
+        if "\x00" in code or code.startswith(HELPERS_MARK):
             return RunResult(ok=False, error="the code contains a NUL or starts with a U+0001 character", error_type="exception")
         size, limit = len(code.encode("utf-8", "surrogatepass")), self.limits.memory_bytes // 4
         if size > limit:
@@ -607,9 +601,7 @@ class Session:
             )
         code = record_class_bodies(code)
         if self.runtime.cpython_semantics:
-            rewritten = transform(code, self.names)
-            if rewritten is not None:
-                code = REWRITTEN_MARK + rewritten
+            code = HELPERS_MARK + (transform(code, self.names) or code)
         token = secrets.token_hex(16)
         self._stdout = CappedOutput(self.limits.max_output_chars)
         self._stderr = CappedOutput(self.limits.max_output_chars)
@@ -668,7 +660,7 @@ class Session:
         store.set_limits(memory_size=self.limits.memory_bytes)
         wasi = wasmtime.WasiConfig()
         wasi.argv = ["micropython", "-X", f"heapsize={self.limits.heap}", "-c", self.runtime.bootstrap]
-        wasi.preopen_dir(str(GUEST_LIB_PATH), GUEST_LIB_MOUNT, False)
+        wasi.preopen_dir(str(self.runtime.guest_lib), GUEST_LIB_MOUNT, False)
         store.set_wasi(wasi)
         self._store = store
         self._resume()
@@ -827,9 +819,9 @@ class Session:
             fuel, seconds = self.limits.fuel, self.limits.timeout_seconds
         elif phase == "fetched":
             # Receiving the code is not the user's work: it gets fuel of its own, by its size, and
-            # rewritten code may first have to compile the helpers it calls.
+            # the first user snippet loads the helpers that rewritten code calls.
             fuel, seconds = self.overhead_fuel + 400 * self._code_bytes, self.overhead_seconds
-            if self._rewritten:
+            if self._user_code:
                 fuel, seconds = fuel + HELPERS_IMPORT_FUEL, seconds + HELPERS_IMPORT_SECONDS
         elif phase in ("returning", "closing"):
             fuel, seconds = self.overhead_fuel, self.overhead_seconds
@@ -901,7 +893,7 @@ class Session:
         self._internal = internal
         encoded = code.encode("utf-8") or b"\n"
         self._code_bytes = len(encoded)
-        self._rewritten = code.startswith(REWRITTEN_MARK)
+        self._user_code = code.startswith(HELPERS_MARK)
         self._phase = "fetched"
         return encoded
 

@@ -6,7 +6,8 @@ import re
 import pytest
 
 from datasette_agent_micropython import tool
-from datasette_agent_micropython.runtime import GUEST_LIB_PATH, Limits, Runtime
+from datasette_agent_micropython.guest_library import SOURCE_DIR as GUEST_LIB_PATH
+from datasette_agent_micropython.runtime import Limits, Runtime
 from datasette_agent_micropython.settings import Settings
 from datasette_agent_micropython.tool import IMPORTABLE, REMAINING_DIFFERENCES, describe
 

@@ -380,7 +380,7 @@ def test_a_session_idle_longer_than_the_boot_timeout_still_runs(runtime):
     session = runtime.new_session(Limits())
     session.run("x = 1")
     for _ in range(3 * 1000):  # 30 s of ticks, more than BOOT_TIMEOUT_SECONDS
-        runtime.engine.increment_epoch()
+        runtime.compiled(session.metered).engine.increment_epoch()
     result = session.run("print(x)")
     assert result.ok, result.error
     assert result.stdout == "1\n"

@@ -112,30 +112,32 @@ def _main():
     # error can still be reported (and the next snippet received) when the user's data fills it.
     reserve = bytearray(boot["reserve"])
 
+    helpers = None
+
     def execute(code):
-        nonlocal reserve
+        nonlocal reserve, helpers
         if reserve is None:
             try:
                 reserve = bytearray(boot["reserve"])
             except Base:
                 pass
-        helpers = None
+        helpers_error = None
         if code[:1] == "\x01":
-            # The host rewrote the code to call CPython-behaving helpers through `__cp`. Their
-            # first import compiles them, on fuel the host grants apart from the snippet's.
+            # User code. The helpers that rewritten code calls through `__cp` are loaded before
+            # the first snippet, on fuel the host grants apart from the snippet's.
             code = code[1:]
-            try:
-                helpers = load_module("_cpython")
-            except Base as error:
-                helpers = error
+            if helpers is None:
+                try:
+                    helpers = load_module("_cpython")
+                except Base as error:
+                    helpers_error = error
         # The "__begin__" call arms the snippet's fuel and deadline and names its token.
         result = {"token": call("__begin__", ""), "ok": True}
         try:
+            if helpers_error is not None:
+                raise helpers_error
             if helpers is not None:
-                if is_a(helpers, Base):
-                    raise helpers
                 user_globals["__cp"] = helpers
-                helpers = None
             run_code(code, user_globals)
         except Base as error:
             code = None
