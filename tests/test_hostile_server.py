@@ -74,7 +74,9 @@ def test_scheduled_callbacks_at_every_offset_then_a_graceful_stop_finishes(tmp_p
         assert result["state"] == "restored"
 
 
-@pytest.mark.parametrize("offset", [6, 20, 35])
+# Through the tool, offset 15 is one whose callback sleeps once the result is in: before the fix,
+# the image write after this call never ended, and neither did the stop.
+@pytest.mark.parametrize("offset", [15])
 def test_a_graceful_stop_right_after_a_hostile_call_finishes(tmp_path, offset):
     with DatasetteServer(tmp_path, plugin_config=SETTINGS) as server:
         bystander = start_conversation(server)
