@@ -326,7 +326,7 @@ class SessionManager:
             await asyncio.gather(*list(self._background), return_exceptions=True)
             await asyncio.sleep(0)
 
-    async def shutdown(self, seconds: float | None = None) -> None:
+    async def shutdown(self, seconds: float = SHUTDOWN_SECONDS) -> None:
         """Graceful stop, in bounded time whatever the guests do: finish pending writes, store
         every live session, close them all.
 
@@ -334,8 +334,6 @@ class SessionManager:
         left then is closed without a new image: its image after its last completed call is
         already stored. (The server lets requests in flight finish before this runs.)
         """
-        if seconds is None:
-            seconds = SHUTDOWN_SECONDS
         try:
             await asyncio.wait_for(self._store_and_close_all(), seconds)
         except asyncio.TimeoutError:

@@ -167,3 +167,49 @@ def test_a_dead_session_fails_fast_everywhere(runtime):
         session.snapshot()
     finish(session)
     session.close()
+
+
+def test_a_call_that_does_not_come_back_in_time_is_a_trap_told_on_the_next_call(runtime, monkeypatch):
+    # A host function that ignores the call's deadline stands in for a guest that never returns.
+    import asyncio
+    import time
+
+    from datasette_agent_micropython.sessions import SessionManager
+    from datasette_agent_micropython.settings import Settings
+
+    monkeypatch.setattr(runtime_module, "RUN_GRACE_SECONDS", 0.5)
+    settings = Settings(limits=Limits(timeout_seconds=0.1))
+    manager = SessionManager(settings, {"stall": lambda context: time.sleep(4)}, runtime=lambda: runtime)
+
+    async def scenario():
+        first = await manager.run("c", "stall()")
+        second = await manager.run("c", "print('next')")
+        return first, second
+
+    first, second = asyncio.run(scenario())
+    assert first.result.trapped
+    assert "did not come back within" in first.result.error
+    assert second.state == "new"
+    assert second.result.stdout == "next\n"
+    assert "did not come back within" in second.state_note
+
+
+def test_a_snapshot_that_cannot_reach_q_in_time_gives_the_session_up(runtime, monkeypatch):
+    monkeypatch.setattr(runtime_module, "RUN_GRACE_SECONDS", 0.5)
+    monkeypatch.setattr(runtime_module, "CAPTURE_BYTES_PER_SECOND", 10**12)
+    # The snippet may run 3 s; the snapshot waits about 1.5 s for Q. The guest, given up on, still
+    # ends at its own deadline: its budget is finite in every phase.
+    session = runtime.new_session(Limits(fuel=10**15, timeout_seconds=3))
+    outcome = {}
+    runner = threading.Thread(target=lambda: outcome.setdefault("result", session.run("while True:\n    pass")))
+    runner.start()
+    for _ in range(500):
+        if session._phase == "running":
+            break
+        threading.Event().wait(0.01)
+    with pytest.raises(SessionError, match="did not come back to its resting point"):
+        session.snapshot()
+    runner.join(30)
+    assert outcome["result"].trapped
+    assert not session.alive
+    finish(session)

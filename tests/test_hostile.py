@@ -267,3 +267,23 @@ async def test_a_sql_reply_the_guest_never_pulls_cannot_pin_host_memory(sandbox)
     # Pulled through the wrapper, the same 1 MB reply arrives whole.
     result = await run(ds, conversation, "r = read_only_sql_query('data', 'select length(hex(zeroblob(500000))) as n')\nprint(r['rows'])")
     assert result["stdout"] == "[{'n': 1000000}]\n"
+
+
+@pytest.mark.asyncio
+async def test_hostile_conversations_cannot_stop_eviction(tmp_path):
+    # Issue 10: a guest that never came back to Q held its lock forever, so eviction stopped for
+    # everyone (41 live interpreters with max_sessions 4).
+    ds = await make_datasette(tmp_path, plugin_config={"max_sessions": 2, "wall_clock_timeout_seconds": 0.5})
+    manager = session_manager(ds)
+    hostile = (
+        "import micropython, time\narmed = False\nafter = 0\ndef _cb(_):\n    global after\n    if armed:\n"
+        "        after += 1\n        if after >= {offset}:\n            time.sleep(10 ** 9)\n            return\n"
+        "    micropython.schedule(_cb, 0)\nmicropython.schedule(_cb, 0)\narmed = True"
+    )
+    for offset in (13, 20, 30, 40, 13, 20):
+        conversation = await start_conversation(ds, ALICE)
+        await run(ds, conversation, hostile.format(offset=offset))
+        await manager.wait_for_writes()
+        assert len(manager.live_conversations) <= 2
+    await asyncio.wait_for(manager.shutdown(), 30)
+    assert manager.live_conversations == []

@@ -9,6 +9,7 @@ then called again. A bystander conversation keeps its state throughout and acros
 
 import json
 import signal
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -62,7 +63,9 @@ def test_scheduled_callbacks_at_every_offset_then_a_graceful_stop_finishes(tmp_p
         assert result["stdout"] == "bystander state\n"
 
         # Graceful stop: must finish (the harness kills and fails after 15 s).
+        started = time.monotonic()
         server.stop(signal.SIGTERM)
+        print(f"\ngraceful stop after 40 hostile conversations: {time.monotonic() - started:.2f} s")
         assert "Application shutdown complete" in server.log_text()
 
         server.start()
@@ -71,7 +74,9 @@ def test_scheduled_callbacks_at_every_offset_then_a_graceful_stop_finishes(tmp_p
         assert result["state"] == "restored"
 
 
-@pytest.mark.parametrize("offset", [6, 20, 35])
+# Through the tool, offset 15 is one whose callback sleeps once the result is in: before the fix,
+# the image write after this call never ended, and neither did the stop.
+@pytest.mark.parametrize("offset", [15])
 def test_a_graceful_stop_right_after_a_hostile_call_finishes(tmp_path, offset):
     with DatasetteServer(tmp_path, plugin_config=SETTINGS) as server:
         bystander = start_conversation(server)
