@@ -25,7 +25,7 @@ class Color(Enum):
     BLUE = 3
     CRIMSON = 1
 print(Color.RED, repr(Color.RED), Color.RED.name, Color.RED.value, Color(2), Color['BLUE'], Color.CRIMSON is Color.RED)
-print(list(Color), len(Color), Color.RED in Color, [c.name for c in Color], list(Color.__members__), repr(Color))
+print(list(Color), len(Color), Color.RED in Color, [c.name for c in Color], list(Color.__members__), repr(Color), Color, str(Color))
 print(Color.RED == Color.RED, Color.RED != Color.GREEN, Color.RED == 1, isinstance(Color.RED, Color), isinstance(Color.RED, Enum))
 print({Color.RED: 'r'}[Color(1)], f'{Color.GREEN}', '{}'.format(Color.BLUE), str(Color.BLUE), [Color.RED], list(reversed(Color)))
 try:

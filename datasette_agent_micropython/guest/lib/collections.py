@@ -498,7 +498,11 @@ def namedtuple(typename, field_names, *, rename=False, defaults=None, module=Non
 # ---------------------------------------------------------------- deque
 
 class deque:
-    """A double-ended queue with an optional maxlen, kept in a list with a moving head."""
+    """A double-ended queue with an optional maxlen, kept in a list with a moving head.
+
+    The list is the same object for the deque's whole life, so that without a maxlen, append
+    and extend are the list's own C methods, bound on the instance.
+    """
 
     def __init__(self, iterable=(), maxlen=None):
         if maxlen is not None:
@@ -509,6 +513,9 @@ class deque:
         self._items = []
         self._head = 0
         self._maxlen = maxlen
+        if maxlen is None:
+            self.append = self._items.append
+            self.extend = self._items.extend
         self.extend(iterable)
 
     @property
@@ -549,7 +556,7 @@ class deque:
             raise IndexError("pop from an empty deque")
         item = self._items.pop()
         if len(self._items) == self._head:
-            self._items = []
+            self._items.clear()
             self._head = 0
         return item
 
@@ -562,7 +569,7 @@ class deque:
         items[head] = None
         head += 1
         if head == len(items):
-            self._items = []
+            items.clear()
             head = 0
         elif head > 32 and head * 2 > len(items):
             del items[:head]
@@ -586,13 +593,20 @@ class deque:
             self.appendleft(item)
 
     def clear(self):
-        self._items = []
+        self._items.clear()
         self._head = 0
 
     def copy(self):
         return deque(self, self._maxlen)
 
     __copy__ = copy
+
+    def __deepcopy__(self, memo):
+        import copy
+        made = deque((), self._maxlen)
+        memo[id(self)] = made
+        made.extend(copy.deepcopy(list(self), memo))
+        return made
 
     def count(self, value):
         return sum(1 for item in self if item is value or item == value)
@@ -635,7 +649,7 @@ class deque:
         n %= size
         if n:
             self._compact()
-            self._items = self._items[-n:] + self._items[:-n]
+            self._items[:] = self._items[-n:] + self._items[:-n]
 
     def _position(self, index):
         size = len(self)

@@ -98,6 +98,8 @@ class EnumType(type):
         kind = "flag" if issubclass(cls._native_, Flag) else "enum"
         return "<%s %r>" % (kind, cls.__name__)
 
+    __str__ = __repr__
+
 
 EnumMeta = EnumType
 
