@@ -245,9 +245,9 @@ class _Unsure(Exception):
 
 _STR_ONLY = {str}
 # A number MicroPython reads and CPython refuses: a leading zero (01, -01), or a dot without a
-# digit after it (1., 1.e5).
+# digit on both sides (1., 1.e5, -.5).
 _re = _builtin("re")
-_BAD_NUMBER = _re.compile(b"(^|[^0-9.eE+-])-?0[0-9]|[.]([^0-9]|$)").search
+_BAD_NUMBER = _re.compile(b"(^|[^0-9.eE+-])-?0[0-9]|[.]([^0-9]|$)|(^|[^0-9])[.]").search
 # A \u escape without four hex digits (MicroPython reads \u01f as one).
 _SHORT_U = _re.compile(b"\\\\u([^0-9a-fA-F]|.[^0-9a-fA-F]|..[^0-9a-fA-F]|...[^0-9a-fA-F])").search
 _VALID_ESCAPES = [b"\\" + c for c in (b'"', b"/", b"b", b"f", b"n", b"r", b"t", b"u")]
@@ -288,10 +288,10 @@ def _restore(x, counts):
 def _fast_loads(s):
     if "\\ud" in s or "\\uD" in s:
         raise _Unsure  # surrogate pairs: MicroPython does not join them
+    if "\x00" in s:
+        raise _Unsure  # never in valid JSON; the C parser stops at it, the marking below uses it
     braces = "{" in s or "}" in s
     if braces:
-        if "\x00" in s:
-            raise _Unsure  # never in valid JSON; the marking below needs it
         # The C parser reads ',' and ':' as spaces, so the markers need no separators.
         s_marked = s.replace("}", "\x00").replace("{", "[{}").replace("\x00", "{}]")
     marked = _c_loads(s_marked if braces else s)
