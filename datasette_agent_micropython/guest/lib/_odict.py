@@ -35,7 +35,6 @@ class dict(_dict):
     def __init__(self, *args, **kwargs):
         super().__init__()
         self._keys = []
-        self._set = super().__setitem__
         if args or kwargs:
             self.update(*args, **kwargs)
 
@@ -45,7 +44,7 @@ class dict(_dict):
             if self._index is not None:
                 self._index[key] = len(keys)
             keys.append(key)
-        self._set(key, value)
+        super().__setitem__(key, value)
 
     def __delitem__(self, key):
         super().__delitem__(key)
