@@ -15,6 +15,7 @@ import host
 
 def _main():
     import sys
+    import os
     import io
     import gc
     import json
@@ -36,6 +37,8 @@ def _main():
     # The guest standard library (a read-only mount of the package's guest/lib) comes first, so
     # that its modules also extend MicroPython's extensible built-ins (re, json, collections...).
     sys.path[:] = ["/lib", ".frozen"]
+    library = {name[:-3] for name in os.listdir("/lib") if name[-3:] == ".py"}
+    load = __import__
 
     def whole(reply):
         # Replies longer than the host's fixed result buffer arrive as "\x00<count>" followed by
@@ -98,16 +101,28 @@ def _main():
                 reserve = bytearray(boot["reserve"])
             except Base:
                 pass
-        # A snippet that names a host function gets its reply's dicts ordered by
-        # guest/lib/_host_reply.py. Compiling that is not the user's work: it happens here,
-        # before the snippet's own fuel is armed.
+        # Compiling the guest library modules the snippet imports is not the user's work: it
+        # happens here, on fuel of its own, before the snippet's fuel is armed. A snippet that
+        # names a host function gets its reply's dicts ordered by guest/lib/_host_reply.py.
+        wanted = []
+        if "import" in code:
+            # The words after each "import " and "from " (a few passes over the code, whatever
+            # its size), kept when they name a library module.
+            for piece in code.split("import ")[1:] + code.split("from ")[1:]:
+                for word in piece[:80].replace(",", " ").split():
+                    if word in library:
+                        wanted.append(word)
         for name in boot["functions"]:
             if name in code:
+                wanted.append("_host_reply")
+                break
+        if wanted:
+            call("__preload__", "")
+            for name in wanted:
                 try:
-                    import _host_reply
+                    load(name)
                 except Base:
                     pass
-                break
         # The "__begin__" call arms the snippet's fuel and deadline and names its token.
         result = {"token": call("__begin__", ""), "ok": True}
         try:

@@ -46,14 +46,6 @@ _KEYS = 32
 _CHARS = 4096
 
 
-def __getattr__(name):
-    if name == "JSONEncoder":
-        from _json_encoder import JSONEncoder
-
-        return JSONEncoder
-    raise AttributeError("module 'json' has no attribute '%s'" % name)
-
-
 class JSONDecodeError(ValueError):
     """Invalid JSON, with CPython's message and position."""
 
@@ -216,9 +208,7 @@ def dumps(
         ready = _piece(obj, [])
         if ready is not _NO:
             return _finish(_c_dumps(ready), ensure_ascii, allow_nan, True)
-    if cls is None:
-        from _json_encoder import JSONEncoder as cls
-    return cls(
+    return (cls or JSONEncoder)(
         skipkeys=skipkeys,
         ensure_ascii=ensure_ascii,
         check_circular=check_circular,
@@ -329,11 +319,15 @@ def loads(s, *, cls=None, object_hook=None, parse_float=None, parse_int=None, pa
             return _fast_loads(s)
         except (_Unsure, ValueError, TypeError, RuntimeError):
             pass
-    from _json_decoder import Parser
-
     return Parser(s, object_hook, parse_float, parse_int, parse_constant, object_pairs_hook).parse()
 
 
 def load(fp, **kw):
     """CPython's json.load: loads of fp.read()."""
     return loads(fp.read(), **kw)
+
+
+# Imported with json, not when first needed: `import json` is compiled on fuel of its own (see
+# the bootstrap), a later import inside user code would cost the user's fuel.
+from _json_encoder import JSONEncoder  # noqa: E402
+from _json_decoder import Parser  # noqa: E402
