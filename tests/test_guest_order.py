@@ -390,3 +390,17 @@ def test_json_loads_options_agree_with_cpython(session):
         "print(issubclass(json.JSONDecodeError, ValueError))\n"
         "try:\n    json.loads(5)\nexcept TypeError as e:\n    print(e)\n",
     )
+
+
+def test_guest_modules_a_snippet_imports_compile_on_fuel_of_their_own(runtime):
+    # json and the ordered dict cost about 30M fuel to compile, three times the default budget.
+    session = runtime.new_session(Limits())
+    try:
+        result = session.run("import json\nprint(json.dumps(json.loads('{\"b\": 1, \"a\": [2]}'), indent=1))")
+        assert result.ok, result.error
+        assert result.stdout == '{\n "b": 1,\n "a": [\n  2\n ]\n}\n'
+        assert result.fuel_used < 5_000_000
+        refused = session.run("import host\nprint(host.call('__preload__', ''))")
+        assert refused.stdout == "{\"error\":\"unknown host call '__preload__'\"}\n"
+    finally:
+        session.close()
