@@ -396,9 +396,11 @@ def test_guest_modules_a_snippet_imports_compile_on_fuel_of_their_own(runtime):
     # json and the ordered dict cost about 30M fuel to compile, three times the default budget.
     session = runtime.new_session(Limits())
     try:
-        result = session.run("import json\nprint(json.dumps(json.loads('{\"b\": 1, \"a\": [2]}'), indent=1))")
+        result = session.run(
+            "import json\nv = json.loads('{\"b\": 1, \"caf\\\\u00e9\": [\"\u4e2d\"]}')\nprint(v)\nprint(json.dumps(v, indent=1))"
+        )
         assert result.ok, result.error
-        assert result.stdout == '{\n "b": 1,\n "a": [\n  2\n ]\n}\n'
+        assert result.stdout == "{'b': 1, 'café': ['中']}\n" + '{\n "b": 1,\n "caf\\u00e9": [\n  "\\u4e2d"\n ]\n}\n'
         assert result.fuel_used < 5_000_000
         refused = session.run("import host\nprint(host.call('__preload__', ''))")
         assert refused.stdout == "{\"error\":\"unknown host call '__preload__'\"}\n"
