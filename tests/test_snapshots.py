@@ -57,7 +57,8 @@ async def test_each_stored_row_describes_its_session(tmp_path):
     assert set(json.loads(row["globals"])) == {"json", "data", "helper", "total"}
     assert 15 * 1024 * 1024 < row["raw_bytes"] <= 16 * 1024 * 1024
     assert row["stored_bytes"] == len(row["image"])
-    assert row["stored_bytes"] < 64 * 1024
+    # `import json` compiles the guest json (guest/lib/json.py and the ordered dict) into the heap.
+    assert row["stored_bytes"] < 128 * 1024
     assert row["created_at"] <= row["updated_at"]
     assert row["last_used_at"] <= row["updated_at"]
     snapshot = Snapshot.decode(row["image"])

@@ -161,7 +161,7 @@ class Parser:
         while True:
             quote = s.find('"', i)
             if quote < 0:
-                self.fail("Unterminated string starting at", start)
+                quote = n
             backslash = s.find("\\", i, quote)
             end = quote if backslash < 0 else backslash
             plain = s[i:end]
@@ -169,6 +169,8 @@ class Parser:
                 for k in range(len(plain)):
                     if plain[k] < " ":
                         self.fail("Invalid control character at", i + k)
+            if end == n:
+                self.fail("Unterminated string starting at", start)
             chunks.append(plain)
             if end == quote:
                 return "".join(chunks), quote + 1

@@ -1,8 +1,6 @@
-"""json.JSONEncoder for the sandbox: CPython's encoder in Python, for dumps with options.
-
-Imported only when dumps gets options (indent, sort_keys, separators, default, cls, skipkeys) or
-data that MicroPython's C encoder cannot write as CPython does; json.py reaches the C encoder.
-"""
+"""json.JSONEncoder for the sandbox: CPython's encoder in Python. json.dumps uses it for options
+(indent, sort_keys, separators, default, cls, skipkeys) and for data that MicroPython's C encoder
+cannot write as CPython does; json.py reaches the C encoder."""
 
 from json import _c_dumps, _finish, _NO
 

@@ -8,6 +8,8 @@ removes once holes are half of the list, and a key -> slot index built on the fi
 only, so that dicts that never lose a key pay nothing for it.
 """
 
+from _reprfix import fix as _fix_repr
+
 _dict = dict
 
 
@@ -35,7 +37,6 @@ class dict(_dict):
     def __init__(self, *args, **kwargs):
         super().__init__()
         self._keys = []
-        self._set = super().__setitem__
         if args or kwargs:
             self.update(*args, **kwargs)
 
@@ -45,7 +46,7 @@ class dict(_dict):
             if self._index is not None:
                 self._index[key] = len(keys)
             keys.append(key)
-        self._set(key, value)
+        super().__setitem__(key, value)
 
     def __delitem__(self, key):
         super().__delitem__(key)
@@ -108,11 +109,7 @@ class dict(_dict):
             text = "{" + ", ".join([repr(k) + ": " + repr(get(k)) for k in self._order()]) + "}"
         finally:
             _printing.pop()
-        if "\\" in text:
-            from _reprfix import fix
-
-            text = fix(text)
-        return text
+        return _fix_repr(text) if "\\" in text else text
 
     __str__ = __repr__
 

@@ -6,6 +6,7 @@ sorted input and calls `key` at every comparison, and its comparisons are never 
 """
 
 from _odict import odict
+from _reprfix import fix as _fix_repr
 
 _dict = dict
 _builtin_min = min
@@ -21,11 +22,7 @@ _WRITTEN_AS_IS = {_str, int, float, bool, type(None)}
 
 
 def _fixed(text):
-    if "\\" in text:
-        from _reprfix import fix
-
-        return fix(text)
-    return text
+    return _fix_repr(text) if "\\" in text else text
 
 
 def repr(obj):

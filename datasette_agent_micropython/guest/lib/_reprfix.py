@@ -1,8 +1,8 @@
 """repr text as CPython writes it: MicroPython escapes every non-ASCII character in a str's repr
-('caf\\xe9'), CPython only the non-printable ones ('café'). Imported only when an escape shows up."""
+('caf\\xe9'), CPython only the non-printable ones ('café'). The full table (_printable.py) loads
+only for characters outside the common printable runs."""
 
-from bisect import bisect_right
-from _printable import NON_PRINTABLE
+from _printable_common import PRINTABLE_RUNS
 
 _WIDTHS = (("\\x", 2), ("\\u", 4), ("\\U", 8))
 _BYTES_OPENINGS = ("b'", 'b"')
@@ -10,8 +10,29 @@ _BYTES_OPENINGS = ("b'", 'b"')
 _BYTES_AFTER = [before + opening for before in " [({=" for opening in _BYTES_OPENINGS]
 
 
+def _bound(table, i):
+    b = table[5 * i : 5 * i + 5]
+    return ((b[0] - 48) << 20) | ((b[1] - 48) << 15) | ((b[2] - 48) << 10) | ((b[3] - 48) << 5) | (b[4] - 48)
+
+
 def _printable(code):
-    return code > 0x7F and bisect_right(NON_PRINTABLE, code) % 2 == 0
+    """Whether CPython's repr shows the character as itself: in a common printable run, or an
+    even number of the full table's bounds <= code (the table loads only for rarer characters)."""
+    if code <= 0x7F:
+        return False
+    for i in range(0, len(PRINTABLE_RUNS), 2):
+        if PRINTABLE_RUNS[i] <= code < PRINTABLE_RUNS[i + 1]:
+            return True
+    from _printable import NON_PRINTABLE as table
+
+    lo, hi = 0, len(table) // 5
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if _bound(table, mid) <= code:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo % 2 == 0
 
 
 def _unescape(part, bytes_inside):

@@ -46,14 +46,6 @@ _KEYS = 32
 _CHARS = 4096
 
 
-def __getattr__(name):
-    if name == "JSONEncoder":
-        from _json_encoder import JSONEncoder
-
-        return JSONEncoder
-    raise AttributeError("module 'json' has no attribute '%s'" % name)
-
-
 class JSONDecodeError(ValueError):
     """Invalid JSON, with CPython's message and position."""
 
@@ -216,9 +208,7 @@ def dumps(
         ready = _piece(obj, [])
         if ready is not _NO:
             return _finish(_c_dumps(ready), ensure_ascii, allow_nan, True)
-    if cls is None:
-        from _json_encoder import JSONEncoder as cls
-    return cls(
+    return (cls or JSONEncoder)(
         skipkeys=skipkeys,
         ensure_ascii=ensure_ascii,
         check_circular=check_circular,
@@ -245,9 +235,9 @@ class _Unsure(Exception):
 
 _STR_ONLY = {str}
 # A number MicroPython reads and CPython refuses: a leading zero (01, -01), or a dot without a
-# digit after it (1., 1.e5).
+# digit on both sides (1., 1.e5, -.5).
 _re = _builtin("re")
-_BAD_NUMBER = _re.compile(b"(^|[^0-9.eE+-])-?0[0-9]|[.]([^0-9]|$)").search
+_BAD_NUMBER = _re.compile(b"(^|[^0-9.eE+-])-?0[0-9]|[.]([^0-9]|$)|(^|[^0-9])[.]").search
 # A \u escape without four hex digits (MicroPython reads \u01f as one).
 _SHORT_U = _re.compile(b"\\\\u([^0-9a-fA-F]|.[^0-9a-fA-F]|..[^0-9a-fA-F]|...[^0-9a-fA-F])").search
 _VALID_ESCAPES = [b"\\" + c for c in (b'"', b"/", b"b", b"f", b"n", b"r", b"t", b"u")]
@@ -288,10 +278,10 @@ def _restore(x, counts):
 def _fast_loads(s):
     if "\\ud" in s or "\\uD" in s:
         raise _Unsure  # surrogate pairs: MicroPython does not join them
+    if "\x00" in s:
+        raise _Unsure  # never in valid JSON; the C parser stops at it, the marking below uses it
     braces = "{" in s or "}" in s
     if braces:
-        if "\x00" in s:
-            raise _Unsure  # never in valid JSON; the marking below needs it
         # The C parser reads ',' and ':' as spaces, so the markers need no separators.
         s_marked = s.replace("}", "\x00").replace("{", "[{}").replace("\x00", "{}]")
     marked = _c_loads(s_marked if braces else s)
@@ -329,11 +319,15 @@ def loads(s, *, cls=None, object_hook=None, parse_float=None, parse_int=None, pa
             return _fast_loads(s)
         except (_Unsure, ValueError, TypeError, RuntimeError):
             pass
-    from _json_decoder import Parser
-
     return Parser(s, object_hook, parse_float, parse_int, parse_constant, object_pairs_hook).parse()
 
 
 def load(fp, **kw):
     """CPython's json.load: loads of fp.read()."""
     return loads(fp.read(), **kw)
+
+
+# Imported with json, not when first needed: `import json` is compiled on fuel of its own (see
+# the bootstrap), a later import inside user code would cost the user's fuel.
+from _json_encoder import JSONEncoder  # noqa: E402
+from _json_decoder import Parser  # noqa: E402
