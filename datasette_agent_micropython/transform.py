@@ -43,6 +43,8 @@ ROUTED_BUILTINS = {
     "dict": "odict",
     "ascii": "ascii",
     "type": "type",
+    "exec": "exec",
+    "eval": "eval",
 }
 
 # str methods that MicroPython lacks or gets wrong. A call `x.name(...)` becomes
@@ -262,7 +264,11 @@ class _Rewriter:
         """`round(...)` → `__cp.round(...)`: only the callee's name changes."""
         func = call.func
         if isinstance(func, ast.Name) and func.id in self.builtins:
-            if func.id == "type" and (len(call.args) != 1 or call.keywords):
+            if func.id == "type" and (len(call.args) not in (1, 3) or call.keywords):
+                return []
+            if func.id in ("exec", "eval") and (len(call.args) < 2 or call.keywords):
+                # Only with an explicit namespace, which may be an ordered dict; without one,
+                # exec and eval must run in the caller's own globals.
                 return []
             if func.id in TEXT_BUILTINS and all(map(_is_text, [*call.args, *(k.value for k in call.keywords)])):
                 # print("total:", n) and str(1) print the same either way.

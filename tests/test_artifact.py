@@ -84,7 +84,7 @@ def test_survives_a_collection_on_every_allocation() -> None:
         "l = [str(i) for i in range(100)]\n"
         "print(len(l), ''.join(l) == ''.join(str(i) for i in range(100)))\n"
     )
-    session = Runtime(artifact=WASM, use_cache=False).new_session(
+    session = Runtime(artifact=WASM, use_cache=False, cpython_semantics=False).new_session(
         Limits(memory_bytes=HEAP_RESERVE_BYTES + 256 * KIB, heap_bytes=256 * KIB, fuel=10**10, timeout_seconds=60)
     )
     result = session.run(code)

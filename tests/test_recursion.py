@@ -26,6 +26,8 @@ from datasette_agent_micropython.runtime import (
 from guest_oracle import cpython_output, sandbox_output
 
 ROOMY = Limits(fuel=10**11, timeout_seconds=120)
+# The old plugin's fuel (10M a call), the tightest budget anyone is likely to configure.
+OLD_DEFAULT_FUEL = Limits(fuel=10_000_000)
 RECURSION_ERROR = "RuntimeError: maximum recursion depth exceeded"
 
 
@@ -144,13 +146,13 @@ def test_recursion_depth_against_cpython(session, name, capsys):
 
 
 def test_recursion_error_is_an_ordinary_exception_at_the_default_limits(runtime):
-    session = runtime.new_session(Limits())
+    session = runtime.new_session(OLD_DEFAULT_FUEL)
     session.run("kept = 'still here'\ndef down(n):\n    return down(n + 1)")
     result = session.run("down(0)")
     assert not result.ok and not result.trapped
     assert result.error_type == "exception"
     assert result.error.rstrip().splitlines()[-1] == RECURSION_ERROR
-    assert result.fuel_used < Limits().fuel
+    assert result.fuel_used < OLD_DEFAULT_FUEL.fuel
     assert session.alive
     assert session.run("print(kept)").stdout == "still here\n"
 
@@ -164,8 +166,8 @@ def test_a_long_regex_match_stops_at_the_limit_not_with_a_native_stack_overflow(
     assert session.run("print(re.match('(a|b)*', 'ab' * 50).group(0) == 'ab' * 50)").stdout == "True\n"
 
 
-def test_an_uncaught_error_330_frames_deep_fits_the_default_fuel(runtime):
-    session = runtime.new_session(Limits())
+def test_an_uncaught_error_330_frames_deep_fits_the_old_default_fuel(runtime):
+    session = runtime.new_session(OLD_DEFAULT_FUEL)
     result = session.run(
         "def down(n):\n    if n == 0:\n        raise ValueError('at the bottom')\n    down(n - 1)\ndown(330)"
     )
@@ -174,7 +176,7 @@ def test_an_uncaught_error_330_frames_deep_fits_the_default_fuel(runtime):
     assert lines[0] == "Traceback (most recent call last):"
     assert lines[-1] == "ValueError: at the bottom"
     assert sum(line.endswith(", in down") for line in lines) == 331
-    assert result.fuel_used < Limits().fuel
+    assert result.fuel_used < OLD_DEFAULT_FUEL.fuel
 
 
 def test_a_clipped_traceback_keeps_its_head_and_its_last_line(runtime):

@@ -8,13 +8,25 @@ from _strmethods import *
 from _order import odict, dict_from_pairs, dict_call, sorted, list_sort, min, max, ior
 
 _format.ordered_dict = odict
+
+# MicroPython has no format() builtin at all: guest library modules (enum, datetime...) call it in
+# their __format__ methods, and untransformed code may too.
+import builtins
+
+builtins.format = format
 _native_print = print
 _native_type = type
+_native_exec = exec
+_native_eval = eval
 _native_dict = {}.__class__
 
 
-def type(value):
+def type(value, *class_parts):
     # The ordered dict is a subclass of the native one; `type(d) is dict` must still hold.
+    if class_parts:
+        # type(name, bases, namespace): MicroPython takes only a native dict as the namespace.
+        bases, namespace = class_parts
+        return _native_type(value, bases, _plain_namespace(namespace))
     kind = _native_type(value)
     return _native_dict if kind is odict else kind
 
@@ -82,3 +94,31 @@ def sl(obj, start, stop, step):
         raise ValueError("slice step cannot be zero")
     picked = list(obj)[start:stop:step]
     return "".join(picked) if kind is _native_str else bytes(picked)
+
+
+def _plain_namespace(namespace):
+    # MicroPython's type(), exec() and eval() take only a native dict as a namespace.
+    return {key: namespace[key] for key in namespace} if isinstance(namespace, odict) else namespace
+
+
+def _run_in(run, source, namespace, local_namespace):
+    plain = _plain_namespace(namespace)
+    plain_locals = plain if local_namespace is None else _plain_namespace(local_namespace)
+    try:
+        return run(source, plain, plain_locals)
+    finally:
+        # The ordered namespace sees what the code defined, in the order the code defined it.
+        for given, used in ((namespace, plain), (local_namespace, plain_locals)):
+            if given is not used and given is not None:
+                for key in [key for key in given if key not in used]:
+                    del given[key]
+                for key in used:
+                    given[key] = used[key]
+
+
+def exec(source, namespace, local_namespace=None):
+    _run_in(_native_exec, source, namespace, local_namespace)
+
+
+def eval(source, namespace, local_namespace=None):
+    return _run_in(_native_eval, source, namespace, local_namespace)
