@@ -28,17 +28,10 @@ IMPORTABLE = (
 # entry when its fix lands (issue 12); tests/test_description.py fails for an entry whose
 # difference has gone.
 REMAINING_DIFFERENCES = {
-    "dict_order": "dicts do not keep insertion order (sort before printing)",
-    "unstable_sort": "sort is not stable",
-    "float_repr": "floats may print with 17 digits (72.29000000000001): format them (f'{x:.2f}')",
-    "comma_grouping": "no ',' in float format specs",
-    "float_rounding": "round() and float formatting are not always correctly rounded",
-    "missing_builtins": "format(), str slices with a step and str.ljust/rjust/title/zfill are missing",
-    "dict_unpacking": "{**a} is a SyntaxError",
-    "padding_bytes": "padding counts bytes of non-ASCII text",
-    "repr_escapes": "repr() escapes non-ASCII",
-    "reflected_comparisons": "comparisons are not reflected (define __gt__ as well as __lt__)",
     "recursion": "recursion depth about 300",
+    "kwargs_order": "**kwargs (and d.update(a=1, b=2)) do not keep keyword order",
+    "bool_int": "isinstance(True, int) is False",
+    "regex": "re has no MULTILINE, lookarounds or backreferences (they raise re.error)",
 }
 
 

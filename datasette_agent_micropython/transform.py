@@ -56,7 +56,7 @@ ROUTED_STR_METHODS = frozenset(
 )
 
 # Routed builtins that only differ from MicroPython's on containers and floats.
-TEXT_BUILTINS = frozenset({"print", "str", "repr"})
+TEXT_BUILTINS = frozenset({"print", "str"})
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)?")
 

@@ -686,6 +686,9 @@ def _text(value):
         return value
     if kind is float or kind is list or kind is tuple or kind is dict or kind is ordered_dict:
         return _repr(value)
+    if kind is KeyError and len(value.args) == 1:
+        # CPython shows a KeyError's one key as its repr: print(e) gives 'k', with the quotes.
+        return _repr(value.args[0])
     return text_of(value)
 
 
