@@ -85,8 +85,6 @@ ARTIFACT_PATH = Path(__file__).parent / "artifacts" / "micropython-wasi-gcsafe.w
 # small; no MicroPython frame is big enough to step over it without writing to it.
 STACK_GUARD_BYTES = 16 * KIB
 ZERO_GUARD = bytes(STACK_GUARD_BYTES)
-# Rewritten code reaches the guest behind this mark; the bootstrap strips it and binds the
-# helpers' facade (guest/lib/_cpython.py) as the hidden global `__cp` before running the code.
 # User code goes to the guest behind this mark, which tells the bootstrap to load the helpers that
 # rewritten code calls (guest/lib/_cpython.py) before the snippet, if they are not loaded yet.
 # They are loaded before a conversation's first snippet whether or not it needs them, so that a

@@ -50,9 +50,10 @@ ROUTED_BUILTINS = {
 # str methods that MicroPython lacks or gets wrong. A call `x.name(...)` becomes
 # `__cp.s_name(x, ...)`, which handles a str and otherwise calls x's own method.
 ROUTED_STR_METHODS = frozenset(
-    """capitalize casefold center expandtabs format format_map isalnum isascii isdecimal
-    isidentifier isnumeric isprintable istitle ljust lower removeprefix removesuffix rjust
-    swapcase title translate upper zfill""".split()
+    """capitalize casefold center expandtabs format format_map isalnum isalpha isascii isdecimal
+    isdigit isidentifier islower isnumeric isprintable isspace istitle isupper ljust lower lstrip
+    removeprefix removesuffix rjust rsplit rstrip split splitlines strip swapcase title translate
+    upper zfill""".split()
 )
 
 # Routed builtins that only differ from MicroPython's on containers and floats.

@@ -154,7 +154,7 @@ def test_round_is_correctly_rounded_and_typed_like_cpython(session, cases):
 
 
 unicode_text = st.text(
-    alphabet=st.sampled_from(list("abcXYZ 09_-.\t\nßÀéÿŁœΣσςαΩжЖЁ€█😀中")),
+    alphabet=st.sampled_from(list("abcXYZ 09_-.\t\n\r\x0b\x1c\xa0\u2003\u2028²٣ßÀéÿŁœΣσςαΩжЖЁ€█😀中")),
     max_size=20,
 )
 
@@ -177,7 +177,9 @@ STR_CALLS = [
     "s.removesuffix('c')", "str(s.isalnum())", "str(s.isdecimal())", "str(s.isnumeric())", "str(s.istitle())",
     "str(s.isidentifier())", "str(s.isprintable())", "str(s.isascii())",
     "s.translate(str.maketrans('abc', 'xyz', 'X'))", "s.translate({ord('a'): None, ord('é'): 'E'})",
-    "'{n:>8}|{n!r}'.format_map({'n': s})", "'|'.join(s.partition('a'))", "repr(s)", "f'{s!r:>12}'",
+    "'{n:>8}|{n!r}'.format_map({'n': s})", "'|'.join(s.split())", "'|'.join(s.split(None, 1))",
+    "'|'.join(s.rsplit(None, 1))", "'|'.join(s.split('a', maxsplit=1))", "'|'.join(s.splitlines(True))",
+    "s.strip() + '|' + s.lstrip() + '|' + s.rstrip('c')", "str([s.isspace(), s.isalpha(), s.isdigit(), s.isupper(), s.islower()])", "'|'.join(s.partition('a'))", "repr(s)", "f'{s!r:>12}'",
 ]
 
 

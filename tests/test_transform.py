@@ -10,7 +10,7 @@ import time
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from datasette_agent_micropython.transform import ROUTED_BUILTINS, transform, transform_version
+from datasette_agent_micropython.transform import ROUTED_BUILTINS, transform
 
 from snippet_strategies import programs
 
@@ -86,16 +86,13 @@ def test_printing_plain_text_needs_no_helpers():
         "print(",  # CPython rejects it: MicroPython reports its own error
         "x = 1\n" + "(" * 300 + ")" * 300,  # too deep for CPython's parser
         "a, *b = [1, 2, 3]\n[x, *y] = z",  # starred targets are already MicroPython's
-        "x = s[1:2]\ny = s[::1] if False else 0\ns[::2] = t",
+        "x = s[1:2]\ns[::2] = t\ndel s[::3]",  # only reading a stepped slice is rewritten
         "__cp = 5\nprint(f'{__cp:,}')",  # the user's own __cp: the code is left as written
         "# only a comment",
     ],
 )
 def test_code_that_needs_no_rewrite_or_cannot_be_parsed_passes_untouched(code):
-    rewritten = transform(code)
-    assert rewritten is None or rewritten.count("\n") == code.count("\n")
-    if code.startswith(("print(", "x = 1\n(", "__cp", "# only", "a, *b")):
-        assert rewritten is None
+    assert transform(code) is None
 
 
 @settings(max_examples=100, deadline=None)
@@ -108,10 +105,6 @@ def test_generated_programs_stay_valid_python_with_the_same_lines(program):
         ast.parse(rewritten)
         assert rewritten.count("\n") == code.count("\n")
         assert lines_of_names(rewritten) == lines_of_names(code)
-
-
-def test_the_version_names_the_rules():
-    assert len(transform_version()) == 16
 
 
 def test_rewriting_a_fifty_line_snippet_takes_milliseconds():

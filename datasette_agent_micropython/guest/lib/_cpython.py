@@ -6,8 +6,13 @@ from _format import fv, format, round, percent, ascii, str_format, str_format_ma
 from _strmethods import *
 
 from _order import odict, dict_from_pairs, dict_call, sorted, list_sort, min, max, ior
+from _order import str as _order_str, repr as _order_repr
 
+# Formatting walks lists, tuples and dicts itself (floats and strs inside them as CPython writes
+# them); any other object is shown by the ordering module's str/repr.
 _format.ordered_dict = odict
+_format.text_of = _order_str
+_format.repr_of = _order_repr
 
 # MicroPython has no format() builtin at all: guest library modules (enum, datetime...) call it in
 # their __format__ methods, and untransformed code may too.

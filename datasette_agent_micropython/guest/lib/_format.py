@@ -702,20 +702,40 @@ def _repr(value):
         return str_repr(value)
     if kind is list or kind is tuple or kind is dict or kind is ordered_dict:
         text = repr_of(value)
-        if "." not in text and "e" not in text and "\\" not in text and "n" not in text:
+        if _clean(text):
             # No float and no escaped character anywhere inside: MicroPython's text is CPython's.
             return text
+        return _walk(value)
+    return repr_of(value)
+
+
+def _clean(text):
+    # Text in which no float repr and no escape can hide: floats always show ".", "e+", "e-",
+    # "inf" or "nan".
+    for mark in (".", "\\", "e+", "e-", "inf", "nan"):
+        if mark in text:
+            return False
+    return True
+
+
+def _walk(value):
+    kind = type(value)
+    if kind is float:
+        return float_repr(value)
+    if kind is str:
+        return str_repr(value)
+    if kind is list or kind is tuple or kind is dict or kind is ordered_dict:
         me = id(value)
         if me in _building:
             return "[...]" if kind is list else ("(...)" if kind is tuple else "{...}")
         _building.append(me)
         try:
             if kind is list:
-                return "[" + ", ".join([_repr(item) for item in value]) + "]"
+                return "[" + ", ".join([_walk(item) for item in value]) + "]"
             if kind is tuple:
-                inner = ", ".join([_repr(item) for item in value])
+                inner = ", ".join([_walk(item) for item in value])
                 return "(" + inner + ("," if len(value) == 1 else "") + ")"
-            return "{" + ", ".join([_repr(k) + ": " + _repr(v) for k, v in value.items()]) + "}"
+            return "{" + ", ".join([_walk(k) + ": " + _walk(v) for k, v in value.items()]) + "}"
         finally:
             _building.pop()
     return repr_of(value)
@@ -723,6 +743,9 @@ def _repr(value):
 
 def str_repr(text):
     # CPython's repr of a str: printable non-ASCII stays as it is; MicroPython escapes it.
+    native = _native_repr(text)
+    if "\\" not in native:
+        return native
     quote = '"' if "'" in text and '"' not in text else "'"
     out = [quote]
     for ch in text:

@@ -423,3 +423,196 @@ def str_maketrans(x, y=None, z=None):
         for ch in z:
             table[ord(ch)] = None
     return table
+
+
+# Methods MicroPython has, but with ASCII-only rules (whitespace, letters, digits, case) or
+# without keyword arguments: ASCII text keeps the native method, other text gets CPython's rules.
+_WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+_LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+
+
+def _space1(ch):
+    return ch in _WHITESPACE
+
+
+def _native_rules(s):
+    # ASCII text without the separators \x1c-\x1f, \x0b and \x0c: MicroPython's own whitespace
+    # and line-break rules agree with CPython's on it.
+    if not _ascii_only(s):
+        return False
+    for ch in "\x0b\x0c\x1c\x1d\x1e\x1f":
+        if ch in s:
+            return False
+    return True
+
+
+def _split_whitespace(s, maxsplit, from_right):
+    words = []
+    n = len(s)
+    if from_right:
+        end = n
+        while True:
+            while end > 0 and s[end - 1] in _WHITESPACE:
+                end -= 1
+            if end == 0:
+                break
+            if maxsplit >= 0 and len(words) == maxsplit:
+                words.append(s[:end])
+                break
+            start = end
+            while start > 0 and s[start - 1] not in _WHITESPACE:
+                start -= 1
+            words.append(s[start:end])
+            end = start
+        words.reverse()
+        return words
+    start = 0
+    while True:
+        while start < n and s[start] in _WHITESPACE:
+            start += 1
+        if start == n:
+            break
+        if maxsplit >= 0 and len(words) == maxsplit:
+            words.append(s[start:])
+            break
+        end = start
+        while end < n and s[end] not in _WHITESPACE:
+            end += 1
+        words.append(s[start:end])
+        start = end
+    return words
+
+
+def s_split(s, *args, **kwargs):
+    if type(s) is not _str:
+        return _method(s, "split", args, kwargs)
+    return _split(s, *args, **kwargs)
+
+
+def _split(s, sep=None, maxsplit=-1):
+    if sep is not None:
+        return s.split(sep, maxsplit)
+    if _native_rules(s):
+        return s.split(None, maxsplit)
+    return _split_whitespace(s, maxsplit, False)
+
+
+def s_rsplit(s, *args, **kwargs):
+    if type(s) is not _str:
+        return _method(s, "rsplit", args, kwargs)
+    return _rsplit(s, *args, **kwargs)
+
+
+def _rsplit(s, sep=None, maxsplit=-1):
+    if sep is not None:
+        return s.rsplit(sep, maxsplit)
+    return _split_whitespace(s, maxsplit, True)
+
+
+def s_splitlines(s, *args, **kwargs):
+    if type(s) is not _str:
+        return _method(s, "splitlines", args, kwargs)
+    return _splitlines(s, *args, **kwargs)
+
+
+def _splitlines(s, keepends=False):
+    if _native_rules(s):
+        return s.splitlines(keepends)
+    lines = []
+    start = 0
+    i = 0
+    n = len(s)
+    while i < n:
+        ch = s[i]
+        if ch in _LINE_BREAKS:
+            end = i + 1
+            if ch == "\r" and end < n and s[end] == "\n":
+                end += 1
+            lines.append(s[start : end if keepends else i])
+            start = i = end
+        else:
+            i += 1
+    if start < n:
+        lines.append(s[start:])
+    return lines
+
+
+def _strip_with(s, chars, left, right):
+    if chars is not None:
+        if left and right:
+            return s.strip(chars)
+        return s.lstrip(chars) if left else s.rstrip(chars)
+    if _native_rules(s):
+        if left and right:
+            return s.strip()
+        return s.lstrip() if left else s.rstrip()
+    start, end = 0, len(s)
+    if left:
+        while start < end and s[start] in _WHITESPACE:
+            start += 1
+    if right:
+        while end > start and s[end - 1] in _WHITESPACE:
+            end -= 1
+    return s[start:end]
+
+
+def s_strip(s, *args, **kwargs):
+    if type(s) is not _str:
+        return _method(s, "strip", args, kwargs)
+    return _strip_with(s, args[0] if args else kwargs.get("chars"), True, True)
+
+
+def s_lstrip(s, *args, **kwargs):
+    if type(s) is not _str:
+        return _method(s, "lstrip", args, kwargs)
+    return _strip_with(s, args[0] if args else kwargs.get("chars"), True, False)
+
+
+def s_rstrip(s, *args, **kwargs):
+    if type(s) is not _str:
+        return _method(s, "rstrip", args, kwargs)
+    return _strip_with(s, args[0] if args else kwargs.get("chars"), False, True)
+
+
+def s_isspace(s, *args, **kwargs):
+    if type(s) is not _str:
+        return _method(s, "isspace", args, kwargs)
+    return _all(s, _space1)
+
+
+def s_isalpha(s, *args, **kwargs):
+    if type(s) is not _str:
+        return _method(s, "isalpha", args, kwargs)
+    return s.isalpha() or (not _ascii_only(s) and _all(s, _is_alpha1))
+
+
+def s_isdigit(s, *args, **kwargs):
+    if type(s) is not _str:
+        return _method(s, "isdigit", args, kwargs)
+    return s.isdigit() or (not _ascii_only(s) and _all(s, lambda ch: _is_decimal1(ch) or ch in "\xb2\xb3\xb9\u2070\u2074\u2075\u2076\u2077\u2078\u2079\u2080\u2081\u2082\u2083\u2084\u2085\u2086\u2087\u2088\u2089"))
+
+
+def _cased_test(s, wanted, other):
+    seen = False
+    for ch in s:
+        if wanted(ch):
+            seen = True
+        elif other(ch):
+            return False
+    return seen
+
+
+def s_isupper(s, *args, **kwargs):
+    if type(s) is not _str:
+        return _method(s, "isupper", args, kwargs)
+    if _ascii_only(s):
+        return s.isupper()
+    return _cased_test(s, _is_upper1, _is_lower1)
+
+
+def s_islower(s, *args, **kwargs):
+    if type(s) is not _str:
+        return _method(s, "islower", args, kwargs)
+    if _ascii_only(s):
+        return s.islower()
+    return _cased_test(s, _is_lower1, _is_upper1)
