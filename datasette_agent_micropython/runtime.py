@@ -1024,7 +1024,8 @@ class Session:
             self._finished = RunResult(
                 ok=False,
                 error=_clip(_user_traceback(self._error_text.decode("utf-8", "replace")))
-                or "the snippet failed and the interpreter gave no error message",
+                # A traceback over MAX_PAYLOAD_BYTES is refused by _on_host_call, unread.
+                or f"{str(report.get('type'))[:100]}: the error's text was too long to report",
                 error_type="memory" if report.get("memory") else "exception",
                 fuel_used=fuel_used,
             )

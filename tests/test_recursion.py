@@ -18,6 +18,8 @@ import pytest
 
 from datasette_agent_micropython.runtime import (
     MAX_ERROR_CHARS,
+    MAX_PAYLOAD_BYTES,
+    MIB,
     STACK_OVERRUN_ERROR,
     Limits,
     Runtime,
@@ -268,3 +270,13 @@ def test_clipping_keeps_both_ends_of_a_traceback_with_one_long_line():
     assert clipped.startswith("Traceback (most recent call last):\n")
     assert clipped.endswith("x the end")
     assert _clip("short\n") == "short\n"
+
+
+def test_an_error_too_long_to_send_is_still_reported_and_the_session_lives(runtime):
+    """The guest sends its traceback raw; one over the host's payload limit is refused unread."""
+    session = runtime.new_session(Limits(memory_bytes=64 * MIB, fuel=10**11, timeout_seconds=120))
+    session.run("kept = 'still here'")
+    result = session.run(f"raise ValueError('x' * {MAX_PAYLOAD_BYTES + 1})")
+    assert result.error_type == "exception" and not result.trapped
+    assert result.error == "ValueError: the error's text was too long to report"
+    assert session.run("print(kept)").stdout == "still here\n"

@@ -155,7 +155,10 @@ def _main():
             except Memory:
                 buffer = StringIO()
             print_exception(error, buffer)
-            call("__error__", buffer.getvalue())
+            try:
+                call("__error__", buffer.getvalue())
+            except Base:
+                pass  # longer than the host accepts: the result below says so
             buffer = None
         code = None
         # Top-level names, so that admins can see what a stored session holds.
