@@ -175,6 +175,9 @@ print(repr(datetime.fromtimestamp(1700000000.5, timezone.utc)), repr(datetime.ut
 print(repr(datetime(2024, 3, 10, 12, tzinfo=timezone(timedelta(hours=5))).astimezone(timezone.utc)), datetime(2024, 1, 1).timetuple()[:8])
 print(fl(datetime(2024, 1, 1, tzinfo=timezone(timedelta(hours=2))).timestamp()), fl(datetime(1969, 12, 31, 23, 59, 59, 500000, timezone.utc).timestamp()))
 print(isinstance(datetime(2024, 1, 1), date), timedelta(days=1) == timedelta(hours=24), timedelta(0) == 0, repr(datetime(2024, 1, 1, fold=1)))
+a, b = datetime(2024, 1, 1, 12, tzinfo=timezone.utc), datetime(2024, 1, 1, 13, tzinfo=timezone(timedelta(hours=1)))
+print(a == b, hash(a) == hash(b), len({a, b}), sorted([b, a, datetime(2024, 1, 1, 11, 59, tzinfo=timezone.utc)]), max(a, b) is a)
+print(sorted([date(2024, 3, 1), date(2023, 12, 31), date(2024, 2, 29)]), len({timedelta(1), timedelta(hours=24), timedelta(0, 1)}))
 print(datetime(2024, 5, 6, 7, 8).isoformat(timespec='milliseconds'), time(7, 8, 9, 123456).isoformat('milliseconds'), attempt(lambda: time(1).isoformat('days')))
 """
     agree(session, code)

@@ -333,7 +333,7 @@ class timedelta:
         return self._us() >= self._key(other, ">=")
 
     def __hash__(self):
-        return hash((self.days, self.seconds, self.microseconds))
+        return hash(self.days * 86400 + self.seconds) ^ self.microseconds
 
     def __bool__(self):
         return bool(self.days or self.seconds or self.microseconds)
@@ -644,15 +644,16 @@ class date:
             return _delta((self.toordinal() - other.toordinal()) * _US_PER_DAY)
         return NotImplemented
 
+    # Dates compare and hash as one small int, yyyymmdd, which allocates nothing.
     def _cmp_key(self, other, op):
         if isinstance(other, date) and not isinstance(other, datetime):
-            return other.year, other.month, other.day
+            return other.year * 10000 + other.month * 100 + other.day
         if isinstance(other, datetime):
             raise TypeError("can't compare %s to %s" % (_type_name(self), _type_name(other)))
         _not_supported(op, self, other)
 
     def __eq__(self, other):
-        if isinstance(other, date) and not isinstance(other, datetime):
+        if type(other) is type(self) or (isinstance(other, date) and not isinstance(other, datetime)):
             return self.day == other.day and self.month == other.month and self.year == other.year
         return False
 
@@ -660,19 +661,22 @@ class date:
         return not self.__eq__(other)
 
     def __lt__(self, other):
-        return (self.year, self.month, self.day) < self._cmp_key(other, "<")
+        return self.year * 10000 + self.month * 100 + self.day < self._cmp_key(other, "<")
 
     def __le__(self, other):
-        return (self.year, self.month, self.day) <= self._cmp_key(other, "<=")
+        return self.year * 10000 + self.month * 100 + self.day <= self._cmp_key(other, "<=")
 
     def __gt__(self, other):
-        return (self.year, self.month, self.day) > self._cmp_key(other, ">")
+        return self.year * 10000 + self.month * 100 + self.day > self._cmp_key(other, ">")
 
     def __ge__(self, other):
-        return (self.year, self.month, self.day) >= self._cmp_key(other, ">=")
+        return self.year * 10000 + self.month * 100 + self.day >= self._cmp_key(other, ">=")
 
     def __hash__(self):
-        return hash((self.year, self.month, self.day))
+        # MicroPython's sets and dicts probe linearly, call __eq__ on every probe, and grow only when
+        # full. Counting days (31 to a month, from 2000, a small int) times a large odd step sends a
+        # regular series of dates to distinct slots, and spreads an irregular one.
+        return ((self.year - 2000) * 372 + self.month * 31 + self.day) * 30011
 
     def __reduce__(self):
         return (type(self), (self.year, self.month, self.day))
@@ -1039,51 +1043,63 @@ class datetime(date):
             return _delta(us)
         return NotImplemented
 
-    def _keys(self, other, op):
-        """Comparable keys of self and other, or None when they are never equal."""
+    def _order(self, other, op):
+        """Negative, zero or positive as self is before, at or after other; None when they are never
+        equal. Clocks on the same footing compare field by field, in small ints."""
         if not isinstance(other, datetime):
             if op is None:
                 return None
             if isinstance(other, date):
                 raise TypeError("can't compare %s to %s" % (_type_name(self), _type_name(other)))
             _not_supported(op, self, other)
-        if self.tzinfo is other.tzinfo:
-            return self._us(), other._us()
-        my_offset, their_offset = self.utcoffset(), other.utcoffset()
-        if (my_offset is None) != (their_offset is None):
-            if op is None:
-                return None
-            raise TypeError("can't compare offset-naive and offset-aware datetimes")
-        if my_offset is None:
-            return self._us(), other._us()
-        return self._us() - my_offset._us(), other._us() - their_offset._us()
+        if self.tzinfo is not other.tzinfo:
+            my_offset, their_offset = self.utcoffset(), other.utcoffset()
+            if (my_offset is None) != (their_offset is None):
+                if op is None:
+                    return None
+                raise TypeError("can't compare offset-naive and offset-aware datetimes")
+            if my_offset is not None and my_offset != their_offset:
+                return (self._us() - my_offset._us()) - (other._us() - their_offset._us())
+        mine = self.year * 10000 + self.month * 100 + self.day
+        theirs = other.year * 10000 + other.month * 100 + other.day
+        if mine == theirs:
+            mine = self.hour * 3600 + self.minute * 60 + self.second
+            theirs = other.hour * 3600 + other.minute * 60 + other.second
+            if mine == theirs:
+                return self.microsecond - other.microsecond
+        return mine - theirs
 
     def __eq__(self, other):
-        keys = self._keys(other, None)
-        return keys is not None and keys[0] == keys[1]
+        # Sets and dicts call this on every probe: same-zone datetimes take the short path.
+        if type(other) is type(self) and other.tzinfo is self.tzinfo:
+            return (self.day == other.day and self.second == other.second and self.minute == other.minute
+                    and self.hour == other.hour and self.month == other.month and self.year == other.year
+                    and self.microsecond == other.microsecond)
+        order = self._order(other, None)
+        return order == 0 and order is not None
 
     def __ne__(self, other):
         return not self.__eq__(other)
 
     def __lt__(self, other):
-        keys = self._keys(other, "<")
-        return keys[0] < keys[1]
+        return self._order(other, "<") < 0
 
     def __le__(self, other):
-        keys = self._keys(other, "<=")
-        return keys[0] <= keys[1]
+        return self._order(other, "<=") <= 0
 
     def __gt__(self, other):
-        keys = self._keys(other, ">")
-        return keys[0] > keys[1]
+        return self._order(other, ">") > 0
 
     def __ge__(self, other):
-        keys = self._keys(other, ">=")
-        return keys[0] >= keys[1]
+        return self._order(other, ">=") >= 0
 
     def __hash__(self):
-        offset = self.utcoffset()
-        return hash(self._us() - (offset._us() if offset else 0))
+        offset = None if self.tzinfo is None else self.utcoffset()
+        if offset is not None:
+            return hash(self._us() - offset._us())
+        # Seconds on a (nearly) linear scale, as for dates: regular series fill distinct slots.
+        return ((((self.year - 2000) * 372 + self.month * 31 + self.day) * 86400 + self.hour * 3600
+                 + self.minute * 60 + self.second) ^ self.microsecond)
 
     def __reduce__(self):
         return (type(self), self._ymd() + (self.tzinfo,))
