@@ -444,6 +444,9 @@ class Pattern:
         self._full = None
         # The engine's own sub skips empty matches, so it serves only patterns that never match empty.
         self._native_sub = self._engine.match("") is None
+        # Whether the engine's answer can depend on the text holding characters it mishandles.
+        self._text_matters = (translation.dollar or translation.space or translation.bytewise or translation.word
+                              or translation.digit)
 
     def __repr__(self):
         return "re.compile(%r)" % (self.pattern,)
@@ -451,6 +454,8 @@ class Pattern:
     def _check(self, text):
         if type(text) is not str:
             raise TypeError("expected string or bytes-like object, got '%s'" % type(text).__name__)
+        if not self._text_matters:
+            return
         translation = self._translation
         if translation.dollar and text.endswith("\n"):
             raise NotImplementedError("re: '$' before a trailing newline is not supported by the sandbox's engine")
@@ -520,6 +525,34 @@ class Pattern:
     def findall(self, string, pos=0, endpos=None):
         result = []
         groups = self.groups
+        if not self._translation.dollar and endpos is None:
+            # Without '$' a match starts at the first occurrence of its text: no Match objects needed.
+            self._check(string)
+            length = len(string)
+            search = self._engine.search
+            ascii = len(string.encode()) == length
+            caret = self._translation.caret
+            char_base = byte_base = 0
+            while pos <= length:
+                if pos and caret:
+                    break
+                if pos and not ascii:
+                    byte_base += len(string[char_base:pos].encode())
+                    char_base = pos
+                native = search(string, byte_base if not ascii else pos) if pos else search(string)
+                if native is None:
+                    break
+                whole = native.group(0)
+                start = string.find(whole, pos)
+                if groups == 0:
+                    result.append(whole)
+                elif groups == 1:
+                    result.append(native.group(1) or "")
+                else:
+                    result.append(tuple(native.group(i) or "" for i in range(1, groups + 1)))
+                end = start + len(whole)
+                pos = end + 1 if end == start else end
+            return result
         for found in self.finditer(string, pos, endpos):
             if groups == 0:
                 result.append(found._native.group(0))
