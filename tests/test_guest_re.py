@@ -89,6 +89,12 @@ print(re.sub(r"(\d+)/(\d+)", r"\2-\1", "1/2 and 30/40"), re.sub(r"(?P<n>\d)", r"
 print(re.split(r"(,)", "a,b,c"), re.split(r",", "a,b,c,d", 2), re.split(r"\s*", "a b"), re.findall(r"(a)(b)?", "ab a"))
 print(re.match(r"\d+", "12abc").end(), re.search(r"\d+", "ab12").start(), bool(re.match("x", "y")), re.compile(r"\d").search("a1", 1).group())
 print(re.fullmatch(r"a|ab", "ab").group(), re.match(r"a|ab", "ab").group(), re.findall(r"\d{2,3}?", "12345"), re.findall(r"x{2}", "xxxxx"))
+verbose = re.compile(r'''
+    (?P<year>\d{4})   # year
+    -(?P<month>\d\d)  # month, then a literal space and hash
+    [ #]?\ x
+''', re.VERBOSE)
+print(verbose.findall("2024-01 x 2023-12# x 1999-05x"), verbose.groupindex == {"year": 1, "month": 2}, re.findall(r"(?x) a b | c ", "ab c"))
 for bad in [r"(?<=a)b", r"(a)\1", r"\bword\b", r"(?=x)", "(", "a)", "[a", "a**", r"(a){2}", "(?m)^a"]:
     try:
         re.compile(bad)

@@ -67,6 +67,35 @@ def _hex_escape(pattern, at, digits):
     return chr(int(text, 16))
 
 
+def _strip_verbose(pattern):
+    """The pattern without the whitespace and # comments that VERBOSE ignores outside sets and escapes."""
+    out = []
+    at = 0
+    length = len(pattern)
+    in_set = False
+    while at < length:
+        c = pattern[at]
+        if c == "\\":
+            out.append(pattern[at:at + 2])
+            at += 2
+            continue
+        if in_set:
+            if c == "]" and not (pattern[at - 1] == "[" or pattern[at - 2:at] == "[^"):
+                in_set = False
+            out.append(c)
+        elif c == "[":
+            in_set = True
+            out.append(c)
+        elif c == "#":
+            end = pattern.find("\n", at)
+            at = length if end < 0 else end
+            continue
+        elif c not in " \t\n\r\x0b\x0c":
+            out.append(c)
+        at += 1
+    return "".join(out)
+
+
 class _Translation:
     """The engine's pattern, with what the wrapper needs to know about it."""
 
@@ -102,8 +131,12 @@ class _Translation:
                     raise error("unknown flag", pattern, at)
                 self.flags |= _INLINE_FLAGS[letter]
             at = end + 1
-        if self.flags & (M | X | L):
-            self._unsupported("the MULTILINE, VERBOSE or LOCALE flag", None)
+        if self.flags & (M | L):
+            self._unsupported("the MULTILINE or LOCALE flag", None)
+        if self.flags & X:
+            pattern = _strip_verbose(pattern[at:])
+            length = len(pattern)
+            at = 0
         icase = self.flags & I
         dotall = self.flags & S
         out = []
