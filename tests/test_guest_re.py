@@ -94,6 +94,7 @@ verbose = re.compile(r'''
     -(?P<month>\d\d)  # month, then a literal space and hash
     [ #]?\ x
 ''', re.VERBOSE)
+print([len(w) for w in re.findall(r"\w+", "café au lait", re.A)], len(re.findall("é", "CAFÉ café", re.I | re.A)), int(re.ASCII | re.I))
 print(verbose.findall("2024-01 x 2023-12# x 1999-05x"), verbose.groupindex == {"year": 1, "month": 2}, re.findall(r"(?x) a b | c ", "ab c"))
 for bad in [r"(?<=a)b", r"(a)\1", r"\bword\b", r"(?=x)", "(", "a)", "[a", "a**", r"(a){2}", "(?m)^a"]:
     try:

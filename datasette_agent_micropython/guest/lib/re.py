@@ -49,7 +49,7 @@ PatternError = error
 
 def _literal(c, icase):
     """The engine's form of one literal character."""
-    if icase and ord(c) > 127:
+    if icase and ord(c) > 127 and icase != "ascii":
         raise error("IGNORECASE with a non-ASCII character is not supported by the sandbox's regular expression engine")
     if icase and c.lower() != c.upper():
         return "[%s%s]" % (c.lower(), c.upper())
@@ -137,7 +137,8 @@ class _Translation:
             pattern = _strip_verbose(pattern[at:])
             length = len(pattern)
             at = 0
-        icase = self.flags & I
+        # Under ASCII, only ASCII letters fold, which is what the engine's pattern can express.
+        icase = ("ascii" if self.flags & A else True) if self.flags & I else False
         dotall = self.flags & S
         out = []
         opened = []  # (index in out, group count before it) of each open parenthesis
@@ -244,6 +245,9 @@ class _Translation:
                 atom = (len(out) - 1, self.groups)
         if opened:
             raise error("missing ), unterminated subpattern", pattern, opened[-1][0])
+        if self.flags & A:
+            # ASCII makes \w, \d and \s ASCII-only in CPython too: the engine then agrees on any text.
+            self.word = self.digit = self.space = False
         text = "".join(out)
         if len(text) > _MAX_PATTERN:
             self._unsupported("a pattern this large once counted repeats are expanded", None)
@@ -372,7 +376,7 @@ class _Translation:
                 continue
             parts.append(self._member(c))
             if icase and c.lower() != c.upper():
-                parts.append(c.swapcase() if hasattr(c, "swapcase") else (c.upper() if c.islower() else c.lower()))
+                parts.append(c.upper() if c.islower() else c.lower())
         return "[" + ("^" if negated else "") + "".join(parts) + "]", at
 
     @staticmethod
