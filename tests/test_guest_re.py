@@ -27,7 +27,8 @@ PATTERNS = [
     r"x*", r"(a|b)+c?", r"[^,]+", r"\s+", r"^\w+", r"\d+$", r"(\d+)\.(\d*)", r"[A-Z][a-z]{1,}", r"b{,2}",
     r"(?:ab)+", r"colou?r", r"\$\d+(?:\.\d\d)?", r"[-+]?\d*\.?\d+", r"(a)(b)?", r"a.c", r"\d{3}-\d{4}",
     r"[aeiou]{2}", r"(\w)\w*", r"a+?", r"[.]", r"\W+", r"ab|a", r"(x)|y", r"é+", r"€\d", r"[^\s]+", r"\w+",
-    r"\s+\d", r"(?i)é", r"[é€]", r"\S",
+    r"\s+\d", r"(?i)é", r"[é€]", r"\S", r"\bab\b", r"\b\w+\b", r"\b\d{2}\b", r"\b([a-c]+)\b", r"\bx", r"y\b",
+    r"\b\d*\b",
 ]
 TEXTS = st.text(alphabet="abcxy AB129.,-@$\t\n\x1céÉ’€\xa0٣", max_size=24)
 
@@ -96,7 +97,7 @@ verbose = re.compile(r'''
 ''', re.VERBOSE)
 print([len(w) for w in re.findall(r"\w+", "café au lait", re.A)], len(re.findall("é", "CAFÉ café", re.I | re.A)), int(re.ASCII | re.I))
 print(verbose.findall("2024-01 x 2023-12# x 1999-05x"), verbose.groupindex == {"year": 1, "month": 2}, re.findall(r"(?x) a b | c ", "ab c"))
-for bad in [r"(?<=a)b", r"(a)\1", r"\bword\b", r"(?=x)", "(", "a)", "[a", "a**", r"(a){2}", "(?m)^a"]:
+for bad in [r"(?<=a)b", r"(a)\1", r"\b(a|b)\b", r"(?=x)", "(", "a)", "[a", "a**", r"(a){2}", "(?m)^a"]:
     try:
         re.compile(bad)
         print("compiled", bad)

@@ -67,6 +67,79 @@ def _hex_escape(pattern, at, digits):
     return chr(int(text, 16))
 
 
+def _escapes_before(pattern, at):
+    """How many backslashes directly precede pattern[at]."""
+    count = 0
+    while at - count - 1 >= 0 and pattern[at - count - 1] == "\\":
+        count += 1
+    return count
+
+
+_WORD_SET_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-"
+
+
+def _single_end(body):
+    """Whether every match of body from a given start but the engine's own ends before a word
+    character: a literal, or one word class repeated greedily (optionally in one group)."""
+    if body.startswith("(") and body.endswith(")") and body.count("(") == 1 and body.count(")") == 1:
+        body = body[1:-1]
+        if body.startswith("?P<"):
+            body = body[body.find(">") + 1:]
+        elif body.startswith("?:"):
+            body = body[2:]
+    if not body:
+        return False
+    at = 0
+    literal = True
+    while at < len(body):
+        c = body[at]
+        if c == "\\":
+            if at + 1 >= len(body) or body[at + 1].isalpha() or body[at + 1].isdigit():
+                literal = False
+                break
+            at += 2
+        elif c in ".^$*+?{}[]|()":
+            literal = False
+            break
+        else:
+            at += 1
+    if literal:
+        return True
+    if body.startswith("\\w") or body.startswith("\\d"):
+        rest = body[2:]
+    elif body.startswith("[") and not body.startswith("[^") and "]" in body[2:]:
+        close = body.index("]", 2)
+        inside = body[1:close]
+        if any(c not in _WORD_SET_CHARS and c != "\\" for c in inside) or inside.startswith("-") \
+                or inside.endswith("-") or any(inside[i] == "\\" and inside[i + 1:i + 2] not in ("w", "d")
+                                                for i in range(len(inside))):
+            return False
+        rest = body[close + 1:]
+    elif body[0] in _WORD_SET_CHARS and body[0] != "-":
+        rest = body[1:]
+    else:
+        return False
+    if rest == "+" or rest == "":
+        return True
+    if rest.startswith("{") and rest.endswith("}"):
+        low, _, high = rest[1:-1].partition(",")
+        # At least one: an empty match could end at a boundary the engine's match does not.
+        return low.isdigit() and int(low) >= 1 and (not high or high.isdigit())
+    return False
+
+
+def _word_at(text, at, ascii_only):
+    if at < 0 or at >= len(text):
+        return False
+    c = text[at]
+    if c < "\x80":
+        return c.isalpha() or c.isdigit() or c == "_"
+    if ascii_only:
+        return False
+    import _unicode_tables
+    return _unicode_tables.is_word(c)
+
+
 def _strip_verbose(pattern):
     """The pattern without the whitespace and # comments that VERBOSE ignores outside sets and escapes."""
     out = []
@@ -114,6 +187,8 @@ class _Translation:
         # a top-level '|': a group's position can be found for those.
         self.top_level = {}
         self.top_level_bar = False
+        self.boundary_start = False
+        self.boundary_end = False
         self.engine_text = self._translate(pattern)
 
     def _unsupported(self, what, at):
@@ -137,6 +212,18 @@ class _Translation:
             pattern = _strip_verbose(pattern[at:])
             length = len(pattern)
             at = 0
+        # \b is checked by the wrapper, around what the engine matches: at the start of any pattern,
+        # and at its end when the engine's match is the only one that could end there.
+        if pattern.startswith("\\b", at):
+            self.boundary_start = True
+            at += 2
+        tail = len(pattern) - 2
+        if tail >= at and pattern.endswith("\\b") and _escapes_before(pattern, tail) % 2 == 0:
+            if not _single_end(pattern[at:tail]):
+                self._unsupported("\\b at the end of a pattern other than a literal or one repeated word class", tail)
+            self.boundary_end = True
+            pattern = pattern[:tail]
+            length = len(pattern)
         # Under ASCII, only ASCII letters fold, which is what the engine's pattern can express.
         icase = ("ascii" if self.flags & A else True) if self.flags & I else False
         dotall = self.flags & S
@@ -245,6 +332,8 @@ class _Translation:
                 atom = (len(out) - 1, self.groups)
         if opened:
             raise error("missing ), unterminated subpattern", pattern, opened[-1][0])
+        if (self.boundary_start or self.boundary_end) and (self.caret or self.dollar):
+            self._unsupported("\\b together with '^' or '$'", None)
         if self.flags & A:
             # ASCII makes \w, \d and \s ASCII-only in CPython too: the engine then agrees on any text.
             self.word = self.digit = self.space = False
@@ -445,6 +534,9 @@ class Pattern:
         # Whether the engine's answer can depend on the text holding characters it mishandles.
         self._text_matters = (translation.dollar or translation.space or translation.bytewise or translation.word
                               or translation.digit)
+        self._bounded = translation.boundary_start or translation.boundary_end
+        if self._bounded:
+            self._native_sub = False
 
     def __repr__(self):
         return "re.compile(%r)" % (self.pattern,)
@@ -471,6 +563,33 @@ class Pattern:
                 raise NotImplementedError("re: \\d matches only ASCII digits in the sandbox's engine, "
                                           "and this text has other decimal digits")
 
+    def _locate(self, text, pos, anchored, engine):
+        """(engine match, start) of the first match at or after pos (or at pos, when anchored) whose
+        ends pass the pattern's \\b checks; (None, -1) when there is none."""
+        translation = self._translation
+        ascii_only = bool(self.flags & A)
+        ascii = len(text.encode()) == len(text)
+        while pos <= len(text):
+            offset = pos if ascii else _byte_offset(text, pos)
+            if anchored:
+                native = engine.match(text, offset) if pos else engine.match(text)
+            else:
+                native = engine.search(text, offset) if pos else engine.search(text)
+            if native is None:
+                return None, -1
+            whole = native.group(0)
+            start = pos if anchored else text.find(whole, pos)
+            end = start + len(whole)
+            if ((not translation.boundary_start
+                 or _word_at(text, start - 1, ascii_only) != _word_at(text, start, ascii_only))
+                    and (not translation.boundary_end
+                         or _word_at(text, end - 1, ascii_only) != _word_at(text, end, ascii_only))):
+                return native, start
+            if anchored:
+                return None, -1
+            pos = start + 1
+        return None, -1
+
     def _wrap(self, native, text, pos, start):
         return None if native is None else Match(self, native, text, pos, start)
 
@@ -479,12 +598,18 @@ class Pattern:
         text = string if endpos is None else string[:endpos]
         if pos > 0 and self._translation.caret:
             return None
+        if self._bounded:
+            native, start = self._locate(text, pos, True, self._engine)
+            return self._wrap(native, text, pos, start)
         native = self._engine.match(text, _byte_offset(text, pos)) if pos else self._engine.match(text)
         return self._wrap(native, text, pos, pos)
 
     def search(self, string, pos=0, endpos=None):
         self._check(string)
         text = string if endpos is None else string[:endpos]
+        if self._bounded:
+            native, start = self._locate(text, pos, False, self._engine)
+            return self._wrap(native, text, pos, start)
         native = self._engine.search(text, _byte_offset(text, pos)) if pos else self._engine.search(text)
         return self._wrap(native, text, pos, -1)
 
@@ -495,6 +620,9 @@ class Pattern:
             return None
         if self._full is None:
             self._full = _engine.compile("(?:%s)$" % self._translation.engine_text)
+        if self._bounded:
+            native, start = self._locate(text, pos, True, self._full)
+            return self._wrap(native, text, pos, start)
         native = self._full.match(text, _byte_offset(text, pos)) if pos else self._full.match(text)
         return self._wrap(native, text, pos, pos)
 
@@ -508,13 +636,19 @@ class Pattern:
         while pos <= length:
             if pos > 0 and self._translation.caret:
                 return
-            if pos and not ascii:
-                byte_base += len(text[char_base:pos].encode())
-                char_base = pos
-            native = search(text, byte_base if not ascii else pos) if pos else search(text)
-            if native is None:
-                return
-            found = Match(self, native, text, pos, -1)
+            if self._bounded:
+                native, start = self._locate(text, pos, False, self._engine)
+                if native is None:
+                    return
+                found = Match(self, native, text, pos, start)
+            else:
+                if pos and not ascii:
+                    byte_base += len(text[char_base:pos].encode())
+                    char_base = pos
+                native = search(text, byte_base if not ascii else pos) if pos else search(text)
+                if native is None:
+                    return
+                found = Match(self, native, text, pos, -1)
             start = found.start()
             end = start + len(native.group(0))
             yield found
@@ -523,7 +657,7 @@ class Pattern:
     def findall(self, string, pos=0, endpos=None):
         result = []
         groups = self.groups
-        if not self._translation.dollar and endpos is None:
+        if not self._translation.dollar and endpos is None and not self._bounded:
             # Without '$' a match starts at the first occurrence of its text: no Match objects needed.
             self._check(string)
             length = len(string)
