@@ -233,7 +233,7 @@ class timedelta:
         return text
 
     def __format__(self, spec):
-        return format(str(self), spec)
+        return ("{:" + spec + "}").format(str(self))
 
     def __add__(self, other):
         if isinstance(other, timedelta):
