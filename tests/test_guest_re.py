@@ -28,7 +28,7 @@ PATTERNS = [
     r"(?:ab)+", r"colou?r", r"\$\d+(?:\.\d\d)?", r"[-+]?\d*\.?\d+", r"(a)(b)?", r"a.c", r"\d{3}-\d{4}",
     r"[aeiou]{2}", r"(\w)\w*", r"a+?", r"[.]", r"\W+", r"ab|a", r"(x)|y", r"é+", r"€\d", r"[^\s]+", r"\w+",
     r"\s+\d", r"(?i)é", r"[é€]", r"\S", r"\bab\b", r"\b\w+\b", r"\b\d{2}\b", r"\b([a-c]+)\b", r"\bx", r"y\b",
-    r"\b\d*\b",
+    r"\b\d*\b", r"a*?", r"|a", r"a|", r"(a|)b*", r"b??",
 ]
 TEXTS = st.text(alphabet="abcxy AB129.,-@$\t\n\x1céÉ’€\xa0٣", max_size=24)
 

@@ -128,6 +128,11 @@ def _single_end(body):
     return False
 
 
+def _refuse_empty():
+    raise NotImplementedError("re: after an empty match CPython tries a longer match at the same place, which "
+                              "the sandbox's engine cannot do for a pattern with lazy repeats or '|'")
+
+
 def _word_at(text, at, ascii_only):
     if at < 0 or at >= len(text):
         return False
@@ -189,6 +194,8 @@ class _Translation:
         self.top_level_bar = False
         self.boundary_start = False
         self.boundary_end = False
+        # Lazy quantifiers and alternation can prefer an empty match where a longer one exists.
+        self.prefers_less = False
         self.engine_text = self._translate(pattern)
 
     def _unsupported(self, what, at):
@@ -282,6 +289,7 @@ class _Translation:
                 if at < length and pattern[at] == "?":
                     c += "?"
                     at += 1
+                    self.prefers_less = True
                 elif at < length and pattern[at] == "+":
                     self._unsupported("a possessive quantifier", at)
                 out.append(c)
@@ -299,6 +307,7 @@ class _Translation:
                 lazy = at < length and pattern[at] == "?"
                 if lazy:
                     at += 1
+                    self.prefers_less = True
                 if high is not None and high < low:
                     raise error("min repeat greater than max repeat", pattern, here)
                 index, groups_before = atom
@@ -323,6 +332,7 @@ class _Translation:
                 out.append("$")
                 atom = None
             elif c == "|":
+                self.prefers_less = True
                 if not opened:
                     self.top_level_bar = True
                 out.append("|")
@@ -652,6 +662,8 @@ class Pattern:
             start = found.start()
             end = start + len(native.group(0))
             yield found
+            if end == start and self._translation.prefers_less:
+                _refuse_empty()
             pos = end + 1 if end == start else end
 
     def findall(self, string, pos=0, endpos=None):
@@ -683,6 +695,8 @@ class Pattern:
                 else:
                     result.append(tuple(native.group(i) or "" for i in range(1, groups + 1)))
                 end = start + len(whole)
+                if end == start and self._translation.prefers_less:
+                    _refuse_empty()
                 pos = end + 1 if end == start else end
             return result
         for found in self.finditer(string, pos, endpos):
