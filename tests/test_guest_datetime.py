@@ -175,6 +175,9 @@ print(repr(datetime.fromtimestamp(1700000000.5, timezone.utc)), repr(datetime.ut
 print(repr(datetime(2024, 3, 10, 12, tzinfo=timezone(timedelta(hours=5))).astimezone(timezone.utc)), datetime(2024, 1, 1).timetuple()[:8])
 print(fl(datetime(2024, 1, 1, tzinfo=timezone(timedelta(hours=2))).timestamp()), fl(datetime(1969, 12, 31, 23, 59, 59, 500000, timezone.utc).timestamp()))
 print(isinstance(datetime(2024, 1, 1), date), timedelta(days=1) == timedelta(hours=24), timedelta(0) == 0, repr(datetime(2024, 1, 1, fold=1)))
+a, b = datetime(2024, 1, 1, 12, tzinfo=timezone.utc), datetime(2024, 1, 1, 13, tzinfo=timezone(timedelta(hours=1)))
+print(a == b, hash(a) == hash(b), len({a, b}), sorted([b, a, datetime(2024, 1, 1, 11, 59, tzinfo=timezone.utc)]), max(a, b) is a)
+print(sorted([date(2024, 3, 1), date(2023, 12, 31), date(2024, 2, 29)]), len({timedelta(1), timedelta(hours=24), timedelta(0, 1)}))
 print(datetime(2024, 5, 6, 7, 8).isoformat(timespec='milliseconds'), time(7, 8, 9, 123456).isoformat('milliseconds'), attempt(lambda: time(1).isoformat('days')))
 """
     agree(session, code)
@@ -211,3 +214,52 @@ def test_a_session_holding_dates_survives_snapshot_and_restore(runtime):
         assert again.stdout == expected.stdout == cpython_output(setup + "\n" + probe)
     finally:
         restored.close()
+
+
+ANALYST_PROGRAMS = [
+    """
+from datetime import datetime, timedelta
+rows = [("2024-01-05 10:30:00", 3), ("2024-01-20 08:00:00", 5), ("2024-02-01 23:59:59", 2), ("2024-03-15 12:00:00", 7)]
+by_month = {}
+for ts, n in rows:
+    d = datetime.strptime(ts, "%Y-%m-%d %H:%M:%S")
+    key = d.strftime("%Y-%m")
+    by_month[key] = by_month.get(key, 0) + n
+for month in sorted(by_month):
+    print(month, by_month[month])
+first, last = datetime.strptime(rows[0][0], "%Y-%m-%d %H:%M:%S"), datetime.strptime(rows[-1][0], "%Y-%m-%d %H:%M:%S")
+span = last - first
+print(f"span: {span.days} days, {span.total_seconds() / 3600:.1f} hours", span)
+print([(first + timedelta(weeks=i)).strftime("%a %d %b") for i in range(3)])
+""",
+    """
+import datetime
+dates = ["2023-12-31", "2024-01-01", "2024-01-07", "2024-02-29", "2024-12-30"]
+weeks = {}
+for text in dates:
+    d = datetime.date.fromisoformat(text)
+    year, week, weekday = d.isocalendar()
+    weeks.setdefault((year, week), []).append(d.strftime("%A"))
+for key in sorted(weeks):
+    print(key, weeks[key])
+today = datetime.date(2024, 3, 1)
+ages = {text: (today - datetime.date.fromisoformat(text)).days for text in dates}
+print(sorted(ages.items()))
+print(max(dates, key=datetime.date.fromisoformat), datetime.date(2024, 2, 29).replace(year=2028))
+""",
+    """
+from datetime import datetime, timezone, timedelta
+events = ["2024-05-01T09:00:00+02:00", "2024-05-01T07:30:00Z", "2024-05-01T03:00:00-05:00"]
+parsed = sorted(datetime.fromisoformat(e) for e in events)
+for p in parsed:
+    print(p.isoformat(), p.astimezone(timezone.utc).strftime("%H:%M %Z"), p.utcoffset())
+gaps = [b - a for a, b in zip(parsed, parsed[1:])]
+print(gaps, sum(gaps, timedelta()), max(gaps) // timedelta(minutes=1))
+print(datetime.fromtimestamp(1714550400, tz=timezone.utc), datetime(2024, 5, 1, tzinfo=timezone.utc).timestamp())
+""",
+]
+
+
+@pytest.mark.parametrize("program", ANALYST_PROGRAMS)
+def test_analyst_style_programs_print_what_cpython_prints(session, program):
+    agree(session, program)

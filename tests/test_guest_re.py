@@ -27,7 +27,8 @@ PATTERNS = [
     r"x*", r"(a|b)+c?", r"[^,]+", r"\s+", r"^\w+", r"\d+$", r"(\d+)\.(\d*)", r"[A-Z][a-z]{1,}", r"b{,2}",
     r"(?:ab)+", r"colou?r", r"\$\d+(?:\.\d\d)?", r"[-+]?\d*\.?\d+", r"(a)(b)?", r"a.c", r"\d{3}-\d{4}",
     r"[aeiou]{2}", r"(\w)\w*", r"a+?", r"[.]", r"\W+", r"ab|a", r"(x)|y", r"é+", r"€\d", r"[^\s]+", r"\w+",
-    r"\s+\d", r"(?i)é", r"[é€]", r"\S",
+    r"\s+\d", r"(?i)é", r"[é€]", r"\S", r"\bab\b", r"\b\w+\b", r"\b\d{2}\b", r"\b([a-c]+)\b", r"\bx", r"y\b",
+    r"\b\d*\b", r"a*?", r"|a", r"a|", r"(a|)b*", r"b??",
 ]
 TEXTS = st.text(alphabet="abcxy AB129.,-@$\t\n\x1céÉ’€\xa0٣", max_size=24)
 
@@ -89,7 +90,14 @@ print(re.sub(r"(\d+)/(\d+)", r"\2-\1", "1/2 and 30/40"), re.sub(r"(?P<n>\d)", r"
 print(re.split(r"(,)", "a,b,c"), re.split(r",", "a,b,c,d", 2), re.split(r"\s*", "a b"), re.findall(r"(a)(b)?", "ab a"))
 print(re.match(r"\d+", "12abc").end(), re.search(r"\d+", "ab12").start(), bool(re.match("x", "y")), re.compile(r"\d").search("a1", 1).group())
 print(re.fullmatch(r"a|ab", "ab").group(), re.match(r"a|ab", "ab").group(), re.findall(r"\d{2,3}?", "12345"), re.findall(r"x{2}", "xxxxx"))
-for bad in [r"(?<=a)b", r"(a)\1", r"\bword\b", r"(?=x)", "(", "a)", "[a", "a**", r"(a){2}", "(?m)^a"]:
+verbose = re.compile(r'''
+    (?P<year>\d{4})   # year
+    -(?P<month>\d\d)  # month, then a literal space and hash
+    [ #]?\ x
+''', re.VERBOSE)
+print([len(w) for w in re.findall(r"\w+", "café au lait", re.A)], len(re.findall("é", "CAFÉ café", re.I | re.A)), int(re.ASCII | re.I))
+print(verbose.findall("2024-01 x 2023-12# x 1999-05x"), verbose.groupindex == {"year": 1, "month": 2}, re.findall(r"(?x) a b | c ", "ab c"))
+for bad in [r"(?<=a)b", r"(a)\1", r"\b(a|b)\b", r"(?=x)", "(", "a)", "[a", "a**", r"(a){2}", "(?m)^a"]:
     try:
         re.compile(bad)
         print("compiled", bad)
@@ -134,3 +142,53 @@ def test_a_session_holding_compiled_patterns_survives_snapshot_and_restore(runti
         assert again.stdout == expected.stdout == cpython_output(setup + "\n" + probe)
     finally:
         restored.close()
+
+
+ANALYST_PROGRAMS = [
+    r"""
+import re
+text = "Contact alice@example.com or bob.smith+sales@mail.example.org; call 555-123-4567 or (555) 987-6543."
+print(re.findall(r"[\w.+-]+@[\w-]+\.[\w.]+", text))
+print(re.findall(r"\(?\d{3}\)?[ -]?\d{3}-\d{4}", text))
+print(re.sub(r"\d", "#", text))
+for m in re.finditer(r"(?P<user>[\w.+-]+)@(?P<domain>[\w.-]+)", text):
+    print(m.group("user"), m.group("domain"), m.start(), m.end(), m.span("domain"))
+""",
+    r"""
+import re
+rows = ["Order #123: $45.50 (2024-01-05)", "Order #7: $1,200.00 (2024-02-11)", "refund #88: -$3.25 (2024-02-12)"]
+pattern = re.compile(r"#(\d+):\s+-?\$([\d,]+\.\d\d)\s+\((\d{4})-(\d{2})-(\d{2})\)")
+total = 0.0
+for row in rows:
+    m = pattern.search(row)
+    order, amount, year, month, day = m.groups()
+    total += float(amount.replace(",", ""))
+    print(int(order), amount, (int(year), int(month), int(day)), row[:m.start()].strip() or "-")
+print(round(total, 2), [re.split(r"[:\s]+", row, maxsplit=2) for row in rows])
+print(re.match(r"order", rows[0], re.IGNORECASE).group(), re.fullmatch(r"[a-z]+ #\d+", "order #12", re.I) is not None)
+words = re.findall(r"[A-Za-z]+", " ".join(rows).lower())
+counts = {}
+for w in words:
+    counts[w] = counts.get(w, 0) + 1
+print(sorted(counts.items()))
+""",
+    r"""
+import re
+log = '''2024-01-05 10:00:01 ERROR db timeout after 30s
+2024-01-05 10:00:05 INFO retry 1
+2024-01-05 10:01:00 ERROR db timeout after 60s
+2024-01-05 10:02:00 WARN slow query 2.5s'''
+line_re = re.compile(r"^(\S+) (\S+) (ERROR|WARN|INFO) (.*)$")
+levels = {}
+for line in log.split("\n"):
+    date, time, level, message = line_re.match(line).groups()
+    levels.setdefault(level, []).append(re.sub(r"\d+(?:\.\d+)?s", "<t>", message))
+print(sorted(levels.items()))
+print(re.subn(r"(\d{2}):(\d{2}):(\d{2})", r"\1h\2m\3s", log)[1], re.escape("a.b*c"), re.split(r"\s+", "  a  b "))
+""",
+]
+
+
+@pytest.mark.parametrize("program", ANALYST_PROGRAMS)
+def test_analyst_style_programs_print_what_cpython_prints(session, program):
+    assert sandbox_output(session, program) == cpython_output(program)

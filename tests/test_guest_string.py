@@ -42,3 +42,26 @@ for text, values in {cases!r}:
         print(type(error).__name__, error.args)
 """
     assert sandbox_output(session, code) == cpython_output(code)
+
+
+def test_formatter_formats_and_parses_as_cpython(session):
+    code = """
+import string
+f = string.Formatter()
+print(f.format("{} + {} = {total:>6.2f}", 1, 2, total=3))
+class Point:
+    x = 3
+print(f.format("{0[1]}-{0[0]} {p.x} {{literal}} {n!r:>8}", ["a", "b"], p=Point(), n="x"))
+print(f.format("{:{width}d}|{:<{width}}|", 42, "ab", width=5))
+print(list(f.parse("a{0!r:>3}b{{c}}{x[1].y}")))
+class Upper(string.Formatter):
+    def format_field(self, value, spec):
+        return super().format_field(value, spec).upper()
+print(Upper().format("{} and {name}", "abc", name="def"))
+for bad in ("{", "}", "{0}{}", "{}{0}", "{0", "a{", "{x}"):
+    try:
+        print(f.format(bad, 1, 2))
+    except (ValueError, KeyError) as error:
+        print(type(error).__name__, error.args)
+"""
+    assert sandbox_output(session, code) == cpython_output(code)

@@ -427,13 +427,28 @@ def _pair_table(code):
     return table
 
 
+def _first_name(choices, text, at):
+    """Where the first of the names (longest first) that text has at `at`, in any case, ends; or -1."""
+    ahead = text[at:at + len(choices[0])].lower()
+    for name in choices:
+        if ahead.startswith(name):
+            return at + len(name)
+    return -1
+
+
+_MONTHS = {"b": [n[:3] for n in _NAMES["b"]], "B": _NAMES["b"]}
+
+
 def _compile_fast(tokens):
-    """For formats of numbers and literals only: a function that parses a string along every
-    token's first choice, reading characters without slicing, and returns the fields; it returns
-    None when that path fails (the general matcher then gives the answer or the error).
-    None when the format has other directives."""
-    lines = ["def parse(text):", " n = len(text)", " a = 0"]
-    names = {"_PAIRS": _PAIRS}
+    """For formats of numbers, month and day names, AM/PM and literals: a function that parses a
+    string along every token's first choice, reading characters without slicing where it can, and
+    returns the fields; it returns None when that path fails (the general matcher then gives the
+    answer or the error). None when the format has other directives."""
+    codes = [token[1] for token in tokens if token[0] == "dir"]
+    if "I" in codes and "H" in codes:
+        return None
+    lines = ["def parse(text):", " n = len(text)", " a = 0", " I = P = None"]
+    names = {"_PAIRS": _PAIRS, "_CHOICES": _CHOICES, "_first_name": _first_name, "_MONTHS": _MONTHS}
     fields = {"Y": "1900", "m": "1", "d": "1", "H": "0", "M": "0", "S": "0", "f": "0"}
     for token in tokens:
         kind = token[0]
@@ -446,12 +461,23 @@ def _compile_fast(tokens):
             lines.append(" while b < n and text[b].isspace(): b += 1")
             lines.append(" if b == a: return None")
             lines.append(" a = b")
+        elif token[1] in "aAbBp":
+            code = token[1]
+            lines.append(" e = _first_name(_CHOICES[%r], text, a)" % code)
+            lines.append(" if e < 0: return None")
+            if code in "bB":
+                lines.append(" m = _MONTHS[%r].index(text[a:e].lower())" % code)
+                fields["m"] = "m"
+            elif code == "p":
+                lines.append(" P = text[a:e].lower() == 'pm'")
+            lines.append(" a = e")
         else:
             code = token[1]
-            if code not in _SIMPLE_FIELDS:
+            if code not in _SIMPLE_FIELDS and code != "I":
                 return None
-            name = _SIMPLE_FIELDS[code]
-            fields[name] = name
+            name = _SIMPLE_FIELDS.get(code, "I")
+            if code != "I":
+                fields[name] = name
             if code in "Yy":
                 width = 4 if code == "Y" else 2
                 lines.append(" if a + %d > n: return None" % width)
@@ -487,6 +513,12 @@ def _compile_fast(tokens):
                 lines.append(" %s = v * 10 + ord(d1) - 48 if w == 2 else v" % name)
                 lines.append(" a += w")
     lines.append(" if a != n: return None")
+    if "I" in codes:
+        lines.append(" H = I")
+        lines.append(" if P is not None:")
+        lines.append("  if P and H != 12: H += 12")
+        lines.append("  elif not P and H == 12: H = 0")
+        fields["H"] = "H"
     lines.append(" return [%s, %s, %s, %s, %s, %s, %s, None]" % tuple(fields[k] for k in "YmdHMSf"))
     exec("\n".join(lines), names)
     return names["parse"]

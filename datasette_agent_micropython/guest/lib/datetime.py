@@ -233,7 +233,7 @@ class timedelta:
         return text
 
     def __format__(self, spec):
-        return format(str(self), spec)
+        return ("{:" + spec + "}").format(str(self))
 
     def __add__(self, other):
         if isinstance(other, timedelta):
@@ -333,7 +333,7 @@ class timedelta:
         return self._us() >= self._key(other, ">=")
 
     def __hash__(self):
-        return hash((self.days, self.seconds, self.microseconds))
+        return hash(self.days * 86400 + self.seconds) ^ self.microseconds
 
     def __bool__(self):
         return bool(self.days or self.seconds or self.microseconds)
@@ -538,6 +538,8 @@ def _iso_to_ordinal(year, week, day):
 class date:
     """A calendar date in the proleptic Gregorian calendar."""
 
+    _kind = "d"
+
     def __init__(self, year, month, day):
         _set_date(self, year, month, day)
 
@@ -644,15 +646,16 @@ class date:
             return _delta((self.toordinal() - other.toordinal()) * _US_PER_DAY)
         return NotImplemented
 
+    # Dates compare and hash as one small int, yyyymmdd, which allocates nothing.
     def _cmp_key(self, other, op):
         if isinstance(other, date) and not isinstance(other, datetime):
-            return other.year, other.month, other.day
+            return other.year * 10000 + other.month * 100 + other.day
         if isinstance(other, datetime):
             raise TypeError("can't compare %s to %s" % (_type_name(self), _type_name(other)))
         _not_supported(op, self, other)
 
     def __eq__(self, other):
-        if isinstance(other, date) and not isinstance(other, datetime):
+        if type(other) is type(self) or (isinstance(other, date) and not isinstance(other, datetime)):
             return self.day == other.day and self.month == other.month and self.year == other.year
         return False
 
@@ -660,19 +663,22 @@ class date:
         return not self.__eq__(other)
 
     def __lt__(self, other):
-        return (self.year, self.month, self.day) < self._cmp_key(other, "<")
+        return self.year * 10000 + self.month * 100 + self.day < self._cmp_key(other, "<")
 
     def __le__(self, other):
-        return (self.year, self.month, self.day) <= self._cmp_key(other, "<=")
+        return self.year * 10000 + self.month * 100 + self.day <= self._cmp_key(other, "<=")
 
     def __gt__(self, other):
-        return (self.year, self.month, self.day) > self._cmp_key(other, ">")
+        return self.year * 10000 + self.month * 100 + self.day > self._cmp_key(other, ">")
 
     def __ge__(self, other):
-        return (self.year, self.month, self.day) >= self._cmp_key(other, ">=")
+        return self.year * 10000 + self.month * 100 + self.day >= self._cmp_key(other, ">=")
 
     def __hash__(self):
-        return hash((self.year, self.month, self.day))
+        # MicroPython's sets and dicts probe linearly, call __eq__ on every probe, and grow only when
+        # full. Counting days (31 to a month, from 2000, a small int) times a large odd step sends a
+        # regular series of dates to distinct slots, and spreads an irregular one.
+        return ((self.year - 2000) * 372 + self.month * 31 + self.day) * 30011
 
     def __reduce__(self):
         return (type(self), (self.year, self.month, self.day))
@@ -706,6 +712,8 @@ def _timestamp_parts(t):
 
 class time:
     """A time of day, optionally with a tzinfo."""
+
+    _kind = "t"
 
     def __init__(self, hour=0, minute=0, second=0, microsecond=0, tzinfo=None, *, fold=0):
         _set_time(self, hour, minute, second, microsecond, tzinfo, fold)
@@ -859,6 +867,8 @@ def _format_time(hour, minute, second, microsecond, timespec):
 
 class datetime(date):
     """A date and a time of day, optionally with a tzinfo."""
+
+    _kind = "dt"
 
     def __init__(self, year, month, day, hour=0, minute=0, second=0, microsecond=0, tzinfo=None, *, fold=0):
         _set_date(self, year, month, day)
@@ -1039,51 +1049,63 @@ class datetime(date):
             return _delta(us)
         return NotImplemented
 
-    def _keys(self, other, op):
-        """Comparable keys of self and other, or None when they are never equal."""
+    def _order(self, other, op):
+        """Negative, zero or positive as self is before, at or after other; None when they are never
+        equal. Clocks on the same footing compare field by field, in small ints."""
         if not isinstance(other, datetime):
             if op is None:
                 return None
             if isinstance(other, date):
                 raise TypeError("can't compare %s to %s" % (_type_name(self), _type_name(other)))
             _not_supported(op, self, other)
-        if self.tzinfo is other.tzinfo:
-            return self._us(), other._us()
-        my_offset, their_offset = self.utcoffset(), other.utcoffset()
-        if (my_offset is None) != (their_offset is None):
-            if op is None:
-                return None
-            raise TypeError("can't compare offset-naive and offset-aware datetimes")
-        if my_offset is None:
-            return self._us(), other._us()
-        return self._us() - my_offset._us(), other._us() - their_offset._us()
+        if self.tzinfo is not other.tzinfo:
+            my_offset, their_offset = self.utcoffset(), other.utcoffset()
+            if (my_offset is None) != (their_offset is None):
+                if op is None:
+                    return None
+                raise TypeError("can't compare offset-naive and offset-aware datetimes")
+            if my_offset is not None and my_offset != their_offset:
+                return (self._us() - my_offset._us()) - (other._us() - their_offset._us())
+        mine = self.year * 10000 + self.month * 100 + self.day
+        theirs = other.year * 10000 + other.month * 100 + other.day
+        if mine == theirs:
+            mine = self.hour * 3600 + self.minute * 60 + self.second
+            theirs = other.hour * 3600 + other.minute * 60 + other.second
+            if mine == theirs:
+                return self.microsecond - other.microsecond
+        return mine - theirs
 
     def __eq__(self, other):
-        keys = self._keys(other, None)
-        return keys is not None and keys[0] == keys[1]
+        # Sets and dicts call this on every probe: same-zone datetimes take the short path.
+        if type(other) is type(self) and other.tzinfo is self.tzinfo:
+            return (self.day == other.day and self.second == other.second and self.minute == other.minute
+                    and self.hour == other.hour and self.month == other.month and self.year == other.year
+                    and self.microsecond == other.microsecond)
+        order = self._order(other, None)
+        return order == 0 and order is not None
 
     def __ne__(self, other):
         return not self.__eq__(other)
 
     def __lt__(self, other):
-        keys = self._keys(other, "<")
-        return keys[0] < keys[1]
+        return self._order(other, "<") < 0
 
     def __le__(self, other):
-        keys = self._keys(other, "<=")
-        return keys[0] <= keys[1]
+        return self._order(other, "<=") <= 0
 
     def __gt__(self, other):
-        keys = self._keys(other, ">")
-        return keys[0] > keys[1]
+        return self._order(other, ">") > 0
 
     def __ge__(self, other):
-        keys = self._keys(other, ">=")
-        return keys[0] >= keys[1]
+        return self._order(other, ">=") >= 0
 
     def __hash__(self):
-        offset = self.utcoffset()
-        return hash(self._us() - (offset._us() if offset else 0))
+        offset = None if self.tzinfo is None else self.utcoffset()
+        if offset is not None:
+            return hash(self._us() - offset._us())
+        # Seconds on a (nearly) linear scale, as for dates: regular series fill distinct slots.
+        return ((((self.year - 2000) * 372 + self.month * 31 + self.day) * 86400 + self.hour * 3600
+                 + self.minute * 60 + self.second) ^ self.microsecond)
 
     def __reduce__(self):
         return (type(self), self._ymd() + (self.tzinfo,))
@@ -1121,7 +1143,8 @@ def _fast_iso(cls, text):
     return cls(day // 10000, day // 100 % 100, day % 100, clock // 10000, clock // 100 % 100, clock % 100, us)
 
 
-# strftime: each format is compiled once into a function of (object, fields).
+# strftime: each format is compiled once, for each of date, time and datetime, into a function
+# that reads the object's fields directly.
 
 _STRFTIME_FIELDS = {
     "Y": ("%d", "v[0]"), "m": ("%02d", "v[1]"), "d": ("%02d", "v[2]"), "H": ("%02d", "v[3]"),
@@ -1129,32 +1152,35 @@ _STRFTIME_FIELDS = {
     "e": ("%2d", "v[2]"), "C": ("%d", "v[0] // 100"), "I": ("%02d", "(v[3] + 11) % 12 + 1"),
     "l": ("%2d", "(v[3] + 11) % 12 + 1"), "k": ("%2d", "v[3]"),
     "p": ("%s", "'AM' if v[3] < 12 else 'PM'"), "P": ("%s", "'am' if v[3] < 12 else 'pm'"),
-    "a": ("%s", "_DAY_ABBRS[_wd(v)]"), "A": ("%s", "_DAY_NAMES[_wd(v)]"),
+    "a": ("%s", "_DAY_ABBRS[_wd(v[0], v[1], v[2])]"), "A": ("%s", "_DAY_NAMES[_wd(v[0], v[1], v[2])]"),
     "b": ("%s", "_MONTH_ABBRS[v[1]]"), "h": ("%s", "_MONTH_ABBRS[v[1]]"), "B": ("%s", "_MONTH_NAMES[v[1]]"),
-    "j": ("%03d", "_yday(v)"), "w": ("%d", "(_wd(v) + 1) % 7"), "u": ("%d", "_wd(v) + 1"),
-    "U": ("%02d", "(_yday(v) + 6 - (_wd(v) + 1) % 7) // 7"), "W": ("%02d", "(_yday(v) + 6 - _wd(v)) // 7"),
-    "G": ("%d", "_iso(v)[0]"), "g": ("%02d", "_iso(v)[0] % 100"), "V": ("%02d", "_iso(v)[1]"),
-    "z": ("%s", "_fz(t)"), "Z": ("%s", "_fZ(t)"), "s": ("%d", "_epoch(v)"),
+    "j": ("%03d", "_yday(v[0], v[1], v[2])"), "w": ("%d", "(_wd(v[0], v[1], v[2]) + 1) % 7"),
+    "u": ("%d", "_wd(v[0], v[1], v[2]) + 1"),
+    "U": ("%02d", "(_yday(v[0], v[1], v[2]) + 6 - (_wd(v[0], v[1], v[2]) + 1) % 7) // 7"),
+    "W": ("%02d", "(_yday(v[0], v[1], v[2]) + 6 - _wd(v[0], v[1], v[2])) // 7"),
+    "G": ("%d", "_iso(v[0], v[1], v[2])[0]"), "g": ("%02d", "_iso(v[0], v[1], v[2])[0] % 100"),
+    "V": ("%02d", "_iso(v[0], v[1], v[2])[1]"),
+    "z": ("%s", "_fz(t)"), "Z": ("%s", "_fZ(t)"), "s": ("%d", "_epoch(v[0], v[1], v[2], v[3], v[4], v[5])"),
     "n": ("%s", "'\\n'"), "t": ("%s", "'\\t'"), "%": ("%s", "'%'"),
 }
 _STRFTIME_ALIASES = {"c": "%a %b %e %H:%M:%S %Y", "D": "%m/%d/%y", "x": "%m/%d/%y", "F": "%Y-%m-%d",
                      "T": "%H:%M:%S", "X": "%H:%M:%S", "R": "%H:%M", "r": "%I:%M:%S %p"}
 
 
-def _wd(v):
-    return (_ymd_to_ordinal(v[0], v[1], v[2]) + 6) % 7
+def _wd(year, month, day):
+    return (_ymd_to_ordinal(year, month, day) + 6) % 7
 
 
-def _yday(v):
-    return _DAYS_BEFORE_MONTH[v[1]] + v[2] + (1 if v[1] > 2 and _is_leap(v[0]) else 0)
+def _yday(year, month, day):
+    return _DAYS_BEFORE_MONTH[month] + day + (1 if month > 2 and _is_leap(year) else 0)
 
 
-def _iso(v):
-    return _isocalendar(v[0], _ymd_to_ordinal(v[0], v[1], v[2]))
+def _iso(year, month, day):
+    return _isocalendar(year, _ymd_to_ordinal(year, month, day))
 
 
-def _epoch(v):
-    return (_ymd_to_ordinal(v[0], v[1], v[2]) - _EPOCH_ORDINAL) * 86400 + v[3] * 3600 + v[4] * 60 + v[5]
+def _epoch(year, month, day, hour, minute, second):
+    return (_ymd_to_ordinal(year, month, day) - _EPOCH_ORDINAL) * 86400 + hour * 3600 + minute * 60 + second
 
 
 def _fz(t):
@@ -1170,7 +1196,13 @@ def _fZ(t):
 _STRFTIME_NAMES = {"_DAY_ABBRS": _DAY_ABBRS, "_DAY_NAMES": _DAY_NAMES, "_MONTH_ABBRS": _MONTH_ABBRS,
                    "_MONTH_NAMES": _MONTH_NAMES, "_wd": _wd, "_yday": _yday, "_iso": _iso, "_epoch": _epoch,
                    "_fz": _fz, "_fZ": _fZ}
-_strftime_cache = {}
+# What each field reads, for date ("d"), time ("t") and datetime ("dt") objects.
+_FIELD_SOURCES = {
+    "d": ("t.year", "t.month", "t.day", "0", "0", "0", "0"),
+    "t": ("1900", "1", "1", "t.hour", "t.minute", "t.second", "t.microsecond"),
+    "dt": ("t.year", "t.month", "t.day", "t.hour", "t.minute", "t.second", "t.microsecond"),
+}
+_strftime_cache = {"d": {}, "t": {}, "dt": {}}
 
 
 def _compile_strftime(format):
@@ -1200,7 +1232,8 @@ def _compile_strftime(format):
 
 
 def _strftime(t, format):
-    render = _strftime_cache.get(format)
+    cache = _strftime_cache[t._kind]
+    render = cache.get(format)
     if render is None:
         if type(format) is not str:
             raise TypeError("strftime() argument 1 must be str, not %s" % _type_name(format))
@@ -1209,11 +1242,15 @@ def _strftime(t, format):
             names = {"_T": template}
             for key in _STRFTIME_NAMES:
                 names[key] = _STRFTIME_NAMES[key]
-            render = eval("lambda t, v: _T %% (%s,)" % ", ".join(values), names)
+            expression = ", ".join(values)
+            sources = _FIELD_SOURCES[t._kind]
+            for index in range(7):
+                expression = expression.replace("v[%d]" % index, sources[index])
+            render = eval("lambda t: _T %% (%s,)" % expression, names)
         else:
             text = template.replace("%%", "%")
-            render = lambda t, v: text
-        if len(_strftime_cache) >= 64:
-            _strftime_cache.clear()
-        _strftime_cache[format] = render
-    return render(t, t._ymd())
+            render = lambda t: text
+        if len(cache) >= 64:
+            cache.clear()
+        cache[format] = render
+    return render(t)

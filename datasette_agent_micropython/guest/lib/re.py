@@ -31,38 +31,6 @@ _CONTROL = {"t": "\t", "n": "\n", "r": "\r", "f": "\f", "v": "\v", "a": "\x07"}
 _EXTRA_SPACES = ("\x1c", "\x1d", "\x1e", "\x1f", "\x85", "\xa0", "\u1680", "\u2000", "\u2001", "\u2002",
                  "\u2003", "\u2004", "\u2005", "\u2006", "\u2007", "\u2008", "\u2009", "\u200a", "\u2028",
                  "\u2029", "\u202f", "\u205f", "\u3000")
-# Runs (first, last) of non-ASCII code points that CPython's \w does not match (punctuation, symbols,
-# marks, emoji): text whose other non-ASCII characters fall only in these runs needs no word tables.
-_NOT_WORD = (
-    0x80, 0xa9, 0xab, 0xb1, 0xb4, 0xb4, 0xb6, 0xb8, 0xbb, 0xbb, 0xbf, 0xbf, 0xd7, 0xd7, 0xf7, 0xf7, 0x2d2,
-    0x2df, 0x2ef, 0x36f, 0x482, 0x489, 0x589, 0x5cf, 0x5f3, 0x61f, 0x64b, 0x65f, 0x6d6, 0x6e4, 0x700, 0x70f,
-    0x730, 0x74c, 0x7a6, 0x7b0, 0x7b2, 0x7bf, 0x7eb, 0x7f3, 0x81b, 0x823, 0x829, 0x83f, 0x88f, 0x89f, 0x8ca,
-    0x903, 0x93e, 0x94f, 0x9be, 0x9cd, 0x9cf, 0x9db, 0x9fd, 0xa04, 0xa3a, 0xa58, 0xa75, 0xa84, 0xabe, 0xacf,
-    0xad1, 0xadf, 0xaf0, 0xaf8, 0xafa, 0xb04, 0xb3e, 0xb5b, 0xb78, 0xb82, 0xbba, 0xbcf, 0xbd1, 0xbe5, 0xbf3,
-    0xc04, 0xc3e, 0xc57, 0xc70, 0xc77, 0xcbe, 0xcdc, 0xcf3, 0xd03, 0xd3e, 0xd4d, 0xdc7, 0xde5, 0xdf0, 0xe00,
-    0xe34, 0xe3f, 0xe47, 0xe4f, 0xe5a, 0xe80, 0xeb4, 0xebc, 0xec7, 0xecf, 0xee0, 0xeff, 0xf01, 0xf1f, 0xf34,
-    0xf3f, 0xf6d, 0xf87, 0xf8d, 0xfff, 0x102b, 0x103e, 0x1082, 0x108d, 0x135b, 0x1368, 0x1390, 0x139f,
-    0x1712, 0x171e, 0x1732, 0x173f, 0x1752, 0x175f, 0x1771, 0x177f, 0x17b4, 0x17d6, 0x17fa, 0x180f, 0x18f6,
-    0x18ff, 0x191f, 0x1945, 0x1975, 0x197f, 0x19db, 0x19ff, 0x1a17, 0x1a1f, 0x1a55, 0x1a7f, 0x1a9a, 0x1aa6,
-    0x1aa8, 0x1b04, 0x1b34, 0x1b44, 0x1b5a, 0x1b82, 0x1ba1, 0x1bad, 0x1be6, 0x1bff, 0x1c24, 0x1c3f, 0x1cc0,
-    0x1ce8, 0x1dc0, 0x1dff, 0x1ffd, 0x206f, 0x209d, 0x2101, 0x218a, 0x245f, 0x249c, 0x24e9, 0x2500, 0x2775,
-    0x2794, 0x2bff, 0x2cf4, 0x2cfc, 0x2d70, 0x2d7f, 0x2d97, 0x2d9f, 0x2ddf, 0x2e2e, 0x2e30, 0x3004, 0x3008,
-    0x3020, 0xfe00, 0xfe6f, 0xfefd, 0xff0f, 0xff1a, 0xff20, 0xff3b, 0xff40, 0xff5b, 0xff65, 0xffdd, 0xffff,
-    0x1f000, 0x1f0ff, 0x1f10d, 0x1fbef, 0x1fbfa, 0x1ffff,
-)
-# Runs of the non-ASCII code points CPython's \d matches (Unicode decimal digits).
-_DIGITS = (
-    0x660, 0x669, 0x6f0, 0x6f9, 0x7c0, 0x7c9, 0x966, 0x96f, 0x9e6, 0x9ef, 0xa66, 0xa6f, 0xae6, 0xaef, 0xb66,
-    0xb6f, 0xbe6, 0xbef, 0xc66, 0xc6f, 0xce6, 0xcef, 0xd66, 0xd6f, 0xde6, 0xdef, 0xe50, 0xe59, 0xed0, 0xed9,
-    0xf20, 0xf29, 0x1040, 0x1049, 0x1090, 0x1099, 0x17e0, 0x17e9, 0x1810, 0x1819, 0x1946, 0x194f, 0x19d0,
-    0x19d9, 0x1a80, 0x1a89, 0x1a90, 0x1a99, 0x1b50, 0x1b59, 0x1bb0, 0x1bb9, 0x1c40, 0x1c49, 0x1c50, 0x1c59,
-    0xa620, 0xa629, 0xa8d0, 0xa8d9, 0xa900, 0xa909, 0xa9d0, 0xa9d9, 0xa9f0, 0xa9f9, 0xaa50, 0xaa59, 0xabf0,
-    0xabf9, 0xff10, 0xff19, 0x104a0, 0x104a9, 0x10d30, 0x10d39, 0x11066, 0x1106f, 0x110f0, 0x110f9, 0x11136,
-    0x1113f, 0x111d0, 0x111d9, 0x112f0, 0x112f9, 0x11450, 0x11459, 0x114d0, 0x114d9, 0x11650, 0x11659,
-    0x116c0, 0x116c9, 0x11730, 0x11739, 0x118e0, 0x118e9, 0x11950, 0x11959, 0x11c50, 0x11c59, 0x11d50,
-    0x11d59, 0x11da0, 0x11da9, 0x16a60, 0x16a69, 0x16ac0, 0x16ac9, 0x16b50, 0x16b59, 0x1d7ce, 0x1d7ff,
-    0x1e140, 0x1e149, 0x1e2f0, 0x1e2f9, 0x1e950, 0x1e959, 0x1fbf0, 0x1fbf9,
-)
 _INLINE_FLAGS = {"i": I, "s": S, "m": M, "x": X, "a": A, "u": U, "L": L}
 
 
@@ -81,7 +49,7 @@ PatternError = error
 
 def _literal(c, icase):
     """The engine's form of one literal character."""
-    if icase and ord(c) > 127:
+    if icase and ord(c) > 127 and icase != "ascii":
         raise error("IGNORECASE with a non-ASCII character is not supported by the sandbox's regular expression engine")
     if icase and c.lower() != c.upper():
         return "[%s%s]" % (c.lower(), c.upper())
@@ -97,6 +65,113 @@ def _hex_escape(pattern, at, digits):
     if len(text) != digits or any(c not in "0123456789abcdefABCDEF" for c in text):
         raise error("incomplete escape \\%s" % pattern[at - 1:at + digits], pattern, at - 2)
     return chr(int(text, 16))
+
+
+def _escapes_before(pattern, at):
+    """How many backslashes directly precede pattern[at]."""
+    count = 0
+    while at - count - 1 >= 0 and pattern[at - count - 1] == "\\":
+        count += 1
+    return count
+
+
+_WORD_SET_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-"
+
+
+def _single_end(body):
+    """Whether every match of body from a given start but the engine's own ends before a word
+    character: a literal, or one word class repeated greedily (optionally in one group)."""
+    if body.startswith("(") and body.endswith(")") and body.count("(") == 1 and body.count(")") == 1:
+        body = body[1:-1]
+        if body.startswith("?P<"):
+            body = body[body.find(">") + 1:]
+        elif body.startswith("?:"):
+            body = body[2:]
+    if not body:
+        return False
+    at = 0
+    literal = True
+    while at < len(body):
+        c = body[at]
+        if c == "\\":
+            if at + 1 >= len(body) or body[at + 1].isalpha() or body[at + 1].isdigit():
+                literal = False
+                break
+            at += 2
+        elif c in ".^$*+?{}[]|()":
+            literal = False
+            break
+        else:
+            at += 1
+    if literal:
+        return True
+    if body.startswith("\\w") or body.startswith("\\d"):
+        rest = body[2:]
+    elif body.startswith("[") and not body.startswith("[^") and "]" in body[2:]:
+        close = body.index("]", 2)
+        inside = body[1:close]
+        if any(c not in _WORD_SET_CHARS and c != "\\" for c in inside) or inside.startswith("-") \
+                or inside.endswith("-") or any(inside[i] == "\\" and inside[i + 1:i + 2] not in ("w", "d")
+                                                for i in range(len(inside))):
+            return False
+        rest = body[close + 1:]
+    elif body[0] in _WORD_SET_CHARS and body[0] != "-":
+        rest = body[1:]
+    else:
+        return False
+    if rest == "+" or rest == "":
+        return True
+    if rest.startswith("{") and rest.endswith("}"):
+        low, _, high = rest[1:-1].partition(",")
+        # At least one: an empty match could end at a boundary the engine's match does not.
+        return low.isdigit() and int(low) >= 1 and (not high or high.isdigit())
+    return False
+
+
+def _refuse_empty():
+    raise NotImplementedError("re: after an empty match CPython tries a longer match at the same place, which "
+                              "the sandbox's engine cannot do for a pattern with lazy repeats or '|'")
+
+
+def _word_at(text, at, ascii_only):
+    if at < 0 or at >= len(text):
+        return False
+    c = text[at]
+    if c < "\x80":
+        return c.isalpha() or c.isdigit() or c == "_"
+    if ascii_only:
+        return False
+    import _unicode_tables
+    return _unicode_tables.is_word(c)
+
+
+def _strip_verbose(pattern):
+    """The pattern without the whitespace and # comments that VERBOSE ignores outside sets and escapes."""
+    out = []
+    at = 0
+    length = len(pattern)
+    in_set = False
+    while at < length:
+        c = pattern[at]
+        if c == "\\":
+            out.append(pattern[at:at + 2])
+            at += 2
+            continue
+        if in_set:
+            if c == "]" and not (pattern[at - 1] == "[" or pattern[at - 2:at] == "[^"):
+                in_set = False
+            out.append(c)
+        elif c == "[":
+            in_set = True
+            out.append(c)
+        elif c == "#":
+            end = pattern.find("\n", at)
+            at = length if end < 0 else end
+            continue
+        elif c not in " \t\n\r\x0b\x0c":
+            out.append(c)
+        at += 1
+    return "".join(out)
 
 
 class _Translation:
@@ -117,6 +192,10 @@ class _Translation:
         # a top-level '|': a group's position can be found for those.
         self.top_level = {}
         self.top_level_bar = False
+        self.boundary_start = False
+        self.boundary_end = False
+        # Lazy quantifiers and alternation can prefer an empty match where a longer one exists.
+        self.prefers_less = False
         self.engine_text = self._translate(pattern)
 
     def _unsupported(self, what, at):
@@ -134,9 +213,26 @@ class _Translation:
                     raise error("unknown flag", pattern, at)
                 self.flags |= _INLINE_FLAGS[letter]
             at = end + 1
-        if self.flags & (M | X | L):
-            self._unsupported("the MULTILINE, VERBOSE or LOCALE flag", None)
-        icase = self.flags & I
+        if self.flags & (M | L):
+            self._unsupported("the MULTILINE or LOCALE flag", None)
+        if self.flags & X:
+            pattern = _strip_verbose(pattern[at:])
+            length = len(pattern)
+            at = 0
+        # \b is checked by the wrapper, around what the engine matches: at the start of any pattern,
+        # and at its end when the engine's match is the only one that could end there.
+        if pattern.startswith("\\b", at):
+            self.boundary_start = True
+            at += 2
+        tail = len(pattern) - 2
+        if tail >= at and pattern.endswith("\\b") and _escapes_before(pattern, tail) % 2 == 0:
+            if not _single_end(pattern[at:tail]):
+                self._unsupported("\\b at the end of a pattern other than a literal or one repeated word class", tail)
+            self.boundary_end = True
+            pattern = pattern[:tail]
+            length = len(pattern)
+        # Under ASCII, only ASCII letters fold, which is what the engine's pattern can express.
+        icase = ("ascii" if self.flags & A else True) if self.flags & I else False
         dotall = self.flags & S
         out = []
         opened = []  # (index in out, group count before it) of each open parenthesis
@@ -193,6 +289,7 @@ class _Translation:
                 if at < length and pattern[at] == "?":
                     c += "?"
                     at += 1
+                    self.prefers_less = True
                 elif at < length and pattern[at] == "+":
                     self._unsupported("a possessive quantifier", at)
                 out.append(c)
@@ -210,6 +307,7 @@ class _Translation:
                 lazy = at < length and pattern[at] == "?"
                 if lazy:
                     at += 1
+                    self.prefers_less = True
                 if high is not None and high < low:
                     raise error("min repeat greater than max repeat", pattern, here)
                 index, groups_before = atom
@@ -234,6 +332,7 @@ class _Translation:
                 out.append("$")
                 atom = None
             elif c == "|":
+                self.prefers_less = True
                 if not opened:
                     self.top_level_bar = True
                 out.append("|")
@@ -243,6 +342,11 @@ class _Translation:
                 atom = (len(out) - 1, self.groups)
         if opened:
             raise error("missing ), unterminated subpattern", pattern, opened[-1][0])
+        if (self.boundary_start or self.boundary_end) and (self.caret or self.dollar):
+            self._unsupported("\\b together with '^' or '$'", None)
+        if self.flags & A:
+            # ASCII makes \w, \d and \s ASCII-only in CPython too: the engine then agrees on any text.
+            self.word = self.digit = self.space = False
         text = "".join(out)
         if len(text) > _MAX_PATTERN:
             self._unsupported("a pattern this large once counted repeats are expanded", None)
@@ -371,7 +475,7 @@ class _Translation:
                 continue
             parts.append(self._member(c))
             if icase and c.lower() != c.upper():
-                parts.append(c.swapcase() if hasattr(c, "swapcase") else (c.upper() if c.islower() else c.lower()))
+                parts.append(c.upper() if c.islower() else c.lower())
         return "[" + ("^" if negated else "") + "".join(parts) + "]", at
 
     @staticmethod
@@ -408,21 +512,14 @@ def _byte_offset(text, pos):
     return len(text[:pos].encode()) if pos else 0
 
 
-def _in_runs(code, runs):
-    low, high = 0, len(runs) // 2
-    while low < high:
-        middle = (low + high) // 2
-        if runs[2 * middle + 1] < code:
-            low = middle + 1
-        else:
-            high = middle
-    return low < len(runs) // 2 and runs[2 * low] <= code
-
-
-def _has_code_point(text, runs, inside):
-    """Whether text has a non-ASCII character inside the runs (or outside them, when inside is False)."""
+def _has_code_point(text, runs_name, inside):
+    """Whether text has a non-ASCII character inside the named runs (or outside them, when inside is
+    False). The tables are loaded only for non-ASCII text."""
+    import _unicode_tables
+    runs = getattr(_unicode_tables, runs_name)
+    in_runs = _unicode_tables.in_runs
     for c in text:
-        if c >= "\x80" and _in_runs(ord(c), runs) == inside:
+        if c >= "\x80" and in_runs(ord(c), runs) == inside:
             return True
     return False
 
@@ -444,6 +541,12 @@ class Pattern:
         self._full = None
         # The engine's own sub skips empty matches, so it serves only patterns that never match empty.
         self._native_sub = self._engine.match("") is None
+        # Whether the engine's answer can depend on the text holding characters it mishandles.
+        self._text_matters = (translation.dollar or translation.space or translation.bytewise or translation.word
+                              or translation.digit)
+        self._bounded = translation.boundary_start or translation.boundary_end
+        if self._bounded:
+            self._native_sub = False
 
     def __repr__(self):
         return "re.compile(%r)" % (self.pattern,)
@@ -451,6 +554,8 @@ class Pattern:
     def _check(self, text):
         if type(text) is not str:
             raise TypeError("expected string or bytes-like object, got '%s'" % type(text).__name__)
+        if not self._text_matters:
+            return
         translation = self._translation
         if translation.dollar and text.endswith("\n"):
             raise NotImplementedError("re: '$' before a trailing newline is not supported by the sandbox's engine")
@@ -461,12 +566,39 @@ class Pattern:
             if translation.bytewise:
                 raise NotImplementedError("re: '.', \\W, \\S, \\D and negated sets match bytes, not "
                                           "characters, on non-ASCII text in the sandbox's engine")
-            if translation.word and _has_code_point(text, _NOT_WORD, False):
+            if translation.word and _has_code_point(text, "NOT_WORD", False):
                 raise NotImplementedError("re: \\w matches only ASCII letters and digits in the sandbox's engine, "
                                           "and this text has others")
-            if translation.digit and _has_code_point(text, _DIGITS, True):
+            if translation.digit and _has_code_point(text, "DIGITS", True):
                 raise NotImplementedError("re: \\d matches only ASCII digits in the sandbox's engine, "
                                           "and this text has other decimal digits")
+
+    def _locate(self, text, pos, anchored, engine):
+        """(engine match, start) of the first match at or after pos (or at pos, when anchored) whose
+        ends pass the pattern's \\b checks; (None, -1) when there is none."""
+        translation = self._translation
+        ascii_only = bool(self.flags & A)
+        ascii = len(text.encode()) == len(text)
+        while pos <= len(text):
+            offset = pos if ascii else _byte_offset(text, pos)
+            if anchored:
+                native = engine.match(text, offset) if pos else engine.match(text)
+            else:
+                native = engine.search(text, offset) if pos else engine.search(text)
+            if native is None:
+                return None, -1
+            whole = native.group(0)
+            start = pos if anchored else text.find(whole, pos)
+            end = start + len(whole)
+            if ((not translation.boundary_start
+                 or _word_at(text, start - 1, ascii_only) != _word_at(text, start, ascii_only))
+                    and (not translation.boundary_end
+                         or _word_at(text, end - 1, ascii_only) != _word_at(text, end, ascii_only))):
+                return native, start
+            if anchored:
+                return None, -1
+            pos = start + 1
+        return None, -1
 
     def _wrap(self, native, text, pos, start):
         return None if native is None else Match(self, native, text, pos, start)
@@ -476,12 +608,18 @@ class Pattern:
         text = string if endpos is None else string[:endpos]
         if pos > 0 and self._translation.caret:
             return None
+        if self._bounded:
+            native, start = self._locate(text, pos, True, self._engine)
+            return self._wrap(native, text, pos, start)
         native = self._engine.match(text, _byte_offset(text, pos)) if pos else self._engine.match(text)
         return self._wrap(native, text, pos, pos)
 
     def search(self, string, pos=0, endpos=None):
         self._check(string)
         text = string if endpos is None else string[:endpos]
+        if self._bounded:
+            native, start = self._locate(text, pos, False, self._engine)
+            return self._wrap(native, text, pos, start)
         native = self._engine.search(text, _byte_offset(text, pos)) if pos else self._engine.search(text)
         return self._wrap(native, text, pos, -1)
 
@@ -492,6 +630,9 @@ class Pattern:
             return None
         if self._full is None:
             self._full = _engine.compile("(?:%s)$" % self._translation.engine_text)
+        if self._bounded:
+            native, start = self._locate(text, pos, True, self._full)
+            return self._wrap(native, text, pos, start)
         native = self._full.match(text, _byte_offset(text, pos)) if pos else self._full.match(text)
         return self._wrap(native, text, pos, pos)
 
@@ -505,21 +646,59 @@ class Pattern:
         while pos <= length:
             if pos > 0 and self._translation.caret:
                 return
-            if pos and not ascii:
-                byte_base += len(text[char_base:pos].encode())
-                char_base = pos
-            native = search(text, byte_base if not ascii else pos) if pos else search(text)
-            if native is None:
-                return
-            found = Match(self, native, text, pos, -1)
+            if self._bounded:
+                native, start = self._locate(text, pos, False, self._engine)
+                if native is None:
+                    return
+                found = Match(self, native, text, pos, start)
+            else:
+                if pos and not ascii:
+                    byte_base += len(text[char_base:pos].encode())
+                    char_base = pos
+                native = search(text, byte_base if not ascii else pos) if pos else search(text)
+                if native is None:
+                    return
+                found = Match(self, native, text, pos, -1)
             start = found.start()
             end = start + len(native.group(0))
             yield found
+            if end == start and self._translation.prefers_less:
+                _refuse_empty()
             pos = end + 1 if end == start else end
 
     def findall(self, string, pos=0, endpos=None):
         result = []
         groups = self.groups
+        if not self._translation.dollar and endpos is None and not self._bounded:
+            # Without '$' a match starts at the first occurrence of its text: no Match objects needed.
+            self._check(string)
+            length = len(string)
+            search = self._engine.search
+            ascii = len(string.encode()) == length
+            caret = self._translation.caret
+            char_base = byte_base = 0
+            while pos <= length:
+                if pos and caret:
+                    break
+                if pos and not ascii:
+                    byte_base += len(string[char_base:pos].encode())
+                    char_base = pos
+                native = search(string, byte_base if not ascii else pos) if pos else search(string)
+                if native is None:
+                    break
+                whole = native.group(0)
+                start = string.find(whole, pos)
+                if groups == 0:
+                    result.append(whole)
+                elif groups == 1:
+                    result.append(native.group(1) or "")
+                else:
+                    result.append(tuple(native.group(i) or "" for i in range(1, groups + 1)))
+                end = start + len(whole)
+                if end == start and self._translation.prefers_less:
+                    _refuse_empty()
+                pos = end + 1 if end == start else end
+            return result
         for found in self.finditer(string, pos, endpos):
             if groups == 0:
                 result.append(found._native.group(0))

@@ -132,3 +132,162 @@ def _merge(mapping, keywords):
     for key in keywords:
         merged[key] = keywords[key]
     return merged
+
+
+class Formatter:
+    """str.format as a class with CPython's overridable steps (parse, get_field, get_value,
+    check_unused_args, format_field, convert_field)."""
+
+    def format(self, format_string, *args, **kwargs):
+        return self.vformat(format_string, args, kwargs)
+
+    def vformat(self, format_string, args, kwargs):
+        used = set()
+        result = self._vformat(format_string, args, kwargs, used, 2, [0])
+        self.check_unused_args(used, args, kwargs)
+        return result
+
+    def _vformat(self, format_string, args, kwargs, used, depth, auto):
+        if depth < 0:
+            raise ValueError("Max string recursion exceeded")
+        out = []
+        for literal, field_name, spec, conversion in self.parse(format_string):
+            if literal:
+                out.append(literal)
+            if field_name is None:
+                continue
+            if field_name == "":
+                if auto[0] is None:
+                    raise ValueError("cannot switch from manual field specification to automatic field numbering")
+                field_name = str(auto[0])
+                auto[0] += 1
+            elif field_name.isdigit():
+                if auto[0]:
+                    raise ValueError("cannot switch from manual field specification to automatic field numbering")
+                auto[0] = None
+            value, key = self.get_field(field_name, args, kwargs)
+            used.add(key)
+            value = self.convert_field(value, conversion)
+            spec = self._vformat(spec, args, kwargs, used, depth - 1, auto) if spec else spec
+            out.append(self.format_field(value, spec))
+        return "".join(out)
+
+    def parse(self, format_string):
+        """(literal, field name, format spec, conversion) tuples, as _string.formatter_parser gives."""
+        result = []
+        literal = []
+        at = 0
+        length = len(format_string)
+        while at < length:
+            c = format_string[at]
+            if c == "}":
+                if format_string.startswith("}", at + 1):
+                    literal.append("}")
+                    result.append(("".join(literal), None, None, None))
+                    literal = []
+                    at += 2
+                    continue
+                raise ValueError("Single '}' encountered in format string")
+            if c != "{":
+                literal.append(c)
+                at += 1
+                continue
+            if at + 1 == length:
+                raise ValueError("Single '{' encountered in format string")
+            if format_string.startswith("{", at + 1):
+                literal.append("{")
+                result.append(("".join(literal), None, None, None))
+                literal = []
+                at += 2
+                continue
+            nesting = 1
+            end = at + 1
+            while end < length and nesting:
+                if format_string[end] == "{":
+                    nesting += 1
+                elif format_string[end] == "}":
+                    nesting -= 1
+                end += 1
+            if nesting:
+                raise ValueError("expected '}' before end of string")
+            field = format_string[at + 1:end - 1]
+            name, conversion, spec = field, None, ""
+            colon = -1
+            bracket = False
+            for i in range(len(field)):
+                if field[i] == "[":
+                    bracket = True
+                elif field[i] == "]":
+                    bracket = False
+                elif field[i] in "!:" and not bracket:
+                    colon = i
+                    break
+            if colon >= 0:
+                name = field[:colon]
+                rest = field[colon:]
+                if rest[0] == "!":
+                    if len(rest) < 2:
+                        raise ValueError("end of string while looking for conversion specifier")
+                    conversion = rest[1]
+                    if len(rest) > 2 and rest[2] != ":":
+                        raise ValueError("expected ':' after conversion specifier")
+                    spec = rest[3:]
+                else:
+                    spec = rest[1:]
+            result.append(("".join(literal), name, spec, conversion))
+            literal = []
+            at = end
+        if literal:
+            result.append(("".join(literal), None, None, None))
+        return result
+
+    def get_field(self, field_name, args, kwargs):
+        first = field_name
+        cut = len(field_name)
+        for mark in ".[":
+            found = field_name.find(mark)
+            if 0 <= found < cut:
+                cut = found
+        first = field_name[:cut]
+        key = int(first) if first.isdigit() else first
+        value = self.get_value(key, args, kwargs)
+        rest = field_name[cut:]
+        while rest:
+            if rest[0] == ".":
+                end = len(rest)
+                for mark in ".[":
+                    found = rest.find(mark, 1)
+                    if 0 <= found < end:
+                        end = found
+                value = getattr(value, rest[1:end])
+                rest = rest[end:]
+            else:
+                end = rest.find("]")
+                if end < 0:
+                    raise ValueError("Missing ']' in format string")
+                index = rest[1:end]
+                value = value[int(index) if index.isdigit() else index]
+                rest = rest[end + 1:]
+        return value, key
+
+    def get_value(self, key, args, kwargs):
+        if isinstance(key, int):
+            return args[key]
+        return kwargs[key]
+
+    def check_unused_args(self, used_args, args, kwargs):
+        pass
+
+    def format_field(self, value, format_spec):
+        return ("{:" + format_spec + "}").format(value) if format_spec else "{}".format(value)
+
+    def convert_field(self, value, conversion):
+        if conversion is None:
+            return value
+        if conversion == "s":
+            return str(value)
+        if conversion == "r":
+            return repr(value)
+        if conversion == "a":
+            return repr(value)
+        raise ValueError("Unknown conversion specifier %s" % conversion)

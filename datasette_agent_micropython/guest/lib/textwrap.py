@@ -10,11 +10,18 @@ _LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 
 
 def _is_word(c):
-    return c.isalpha() or c.isdigit() or c == "_"
+    if c < "\x80":
+        return c.isalpha() or c.isdigit() or c == "_"
+    # MicroPython's str methods know only ASCII: other characters are classed by CPython's tables.
+    import _unicode_tables
+    return _unicode_tables.is_word(c)
 
 
 def _is_letter(c):
-    return c.isalpha() or c == "_"
+    if c < "\x80":
+        return c.isalpha() or c == "_"
+    import _unicode_tables
+    return _unicode_tables.is_letter(c)
 
 
 def _expand_tabs(text, tabsize):
