@@ -27,6 +27,7 @@ MAX_SERIES = 10
 MAX_HTML_BYTES = 512 * 1024
 MAX_CELL_CHARS = 500
 MAX_LABEL_CHARS = 200
+ROTATED_LABEL_CHARS = 16
 # Axis arithmetic on larger numbers could overflow to infinity.
 MAX_MAGNITUDE = 1e300
 
@@ -87,7 +88,7 @@ def _plain_text(value: Any, limit: int) -> str:
     elif isinstance(value, bool) or value is None:
         string = repr(value)
     elif isinstance(value, (int, float)):
-        string = format_number(value)
+        string = repr(value)  # as Python writes it: a year stays 2024
     else:
         string = json.dumps(value, ensure_ascii=False, default=repr)
     if len(string) > limit:
@@ -95,16 +96,17 @@ def _plain_text(value: Any, limit: int) -> str:
     return _CONTROL.sub("\ufffd", string)
 
 
-def format_number(value: int | float) -> str:
+def format_number(value: int | float, grouping: bool = True) -> str:
     """A number for people: digit groups, at most six significant digits for floats."""
+    comma = "," if grouping else ""
     if isinstance(value, int):
-        return f"{value:,}"
+        return f"{value:{comma}}"
     if not math.isfinite(value):
         return repr(value)
     if value != 0 and not 1e-4 <= abs(value) < 1e15:
         return f"{value:.6g}"
     digits = max(0, 5 - math.floor(math.log10(abs(value)))) if value else 0
-    return f"{value:,.{digits}f}".rstrip("0").rstrip(".") if digits else f"{value:,.0f}"
+    return f"{value:{comma}.{digits}f}".rstrip("0").rstrip(".") if digits else f"{value:{comma}.0f}"
 
 
 def guest_callable(function: Callable[..., None]) -> Callable[..., None]:
@@ -335,10 +337,17 @@ def _svg(
     categories = [_plain_text(value, 40) for value in xs] if not numeric_x else []
     longest = max(map(len, categories), default=0)
     right, top = 16, 14 + (18 if legend else 0)
-    plot_width = WIDTH - left - right
-    slot = plot_width / max(1, len(xs))
+    slot = (WIDTH - left - right) / max(1, len(xs))
     rotate = not numeric_x and longest * CHAR_WIDTH > slot * 0.9
-    bottom = 24 + (min(longest, 24) * CHAR_WIDTH * 0.7 if rotate else 0) + (18 if x_label else 0)
+    if rotate:
+        # Slanted by 40°, cut shorter, every label far enough from the next to be read, and the
+        # first one kept inside the picture.
+        categories = [_plain_text(value, ROTATED_LABEL_CHARS) for value in xs]
+        longest = max(map(len, categories))
+        left = max(left, longest * CHAR_WIDTH * 0.77 - slot * 0.5 + 4)
+        slot = (WIDTH - left - right) / len(xs)
+    plot_width = WIDTH - left - right
+    bottom = 24 + (longest * CHAR_WIDTH * 0.64 if rotate else 0) + (18 if x_label else 0)
     plot_height = HEIGHT - top - bottom
 
     def to_y(value: float) -> float:
@@ -373,10 +382,10 @@ def _svg(
         for tick in x_ticks:
             position = _coordinate(left + plot_width * (tick - x_low) / (x_high - x_low))
             parts.append(
-                f'<text x="{position}" y="{_coordinate(axis_y + 16)}" text-anchor="middle" font-size="11" fill="#555">{format_number(tick)}</text>'
+                f'<text x="{position}" y="{_coordinate(axis_y + 16)}" text-anchor="middle" font-size="11" fill="#555">{format_number(tick, grouping=False)}</text>'
             )
     else:
-        every = max(1, math.ceil(len(xs) * 14 / plot_width)) if rotate else 1
+        every = math.ceil(19 / slot) if rotate else 1
         for index, label in enumerate(categories):
             if index % every:
                 continue
@@ -384,7 +393,7 @@ def _svg(
             if rotate:
                 parts.append(
                     f'<text x="{position_x}" y="{position_y}" text-anchor="end" font-size="11" fill="#555"'
-                    f' transform="rotate(-40 {position_x} {position_y})">{text(label, 24)}</text>'
+                    f' transform="rotate(-40 {position_x} {position_y})">{text(label)}</text>'
                 )
             else:
                 parts.append(
@@ -409,7 +418,7 @@ def _svg(
         for index, value in enumerate(one.values):
             if value is None:
                 continue
-            hover = f"<title>{text(xs[index], 100)}{' · ' + name if legend else ''}: {text(value)}</title>"
+            hover = f"<title>{text(xs[index], 100)}{' · ' + name if legend else ''}: {format_number(value)}</title>"
             if kind == "bar":
                 width = slot * 0.8 / len(series)
                 x_position = left + slot * index + slot * 0.1 + width * number
