@@ -90,7 +90,10 @@ def _plain_text(value: Any, limit: int) -> str:
     elif isinstance(value, (int, float)):
         string = repr(value)  # as Python writes it: a year stays 2024
     else:
-        string = json.dumps(value, ensure_ascii=False, default=repr)
+        try:
+            string = json.dumps(value, ensure_ascii=False)
+        except (TypeError, ValueError, RecursionError):  # a dict with tuple keys, say
+            string = repr(value)
     if len(string) > limit:
         string = string[: limit - 1] + "…"
     return _CONTROL.sub("\ufffd", string)
