@@ -28,6 +28,10 @@ MAX_HTML_BYTES = 512 * 1024
 MAX_CELL_CHARS = 500
 MAX_LABEL_CHARS = 200
 ROTATED_LABEL_CHARS = 16
+# The model's summary of a display: the first column or series names, cut short, and the title.
+SUMMARY_NAMES = 10
+SUMMARY_NAME_CHARS = 30
+SUMMARY_TITLE_CHARS = 80
 # Axis arithmetic on larger numbers could overflow to infinity.
 MAX_MAGNITUDE = 1e300
 
@@ -150,6 +154,16 @@ def _rows(function: str, rows: Any, limit: int, what: str) -> list:
     return rows
 
 
+def _summary(summary: dict[str, Any], key: str, names: list, title: str | None) -> dict[str, Any]:
+    """What the model is told about one display, small enough for ten of them beside the output."""
+    summary[key] = [str(name)[:SUMMARY_NAME_CHARS] for name in names[:SUMMARY_NAMES]]
+    if len(names) > SUMMARY_NAMES:
+        summary[f"{key}_not_listed"] = len(names) - SUMMARY_NAMES
+    if title:
+        summary["title"] = title[:SUMMARY_TITLE_CHARS]
+    return summary
+
+
 def _title_html(title: str | None) -> str:
     return f'<div class="{DISPLAY_CLASS}-title">{text(title)}</div>' if title else ""
 
@@ -181,10 +195,7 @@ def show_table(context: Any, rows: Any, columns: Any = None, title: Any = None) 
         f'<tfoot><tr><td colspan="{max(1, len(columns))}">{count}</td></tr></tfoot>'
         "</table></div></div>"
     )
-    summary = {"kind": "table", "rows": len(rows), "columns": [str(column)[:100] for column in columns]}
-    if title:
-        summary["title"] = title[:MAX_LABEL_CHARS]
-    displays.add(markup, summary)
+    displays.add(markup, _summary({"kind": "table", "rows": len(rows)}, "columns", columns, title))
 
 
 def _columns_of(rows: list) -> list:
@@ -264,10 +275,8 @@ def show_chart(
     svg = _svg(kind, xs, numeric_x, series, x_label if x_label is not None else str(x), y_label, title)
     markup = f'<div class="{DISPLAY_CLASS} {DISPLAY_CLASS}-chart">{_title_html(title)}{svg}</div>'
     points = sum(value is not None for one in series for value in one.values)
-    summary: dict[str, Any] = {"kind": f"{kind} chart", "points": points, "series": [one.name[:100] for one in series]}
-    if title:
-        summary["title"] = title[:MAX_LABEL_CHARS]
-    displays.add(markup, summary)
+    summary = {"kind": f"{kind} chart", "points": points}
+    displays.add(markup, _summary(summary, "series", [one.name for one in series], title))
 
 
 def _value(row: dict | list, key: Any, index: int, axis: str) -> Any:

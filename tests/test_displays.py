@@ -255,6 +255,21 @@ def test_long_cells_and_labels_are_cut():
     assert len(markup) < 3_000
 
 
+def test_the_models_summary_stays_small_for_the_widest_displays():
+    ctx = context()
+    wide = [{f"a column with a long name number {i}": i for i in range(MAX_TABLE_COLUMNS)}]
+    series = [f"series {i} " + "s" * 100 for i in range(MAX_SERIES)]
+    for _ in range(MAX_DISPLAYS_PER_CALL // 2):
+        show_table(ctx, wide, title="t" * 1000)
+        show_chart(ctx, [{"x": 1, **{name: 1 for name in series}}], "x", series, title="t" * 1000)
+    summary = displays.model_summary(ctx.displays)
+    # The model sees at most 10,000 characters of the whole result: leave room for the output.
+    assert len(json.dumps(summary)) < 6_000
+    table = summary["displayed"][0]
+    assert len(table["columns"]) == 10 and table["columns_not_listed"] == MAX_TABLE_COLUMNS - 10
+    assert table["columns"][0] == "a column with a long name numb"
+
+
 def test_without_a_chat_there_is_nowhere_to_show():
     with pytest.raises(GuestValueError, match="only show things in a chat"):
         show_table(None, [[1]])
