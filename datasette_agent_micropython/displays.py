@@ -296,8 +296,11 @@ def _number(value: Any, index: int, key: Any) -> float | None:
     if value is None:
         return None
     if not _is_number(value):
-        raise GuestTypeError(f"show_chart(): row {index}: {key!r} is {text(value, 40)!s}, not a number")
-    number = float(value)
+        raise GuestTypeError(f"show_chart(): row {index}: {key!r} is {_plain_text(repr(value), 40)}, not a number")
+    try:
+        number = float(value)
+    except OverflowError:
+        raise GuestValueError(f"show_chart(): row {index}: {key!r} is beyond ±{MAX_MAGNITUDE:g} and cannot be drawn") from None
     if not math.isfinite(number):
         raise GuestValueError(f"show_chart(): row {index}: {key!r} is {value!r}; only finite numbers can be charted")
     return number
@@ -321,8 +324,9 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
 
 
 def _coordinate(value: float) -> str:
+    """Every number written into the SVG goes through here: the last guard against NaN and infinity."""
     if not math.isfinite(value):
-        raise ValueError("a coordinate that is not finite")  # unreachable: values were checked
+        raise GuestValueError("show_chart(): a coordinate came out not finite; the chart was not drawn")
     return f"{value:.1f}"
 
 

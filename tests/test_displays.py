@@ -204,6 +204,8 @@ def test_non_finite_numbers_are_refused(value):
         (([[1, 2]], "a", "b"), GuestTypeError, "must be an index"),
         (([{"a": 1, "b": 1}], "a", [f"b{i}" for i in range(MAX_SERIES + 1)]), GuestValueError, "1 to 10 columns"),
         (([{"a": 1, "b": 1e301}], "a", "b"), GuestValueError, "cannot be drawn"),
+        (([{"a": 1, "b": 10**400}], "a", "b"), GuestValueError, "cannot be drawn"),
+        (([{"a": 10**400, "b": 1}], "a", "b", "line"), GuestValueError, "cannot be drawn"),
     ],
 )
 def test_bad_chart_arguments_are_refused_clearly(arguments, error, message):
