@@ -14,6 +14,7 @@ from datasette.permissions import Action, PermissionSQL
 from datasette.resources import DatabaseResource, TableResource
 
 from .admin import ADMIN_ACTION, admin_page
+from .displays import HOST_FUNCTIONS as DISPLAY_FUNCTIONS
 from .sessions import SessionManager, shared_runtime
 from .settings import PLUGIN_NAME, ConfigError, Settings
 from .sql import read_only_sql_query
@@ -54,7 +55,7 @@ def session_manager(datasette) -> SessionManager:
                 )
         store = SnapshotStore(database, settings.retention, write_ahead_log=database is internal)
         manager = SessionManager(
-            settings, {"read_only_sql_query": read_only_sql_query}, store, messages_database=internal
+            settings, {"read_only_sql_query": read_only_sql_query, **DISPLAY_FUNCTIONS}, store, messages_database=internal
         )
         _managers[datasette] = manager
     return manager

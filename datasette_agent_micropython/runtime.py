@@ -128,6 +128,20 @@ class SessionError(RuntimeError):
     """A session could not start, or was used after it ended."""
 
 
+class GuestTypeError(TypeError):
+    """Raised by a host function to refuse its arguments: the guest raises a TypeError."""
+
+
+class GuestValueError(ValueError):
+    """Raised by a host function to refuse its arguments: the guest raises a ValueError."""
+
+
+# How the bootstrap's plain() sends what JSON cannot say: a dict as its (key, value) pairs, so that
+# it keeps the user's order, and a float that is not finite by its repr.
+GUEST_PAIRS = "\x00pairs"
+GUEST_FLOAT = "\x00float"
+
+
 def check_number(name: str, value: Any, minimum: float, maximum: float, kind: type) -> None:
     """Raise LimitError, naming the setting and its range, unless `value` is a `kind` in range."""
     ok_type = isinstance(value, (int, float) if kind is float else int) and not isinstance(
@@ -1035,7 +1049,7 @@ class Session:
         function = self.host_functions.get(name)
         if function is None:
             return _json({"error": f"unknown host function {name!r}"})
-        arguments = _parse_json(payload)
+        arguments = _parse_guest_arguments(payload)
         if not (
             isinstance(arguments, list)
             and len(arguments) == 2
@@ -1046,6 +1060,9 @@ class Session:
         args, kwargs = arguments
         try:
             value = function(self._context, *args, **kwargs)
+        except (GuestTypeError, GuestValueError) as error:
+            python_type = "TypeError" if isinstance(error, TypeError) else "ValueError"
+            return _json({"error": _clip(str(error)), "raise": python_type})
         except Exception as error:
             return _json({"error": f"{type(error).__name__}: {error}"})
         try:
@@ -1193,6 +1210,34 @@ def _parse_json(payload: bytes) -> Any:
         return json.loads(payload)
     except (ValueError, RecursionError):
         return None
+
+
+def _parse_guest_arguments(payload: bytes) -> Any:
+    """A host call's arguments, with the dicts and non-finite floats that plain() encoded."""
+    try:
+        return json.loads(payload, object_hook=_decode_guest_object)
+    except (ValueError, TypeError, RecursionError):
+        return None
+
+
+def _decode_guest_object(item: dict) -> Any:
+    if len(item) != 1:
+        return item
+    if GUEST_FLOAT in item and item[GUEST_FLOAT] in ("nan", "inf", "-inf"):
+        return float(item[GUEST_FLOAT])
+    pairs = item.get(GUEST_PAIRS)
+    if isinstance(pairs, list) and all(isinstance(pair, list) and len(pair) == 2 for pair in pairs):
+        return {_hashable(key): value for key, value in pairs}
+    return item
+
+
+def _hashable(key: Any) -> Any:
+    """A dict key as the guest had it: a tuple key arrives as a JSON list."""
+    if isinstance(key, list):
+        return tuple(_hashable(part) for part in key)
+    if isinstance(key, dict):
+        raise TypeError("a dict cannot be a key")
+    return key
 
 
 def _json(value: Any) -> bytes:

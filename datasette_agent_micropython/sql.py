@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from datasette.resources import DatabaseResource
 from datasette.utils import InvalidSql, validate_sql_select
 
+from .displays import Displays
 from .runtime import Limits, Session
 
 # Outside a session: the reply cap of a session with the default limits (a quarter of its heap).
@@ -24,6 +25,8 @@ class CallContext:
     datasette: Any
     actor: dict | None
     loop: asyncio.AbstractEventLoop
+    # What show_table() and show_chart() drew during this call.
+    displays: Displays = field(default_factory=Displays)
 
 
 def read_only_sql_query(context: CallContext, name_of_database: Any, sql: Any, params: Any = None) -> dict:

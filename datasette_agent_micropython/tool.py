@@ -7,6 +7,7 @@ from typing import Any
 
 from datasette_agent.tools import AgentTool
 
+from .displays import model_summary
 from .render import render_result_html
 from .sessions import CallOutcome, SessionManager
 from .settings import TOOL_NAME, Settings
@@ -47,6 +48,8 @@ def describe(settings: Settings) -> str:
         "output to the user (do not repeat it then). Print what you need to see. "
         "Query data with read_only_sql_query(name_of_database, sql, params=None) -> "
         "{'columns': [...], 'rows': [dicts], 'truncated': bool} or {'error': ...}; SELECT only. "
+        "To show the user a table or chart: show_table(rows, columns=None, title=None), "
+        "show_chart(rows, x, y, kind='bar'|'line'|'scatter', title=None, x_label=None, y_label=None). "
         f"Importable: {IMPORTABLE}. No numpy, pandas, files, network or pip. "
         + (f"Unlike CPython: {differences}. " if differences else "")
         + f"Limits per call: {limits.timeout_seconds:g} seconds, {fuel}"
@@ -137,25 +140,34 @@ def make_tool(manager: SessionManager) -> AgentTool:
         conversation_id = getattr(context, "conversation_id", None)
         if not conversation_id:
             return refusal("this tool needs a conversation: no conversation id was given", "invalid_arguments")
+        call_context = CallContext(datasette=datasette, actor=actor, loop=asyncio.get_running_loop())
         outcome = await manager.run(
             conversation_id,
             python,
             reset=reset_context,
             actor_id=str(actor["id"]) if isinstance(actor, dict) and actor.get("id") is not None else None,
-            context=CallContext(datasette=datasette, actor=actor, loop=asyncio.get_running_loop()),
+            context=call_context,
         )
         body = result_json(outcome, settings)
+        html = ""
         if show_result:
             result = outcome.result
             body["output_displayed_to_user"] = True
             body["display_note"] = "The code and its output are shown to the user; do not repeat them verbatim."
-            body["_html"] = render_result_html(
+            html = render_result_html(
                 python,
                 result.stdout,
                 result.stderr,
                 result.error,
                 result.stdout_truncated,
             )
+        # Tables and charts appear whether or not show_result is set: the code asked to show them.
+        displays = call_context.displays
+        if displays.summaries:
+            body.update(model_summary(displays))
+            html += displays.render()
+        if html:
+            body["_html"] = html
         return body
 
     return AgentTool(

@@ -1,4 +1,4 @@
-"""A real browser against a real `datasette serve`: the admin page and the `show_result` widget.
+"""A real browser against a real `datasette serve`: the admin page, the `show_result` widget, charts.
 
 Headless Chromium (Debian's `chromium` package, /usr/bin/chromium) is driven by Playwright for
 Python; Playwright's own browser downloads are never used. The server is the installed `datasette`
@@ -7,7 +7,7 @@ one-time root login URL the server prints. The model is llm-echo's `echo`, so th
 JSON message that makes the model call `execute_micropython`.
 
 Screenshots go to the test's temporary folder; with SAVE_SCREENSHOTS=1 they replace
-docs/admin-page.png and docs/show-result.png.
+docs/admin-page.png, docs/show-result.png and docs/charts.png.
 """
 
 from __future__ import annotations
@@ -50,6 +50,21 @@ for row in rows:
 tag = "script"
 print(f"<{tag}>window.__pwned=1</{tag}><b>bold</b>")
 """
+SALES = [
+    ("2026-01", "north", 120), ("2026-01", "south", 80),
+    ("2026-02", "north", 150), ("2026-02", "south", 90), ("2026-02", "east", 60),
+    ("2026-03", "north", 210), ("2026-03", "<script>window.__pwned=1</script>", 40),
+]
+# Totals by month (2026-01: 200, 2026-02: 300, 2026-03: 250), drawn as a bar chart and a table.
+CHART_CODE = """rows = read_only_sql_query("data", "select month, region, amount from sales")["rows"]
+totals = {}
+for row in rows:
+    totals[row["month"]] = totals.get(row["month"], 0) + row["amount"]
+months = [{"month": month, "total": totals[month]} for month in sorted(totals)]
+show_chart(months, "month", "total", title="Sales by month", y_label="amount")
+show_table(rows, title="The rows <script>window.__pwned=1</script>")
+print(len(rows), "rows")
+"""
 STARTUP_TIMEOUT = 30
 TURN_TIMEOUT = 60_000  # ms, Playwright's unit
 
@@ -74,6 +89,8 @@ def server(tmp_path):
     with sqlite3.connect(data) as conn:
         conn.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT, price REAL)")
         conn.executemany("INSERT INTO items (name, price) VALUES (?, ?)", [("apple", 1.25), ("melon", 3.5), ("fig", 0.4)])
+        conn.execute("CREATE TABLE sales (month TEXT, region TEXT, amount INTEGER)")
+        conn.executemany("INSERT INTO sales VALUES (?, ?, ?)", SALES)
     config = tmp_path / "datasette.yaml"
     config.write_text(
         json.dumps(
@@ -245,4 +262,74 @@ def test_show_result_widget_and_admin_page(server, browser, tmp_path):
     assert "No stored sessions." in page.content()
 
     assert errors == []
+    context.close()
+
+
+def test_chart_and_table_from_python_render_statically_and_survive_a_reload(server, browser, tmp_path):
+    base, login = server
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(login)
+    conversation_id = page.evaluate(
+        """async () => {
+            const response = await fetch("/-/agent/api/conversations", {
+                method: "POST", headers: {"Content-Type": "application/json"}, body: "{}"});
+            return (await response.json()).conversation_id;
+        }"""
+    )
+    page.goto(f"{base}/-/agent/{conversation_id}")
+    page.fill("#message-input", echo_message({"python": CHART_CODE}))
+    page.click("#send-btn")
+    page.locator(".micropython-display-chart svg").wait_for(timeout=TURN_TIMEOUT)
+    page.wait_for_function("() => !document.getElementById('send-btn').disabled", timeout=TURN_TIMEOUT)
+
+    def displayed():
+        """What is on screen: the bars (hover text, height) and the table's cells."""
+        bars = page.evaluate(
+            """() => [...document.querySelectorAll(".micropython-display-chart rect.mark")].map(
+                bar => [bar.querySelector("title").textContent, bar.getBBox().height])"""
+        )
+        cells = page.evaluate(
+            """() => [...document.querySelectorAll(".micropython-display-table tbody tr")].map(
+                tr => [...tr.querySelectorAll("td")].map(td => td.textContent))"""
+        )
+        markup = page.evaluate("() => [...document.querySelectorAll('.micropython-display')].map(e => e.outerHTML)")
+        return bars, cells, markup
+
+    bars, cells, markup = displayed()
+    assert [title for title, _ in bars] == ["2026-01: 200", "2026-02: 300", "2026-03: 250"]
+    heights = [height for _, height in bars]
+    assert heights[1] == pytest.approx(1.5 * heights[0], rel=0.02) and heights[2] == pytest.approx(1.25 * heights[0], rel=0.02)
+    assert sorted(cells) == sorted([[month, region, str(amount)] for month, region, amount in SALES])
+    assert page.locator(".micropython-display-table th").all_text_contents() == ["month", "region", "amount"]
+    assert page.locator(".micropython-display-table table.agent-sql-result").count() == 1
+    # The same look as datasette-agent's own SQL results: its stylesheet styles the header.
+    header_background = page.locator(".micropython-display-table th").first.evaluate("e => getComputedStyle(e).backgroundColor")
+    assert header_background == "rgb(243, 244, 246)"
+    assert page.locator(".micropython-display-title").all_text_contents() == [
+        "Sales by month",
+        "The rows <script>window.__pwned=1</script>",
+    ]
+
+    def assert_inert():
+        assert page.evaluate("typeof window.__pwned") == "undefined"
+        assert page.locator(".agent-rich-result script").count() == 0
+
+    assert_inert()
+    page.locator(".micropython-display-chart").evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.screenshot(path=str(screenshot_folder(tmp_path) / "charts.png"))
+
+    page.reload()
+    page.locator(".micropython-display-chart svg").wait_for(timeout=TURN_TIMEOUT)
+    assert displayed() == (bars, cells, markup)
+    assert_inert()
+
+    assert errors == []
+    assert requests and all(url.startswith("http://127.0.0.1:") for url in requests), [
+        url for url in requests if not url.startswith("http://127.0.0.1:")
+    ]
     context.close()

@@ -81,19 +81,26 @@ def _main():
     # and randomness is seeded later, by the host's first (internal) snippet.
     boot = loads(fetch("__boot__", ""))
 
+    refusals = {"TypeError": TypeError, "ValueError": ValueError}
+    float_repr = repr
+
     def plain(value):
-        # The C encoder writes a dict subclass (the ordered dicts of user code) by its repr.
+        # What the host reads back (runtime._decode_guest_object). The C encoder writes a dict
+        # subclass (the ordered dicts of user code) by its repr and a JSON object would lose their
+        # order, so a dict goes as its pairs; JSON has no NaN or infinity, so they go as their repr.
         if is_a(value, dict):
-            return {k: plain(value[k]) for k in value}
+            return {"\x00pairs": [[plain(k), plain(value[k])] for k in value]}
         if is_a(value, (list, tuple)):
             return [plain(v) for v in value]
+        if is_a(value, float) and value - value != 0:
+            return {"\x00float": float_repr(value)}
         return value
 
     def host_function(name):
         def invoke(*args, **kwargs):
-            reply = loads(fetch("fn:" + name, dumps(plain([args, kwargs]))))
+            reply = loads(fetch("fn:" + name, dumps([plain(args), plain(kwargs)])))
             if "error" in reply:
-                raise RuntimeError(reply["error"])
+                raise refusals.get(reply.get("raise"), RuntimeError)(reply["error"])
             value = reply["value"]
             if is_a(value, dict):
                 # Dicts in the host's order, rows in column order (guest/lib/_host_reply.py).
