@@ -156,8 +156,8 @@ def _sqrt_ratio(n, d):
 def fsum(iterable):
     """The correctly rounded sum of floats, as CPython's math.fsum.
 
-    Exact: the sum is kept as an integer over 2**shift. The loop binds what it uses to locals,
-    because a global lookup in a MicroPython module whose globals table is nearly full is slow.
+    Exact: the sum is kept as an integer over 2**shift. The loop binds what it uses to locals and
+    calls no helper per item: in MicroPython a function call or a global lookup costs far more.
     """
     frexp = _frexp
     integer = int

@@ -95,8 +95,8 @@ class _Sum:
     """The exact sum of numbers (and of their squares), with their count and types.
 
     Ints and floats go into a binary accumulator (value = acc / 2**shift), anything else into a
-    plain ratio. Hot loops bind what they use to locals: a MicroPython module's globals table
-    fills before it grows, so a global or builtin lookup there can probe the whole table.
+    plain ratio. The loop is inlined, with what it uses bound to locals: a call per item (and, to
+    a lesser degree, global and builtin lookups) made mean() of 10,000 floats three times dearer.
     """
 
     def __init__(self, data, squares=False):
