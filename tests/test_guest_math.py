@@ -72,7 +72,8 @@ def test_math_errors_match_cpython(session):
     code = """
 import math
 for f, args in [(math.comb, (-1, 2)), (math.comb, (5, -1)), (math.perm, (-2, 1)), (math.isqrt, (-1,)),
-                (math.comb, (5.0, 2)), (math.fsum, ([float('inf'), float('-inf')],)), (math.dist, ((1, 2), (1,)))]:
+                (math.comb, (5.0, 2)), (math.fsum, ([float('inf'), float('-inf')],)), (math.dist, ((1, 2), (1,))),
+                (math.fsum, (['1.5'],)), (math.fsum, ([1, None],))]:
     try:
         print(f(*args))
     except (ValueError, TypeError) as e:

@@ -94,10 +94,11 @@ for n, method in ((0, 'exclusive'), (4, 'bogus')):
     except ValueError as e:
         print(type(e).__name__, e)
 show(statistics.multimode([]), statistics.harmonic_mean([0, 5]), statistics.harmonic_mean([7]))
-try:
-    statistics.mean(['a', 'b'])
-except TypeError as e:
-    print('TypeError')
+for function, data in ((statistics.mean, ['a', 'b']), (statistics.mean, [1, None]), (statistics.fmean, [1, None]), (statistics.stdev, [1.5, None])):
+    try:
+        function(data)
+    except TypeError as e:
+        print('TypeError', e)
 """
     assert same_output(session, code)
 

@@ -106,11 +106,14 @@ def _int_to_float(n):
 
 
 def _to_float(x):
+    """x as a float, as CPython's C functions convert their arguments (never from a string)."""
     if type(x) is float:
         return x
     if _is_int(x):
         return _int_to_float(int(x))
-    return float(x)
+    if isinstance(x, float) or (not isinstance(x, (str, bytes)) and hasattr(x, "__float__")):
+        return float(x)
+    raise TypeError("must be real number, not %s" % type(x).__name__)
 
 
 def isqrt(n):
