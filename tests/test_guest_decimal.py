@@ -78,7 +78,7 @@ def test_errors_match_cpython(session):
     agree(session, """
 from decimal import Decimal as D, InvalidOperation, DivisionByZero, getcontext
 import decimal
-for bad in ['abc', '1..2', '', '1e', 'e5', '--1', '1.2.3', ' ']:
+for bad in ['abc', '1..2', '', '1e', 'e5', '--1', '1.2.3', ' ', '_1', '1__0', '1._5', '1_e5']:
     try:
         print(D(bad))
     except InvalidOperation as e:
