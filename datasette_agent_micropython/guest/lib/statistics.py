@@ -211,6 +211,16 @@ def _sorted(data):
     if i >= last:
         data.reverse()
         return data
+    kinds = set(map(type, data))
+    if len(kinds) == 1 and (int in kinds or str in kinds or float in kinds):
+        # Equal values of one of these kinds look the same, so the unstable sort will do, except
+        # for 0.0 and -0.0: the run of zeros is put back in input order, as a stable sort leaves it.
+        zeros = [x for x in data if x == 0.0] if float in kinds and 0.0 in data else None
+        data.sort()
+        if zeros:
+            start = data.index(0.0)
+            data[start:start + len(zeros)] = zeros
+        return data
     # CPython's sort is stable, and which of two equal values comes first shows (0 and 0.0).
     decorated = [(x, i) for i, x in enumerate(data)]
     decorated.sort()
