@@ -158,3 +158,15 @@ try:
 except csv.Error as e:
     print('Error', e)
 """)
+
+
+def test_writing_to_stdout_prints_as_in_cpython(session):
+    agree(session, """
+import csv, sys
+w = csv.writer(sys.stdout)
+w.writerow(['a', 'b c', 'd,e'])
+w.writerows([[1, 2.5, None], ['x"y', '', 'z']])
+dw = csv.DictWriter(sys.stdout, fieldnames=['name', 'total'], lineterminator='\\n')
+dw.writeheader()
+dw.writerow({'name': 'Ann', 'total': 3})
+""")

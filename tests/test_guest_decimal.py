@@ -2,7 +2,7 @@
 errors, for the arithmetic and quantizing that money calculations use."""
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from datasette_agent_micropython.runtime import Runtime
 
@@ -78,7 +78,7 @@ def test_errors_match_cpython(session):
     agree(session, """
 from decimal import Decimal as D, InvalidOperation, DivisionByZero, getcontext
 import decimal
-for bad in ['abc', '1..2', '', '1e', 'e5', '--1', '1.2.3', ' ']:
+for bad in ['abc', '1..2', '', '1e', 'e5', '--1', '1.2.3', ' ', '_1', '1__0', '1._5', '1_e5']:
     try:
         print(D(bad))
     except InvalidOperation as e:
@@ -150,4 +150,51 @@ from decimal import Decimal
 x = struct.unpack('<d', {struct.pack('<d', x)!r})[0]
 d = Decimal(x)
 print(d, Decimal({n}), Decimal({n}) / 7, float(d) == x, d == x, d.as_integer_ratio())
+""")
+
+
+def test_huge_exponents_answer_quickly_and_as_in_cpython(session):
+    # Exponent gaps of a million digits must not build million-digit integers (a timeout would
+    # discard the session): negligible operands, overflow and impossible divisions are decided
+    # from the exponents.
+    code = """
+from decimal import Decimal as D
+import decimal
+cases = [lambda: D('1e999999') + 1, lambda: D('1e-999999') + 1, lambda: 1 + D('1e-999999'), lambda: D('-1e-50') + D('1'),
+         lambda: D('1') - D('1e-40'), lambda: D(1).quantize(D('1e-999999')), lambda: D('1e999999') // 3, lambda: float(D('1e999999')),
+         lambda: float(D('-1e-999999')), lambda: D('1e999999') > 1, lambda: D('1e-999999') < D('1e-999998'), lambda: +D('1e999999'),
+         lambda: +D('1e999998'), lambda: D('1e999999') % 7, lambda: D('123.456') + D('1e-30'), lambda: D('123.456') + D('-1e-30'),
+         lambda: D('0.5') + D('-1e-400'), lambda: hash(D('1e-5000')) == hash(D('1.0e-5000')),
+         lambda: D('9.99999999999999999999999999999') + D('1e-40'), lambda: D('1e-40') + D('9.99999999999999999999999999999')]
+for f in cases:
+    try:
+        print(f())
+    except (ArithmeticError, TypeError) as e:
+        print(type(e).__name__, e)
+with decimal.localcontext() as c:
+    c.rounding = decimal.ROUND_UP
+    print(D('1') + D('1e-50'), D('1') - D('1e-50'))
+    c.rounding = decimal.ROUND_DOWN
+    print(D('1') - D('1e-50'), D('-1') - D('1e-50'))
+"""
+    result = session.run(code)
+    assert result.ok, result.error
+    assert result.fuel_used < 2_000_000_000
+    assert sandbox_output(session, code) == cpython_output(code)
+
+
+@settings(max_examples=150, deadline=None)
+@example("499900000000000000000000000000", 1, -1, "", 1, "ROUND_DOWN")
+@example("14999999", 5, -1, "", 1, "ROUND_HALF_UP")
+@example("15000000", 3, -2, "-", 2, "ROUND_HALF_EVEN")
+@given(decimal_text(), st.integers(1, 10**6), st.integers(-60, 10), st.sampled_from(["", "-"]), st.integers(1, 12), st.sampled_from(ROUNDINGS))
+def test_sums_with_a_negligible_operand_round_as_in_cpython(session, a, digits, exponent, sign, prec, rounding):
+    agree(session, f"""
+from decimal import Decimal, localcontext
+import decimal
+a, b = Decimal({a!r}), Decimal('{sign}{digits}E{exponent}')
+with localcontext() as ctx:
+    ctx.prec = {prec}
+    ctx.rounding = decimal.{rounding}
+    print(a + b, b + a, a - b, b - a)
 """)

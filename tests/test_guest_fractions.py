@@ -40,7 +40,7 @@ print(a < b, a <= b, a > b, a == F(2, 6), a == 1/3, F(1, 2) == 0.5, F(1, 2) < 0.
 print(int(F(-7, 2)), F(7, 2).__round__(), F(5, 2).__round__(), F(-5, 2).__round__(), F(1, 3).__round__(2), F(12345, 1).__round__(-2), a.numerator, a.denominator, a.as_integer_ratio())
 print(F('3.141592653589793').limit_denominator(1000), F(0.1).limit_denominator(), F(1, 3).limit_denominator(2), F(355, 113).limit_denominator(100), F(5, 3).limit_denominator(1))
 print(sum([F(1, 3)] * 3), max(F(1, 2), F(2, 3)), sorted([F(3, 4), F(1, 4), F(1, 2)]), F(3, 4) ** F(2, 1), 2 ** F(3, 1), F(1, 2) == float('nan'), F(1, 2) < float('inf'))
-for f in [lambda: F(1, 0), lambda: F('abc'), lambda: F('1/'), lambda: F(1.5, 2), lambda: F(1) / 0, lambda: F(0) ** -1, lambda: F(1) < 'x',
+for f in [lambda: F(1, 0), lambda: F(-6, 5) / F(0), lambda: F(0) / 0, lambda: 5 / F(0), lambda: F('abc'), lambda: F('1/'), lambda: F(1.5, 2), lambda: F(1) / 0, lambda: F(0) ** -1, lambda: F(1) < 'x',
           lambda: F([1]), lambda: F('3 / 4'), lambda: F(1).limit_denominator(0), lambda: F(float('nan')), lambda: F(float('inf'))]:
     try:
         print(f())

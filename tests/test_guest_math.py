@@ -11,6 +11,10 @@ from guest_oracle import cpython_output, new_session, sandbox_output
 # MicroPython parses subnormal literals inexactly (a parser issue, not math's): keep them out.
 floats = st.floats(allow_nan=False, allow_infinity=False, allow_subnormal=False, width=64)
 
+# MicroPython's float repr is not the shortest round trip (it prints 8.8 as 8.800000000000001), so
+# float results are printed as the hex of their IEEE-754 bytes.
+BITS = "import struct\ndef bits(x):\n    return struct.pack('<d', x).hex()\n"
+
 
 @pytest.fixture(scope="module")
 def runtime(tmp_path_factory):
@@ -68,7 +72,8 @@ def test_math_errors_match_cpython(session):
     code = """
 import math
 for f, args in [(math.comb, (-1, 2)), (math.comb, (5, -1)), (math.perm, (-2, 1)), (math.isqrt, (-1,)),
-                (math.comb, (5.0, 2)), (math.fsum, ([float('inf'), float('-inf')],)), (math.dist, ((1, 2), (1,)))]:
+                (math.comb, (5.0, 2)), (math.fsum, ([float('inf'), float('-inf')],)), (math.dist, ((1, 2), (1,))),
+                (math.fsum, (['1.5'],)), (math.fsum, ([1, None],))]:
     try:
         print(f(*args))
     except (ValueError, TypeError) as e:
@@ -81,7 +86,7 @@ print(math.fsum([float('inf'), 1.0]), math.fsum([float('nan'), 1.0]), math.fsum(
 @settings(max_examples=40, deadline=None)
 @given(st.lists(floats, max_size=30))
 def test_fsum_is_correctly_rounded_like_cpython(session, values):
-    code = f"import math\nprint(repr(math.fsum({values!r})))"
+    code = BITS + f"import math\nprint(bits(math.fsum({values!r})))"
     assert sandbox_output(session, code) == cpython_output(code)
 
 
@@ -100,7 +105,7 @@ print(math.comb({n}, {k}), math.perm({n}, {k}), math.isqrt({big}), math.gcd(*{in
 def test_dist_and_hypot_agree_with_cpython(session, pairs):
     p = [a for a, _ in pairs]
     q = [b for _, b in pairs]
-    code = f"import math\nprint(repr(math.dist({p!r}, {q!r})), repr(math.hypot(*{p!r})))"
+    code = BITS + f"import math\nprint(bits(math.dist({p!r}, {q!r})), bits(math.hypot(*{p!r})))"
     assert sandbox_output(session, code) == cpython_output(code)
 
 
@@ -139,3 +144,18 @@ import math
 print(math.comb(5, 2), math.sqrt(9.0))
 """
     assert sandbox_output(session, code) == "10 3.0\n"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from([1.7e308, -1.7e308, 8.9e307, -8.9e307, float("inf"), float("-inf"), float("nan")]), floats), max_size=8))
+def test_fsum_overflow_and_non_finite_items_behave_like_cpython(session, values):
+    code = BITS + f"""
+import math
+inf, nan = float('inf'), float('nan')
+try:
+    total = math.fsum({values!r})
+    print(total if total != total or total - total != 0.0 else bits(total))
+except (OverflowError, ValueError) as e:
+    print(type(e).__name__, e)
+"""
+    assert sandbox_output(session, code) == cpython_output(code)

@@ -150,7 +150,8 @@ cases = [(random.choices, ([1, 2],), {'weights': [1]}), (random.choices, ([1, 2]
          (random.choices, ([1, 2],), {'weights': [1, 1], 'cum_weights': [1, 2]}), (random.sample, ([1, 2], 3), {}),
          (random.sample, ({1, 2}, 1), {}), (random.sample, ([1, 2], -1), {}),
          (random.choices, ([1, 2],), {'weights': [1, float('inf')]}), (random.Random().choice, ([],), {}),
-         (random.Random().randrange, (0,), {}), (random.seed, ([1],), {})]
+         (random.Random().randrange, (0,), {}), (random.seed, ([1],), {}), (random.randint, (5, 3), {}),
+         (random.randrange, (0,), {}), (random.choice, ([],), {}), (random.randrange, (0, 10, 0), {})]
 for function, args, kwargs in cases:
     try:
         print(function(*args, **kwargs))
@@ -158,3 +159,15 @@ for function, args, kwargs in cases:
         print(type(e).__name__, e)
 """
     assert sandbox_output(session, code) == cpython_output(code)
+
+
+def test_ranges_beyond_32_bits_work(session):
+    code = """
+import random
+big = [random.randint(1, 10**10) for _ in range(200)]
+steps = [random.randrange(-10**15, 10**15, 7) for _ in range(200)]
+print(all(1 <= v <= 10**10 for v in big), max(big) > 2**32, len(set(big)) > 190)
+print(all(-10**15 <= v < 10**15 and (v + 10**15) % 7 == 0 for v in steps), min(steps) < 0 < max(steps))
+print(all(0 <= random.randrange(2**40) < 2**40 for _ in range(50)), random.choice(range(5)) in range(5))
+"""
+    assert sandbox_output(session, code) == "True True True\nTrue True\nTrue True\n"

@@ -94,10 +94,11 @@ for n, method in ((0, 'exclusive'), (4, 'bogus')):
     except ValueError as e:
         print(type(e).__name__, e)
 show(statistics.multimode([]), statistics.harmonic_mean([0, 5]), statistics.harmonic_mean([7]))
-try:
-    statistics.mean(['a', 'b'])
-except TypeError as e:
-    print('TypeError')
+for function, data in ((statistics.mean, ['a', 'b']), (statistics.mean, [1, None]), (statistics.fmean, [1, None]), (statistics.stdev, [1.5, None])):
+    try:
+        function(data)
+    except TypeError as e:
+        print('TypeError', e)
 """
     assert same_output(session, code)
 
@@ -209,3 +210,13 @@ for f in (lambda: NormalDist(0, -1), lambda: NormalDist(0, 0).pdf(1), lambda: No
         assert sandbox_output(fresh, code) == cpython_output(code)
     finally:
         fresh.close()
+
+
+def test_equal_values_keep_cpythons_stable_order(session):
+    code = """
+import statistics as s
+print(s.median_low([0.0, -0.0, 1.0, -0.0]), s.median_high([-0.0, 0.0, 0.0, 5.0, -1.0]), s.median_low([0.0, -0.0, -0.0, 0.0, 3.0]))
+print(s.median_low([1, 1.0, True, 2]), s.median_high([2.0, 2, 1]), s.median([0, 0.0, -0.0]), s.median_low(['b', 'a', 'b']))
+print(s.quantiles([0.0, -0.0, 0, 1.0, -0.0], n=4), s.median_grouped([0.0, -0.0, 1.0]))
+"""
+    assert same_output(session, code)

@@ -106,11 +106,14 @@ def _int_to_float(n):
 
 
 def _to_float(x):
+    """x as a float, as CPython's C functions convert their arguments (never from a string)."""
     if type(x) is float:
         return x
     if _is_int(x):
         return _int_to_float(int(x))
-    return float(x)
+    if isinstance(x, float) or (not isinstance(x, (str, bytes)) and hasattr(x, "__float__")):
+        return float(x)
+    raise TypeError("must be real number, not %s" % type(x).__name__)
 
 
 def isqrt(n):
@@ -153,45 +156,55 @@ def _sqrt_ratio(n, d):
     return _ratio_to_float(root << -k, 1)
 
 
+# Sums at least this large round to infinity: (2**54 - 1) * 2**970 is halfway above the largest float.
+_OVERFLOW = (2**54 - 1) << 970
+
+
 def fsum(iterable):
     """The correctly rounded sum of floats, as CPython's math.fsum.
 
-    Exact: the sum is kept as an integer over 2**shift. The loop binds what it uses to locals,
-    because a global lookup in a MicroPython module whose globals table is nearly full is slow.
+    Exact: the sum is kept as an integer over 2**shift. Like CPython, a running sum that leaves
+    the float range raises OverflowError, and infinities and NaNs are summed apart. The loop binds
+    what it uses to locals and calls no helper per item: in MicroPython a function call or a
+    global lookup costs far more.
     """
     frexp = _frexp
     integer = int
     real = float
     to_float = _to_float
     total = shift = 0
-    special = None
+    special_sum = inf_sum = 0.0
+    has_special = False
+    huge = False  # only items of 2**969 and more can make a sum of fewer than 2**55 items overflow
     for x in iterable:
         if type(x) is not real:
             x = to_float(x)
-        if x - x != 0.0:  # inf or nan
-            if x != x or special is None or special == x:
-                special = x
-            elif special == special:
-                raise ValueError("-inf + inf in fsum")
+        if x - x != 0.0:  # inf or nan: summed apart, and the finite sum starts again
+            if x == x:
+                inf_sum += x
+            special_sum += x
+            has_special = True
+            total = shift = 0
             continue
         m, e = frexp(x)
         m = integer(m * 9007199254740992.0)
+        if e >= 970:
+            huge = True
         e = 53 - e
         if e <= shift:
             total += m << (shift - e)
         else:
             total = (total << (e - shift)) + m
             shift = e
-    if special is not None:
-        return special
+        if huge and abs(total) >= _OVERFLOW << shift:
+            raise OverflowError("intermediate overflow in fsum")
+    if has_special:
+        if inf_sum != inf_sum:
+            raise ValueError("-inf + inf in fsum")
+        return special_sum
     if total == 0:
         return 0.0
-    try:
-        if shift < 0:
-            return _ratio_to_float(total << -shift, 1)
-        return _ratio_to_float(total, 1 << shift)
-    except OverflowError:
-        raise OverflowError("intermediate overflow in fsum")
+    return _ratio_to_float(total, 1 << shift)
 
 
 def prod(iterable, *, start=1):

@@ -144,11 +144,6 @@ def list_dialects():
     return list(_dialects)
 
 
-# Reader states, as in CPython's parser.
-(_START_RECORD, _START_FIELD, _ESCAPED_CHAR, _IN_FIELD, _IN_QUOTED_FIELD, _ESCAPE_IN_QUOTED_FIELD,
- _QUOTE_IN_QUOTED_FIELD, _EAT_CRNL, _AFTER_ESCAPED_CRNL) = range(9)
-
-
 class _Reader:
     def __init__(self, lines, dialect, options):
         self.dialect = _Format(dialect, options)
@@ -160,41 +155,30 @@ class _Reader:
 
     def __next__(self):
         d = self.dialect
+        line = next(self._lines)
+        self.line_num += 1
+        if type(line) is not str:
+            raise Error("iterator should return strings, not %s (the file should be opened in text mode)" % type(line).__name__)
         quote = d.quotechar if d.quoting != QUOTE_NONE else None
         escape = d.escapechar
-        while True:
-            line = next(self._lines)
-            self.line_num += 1
-            if type(line) is not str:
-                raise Error("iterator should return strings, not %s (the file should be opened in text mode)" % type(line).__name__)
-            if (quote is None or quote not in line) and (escape is None or escape not in line):
-                row = self._split(line, d)
-                if row is not None:
-                    return row
-            return self._parse(line, d, quote, escape)
-
-    def _split(self, line, d):
-        """A line with no quotes or escapes: str.split, or None if the state machine must decide."""
-        end = len(line)
-        if end and line[end - 1] == "\n":
-            end -= 1
-        if end and line[end - 1] == "\r":
-            end -= 1
-        body = line[:end] if end < len(line) else line
-        if "\r" in body or "\n" in body or "\0" in body:
-            return None
-        if not body:
-            return []
-        fields = body.split(d.delimiter)
-        if d.skipinitialspace:
-            fields = [field.lstrip(" ") for field in fields]
-        limit = _field_limit
-        for field in fields:
-            if len(field) > limit:
-                raise Error("field larger than field limit (%d)" % limit)
-        if d.quoting == QUOTE_NONNUMERIC:
-            fields = [_number(field) if field else field for field in fields]
-        return fields
+        if (quote is None or quote not in line) and (escape is None or escape not in line):
+            # No quotes or escapes: str.split does it, unless a newline or NUL is inside the line.
+            body = line.rstrip("\r\n")
+            if "\r" not in body and "\n" not in body and "\0" not in body:
+                if not body:
+                    return []
+                fields = body.split(d.delimiter)
+                if d.skipinitialspace:
+                    fields = [field.lstrip(" ") for field in fields]
+                limit = _field_limit
+                if len(body) > limit:
+                    for field in fields:
+                        if len(field) > limit:
+                            raise Error("field larger than field limit (%d)" % limit)
+                if d.quoting == QUOTE_NONNUMERIC:
+                    fields = [_number(field) if field else field for field in fields]
+                return fields
+        return self._parse(line, d, quote, escape)
 
     def _parse(self, line, d, quote, escape):
         delimiter = d.delimiter
@@ -203,107 +187,112 @@ class _Reader:
         numeric_mode = d.quoting == QUOTE_NONNUMERIC
         strict = d.strict
         limit = _field_limit
+        # The states as locals: a global lookup in a module is slow in MicroPython.
+        (START_RECORD, START_FIELD, ESCAPED_CHAR, IN_FIELD, IN_QUOTED_FIELD, ESCAPE_IN_QUOTED_FIELD,
+         QUOTE_IN_QUOTED_FIELD, EAT_CRNL, AFTER_ESCAPED_CRNL) = range(9)
+        finish = _finish
+        size = len
         fields = []
         field = []
         numeric = False
-        state = _START_RECORD
+        state = START_RECORD
         while True:
             if "\0" in line:
                 raise Error("line contains NUL")
             for c in line + "\0":
-                if state == _START_RECORD:
+                if state == START_RECORD:
                     if c == "\0":
                         break
                     if c == "\n" or c == "\r":
-                        state = _EAT_CRNL
+                        state = EAT_CRNL
                         continue
-                    state = _START_FIELD
-                if state == _START_FIELD:
+                    state = START_FIELD
+                if state == START_FIELD:
                     if c == "\n" or c == "\r" or c == "\0":
-                        fields.append(_finish(field, numeric))
+                        fields.append(finish(field, numeric))
                         field, numeric = [], False
-                        state = _START_RECORD if c == "\0" else _EAT_CRNL
+                        state = START_RECORD if c == "\0" else EAT_CRNL
                     elif c == quote:
-                        state = _IN_QUOTED_FIELD
+                        state = IN_QUOTED_FIELD
                     elif c == escape:
-                        state = _ESCAPED_CHAR
+                        state = ESCAPED_CHAR
                     elif c == " " and skipspace:
                         pass
                     elif c == delimiter:
-                        fields.append(_finish(field, numeric))
+                        fields.append(finish(field, numeric))
                         field, numeric = [], False
                     else:
                         numeric = numeric_mode
                         field.append(c)
-                        state = _IN_FIELD
-                elif state == _ESCAPED_CHAR:
+                        state = IN_FIELD
+                elif state == ESCAPED_CHAR:
                     if c == "\n" or c == "\r":
                         field.append(c)
-                        state = _AFTER_ESCAPED_CRNL
+                        state = AFTER_ESCAPED_CRNL
                         continue
                     field.append("\n" if c == "\0" else c)
-                    state = _IN_FIELD
-                elif state == _IN_FIELD or state == _AFTER_ESCAPED_CRNL:
-                    if state == _AFTER_ESCAPED_CRNL and c == "\0":
+                    state = IN_FIELD
+                elif state == IN_FIELD or state == AFTER_ESCAPED_CRNL:
+                    if state == AFTER_ESCAPED_CRNL and c == "\0":
                         continue
-                    state = _IN_FIELD
+                    state = IN_FIELD
                     if c == "\n" or c == "\r" or c == "\0":
-                        fields.append(_finish(field, numeric))
+                        fields.append(finish(field, numeric))
                         field, numeric = [], False
-                        state = _START_RECORD if c == "\0" else _EAT_CRNL
+                        state = START_RECORD if c == "\0" else EAT_CRNL
                     elif c == escape:
-                        state = _ESCAPED_CHAR
+                        state = ESCAPED_CHAR
                     elif c == delimiter:
-                        fields.append(_finish(field, numeric))
+                        fields.append(finish(field, numeric))
                         field, numeric = [], False
-                        state = _START_FIELD
+                        state = START_FIELD
                     else:
                         field.append(c)
-                elif state == _IN_QUOTED_FIELD:
+                elif state == IN_QUOTED_FIELD:
                     if c == "\0":
                         pass
                     elif c == escape:
-                        state = _ESCAPE_IN_QUOTED_FIELD
+                        state = ESCAPE_IN_QUOTED_FIELD
                     elif c == quote:
-                        state = _QUOTE_IN_QUOTED_FIELD if doublequote else _IN_FIELD
+                        state = QUOTE_IN_QUOTED_FIELD if doublequote else IN_FIELD
                     else:
                         field.append(c)
-                elif state == _ESCAPE_IN_QUOTED_FIELD:
+                elif state == ESCAPE_IN_QUOTED_FIELD:
                     field.append("\n" if c == "\0" else c)
-                    state = _IN_QUOTED_FIELD
-                elif state == _QUOTE_IN_QUOTED_FIELD:
+                    state = IN_QUOTED_FIELD
+                elif state == QUOTE_IN_QUOTED_FIELD:
                     if c == quote:
                         field.append(c)
-                        state = _IN_QUOTED_FIELD
+                        state = IN_QUOTED_FIELD
                     elif c == delimiter:
-                        fields.append(_finish(field, numeric))
+                        fields.append(finish(field, numeric))
                         field, numeric = [], False
-                        state = _START_FIELD
+                        state = START_FIELD
                     elif c == "\n" or c == "\r" or c == "\0":
-                        fields.append(_finish(field, numeric))
+                        fields.append(finish(field, numeric))
                         field, numeric = [], False
-                        state = _START_RECORD if c == "\0" else _EAT_CRNL
+                        state = START_RECORD if c == "\0" else EAT_CRNL
                     elif not strict:
                         field.append(c)
-                        state = _IN_FIELD
+                        state = IN_FIELD
                     else:
                         raise Error("'%s' expected after '%s'" % (delimiter, quote))
-                elif state == _EAT_CRNL:
+                elif state == EAT_CRNL:
                     if c == "\0":
-                        state = _START_RECORD
+                        state = START_RECORD
                     elif c != "\n" and c != "\r":
                         raise Error("new-line character seen in unquoted field - do you need to open the file in universal-newline mode?")
-                if len(field) > limit:
+                if size(field) > limit:
                     raise Error("field larger than field limit (%d)" % limit)
-            if state == _START_RECORD:
+            if state == START_RECORD:
                 return fields
             try:
                 line = next(self._lines)
             except StopIteration:
-                if field or state == _IN_QUOTED_FIELD:
+                if field or state == IN_QUOTED_FIELD:
                     if strict:
                         raise Error("unexpected end of data")
-                    fields.append(_finish(field, numeric))
+                    fields.append(finish(field, numeric))
                     return fields
                 raise
             self.line_num += 1
@@ -354,6 +343,11 @@ class _Writer:
         else:
             text = str(value)
         special = d.delimiter + (d.quotechar or "") + (d.escapechar or "") + d.lineterminator
+        for c in special:
+            if c in text:
+                break
+        else:  # nothing to quote or escape: the common case, without a loop over characters
+            return d.quotechar + text + d.quotechar if quoted else text
         out = []
         for c in text:
             if c in special:
@@ -440,11 +434,11 @@ class DictReader:
         while row == []:
             row = next(self.reader)
             self.line_num = self.reader.line_num
-        names = self.fieldnames
+        names = self._fieldnames
         result = dict(zip(names, row))
         if len(names) < len(row):
             result[self.restkey] = row[len(names):]
-        else:
+        elif len(names) > len(row):
             for key in names[len(row):]:
                 result[key] = self.restval
         return result

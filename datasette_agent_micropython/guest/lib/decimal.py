@@ -386,7 +386,12 @@ class Decimal:
 
     def _fix(self, context):
         """Round to the context's precision."""
-        if self._special is not None or self._int < context._limit:
+        if self._special is not None:
+            return self
+        if self._int < context._limit:
+            if self._exp > 0 and self._int and self._exp + _digits(self._int) - 1 > context.Emax:
+                context._signal(Overflow)
+                return Decimal._make(self._sign, 0, 0, "F")
             return self
         drop = _digits(self._int) - context.prec
         coefficient, inexact = _round_coefficient(self._sign, self._int, drop, context.rounding)
@@ -437,9 +442,15 @@ class Decimal:
             if self._special == "N":
                 raise ValueError("cannot convert signaling NaN to float")
             return float("nan")
-        numerator, denominator = self.as_integer_ratio()
-        if numerator == 0:
+        if not self._int:
             return -0.0 if self._sign else 0.0
+        # Beyond the float range, without building a huge integer first.
+        adjusted = self.adjusted()
+        if adjusted > 400:
+            return float("-inf") if self._sign else float("inf")
+        if adjusted < -400:
+            return -0.0 if self._sign else 0.0
+        numerator, denominator = self.as_integer_ratio()
         return _ratio_to_float(numerator, denominator)
 
     def __int__(self):
@@ -487,6 +498,9 @@ class Decimal:
             if self._special == "N":
                 raise TypeError("Cannot hash a signaling NaN value.")
             return hash(float(self))
+        if not -1000 <= self._exp <= 1000:
+            # Far outside any int or float this could equal: hash it without a huge integer.
+            return hash(self.normalize(Context(prec=max(_digits(self._int), 1)))._text())
         if self._exp >= 0 or self._int % 10 ** (-self._exp) == 0:
             return hash(int(self))
         numerator, denominator = self.as_integer_ratio()
@@ -509,6 +523,17 @@ class Decimal:
             if not equality:  # ordering a NaN is an invalid operation
                 getcontext()._signal(InvalidOperation)
             return None
+        if isinstance(other, Decimal) and self._special is None and other._special is None:
+            # Different signs or magnitudes decide without exact (possibly huge) integers.
+            if not self._int or not other._int:
+                a = 0 if not self._int else (-1 if self._sign else 1)
+                b = 0 if not other._int else (-1 if other._sign else 1)
+                return (a > b) - (a < b)
+            if self._sign != other._sign:
+                return -1 if self._sign else 1
+            difference = self.adjusted() - other.adjusted()
+            if difference:
+                return (1 if difference > 0 else -1) * (-1 if self._sign else 1)
         a = self._value_key()
         b = other._value_key()
         return (a > b) - (a < b)
@@ -590,6 +615,14 @@ class Decimal:
             if self._special == "F" and other._special == "F" and self._sign != other._sign:
                 return context._signal(InvalidOperation, Decimal._make(0, 0, 0, "n"))
             return self if self._special == "F" else other
+        if self._int and other._int:
+            # An operand wholly below both the other's last digit and the result's rounding digit
+            # only decides the rounding: any value of its sign below 10**floor rounds the same, so
+            # it is stood in by one digit there instead of padding with a huge power of ten.
+            high, low = (self, other) if self.adjusted() >= other.adjusted() else (other, self)
+            floor = min(high._exp, high.adjusted() - context.prec - 1)
+            if low.adjusted() < floor - 1:
+                self, other = high, Decimal._make(low._sign, 1, floor - 1)
         exponent = min(self._exp, other._exp)
         a = self._int * 10 ** (self._exp - exponent)
         b = other._int * 10 ** (other._exp - exponent)
@@ -694,6 +727,8 @@ class Decimal:
                     raise InvalidOperation("InvalidOperation")
                 raise DivisionByZero("DivisionByZero")
             raise InvalidOperation("InvalidOperation")
+        if self._int and self.adjusted() - other.adjusted() > context.prec:
+            raise InvalidOperation("DivisionImpossible")
         exponent = min(self._exp, other._exp)
         a = self._int * 10 ** (self._exp - exponent)
         b = other._int * 10 ** (other._exp - exponent)
@@ -781,6 +816,8 @@ class Decimal:
         return self._rescale(exp._exp, rounding, context)
 
     def _rescale(self, exponent, rounding, context):
+        if self._int and self._exp - exponent > context.prec:
+            return context._signal(InvalidOperation, Decimal._make(0, 0, 0, "n"))
         coefficient, inexact = _round_coefficient(self._sign, self._int, exponent - self._exp, rounding)
         if coefficient >= context._limit:
             return context._signal(InvalidOperation, Decimal._make(0, 0, 0, "n"))

@@ -190,7 +190,8 @@ class Fraction:
 
     def _div(a, b):
         if b._numerator == 0:
-            raise ZeroDivisionError("Fraction(%s, 0)" % (a._numerator * b._denominator))
+            # CPython reduces a's numerator by its gcd with 0 (itself) before it notices.
+            raise ZeroDivisionError("Fraction(%d, 0)" % ((a._numerator > 0) - (a._numerator < 0)))
         return Fraction(a._numerator * b._denominator, a._denominator * b._numerator)
 
     def _floordiv(a, b):

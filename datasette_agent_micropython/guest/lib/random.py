@@ -3,16 +3,20 @@
 `urandom` always names the built-in module (there is no /lib/urandom.py), whose state the host
 seeds at the start of every session; the functions here draw from that same state. Results
 differ from CPython's (another generator), but a seed gives the same sequence every time.
-random(), randint(), randrange(), choice() and uniform() stay the built-in C functions.
+random() and uniform() stay the built-in C functions; randint(), randrange() and choice() call
+the built-in ones first and fall back to Python for ranges beyond 32 bits and for CPython's errors.
 """
 
 from math import cos as _cos, exp as _exp, log as _log, sin as _sin, sqrt as _sqrt
 
 import urandom as _builtin
-from urandom import choice, randint, randrange, random, uniform  # noqa: F401
+from urandom import random, uniform  # noqa: F401
 
 _builtin_seed = _builtin.seed
 _builtin_bits = _builtin.getrandbits
+_builtin_randint = _builtin.randint
+_builtin_randrange = _builtin.randrange
+_builtin_choice = _builtin.choice
 _MASK32 = 0xFFFFFFFF
 _E = 2.718281828459045
 _TWO_PI = 6.283185307179586
@@ -322,7 +326,7 @@ class _Shared(Random):
 
     def _randbelow(self, n):
         if n <= 0x3FFFFFFF:
-            return randrange(n)
+            return _builtin_randrange(n)
         return Random._randbelow(self, n)
 
     def getstate(self):
@@ -333,6 +337,34 @@ class _Shared(Random):
 
 
 _inst = _Shared()
+
+
+def randint(a, b):
+    """A random int from a to b inclusive."""
+    try:
+        return _builtin_randint(a, b)
+    except (OverflowError, ValueError):  # a range beyond 32 bits, or an empty one
+        return _inst.randint(a, b)
+
+
+def randrange(start, stop=None, step=1):
+    """A random int from range(start, stop, step)."""
+    try:
+        if stop is None:
+            return _builtin_randrange(start)
+        return _builtin_randrange(start, stop, step)
+    except (OverflowError, ValueError):
+        return _inst.randrange(start, stop, step)
+
+
+def choice(seq):
+    """A random item of a non-empty sequence."""
+    try:
+        return _builtin_choice(seq)
+    except IndexError:
+        return _inst.choice(seq)
+
+
 shuffle = _inst.shuffle
 sample = _inst.sample
 choices = _inst.choices

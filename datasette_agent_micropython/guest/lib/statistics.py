@@ -95,8 +95,8 @@ class _Sum:
     """The exact sum of numbers (and of their squares), with their count and types.
 
     Ints and floats go into a binary accumulator (value = acc / 2**shift), anything else into a
-    plain ratio. Hot loops bind what they use to locals: a MicroPython module's globals table
-    fills before it grows, so a global or builtin lookup there can probe the whole table.
+    plain ratio. The loop is inlined, with what it uses bound to locals: a call per item (and, to
+    a lesser degree, global and builtin lookups) made mean() of 10,000 floats three times dearer.
     """
 
     def __init__(self, data, squares=False):
@@ -210,6 +210,16 @@ def _sorted(data):
         i += 1
     if i >= last:
         data.reverse()
+        return data
+    kinds = set(map(type, data))
+    if len(kinds) == 1 and (int in kinds or str in kinds or float in kinds):
+        # Equal values of one of these kinds look the same, so the unstable sort will do, except
+        # for 0.0 and -0.0: the run of zeros is put back in input order, as a stable sort leaves it.
+        zeros = [x for x in data if x == 0.0] if float in kinds and 0.0 in data else None
+        data.sort()
+        if zeros:
+            start = data.index(0.0)
+            data[start:start + len(zeros)] = zeros
         return data
     # CPython's sort is stable, and which of two equal values comes first shows (0 and 0.0).
     decorated = [(x, i) for i, x in enumerate(data)]
