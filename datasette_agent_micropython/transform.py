@@ -59,6 +59,9 @@ ROUTED_STR_METHODS = frozenset(
 # Routed builtins that only differ from MicroPython's on containers and floats.
 TEXT_BUILTINS = frozenset({"print", "str"})
 
+COMPARISONS = frozenset({"__lt__", "__gt__", "__le__", "__ge__"})
+_CLASS_HEADER = re.compile(r"class[ \t]+(\w+)[ \t]*(?:\([ \t]*(?:object)?[ \t]*\))?[ \t]*:")
+
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)?")
 
 
@@ -184,6 +187,8 @@ class _Rewriter:
             edits.extend(self.routed_callee(node))
             if edits:
                 children.remove(node.func)
+        if isinstance(node, ast.ClassDef):
+            edits.extend(self.reflected_base(node))
         for child in children:
             edits.extend(self.edits(child))
         return edits
@@ -377,6 +382,29 @@ class _Rewriter:
         if func.attr in ROUTED_STR_METHODS:
             return self.call_parts(node, f"{HELPERS}.s_{func.attr}(", func.value, arguments)
         return None
+
+    def reflected_base(self, node: ast.ClassDef) -> list[tuple[int, int, str]]:
+        """`class A:` → `class A(__cp.Reflected):` when A defines some of < > <= >= but not all.
+
+        MicroPython never tries the reflected method: with only `__lt__`, `a > b` raises. The base
+        supplies each missing one by calling the other operand's mirror, as CPython does. Only
+        classes without bases get it (MicroPython's multiple inheritance with native bases is
+        limited), and only when the header is on one line.
+        """
+        if node.bases and not (len(node.bases) == 1 and isinstance(node.bases[0], ast.Name) and node.bases[0].id == "object"):
+            return []
+        if node.keywords:
+            return []
+        defined = {
+            item.name for item in node.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
+        } & COMPARISONS
+        if not defined or defined == COMPARISONS:
+            return []
+        start = self.offset(node.lineno, node.col_offset)
+        header = _CLASS_HEADER.match(self.source, start)
+        if header is None or header.group(1) != node.name:
+            return []
+        return [(start, header.end(), f"class {node.name}({HELPERS}.Reflected):")]
 
     def call_parts(self, node: ast.Call, head: str, receiver: ast.AST | None, arguments: list) -> str:
         parts: list = [head]

@@ -127,3 +127,32 @@ def exec(source, namespace, local_namespace=None):
 
 def eval(source, namespace, local_namespace=None):
     return _run_in(_native_eval, source, namespace, local_namespace)
+
+
+class Reflected:
+    """The base the rewrite gives a class that defines some of < > <= >= but not their mirrors:
+    each missing one asks the other operand's mirror, as CPython does (MicroPython never does)."""
+
+    def __lt__(self, other):
+        return _reflect(self, other, "__gt__", "<")
+
+    def __gt__(self, other):
+        return _reflect(self, other, "__lt__", ">")
+
+    def __le__(self, other):
+        return _reflect(self, other, "__ge__", "<=")
+
+    def __ge__(self, other):
+        return _reflect(self, other, "__le__", ">=")
+
+
+def _reflect(left, right, mirror, symbol):
+    method = getattr(_native_type(right), mirror, None)
+    if method is not None and method is not getattr(Reflected, mirror):
+        result = method(right, left)
+        if result is not NotImplemented:
+            return result
+    raise TypeError(
+        "'%s' not supported between instances of '%s' and '%s'"
+        % (symbol, _native_type(left).__name__, _native_type(right).__name__)
+    )
