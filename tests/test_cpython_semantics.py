@@ -316,3 +316,18 @@ rows.sort(key=lambda r: -r[0])
 print(rows, 95603.43, 9.995, [1e16, -0.0, 1.5])
 """,
     )
+
+
+def test_comparison_operators_fall_back_to_the_reflected_method_like_cpython(session):
+    agree(
+        session,
+        "class A:\n    def __init__(self, v):\n        self.v = v\n    def __lt__(self, other):\n"
+        "        return self.v < other.v\n    def __repr__(self):\n        return 'A(%d)' % self.v\n"
+        "class B(object):\n    def __init__(self, v):\n        self.v = v\n    def __le__(self, other):\n"
+        "        return self.v <= other.v\n"
+        "a, b = A(1), A(2)\n"
+        "print(a < b, a > b, b > a, max([a, b]), min([b, a]), sorted([b, a]))\n"
+        "print(B(1) >= B(2), B(3) >= B(2), B(1) <= B(1), isinstance(a, A), type(a).__name__)\n"
+        "for op in ('a >= b', 'B(1) > B(2)', 'a > 1'):\n"
+        "    try:\n        print(eval(op))\n    except TypeError as e:\n        print('TypeError', e)\n",
+    )
