@@ -22,6 +22,8 @@ from __future__ import annotations
 import ast
 import re
 
+from .transform import parse
+
 # Parsing costs milliseconds: only code that may hold an annotated class attribute or an enum pays.
 MAX_CODE_CHARS = 256 * 1024  # longer code is sent as it is: parsing it could take seconds
 _WORTH_PARSING = re.compile(r"^[ \t]+[A-Za-z_]\w*[ \t]*:(?!=)|Enum|Flag", re.MULTILINE)
@@ -34,7 +36,7 @@ def record_class_bodies(code: str) -> str:
     if "\r" in code.replace("\r\n", ""):
         return code  # a lone CR ends a line for the parser but not for the line split below
     try:
-        tree = ast.parse(code)
+        tree = parse(code)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return code
     parts = code.split("\n")

@@ -20,6 +20,7 @@ import ast
 import hashlib
 import re
 import sys
+import threading
 import warnings
 from pathlib import Path
 from typing import Iterable
@@ -72,6 +73,18 @@ def transform_version() -> str:
     return digest.hexdigest()[:16]
 
 
+# CPython's AST constructor is not safe to run in two threads at once (3.11 and 3.12 raise
+# "SystemError: AST constructor recursion depth mismatch"), and sessions run on many threads.
+_PARSE_LOCK = threading.Lock()
+
+
+def parse(code: str) -> ast.Module:
+    """`ast.parse`, one thread at a time, without SyntaxWarnings for the model's code."""
+    with _PARSE_LOCK, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(code)
+
+
 def transform(code: str, bound_names: Iterable[str] = ()) -> str | None:
     """The rewritten code, or None when it is left as written.
 
@@ -81,9 +94,7 @@ def transform(code: str, bound_names: Iterable[str] = ()) -> str | None:
     if len(code) > MAX_TRANSFORM_CHARS or HELPERS in code:
         return None
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(code)
+        tree = parse(code)
         rewritten = _Rewriter(code, tree, set(bound_names)).rewrite()
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
