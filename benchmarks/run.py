@@ -79,7 +79,10 @@ SIZE_LABELS = {"fresh": "fresh", "1mb": "~1 MB", "8mb": "~8 MB"}
 def data_code(items: int | None) -> str:
     if items is None:
         return "x = 0"
-    return f"x = 0\ndata = [str(i) * 3 for i in range({items})]"
+    # MicroPython's own str, not the CPython-semantics helper the rewrite routes `str(...)` to: the
+    # helper's call frames fragment the heap, and 178,000 strings then leave no 1 MiB block for
+    # the list (see README, "CPython semantics").
+    return f"x = 0\nnative_str = str\ndata = [native_str(i) * 3 for i in range({items})]"
 
 
 @dataclass(frozen=True)
