@@ -63,7 +63,7 @@ class Mode:
 # program takes about a minute.
 MODES = [
     Mode("default", None, 1.0, fast=32, full=250, seed_base=0),
-    Mode("threshold1", 1, 0.05, fast=6, full=200, seed_base=1_000_000),
+    Mode("threshold1", 1, 0.05, fast=3, full=200, seed_base=1_000_000),
 ]
 
 # The child that computes CPython's reference output, in a clean interpreter.
