@@ -404,7 +404,9 @@ class _Rewriter:
         """
         if node.bases and not (len(node.bases) == 1 and isinstance(node.bases[0], ast.Name) and node.bases[0].id == "object"):
             return []
-        if node.keywords:
+        if node.keywords or node.decorator_list:
+            # A decorator (functools.total_ordering, dataclass(order=True)) may add the missing
+            # methods itself, and would take the base's for the class's own.
             return []
         defined = {
             item.name for item in node.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))

@@ -404,3 +404,16 @@ def test_importing_the_guest_json_fits_the_old_default_fuel(runtime):
         assert result.fuel_used < 10_000_000
     finally:
         session.close()
+
+
+def test_floats_in_json_and_csv_output_are_written_as_cpython_writes_them(session):
+    # MicroPython's own float text has 17 digits for some values (85.71 as 85.70999999999999).
+    code = (
+        "import json, csv, io\n"
+        "vals = [85.71, 669.93, 76.54, 0.1 + 0.2, 1e22, 1.5e-7, 2.0, -0.0, 123456789.123, 1 / 3, 12345678901234567890.0]\n"
+        "print(json.dumps(vals))\n"
+        "print(json.dumps({'a': vals, 's': '85.70999999999999 1.0'}, sort_keys=True))\n"
+        "print(json.dumps(vals, indent=1))\n"
+        "out = io.StringIO()\ncsv.writer(out).writerow(vals)\nprint(out.getvalue())\n"
+    )
+    assert sandbox_output(session, code) == cpython_output(code)

@@ -3,6 +3,7 @@
 cannot write as CPython does; json.py reaches the C encoder."""
 
 from json import _c_dumps, _finish, _NO
+from _format import float_repr
 
 _INF = float("inf")
 
@@ -12,7 +13,7 @@ def _float_text(value, allow_nan):
         if not allow_nan:
             raise ValueError("Out of range float values are not JSON compliant")
         return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")
-    return _c_dumps(value)
+    return float_repr(value)
 
 
 class JSONEncoder:

@@ -339,7 +339,10 @@ class _Writer:
         elif type(value) is str:
             text = value
         elif type(value) is float:
-            text = repr(value)
+            # CPython's shortest repr: MicroPython's own writes 76.54 as 76.54000000000001.
+            from _format import float_repr
+
+            text = float_repr(value)
         else:
             text = str(value)
         special = d.delimiter + (d.quotechar or "") + (d.escapechar or "") + d.lineterminator
@@ -435,7 +438,12 @@ class DictReader:
             row = next(self.reader)
             self.line_num = self.reader.line_num
         names = self._fieldnames
-        result = dict(zip(names, row))
+        # In header order, as CPython's dicts are (MicroPython's own dicts are not ordered).
+        from _odict import odict
+
+        result = odict()
+        for name, value in zip(names, row):
+            result[name] = value
         if len(names) < len(row):
             result[self.restkey] = row[len(names):]
         elif len(names) > len(row):

@@ -159,6 +159,34 @@ def _cpython_constants(piece):
     return piece.replace("-nan", "NaN").replace("nan", "NaN").replace("inf", "Infinity")
 
 
+_NUMBER_CHARS = "0123456789.eE+-"
+
+
+def _cpython_floats(piece):
+    # MicroPython's C encoder writes some floats with 17 digits (85.71 as 85.70999999999999);
+    # CPython writes the shortest text that reads back the same. Only long numbers can differ.
+    out, start, length = [], 0, len(piece)
+    i = 0
+    while i < length:
+        if piece[i] in _NUMBER_CHARS:
+            end = i
+            while end < length and piece[end] in _NUMBER_CHARS:
+                end += 1
+            if end - i >= 17:
+                from _format import float_repr
+
+                out.append(piece[start:i])
+                out.append(float_repr(float(piece[i:end])))
+                start = end
+            i = end
+        else:
+            i += 1
+    if not out:
+        return piece
+    out.append(piece[start:])
+    return "".join(out)
+
+
 def _refuse_constants(piece):
     if "nan" in piece or "inf" in piece:
         raise ValueError("Out of range float values are not JSON compliant")
@@ -177,6 +205,8 @@ def _finish(text, ensure_ascii, allow_nan, from_c):
     """Turn what MicroPython's C encoder wrote into what CPython writes."""
     if from_c and ("nan" in text or "inf" in text):
         text = _outside_strings(text, _cpython_constants if allow_nan else _refuse_constants)
+    if from_c and "." in text:
+        text = _outside_strings(text, _cpython_floats)
     if "\\u0008" in text or "\\u000c" in text:
         # A backslash the string held is written as a pair, so splitting on pairs leaves only
         # real escapes in each part.
