@@ -1,2 +1,22 @@
 # The analyst corpus (tests/corpus) is data for tests/test_analyst_corpus.py, not tests.
 collect_ignore = ["corpus"]
+
+import pytest
+
+from datasette_agent_micropython.runtime import Runtime
+
+from guest_oracle import new_session
+
+
+@pytest.fixture(scope="module")
+def runtime(tmp_path_factory):
+    """One runtime per test module, with a module cache of its own."""
+    return Runtime(cache_dir=tmp_path_factory.mktemp("module-cache"))
+
+
+@pytest.fixture(scope="module")
+def session(runtime):
+    """A roomy session shared by a test module's differential tests."""
+    session = new_session(runtime)
+    yield session
+    session.close()

@@ -38,3 +38,8 @@ def sandbox_output(session, code: str) -> str:
 
 def new_session(runtime: Runtime, limits: Limits = ROOMY):
     return runtime.new_session(limits)
+
+
+def agree(session, code: str) -> None:
+    """The sandbox prints what CPython prints for `code`."""
+    assert sandbox_output(session, code) == cpython_output(code)

@@ -57,6 +57,8 @@ class Model:
     clock: bool = False
     uses_clock: bool = False
     counter: int = 0
+    # Objects of the guest library: name -> code that uses the object again.
+    guest_objects: dict[str, str] = field(default_factory=dict)
 
     def fresh(self, prefix: str) -> str:
         self.counter += 1
@@ -671,6 +673,57 @@ def op_function_using_globals(draw, m: Model) -> str | None:
     return f"def {f}():\n    return type({name}).__name__\nprint({f}())"
 
 
+# Objects of the guest library held across calls (and so across restores): (code that makes `{n}`,
+# code that uses it again). `{a}`, `{b}` and `{k}` are drawn; `{C}` is a fresh class name.
+GUEST_OBJECTS = [
+    (
+        "import datetime\n{n} = datetime.datetime(2024, {a} % 12 + 1, {b} % 28 + 1, {k} % 24) + datetime.timedelta(days={k})\n"
+        "print({n}, {n}.isoformat(), {n}.weekday(), repr({n}))",
+        "print({n} + datetime.timedelta(hours=25), {n}.strftime('%Y-%m-%d %a %H:%M'), ({n} - datetime.datetime(2024, 1, 1)).days)",
+    ),
+    (
+        "import collections\n{n} = collections.Counter('abracadabra' * ({k} % 5 + 1) + 'xyz'[: {a} % 4])\nprint({n}.most_common(3), {n})",
+        "{n}.update('cab' * {b})\nprint({n}.most_common(2), sum({n}.values()), list({n}))",
+    ),
+    (
+        "from collections import defaultdict\n{n} = defaultdict(list)\nfor i in range({k} % 40):\n    {n}[i % 7].append(i)\nprint(dict({n}))",
+        "{n}['new'].append({a})\nprint({n}, len({n}))",
+    ),
+    (
+        "from dataclasses import dataclass, field\n@dataclass(order=True)\nclass {C}:\n    a: int\n    b: str = 'x'\n"
+        "    tags: list = field(default_factory=list)\n{n} = [{C}(i % 3, str(i)) for i in range({k} % 9)]\nprint(sorted({n})[:3])",
+        "{n}.append({n}[0] if {n} else None)\nprint(len({n}), {n}[-1], sorted(x for x in {n} if x is not None)[-1:])",
+    ),
+    (
+        "{n} = {{'b': {a}, 'a': {b}, 'c': {k}}}\n{n}['z'] = 0\nprint({n}, list({n}.items()))",
+        "{n}['m'] = {n}.pop('b')\nprint({n}, sorted({n}, key=lambda key: {n}[key]))",
+    ),
+    (
+        "import statistics\n{n} = [({a} * i + {b}) % 97 for i in range({k} % 30 + 2)]\n"
+        "print(statistics.mean({n}), statistics.median({n}), round(statistics.pstdev({n}), 4))",
+        "{n}.append({k})\nprint(statistics.quantiles({n}, n=4), statistics.mode({n}))",
+    ),
+    (
+        "from decimal import Decimal\n{n} = Decimal('{a}.{b}') * Decimal('1.07')\nprint({n}, f'{{{n}:,.2f}}')",
+        "print({n}.quantize(Decimal('0.1')), {n} + 1, {n} > 3)",
+    ),
+]
+
+
+def op_guest_object(draw, m: Model) -> str:
+    name = m.fresh("g")
+    make, use = draw(st.sampled_from(GUEST_OBJECTS))
+    values = {key: draw(st.integers(0, 50)) for key in ("a", "b", "k")}
+    m.guest_objects[name] = use.format(n=name, **values)
+    return make.format(n=name, C=m.fresh("D"), **values)
+
+
+def op_guest_object_again(draw, m: Model) -> str | None:
+    if not m.guest_objects:
+        return None
+    return m.guest_objects[draw(st.sampled_from(sorted(m.guest_objects)))]
+
+
 Op = Callable[..., "str | None"]
 
 # (op, weight)
@@ -709,6 +762,8 @@ OPS: list[tuple[Op, int]] = [
     (op_lambda, 1),
     (op_output, 1),
     (op_function_using_globals, 1),
+    (op_guest_object, 3),
+    (op_guest_object_again, 3),
 ]
 WEIGHTED_OPS = [op for op, weight in OPS for _ in range(weight)]
 

@@ -4,31 +4,14 @@ str slices and methods, PEP 448 displays, padding. CPython is the oracle; progra
 
 import math
 
-import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from datasette_agent_micropython.runtime import Limits, Runtime
 from datasette_agent_micropython.transform import transform
 
-from guest_oracle import cpython_output, new_session, sandbox_output
+from guest_oracle import agree
 
 SETTINGS = dict(deadline=None, suppress_health_check=list(HealthCheck))
-
-
-@pytest.fixture(scope="module")
-def runtime(tmp_path_factory):
-    return Runtime(cache_dir=tmp_path_factory.mktemp("module-cache"))
-
-
-@pytest.fixture(scope="module")
-def session(runtime):
-    session = new_session(runtime)
-    yield session
-    session.close()
-
-
-def agree(session, code):
-    assert sandbox_output(session, code) == cpython_output(code)
 
 
 HALFWAY = [2.675, 0.125, 2.5, 3.5, -0.0425, 0.045, 1.005, 9.995, -2.5, 0.5, 1.5, 1e16, 1e22, 1e-5, 5e-324,

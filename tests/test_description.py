@@ -7,7 +7,7 @@ import pytest
 
 from datasette_agent_micropython import tool
 from datasette_agent_micropython.guest_library import SOURCE_DIR as GUEST_LIB_PATH
-from datasette_agent_micropython.runtime import Limits, Runtime
+from datasette_agent_micropython.runtime import Limits
 from datasette_agent_micropython.settings import Settings
 from datasette_agent_micropython.tool import IMPORTABLE, REMAINING_DIFFERENCES, describe
 
@@ -29,11 +29,6 @@ PROBES = {
     "bool_int": ["print(isinstance(True, int))"],
     "regex": ["import re\nprint(re.findall(r'^a', 'a\\na', re.M))"],
 }
-
-
-@pytest.fixture(scope="module")
-def runtime(tmp_path_factory):
-    return Runtime(cache_dir=tmp_path_factory.mktemp("module-cache"))
 
 
 @pytest.fixture(scope="module")

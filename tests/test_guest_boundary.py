@@ -5,7 +5,6 @@ read its own memory (and so its result token) and make any host call. Whatever i
 call returns, a snapshot or a close never waits without a bound, and only its own session suffers.
 """
 
-import json
 import logging
 import threading
 
@@ -14,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from datasette_agent_micropython import runtime as runtime_module
-from datasette_agent_micropython.runtime import Limits, Runtime, Session, SessionError, log_once
+from datasette_agent_micropython.runtime import Limits, Session, SessionError, log_once
 
 FAST = Limits(timeout_seconds=0.3)
 
@@ -33,11 +32,6 @@ def _cb(_):
 micropython.schedule(_cb, 0)
 armed = True
 """
-
-
-@pytest.fixture(scope="module")
-def runtime(tmp_path_factory):
-    return Runtime(cache_dir=tmp_path_factory.mktemp("module-cache"))
 
 
 def finish(session):

@@ -1,12 +1,10 @@
 """csv in the sandbox writes the same text and reads back the same rows as CPython's csv, across
 dialects, with quotes, delimiters and newlines inside fields."""
 
-import pytest
 from hypothesis import given, settings, strategies as st
 
-from datasette_agent_micropython.runtime import Runtime
 
-from guest_oracle import cpython_output, new_session, sandbox_output
+from guest_oracle import agree
 
 # ASCII only: MicroPython's repr escapes non-ASCII characters (a repr difference, not csv's).
 field_text = st.text(alphabet=st.sampled_from(list("ab ,;|\t'\"\\\r\nx1.-")), max_size=8)
@@ -22,22 +20,6 @@ dialect_options = st.fixed_dictionaries(
         "quoting": st.sampled_from([0, 1, 2, 3]),
     },
 )
-
-
-@pytest.fixture(scope="module")
-def runtime(tmp_path_factory):
-    return Runtime(cache_dir=tmp_path_factory.mktemp("module-cache"))
-
-
-@pytest.fixture(scope="module")
-def session(runtime):
-    session = new_session(runtime)
-    yield session
-    session.close()
-
-
-def agree(session, code):
-    assert sandbox_output(session, code) == cpython_output(code)
 
 
 def test_an_analysts_export_and_import(session):

@@ -9,7 +9,7 @@ from hypothesis import given, settings, strategies as st
 
 from datasette_agent_micropython.runtime import Runtime
 
-from guest_oracle import cpython_output, new_session, sandbox_output
+from guest_oracle import agree, new_session, sandbox_output
 
 
 @pytest.fixture(scope="module")
@@ -17,10 +17,6 @@ def session(tmp_path_factory):
     session = new_session(Runtime(cache_dir=tmp_path_factory.mktemp("module-cache")))
     yield session
     session.close()
-
-
-def agree(session, code):
-    assert sandbox_output(session, code) == cpython_output(code)
 
 
 EVERY_FEATURE = r"""

@@ -3,15 +3,9 @@
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from datasette_agent_micropython.runtime import Runtime
 from datasette_agent_micropython.snapshot import Snapshot
 
-from guest_oracle import ROOMY, cpython_output, new_session, sandbox_output
-
-
-@pytest.fixture(scope="module")
-def runtime(tmp_path_factory):
-    return Runtime(cache_dir=tmp_path_factory.mktemp("module-cache"))
+from guest_oracle import agree, ROOMY, cpython_output, new_session
 
 
 @pytest.fixture(scope="module")
@@ -20,10 +14,6 @@ def session(runtime):
     assert session.run("import datetime").ok
     yield session
     session.close()
-
-
-def agree(session, code):
-    assert sandbox_output(session, code) == cpython_output(code)
 
 
 # Whole datetimes within the supported range, some aware with a fixed offset in minutes.

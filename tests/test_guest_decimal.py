@@ -1,12 +1,10 @@
 """decimal in the sandbox gives CPython's Decimals: the same digits, exponents, text, rounding and
 errors, for the arithmetic and quantizing that money calculations use."""
 
-import pytest
 from hypothesis import example, given, settings, strategies as st
 
-from datasette_agent_micropython.runtime import Runtime
 
-from guest_oracle import cpython_output, new_session, sandbox_output
+from guest_oracle import agree, cpython_output, sandbox_output
 
 ROUNDINGS = ["ROUND_HALF_UP", "ROUND_HALF_EVEN", "ROUND_HALF_DOWN", "ROUND_DOWN", "ROUND_UP", "ROUND_FLOOR", "ROUND_CEILING", "ROUND_05UP"]
 
@@ -24,22 +22,6 @@ def decimal_text(draw):
         text = text.rjust(-exponent + 1, "0")
         text = text[:exponent] + "." + text[exponent:]
     return sign + text
-
-
-@pytest.fixture(scope="module")
-def runtime(tmp_path_factory):
-    return Runtime(cache_dir=tmp_path_factory.mktemp("module-cache"))
-
-
-@pytest.fixture(scope="module")
-def session(runtime):
-    session = new_session(runtime)
-    yield session
-    session.close()
-
-
-def agree(session, code):
-    assert sandbox_output(session, code) == cpython_output(code)
 
 
 def test_money_arithmetic_prints_as_in_cpython(session):

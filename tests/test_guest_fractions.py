@@ -3,31 +3,13 @@ exact arithmetic, comparisons, limit_denominator, text and errors."""
 
 import struct
 
-import pytest
 from hypothesis import given, settings, strategies as st
 
-from datasette_agent_micropython.runtime import Runtime
 
-from guest_oracle import cpython_output, new_session, sandbox_output
+from guest_oracle import agree
 
 small = st.integers(-10**12, 10**12)
 nonzero = small.filter(bool)
-
-
-@pytest.fixture(scope="module")
-def runtime(tmp_path_factory):
-    return Runtime(cache_dir=tmp_path_factory.mktemp("module-cache"))
-
-
-@pytest.fixture(scope="module")
-def session(runtime):
-    session = new_session(runtime)
-    yield session
-    session.close()
-
-
-def agree(session, code):
-    assert sandbox_output(session, code) == cpython_output(code)
 
 
 def test_fractions_print_as_in_cpython(session):

@@ -1,23 +1,9 @@
 """heapq in the sandbox: nlargest, nsmallest and merge agree with CPython, ties included."""
 
-import pytest
 from hypothesis import given, settings, strategies as st
 
-from datasette_agent_micropython.runtime import Runtime
 
-from guest_oracle import cpython_output, new_session, sandbox_output
-
-
-@pytest.fixture(scope="module")
-def runtime(tmp_path_factory):
-    return Runtime(cache_dir=tmp_path_factory.mktemp("module-cache"))
-
-
-@pytest.fixture(scope="module")
-def session(runtime):
-    session = new_session(runtime)
-    yield session
-    session.close()
+from guest_oracle import cpython_output, sandbox_output
 
 
 def test_top_n_over_rows_as_an_analyst_writes_it(session):

@@ -1,23 +1,9 @@
 """The guest standard library: modules import as in CPython, only when imported, and agree with CPython."""
 
-import pytest
 from hypothesis import given, settings, strategies as st
 
-from datasette_agent_micropython.runtime import Runtime
 
-from guest_oracle import cpython_output, new_session, sandbox_output
-
-
-@pytest.fixture(scope="module")
-def runtime(tmp_path_factory):
-    return Runtime(cache_dir=tmp_path_factory.mktemp("module-cache"))
-
-
-@pytest.fixture(scope="module")
-def session(runtime):
-    session = new_session(runtime)
-    yield session
-    session.close()
+from guest_oracle import cpython_output, sandbox_output
 
 
 def test_a_fresh_session_has_loaded_no_guest_module(session):

@@ -2,9 +2,7 @@
 instance: Counters, defaultdicts, OrderedDicts, namedtuples, deques, dataclass instances, enums
 and lru_cache'd functions carry on as if the session had never stopped."""
 
-import pytest
 
-from datasette_agent_micropython.runtime import Runtime
 from datasette_agent_micropython.snapshot import Snapshot
 
 from guest_oracle import ROOMY, cpython_output, sandbox_output
@@ -68,11 +66,6 @@ print(fib(20), fib.cache_info().hits > 0, first, next(running))
 print(functools.reduce(operator.add, counts.values()), copy.deepcopy(groups)['a'])
 pprint.pprint(dict(counts=counts.most_common(3), sales=[asdict(s) for s in sales]), width=60)
 """
-
-
-@pytest.fixture(scope="module")
-def runtime(tmp_path_factory):
-    return Runtime(cache_dir=tmp_path_factory.mktemp("module-cache"))
 
 
 def test_guest_library_objects_carry_on_after_a_restore_into_a_fresh_session(runtime):

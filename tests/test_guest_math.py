@@ -1,10 +1,8 @@
 """`import math` gives MicroPython's built-in math plus CPython's comb, perm, prod, fsum, isqrt, gcd,
 lcm, dist and hypot, agreeing with CPython; the extras cost nothing until first used."""
 
-import pytest
 from hypothesis import given, settings, strategies as st
 
-from datasette_agent_micropython.runtime import Runtime
 
 from guest_oracle import cpython_output, new_session, sandbox_output
 
@@ -14,18 +12,6 @@ floats = st.floats(allow_nan=False, allow_infinity=False, allow_subnormal=False,
 # MicroPython's float repr is not the shortest round trip (it prints 8.8 as 8.800000000000001), so
 # float results are printed as the hex of their IEEE-754 bytes.
 BITS = "import struct\ndef bits(x):\n    return struct.pack('<d', x).hex()\n"
-
-
-@pytest.fixture(scope="module")
-def runtime(tmp_path_factory):
-    return Runtime(cache_dir=tmp_path_factory.mktemp("module-cache"))
-
-
-@pytest.fixture(scope="module")
-def session(runtime):
-    session = new_session(runtime)
-    yield session
-    session.close()
 
 
 def fresh_output(runtime, code):

@@ -1,9 +1,7 @@
 """Sessions holding objects of the numeric guest modules survive snapshot and restore: a restored
 copy carries on exactly like the session that was never snapshotted."""
 
-import pytest
 
-from datasette_agent_micropython.runtime import Runtime
 from datasette_agent_micropython.snapshot import Snapshot
 
 from guest_oracle import ROOMY, new_session, sandbox_output
@@ -39,11 +37,6 @@ print(generator.random(), random.random(), random.sample(range(100), 3), random.
 print(spread == statistics.stdev([2.5, 3.25, 5.5, 11.25]), fit.slope, top, ways, math.isqrt(99), statistics.median([3, 1, 2]))
 print((Decimal('2.675')).quantize(Decimal('0.01')), Fraction('0.25') + third)
 """
-
-
-@pytest.fixture(scope="module")
-def runtime(tmp_path_factory):
-    return Runtime(cache_dir=tmp_path_factory.mktemp("module-cache"))
 
 
 def test_numeric_module_state_survives_snapshot_and_restore(runtime):

@@ -10,10 +10,10 @@ import json
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from datasette_agent_micropython.runtime import Limits, Runtime
+from datasette_agent_micropython.runtime import Limits
 from datasette_agent_micropython.snapshot import Snapshot
 
-from guest_oracle import cpython_output, new_session, sandbox_output
+from guest_oracle import cpython_output, sandbox_output
 
 SANDBOX_PRELUDE = (
     "from _odict import odict\n"
@@ -29,18 +29,6 @@ CPYTHON_PRELUDE = (
     "def dict_call(args=(), pairs=()):\n    return dict(*args, **dict(pairs))\n"
     "def ior(target, other):\n    target |= other\n    return target\n"
 )
-
-
-@pytest.fixture(scope="module")
-def runtime(tmp_path_factory):
-    return Runtime(cache_dir=tmp_path_factory.mktemp("module-cache"))
-
-
-@pytest.fixture(scope="module")
-def session(runtime):
-    session = new_session(runtime)
-    yield session
-    session.close()
 
 
 def agree(session, code):

@@ -2,23 +2,9 @@
 CPython's (another generator), so these tests prove properties and determinism, and compare
 errors with CPython's."""
 
-import pytest
 
-from datasette_agent_micropython.runtime import Runtime
 
 from guest_oracle import cpython_output, new_session, sandbox_output
-
-
-@pytest.fixture(scope="module")
-def runtime(tmp_path_factory):
-    return Runtime(cache_dir=tmp_path_factory.mktemp("module-cache"))
-
-
-@pytest.fixture(scope="module")
-def session(runtime):
-    session = new_session(runtime)
-    yield session
-    session.close()
 
 
 def test_a_fresh_session_has_not_loaded_the_random_extension(runtime):

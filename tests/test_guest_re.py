@@ -3,15 +3,9 @@
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from datasette_agent_micropython.runtime import Runtime
 from datasette_agent_micropython.snapshot import Snapshot
 
 from guest_oracle import ROOMY, cpython_output, new_session, sandbox_output
-
-
-@pytest.fixture(scope="module")
-def runtime(tmp_path_factory):
-    return Runtime(cache_dir=tmp_path_factory.mktemp("module-cache"))
 
 
 @pytest.fixture(scope="module")

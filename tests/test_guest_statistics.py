@@ -6,7 +6,6 @@ import math
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from datasette_agent_micropython.runtime import Runtime
 
 from guest_oracle import cpython_output, new_session, sandbox_output
 
@@ -31,11 +30,6 @@ def show(*values):
 
 def same_output(session, code):
     return sandbox_output(session, SHOW + code) == cpython_output(SHOW + code)
-
-
-@pytest.fixture(scope="module")
-def runtime(tmp_path_factory):
-    return Runtime(cache_dir=tmp_path_factory.mktemp("module-cache"))
 
 
 @pytest.fixture(scope="module")

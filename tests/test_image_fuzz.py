@@ -15,10 +15,9 @@ import random
 import tracemalloc
 from collections import Counter
 
-import pytest
 from image_forgery import compress, forge, frame_declaring, header_of
 
-from datasette_agent_micropython.runtime import Limits, Runtime
+from datasette_agent_micropython.runtime import Limits
 from datasette_agent_micropython.snapshot import PAGE_SIZE, WASM_PAGE_SIZE, Snapshot, SnapshotError
 
 CASES = int(os.environ.get("IMAGE_FUZZ_CASES", "150"))
@@ -103,11 +102,6 @@ def mutate(rng, real: Snapshot) -> tuple[str, bytes]:
         header["pages"] = header["pages"] + [[first_new, extra]]
         data = data + bytes([rng.randrange(1, 256)]) * (extra * PAGE_SIZE)
     return kind, forge(header, compress(data) if body is None else body)
-
-
-@pytest.fixture(scope="module")
-def runtime(tmp_path_factory):
-    return Runtime(cache_dir=tmp_path_factory.mktemp("module-cache"))
 
 
 def test_mutated_images_are_refused_or_restored_within_bounds(runtime):

@@ -22,7 +22,6 @@ from datasette_agent_micropython.runtime import (
     MIB,
     STACK_OVERRUN_ERROR,
     Limits,
-    Runtime,
     SessionError,
 )
 from guest_oracle import cpython_output, sandbox_output
@@ -31,11 +30,6 @@ ROOMY = Limits(fuel=10**11, timeout_seconds=120)
 # The old plugin's fuel (10M a call), the tightest budget anyone is likely to configure.
 OLD_DEFAULT_FUEL = Limits(fuel=10_000_000)
 RECURSION_ERROR = "RuntimeError: maximum recursion depth exceeded"
-
-
-@pytest.fixture(scope="module")
-def runtime(tmp_path_factory):
-    return Runtime(cache_dir=tmp_path_factory.mktemp("module-cache"))
 
 
 @pytest.fixture

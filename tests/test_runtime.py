@@ -20,11 +20,6 @@ from datasette_agent_micropython.runtime import (
 ROOMY = Limits(fuel=10**10, timeout_seconds=30)
 
 
-@pytest.fixture(scope="module")
-def runtime(tmp_path_factory):
-    return Runtime(cache_dir=tmp_path_factory.mktemp("module-cache"))
-
-
 @pytest.fixture
 def session(runtime):
     session = runtime.new_session(ROOMY)
