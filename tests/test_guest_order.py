@@ -398,7 +398,7 @@ def test_floats_in_json_and_csv_output_are_written_as_cpython_writes_them(sessio
     # MicroPython's own float text has 17 digits for some values (85.71 as 85.70999999999999).
     code = (
         "import json, csv, io\n"
-        "vals = [85.71, 669.93, 76.54, 0.1 + 0.2, 1e22, 1.5e-7, 2.0, -0.0, 123456789.123, 1 / 3, 12345678901234567890.0]\n"
+        "vals = [85.71, 669.93, 76.54, 0.1 + 0.2, 1e22, 1.5e-7, 2.0, -0.0, 123456789.123, 1 / 3, 12345678901234567890.0, -10**15, 10**20]\n"
         "print(json.dumps(vals))\n"
         "print(json.dumps({'a': vals, 's': '85.70999999999999 1.0'}, sort_keys=True))\n"
         "print(json.dumps(vals, indent=1))\n"

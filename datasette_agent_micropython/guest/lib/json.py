@@ -172,11 +172,12 @@ def _cpython_floats(piece):
             end = i
             while end < length and piece[end] in _NUMBER_CHARS:
                 end += 1
-            if end - i >= 17:
+            token = piece[i:end]
+            if end - i >= 17 and ("." in token or "e" in token or "E" in token):
                 from _format import float_repr
 
                 out.append(piece[start:i])
-                out.append(float_repr(float(piece[i:end])))
+                out.append(float_repr(float(token)))
                 start = end
             i = end
         else:
