@@ -3,20 +3,24 @@ collect_ignore = ["corpus"]
 
 import pytest
 
-from datasette_agent_micropython.runtime import Runtime
 
-from guest_oracle import new_session
+# The plugin is imported inside the fixtures, not here: importing it before pytest has collected
+# the test modules makes datasette register its hooks before datasette-agent's hookspecs exist.
 
 
 @pytest.fixture(scope="module")
 def runtime(tmp_path_factory):
     """One runtime per test module, with a module cache of its own."""
+    from datasette_agent_micropython.runtime import Runtime
+
     return Runtime(cache_dir=tmp_path_factory.mktemp("module-cache"))
 
 
 @pytest.fixture(scope="module")
 def session(runtime):
     """A roomy session shared by a test module's differential tests."""
+    from guest_oracle import new_session
+
     session = new_session(runtime)
     yield session
     session.close()
