@@ -13,9 +13,9 @@ from datasette_agent_micropython.tool import IMPORTABLE, REMAINING_DIFFERENCES, 
 
 from guest_oracle import cpython_output, sandbox_output
 
-# The model reads the description on every turn. 1,717 characters at the defaults today (173 of them
+# The model reads the description on every turn. 1,401 characters at the defaults today (173 of them
 # the show_table/show_chart signatures); it shrinks as REMAINING_DIFFERENCES does.
-MAX_DESCRIPTION_CHARS = 1_720
+MAX_DESCRIPTION_CHARS = 1_450
 
 # MicroPython modules that need no guest library file.
 BUILT_IN = {"json", "re", "math", "random", "heapq", "struct", "array", "binascii", "hashlib", "time", "io", "gc", "sys", "collections"}
