@@ -314,3 +314,13 @@ def test_comparison_operators_fall_back_to_the_reflected_method_like_cpython(ses
         "for op in ('a >= b', 'B(1) > B(2)', 'a > 1'):\n"
         "    try:\n        print(eval(op))\n    except TypeError as e:\n        print('TypeError', e)\n",
     )
+
+
+def test_printed_error_messages_use_cpythons_words(session):
+    agree(
+        session,
+        "for expression in ('int(\"abc\")', 'int(\"1.5\")', '1 / 0', 'undefined_name', '\"a\" + 1', '[1] + (2,)',\n"
+        "                   'None + 1', '3 - \"3\"', 'sum([\"a\"])', '2 ** \"x\"', '{}[\"k\"]'):\n"
+        "    try:\n        eval(expression)\n"
+        "    except Exception as error:\n        print(type(error).__name__, error, str(error), f'({error})')\n",
+    )

@@ -689,7 +689,31 @@ def _text(value):
     if kind is KeyError and len(value.args) == 1:
         # CPython shows a KeyError's one key as its repr: print(e) gives 'k', with the quotes.
         return _repr(value.args[0])
+    if isinstance(value, BaseException) and len(value.args) == 1 and type(value.args[0]) is str:
+        return cpython_message(value.args[0])
     return text_of(value)
+
+
+_OPERATORS = {"add": "+", "sub": "-", "mul": "*", "truediv": "/", "floordiv": "//", "mod": "%", "pow": "** or pow()"}
+
+
+def cpython_message(message):
+    """The message CPython gives where MicroPython words the same error differently: analysts
+    print caught errors (`except ValueError as e: print(e)`), so the words are output."""
+    if message.startswith("invalid syntax for integer with base "):
+        return "invalid literal for int() with base " + message[37:]
+    if message == "divide by zero":
+        return "division by zero"
+    if message.startswith("name '") and message.endswith("' isn't defined"):
+        return message[:-15] + "' is not defined"
+    if message.startswith("unsupported types for __") and message.count("'") == 4:
+        operator = message[24 : message.index("__:")]
+        left, right = message.split("'")[1], message.split("'")[3]
+        if operator == "add" and left in ("str", "list", "tuple") and left != right:
+            return 'can only concatenate %s (not "%s") to %s' % (left, right, left)
+        if operator in _OPERATORS:
+            return "unsupported operand type(s) for %s: '%s' and '%s'" % (_OPERATORS[operator], left, right)
+    return message
 
 
 def _repr(value):
