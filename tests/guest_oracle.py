@@ -43,3 +43,25 @@ def new_session(runtime: Runtime, limits: Limits = ROOMY):
 def agree(session, code: str) -> None:
     """The sandbox prints what CPython prints for `code`."""
     assert sandbox_output(session, code) == cpython_output(code)
+
+
+def check_survives_a_restore(runtime: Runtime, limits: Limits, setup: str, probe: str) -> None:
+    """After `setup`, `probe` prints what CPython prints, and the same again in a fresh session
+    restored from the first one's image."""
+    from datasette_agent_micropython.snapshot import Snapshot
+
+    session = runtime.new_session(limits)
+    try:
+        assert session.run(setup).ok
+        expected = session.run(probe)
+        assert expected.ok, expected.error
+        image = Snapshot.decode(session.snapshot().encode())
+    finally:
+        session.close()
+    restored = runtime.new_session(limits, image=image)
+    try:
+        again = restored.run(probe)
+        assert again.ok, again.error
+        assert again.stdout == expected.stdout == cpython_output(setup + "\n" + probe)
+    finally:
+        restored.close()

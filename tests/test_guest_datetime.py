@@ -3,9 +3,8 @@
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from datasette_agent_micropython.snapshot import Snapshot
 
-from guest_oracle import agree, ROOMY, cpython_output, new_session
+from guest_oracle import check_survives_a_restore, agree, ROOMY, new_session
 
 
 @pytest.fixture(scope="module")
@@ -183,27 +182,13 @@ def test_now_and_today_come_from_the_sandbox_clock(session):
 
 
 def test_a_session_holding_dates_survives_snapshot_and_restore(runtime):
-    session = runtime.new_session(ROOMY)
-    try:
-        setup = ("import datetime\nfrom datetime import date, datetime as DT, timedelta, timezone\n"
-                 "days = [date(2024, 1, 1) + timedelta(days=i) for i in range(40)]\n"
-                 "stamp = DT.strptime('2024-03-10 14:05', '%Y-%m-%d %H:%M').replace(tzinfo=timezone(timedelta(hours=2)))\n"
-                 "by_day = {d: d.isoweekday() for d in days}\ngap = stamp - DT(2024, 1, 1, tzinfo=timezone.utc)")
-        assert session.run(setup).ok
-        probe = ("print(days[-1], repr(stamp), by_day[date(2024, 1, 7)], gap, stamp.strftime('%A %d %B %Y %z'),\n"
-                 "      DT.fromisoformat('2024-02-29T12:00:00+01:00') - stamp, (days[3] + timedelta(weeks=1)).isocalendar())")
-        expected = session.run(probe)
-        assert expected.ok, expected.error
-        image = Snapshot.decode(session.snapshot().encode())
-    finally:
-        session.close()
-    restored = runtime.new_session(ROOMY, image=image)
-    try:
-        again = restored.run(probe)
-        assert again.ok, again.error
-        assert again.stdout == expected.stdout == cpython_output(setup + "\n" + probe)
-    finally:
-        restored.close()
+    setup = ("import datetime\nfrom datetime import date, datetime as DT, timedelta, timezone\n"
+             "days = [date(2024, 1, 1) + timedelta(days=i) for i in range(40)]\n"
+             "stamp = DT.strptime('2024-03-10 14:05', '%Y-%m-%d %H:%M').replace(tzinfo=timezone(timedelta(hours=2)))\n"
+             "by_day = {d: d.isoweekday() for d in days}\ngap = stamp - DT(2024, 1, 1, tzinfo=timezone.utc)")
+    probe = ("print(days[-1], repr(stamp), by_day[date(2024, 1, 7)], gap, stamp.strftime('%A %d %B %Y %z'),\n"
+             "      DT.fromisoformat('2024-02-29T12:00:00+01:00') - stamp, (days[3] + timedelta(weeks=1)).isocalendar())")
+    check_survives_a_restore(runtime, ROOMY, setup, probe)
 
 
 ANALYST_PROGRAMS = [

@@ -3,9 +3,8 @@
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from datasette_agent_micropython.snapshot import Snapshot
 
-from guest_oracle import ROOMY, cpython_output, new_session, sandbox_output
+from guest_oracle import check_survives_a_restore, ROOMY, cpython_output, new_session, sandbox_output
 
 
 @pytest.fixture(scope="module")
@@ -118,24 +117,10 @@ def test_what_the_engine_cannot_do_raises_instead_of_mismatching(session):
 
 
 def test_a_session_holding_compiled_patterns_survives_snapshot_and_restore(runtime):
-    session = runtime.new_session(ROOMY)
-    try:
-        setup = ("import re\nWORD = re.compile(r'(?P<w>[a-z]+)(\\d*)', re.I)\n"
-                 "last = WORD.search('xx Abc12 yy')\nfound = WORD.findall('a1 b22 C')")
-        assert session.run(setup).ok
-        probe = "print(WORD.findall('q9 Rr'), last.group('w'), last.span(), found, WORD.sub(r'<\\2>', 'ab12 c'))"
-        expected = session.run(probe)
-        assert expected.ok, expected.error
-        image = Snapshot.decode(session.snapshot().encode())
-    finally:
-        session.close()
-    restored = runtime.new_session(ROOMY, image=image)
-    try:
-        again = restored.run(probe)
-        assert again.ok, again.error
-        assert again.stdout == expected.stdout == cpython_output(setup + "\n" + probe)
-    finally:
-        restored.close()
+    setup = ("import re\nWORD = re.compile(r'(?P<w>[a-z]+)(\\d*)', re.I)\n"
+             "last = WORD.search('xx Abc12 yy')\nfound = WORD.findall('a1 b22 C')")
+    probe = "print(WORD.findall('q9 Rr'), last.group('w'), last.span(), found, WORD.sub(r'<\\2>', 'ab12 c'))"
+    check_survives_a_restore(runtime, ROOMY, setup, probe)
 
 
 ANALYST_PROGRAMS = [

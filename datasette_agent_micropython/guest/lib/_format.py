@@ -689,11 +689,13 @@ def _text(value):
     if kind is KeyError and len(value.args) == 1:
         # CPython shows a KeyError's one key as its repr: print(e) gives 'k', with the quotes.
         return _repr(value.args[0])
-    if isinstance(value, BaseException) and len(value.args) == 1 and type(value.args[0]) is str:
+    if kind in _REWORDED_ERRORS and len(value.args) == 1 and type(value.args[0]) is str:
         return cpython_message(value.args[0])
     return text_of(value)
 
 
+# Built-in errors whose MicroPython wording cpython_message knows; subclasses keep their own str().
+_REWORDED_ERRORS = (ValueError, ZeroDivisionError, NameError, TypeError)
 _OPERATORS = {"add": "+", "sub": "-", "mul": "*", "truediv": "/", "floordiv": "//", "mod": "%", "pow": "** or pow()"}
 
 
