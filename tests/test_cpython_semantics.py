@@ -324,3 +324,15 @@ def test_printed_error_messages_use_cpythons_words(session):
         "    try:\n        eval(expression)\n"
         "    except Exception as error:\n        print(type(error).__name__, error, str(error), f'({error})')\n",
     )
+
+
+def test_type_exec_and_eval_take_ordered_namespaces_like_cpython(session):
+    agree(
+        session,
+        "Point = type('Point', (), {'x': 1, 'describe': lambda self: 'p%d' % self.x})\n"
+        "print(Point().describe(), Point.x)\n"
+        "namespace = {'base': 10}\n"
+        "exec('total = base + 5\\nlabel = \"t\"', namespace)\n"
+        "print(namespace['total'], sorted(k for k in namespace if k != '__builtins__'))\n"
+        "print(eval('base * 2 + total', namespace), eval('a + b', {'a': 1}, {'b': 2}))\n",
+    )

@@ -722,17 +722,12 @@ def _repr(value):
     # CPython's repr, down through lists, tuples and dicts: MicroPython's own float repr is not
     # correctly rounded (95603.43 shows as 95603.42999999999) and it escapes printable non-ASCII.
     kind = type(value)
-    if kind is float:
-        return float_repr(value)
-    if kind is str:
-        return str_repr(value)
     if kind is list or kind is tuple or kind is dict or kind is ordered_dict:
         text = repr_of(value)
         if _clean(text):
             # No float and no escaped character anywhere inside: MicroPython's text is CPython's.
             return text
-        return _walk(value)
-    return repr_of(value)
+    return _walk(value)
 
 
 def _clean(text):
