@@ -831,9 +831,11 @@ class Session:
             fuel, seconds = self.limits.fuel, self.limits.timeout_seconds
         elif phase == "fetched":
             # Receiving the code is not the user's work: it gets fuel of its own, by its size, and
-            # the first user snippet loads the helpers that rewritten code calls.
+            # the interpreter's first user snippet loads the helpers that rewritten code calls.
+            # Only that one gets their budget, so a callback the user scheduled cannot claim it on
+            # every call (a restored image already holds the helpers).
             fuel, seconds = self.overhead_fuel + 400 * self._code_bytes, self.overhead_seconds
-            if self._user_code:
+            if self._user_code and self.calls == 0:
                 fuel, seconds = fuel + HELPERS_IMPORT_FUEL, seconds + HELPERS_IMPORT_SECONDS
         elif phase in ("returning", "closing"):
             fuel, seconds = self.overhead_fuel, self.overhead_seconds
