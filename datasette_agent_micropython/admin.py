@@ -22,8 +22,9 @@ TOKEN_NAMESPACE = "datasette-agent-micropython-reset"
 PAGE_PATH = "/-/micropython"
 # datasette-agent 0.4a0 serves a conversation at /-/agent/{id} only for ids of this form (ULIDs).
 CONVERSATION_ID = re.compile(r"[A-Za-z0-9]{26}")
-# A row shows this many of its globals. The confirmation page shows them all (at most 200 are stored).
-SHOWN_GLOBALS = 12
+# A row shows this many of its globals, in name order; the confirmation page shows them all (at most
+# 200 are stored).
+SHOWN_GLOBALS = 8
 # Messages travel in a signed cookie: a forged, very long id is cut short there.
 MESSAGE_ID_CHARS = 200
 
@@ -69,6 +70,7 @@ def shown_id(conversation_id: str) -> str:
 
 
 def globals_summary(names: list[str], limit: int = SHOWN_GLOBALS) -> str:
+    names = sorted(names)
     if len(names) <= limit:
         return ", ".join(names)
     return ", ".join(names[:limit]) + f" … and {len(names) - limit} more"

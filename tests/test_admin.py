@@ -68,7 +68,7 @@ def table_cells(page: str, heading: str) -> list[list[str]]:
     part = section(page, heading)
     if "<table" not in part:
         return []
-    headers = re.findall(r"<th>(.*?)</th>", part, re.S)
+    headers = re.findall(r"<th[^>]*>(.*?)</th>", part, re.S)
     body = part[part.index("<tbody>") :]
     return [headers] + [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
 
@@ -466,8 +466,8 @@ async def test_many_globals_are_shortened_in_the_row_and_listed_when_confirming(
     await manager.run("many", "\n".join(f"name_{i:02d} = {i}" for i in range(30)))
     await manager.wait_for_writes()
     [stored] = table_rows(await get_page(ds, ROOT), "Stored")
-    assert stored["Globals"].endswith(" … and 18 more")
-    assert len(stored["Globals"].split(", ")) == 12
+    # The first names in name order, then how many more.
+    assert stored["Globals"] == ", ".join(f"name_{i:02d}" for i in range(8)) + " … and 22 more"
     confirmation = await get_page(ds, ROOT, confirmation_path("many"))
     assert all(f"name_{i:02d}" in confirmation for i in range(30))
 
