@@ -76,7 +76,7 @@ def globals_summary(names: list[str], limit: int = SHOWN_GLOBALS) -> str:
     return ", ".join(names[:limit]) + f" … and {len(names) - limit} more"
 
 
-async def admin_page(datasette, request):
+async def admin_page(datasette, request) -> Response:
     from . import session_manager
 
     if not await datasette.allowed(action=ADMIN_ACTION, actor=request.actor):
@@ -149,6 +149,7 @@ async def confirmation_page(datasette, request, conversation_id: str, live: dict
 
 
 async def reset(datasette, request, manager) -> Response:
+    """The confirmation page's POST: discard the conversation's interpreter and image."""
     form = await request.post_vars()
     conversation_id = form.get("conversation_id", "")
     if not token_is_valid(datasette, form.get("token", ""), request.actor, conversation_id):

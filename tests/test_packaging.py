@@ -29,6 +29,8 @@ def test_the_wheel_ships_the_migrations_the_artifact_and_the_guest(tmp_path):
         "artifacts/LICENSES.md",
         "guest/bootstrap.py",
         "templates/micropython_admin.html",
+        "templates/micropython_admin_style.html",
+        "templates/micropython_reset.html",
     ]:
         assert package + expected in names
 
