@@ -3,6 +3,7 @@ install lines install this checkout as a Datasette plugin."""
 
 import json
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -11,11 +12,22 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# What a fresh checkout does not have: building in a copy without them keeps this tree's build/ out of
+# the package (setuptools packs whatever build/lib holds, stale files included) and the tree clean.
+NOT_IN_A_CHECKOUT = shutil.ignore_patterns(
+    ".git", ".venv", "build", "*.egg-info", "__pycache__", ".pytest_cache", ".hypothesis", "node_modules"
+)
+
+
+def fresh_checkout(folder: Path) -> Path:
+    checkout = folder / "datasette-agent-micropython"
+    shutil.copytree(ROOT, checkout, ignore=NOT_IN_A_CHECKOUT)
+    return checkout
 
 
 def test_the_wheel_ships_the_migrations_the_artifact_and_the_guest(tmp_path):
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(tmp_path), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(tmp_path), str(fresh_checkout(tmp_path))],
         check=True,
         timeout=300,
     )
@@ -67,15 +79,16 @@ def fresh_environment(folder: Path) -> Path:
 
 
 def test_the_readme_install_lines_install_this_checkout_as_a_datasette_plugin(tmp_path):
-    """`pip install .` and `datasette install .` from the checkout, each in a fresh environment, give
+    """`pip install .` and `datasette install .` in a fresh checkout, each into a fresh environment, give
     Datasette this version of the plugin (the package index's name would give 0.1a0), and it runs code."""
     lines = readme_install_lines()
     assert lines == ["pip install .", "datasette install ."]
     [version] = re.findall(r'^version = "([^"]+)"$', (ROOT / "pyproject.toml").read_text(), re.M)
+    checkout = fresh_checkout(tmp_path)
     for number, line in enumerate(lines):
         python = fresh_environment(tmp_path / f"environment-{number}")
         program, *arguments = line.split()
-        subprocess.run([str(python), "-m", program, *arguments], cwd=ROOT, check=True, timeout=300, capture_output=True)
+        subprocess.run([str(python), "-m", program, *arguments], cwd=checkout, check=True, timeout=300, capture_output=True)
 
         plugins = subprocess.run(
             [str(python), "-m", "datasette", "plugins"], cwd=tmp_path, check=True, capture_output=True, text=True, timeout=120
