@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import logging
 import threading
+import weakref
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from typing import Any, AsyncIterator, Callable, Mapping
 
 from .runtime import RunResult, Runtime, Session, SessionError
 from .settings import TOOL_NAME, Settings
-from .snapshot import Snapshot, SnapshotError
+from .snapshot import PAGE_SIZE, Snapshot, SnapshotError
 from .store import SnapshotStore, last_reported_calls, utc_now
 
 log = logging.getLogger(__name__)
@@ -113,6 +114,8 @@ class SessionManager:
         self._traps: OrderedDict[str, str] = OrderedDict()
         # Conversation id -> (actor id, UTC time) of its last call, for the admin page.
         self._last_calls: dict[str, tuple[str | None, str]] = {}
+        # Session -> bytes of its non-zero memory pages as of its last snapshot, for the admin page.
+        self._touched_bytes: weakref.WeakKeyDictionary[Session, int] = weakref.WeakKeyDictionary()
         self._locks = ConversationLocks()
         self._background: set[asyncio.Task] = set()
         self._executor = ThreadPoolExecutor(max_workers=64, thread_name_prefix="micropython-call")
@@ -131,7 +134,7 @@ class SessionManager:
                 {
                     "conversation_id": conversation_id,
                     "actor_id": actor_id,
-                    "memory_bytes": session.memory_size,
+                    "touched_bytes": self._touched_bytes.get(session),
                     "calls": session.calls,
                     "last_used_at": last_used_at,
                 }
@@ -225,6 +228,7 @@ class SessionManager:
         except (SnapshotError, SessionError) as error:
             session, problem = None, str(error)
         if problem is None:
+            self._touched_bytes[session] = len(image.pages) * PAGE_SIZE
             return session, "restored", await self._lost_calls_note(conversation_id, session.calls)
         log.warning("Discarding the stored session of conversation %s: %s", conversation_id, problem)
         await self._forget_stored(conversation_id)
@@ -267,6 +271,7 @@ class SessionManager:
         actor_and_time = self._last_calls.get(conversation_id)
         try:
             snapshot, image = await self._in_thread(_snapshot_and_encode, session)
+            self._touched_bytes[session] = len(snapshot.pages) * PAGE_SIZE
             await self.store.save(
                 conversation_id,
                 actor_id or (actor_and_time[0] if actor_and_time else None),

@@ -6,8 +6,9 @@ command on a free port of 127.0.0.1, started with `--root`; the browser signs in
 one-time root login URL the server prints. The model is llm-echo's `echo`, so the test types a
 JSON message that makes the model call `execute_micropython`.
 
-Screenshots go to the test's temporary folder; with SAVE_SCREENSHOTS=1 they replace
-docs/admin-page.png, docs/show-result.png and docs/charts.png.
+Screenshots go to the test's temporary folder (the test prints where the admin page's are; see them
+with `pytest -s`); with SAVE_SCREENSHOTS=1 they replace docs/admin-page.png,
+docs/admin-reset-confirmation.png, docs/show-result.png and docs/charts.png.
 """
 
 from __future__ import annotations
@@ -231,37 +232,68 @@ def test_show_result_widget_and_admin_page(server, browser, tmp_path):
     assert page.locator(".micropython-stdout pre").text_content() == text
     assert_inert()
 
-    # --- (a) the admin page --------------------------------------------------------------------
+    assert errors == []
+    cookies = context.cookies()  # the login URL works once: the admin context signs in with its cookie
+    context.close()
+
+    # --- (a) the admin page, in a browser with JavaScript off: it needs none --------------------
+    context = browser.new_context(viewport={"width": 1100, "height": 900}, java_script_enabled=False)
+    context.add_cookies(cookies)
+    page = context.new_page()
     page.goto(f"{base}/-/micropython")
     assert page.title() == "MicroPython sessions"
     assert page.locator("h1").inner_text() == "MicroPython sessions"
     assert page.evaluate("() => [...document.querySelectorAll('section.content h2')].map(e => e.textContent)") == ["Live", "Stored"]
-    live = table_rows(page, "Live")
-    assert len(live) == 1
-    assert live[0][:2] == [conversation_id, "root"]
-    assert live[0][2] == "15.7 MiB" and live[0][3] == "1"
     # The image is written just after the call returns: reload until it is listed.
     deadline = time.monotonic() + 20
     while not table_rows(page, "Stored") and time.monotonic() < deadline:
         time.sleep(0.2)
         page.reload()
+    [live] = table_rows(page, "Live")
+    assert live[:2] == [conversation_id, "root"]
+    # Memory touched: what the interpreter wrote, a few hundred KiB, not its 15.7 MiB of linear memory.
+    assert re.fullmatch(r"\d+\.\d KiB", live[2]) and float(live[2].split()[0]) < 2048, live[2]
+    assert live[3] == "1" and re.fullmatch(r"\d+s ago", live[4])
+    assert re.fullmatch(r"\d+\.\d KiB", live[5]) and live[6] == "Reset…"
     [stored] = table_rows(page, "Stored")
     assert stored[:3] == [conversation_id, "root", "1"]
-    assert re.fullmatch(r"\d+\.\d KiB", stored[4])
-    assert set(stored[7].split(", ")) == {"rows", "row", "tag"}
+    assert stored[3] == live[5]
+    assert set(stored[6].split(", ")) == {"rows", "row", "tag"}
     summary = page.evaluate("() => document.querySelector('section.content p').textContent")
     assert "1 of 16 live interpreters." in summary
-    assert re.search(r"1 stored sessions using \d+\.\d KiB of 1\.0 GiB;", summary)
-    page.screenshot(path=str(folder / "admin-page.png"), full_page=True)
+    assert re.search(r"1 stored session using \d+\.\d KiB of 1\.0 GiB;", summary)
+    assert "Memory touched: the non-zero 4 KiB pages" in page.content()
 
-    # The Reset button works from a real browser (same-origin POST with the signed token).
-    page.click("input[type=submit][value=Reset]")
+    # Rows are one line high: no cell wraps or grows past a line of text and its padding.
+    heights = page.evaluate(
+        """() => [...document.querySelectorAll("section.content tbody tr")].map(tr => [
+            tr.getBoundingClientRect().height, parseFloat(getComputedStyle(tr.querySelector("td")).fontSize)])"""
+    )
+    assert len(heights) == 2
+    for height, font_size in heights:
+        assert height < 2.5 * font_size, heights
+    admin_screenshot = folder / "admin-page.png"
+    page.screenshot(path=str(admin_screenshot), full_page=True)
+    print(f"admin page screenshot: {admin_screenshot}")
+
+    # The conversation id links to the conversation.
+    link = page.locator("section.content tbody tr td a", has_text=conversation_id).first
+    assert link.get_attribute("href") == f"/-/agent/{conversation_id}"
+
+    # Reset asks first: the row's link opens a confirmation page, whose form resets.
+    page.locator("section.content h2 + div tbody tr a", has_text="Reset…").first.click()
     page.wait_for_load_state()
+    assert page.title() == "Reset a MicroPython session"
+    assert "This cannot be undone." in page.content()
+    confirmation_screenshot = folder / "admin-reset-confirmation.png"
+    page.screenshot(path=str(confirmation_screenshot), full_page=True)
+    print(f"reset confirmation screenshot: {confirmation_screenshot}")
+    page.click("input[type=submit][value='Reset this session']")
+    page.wait_for_load_state()
+    assert page.title() == "MicroPython sessions"
     assert f"Reset the session of conversation {conversation_id}" in page.content()
     assert "No live interpreters." in page.content()
     assert "No stored sessions." in page.content()
-
-    assert errors == []
     context.close()
 
 
