@@ -12,8 +12,8 @@ from datasette import Forbidden
 from datasette.utils.asgi import Response
 
 from .render import human_bytes
+from .settings import ADMIN_ACTION
 
-ADMIN_ACTION = "micropython-admin"
 TOKEN_NAMESPACE = "datasette-agent-micropython-reset"
 
 
