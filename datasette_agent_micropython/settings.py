@@ -7,6 +7,7 @@ once, as a `Number` (or `SESSIONS_DATABASE`), and the dataclasses built from `da
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -33,6 +34,8 @@ MIN_HEAP_BYTES = 256 * KIB
 # A numeric setting written as a string is parsed only up to this length (YAML 1.1 reads `1e9`
 # as the string "1e9"; nothing that long is a number anyone means).
 MAX_NUMBER_TEXT = 64
+# An error message shows this much of the value it refuses.
+MAX_SHOWN_VALUE_CHARS = 80
 
 
 class LimitError(ValueError):
@@ -54,10 +57,10 @@ def check_number(name: str, value: Any, minimum: float, maximum: float, kind: ty
 
 
 def out_of_range(name: str, value: Any, minimum: float, maximum: float, kind: type) -> str:
-    return (
-        f"{name} must be {'a number' if kind is float else 'an integer'} "
-        f"from {minimum:,} to {maximum:,}, got {value!r}"
-    )
+    shown = repr(value)
+    if len(shown) > MAX_SHOWN_VALUE_CHARS:
+        shown = shown[: MAX_SHOWN_VALUE_CHARS - 3] + "..."
+    return f"{name} must be {'a number' if kind is float else 'an integer'} from {minimum:,} to {maximum:,}, got {shown}"
 
 
 @dataclass(frozen=True)
@@ -86,34 +89,33 @@ class Number:
         value = config.get(self.name, self.default)
         if value is None and self.default is None:
             return None
-        number = self._exact(value)
-        # The range is checked first, so that int() never meets a number with a huge exponent.
-        if (
-            number is None
-            or not (self.minimum <= number <= self.maximum)
-            or (self.kind is int and number != number.to_integral_value())
-        ):
+        number = self._parse(value)
+        if number is None:
             raise ConfigError(f"{PLUGIN_NAME}: {out_of_range(self.name, value, self.minimum, self.maximum, self.kind)}")
-        if self.kind is int:
-            return int(number)
-        return value if isinstance(value, (int, float)) else float(number)
+        return number
 
-    def _exact(self, value: Any) -> Decimal | None:
-        """`value` as an exact finite Decimal, or None when it is no number (bool, nan, inf, text)."""
-        if isinstance(value, bool):
+    def _parse(self, value: Any) -> int | float | None:
+        """`value` as a `kind` in range, or None when it is not one (bool, nan, inf, text, a fraction...)."""
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             return None
         if isinstance(value, str):
             if len(value) > MAX_NUMBER_TEXT:
                 return None
             try:
-                number = Decimal(value)
+                value = Decimal(value)
             except InvalidOperation:
                 return None
-        elif isinstance(value, (int, float)):
-            number = Decimal(value)
-        else:
+        if self.kind is float:
+            try:
+                number = float(value)
+            except OverflowError:  # an int past float's range
+                return None
+            return number if math.isfinite(number) and self.minimum <= number <= self.maximum else None
+        # Exact, and the range first, so that int() never meets a huge exponent.
+        exact = Decimal(value)
+        if not exact.is_finite() or not (self.minimum <= exact <= self.maximum) or exact != exact.to_integral_value():
             return None
-        return number if number.is_finite() else None
+        return int(exact)
 
 
 # The settings, each declared once.
