@@ -311,6 +311,88 @@ def test_bad_setting_is_reported(setup):
     no_traceback(outcome)
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "--conversation", "c", "-c", "datasette.yaml", "-c", "print(1)"],
+        ["run", "--conversation", "c", "--conversation", "d", "-c", "pass"],
+        ["run", "--internal", "A_DB", "--internal", "B_DB", "--conversation", "c", "-c", "pass"],
+        ["run", "--config", "CONFIG", "--config", "CONFIG", "--conversation", "c", "-c", "pass"],
+        ["run", "--actor", '{"id": "a"}', "--actor", '{"id": "b"}', "--conversation", "c", "-c", "pass"],
+        ["run", "--root", "--root", "--conversation", "c", "-c", "pass"],
+        ["run", "--reset", "--reset", "--conversation", "c", "-c", "pass"],
+        ["run", "-v", "-v", "--conversation", "c", "-c", "pass"],
+        ["run", "--json", "--json", "--conversation", "c", "-c", "pass"],
+        ["repl", "--conversation", "c", "--conversation", "d"],
+        ["sessions", "--json", "--json"],
+        ["purge", "--older-than", "1", "--older-than", "2"],
+        ["purge", "--all", "--all"],
+        ["purge", "--all", "--yes", "--yes"],
+    ],
+)
+def test_an_option_given_twice_is_an_error(setup, tmp_path, args):
+    """Click would keep the last value without a word: `run -c datasette.yaml -c CODE` lost the first."""
+    config = tmp_path / "datasette.yaml"
+    config.write_text("{}")
+    paths = {"CONFIG": config, "A_DB": tmp_path / "a.db", "B_DB": tmp_path / "b.db"}
+    outcome = setup(*(paths.get(arg, arg) for arg in args))
+    repeated = next(arg for arg in args if arg.startswith("-") and args.count(arg) == 2)
+    assert outcome.code == 2, outcome
+    assert "given 2 times" in outcome.stderr and "give it once" in outcome.stderr
+    assert repeated in outcome.stderr
+    no_traceback(outcome)
+
+
+def test_code_given_twice_names_both_values_and_points_at_config(setup):
+    outcome = setup("run", "--conversation", "c", "-c", "datasette.yaml", "-c", "print(1)")
+    assert outcome.code == 2
+    assert (
+        "Error: Invalid value for '-c' / '--code': given 2 times ('datasette.yaml', 'print(1)'); "
+        "give it once (a config file is --config FILE)"
+    ) in outcome.stderr
+    assert outcome.stdout == ""
+
+
+def test_options_meant_to_repeat_still_repeat(setup, internal, data_db, tmp_path):
+    other = tmp_path / "other.db"
+    sqlite3.connect(other).close()
+    outcome = setup(
+        "run", data_db, other, "--internal", internal, "--conversation", "c",
+        "-s", f"plugins.{PLUGIN}.max_output_chars", "5", "-s", f"plugins.{PLUGIN}.fuel", "1e10",
+        "-c", "print(read_only_sql_query('other', 'select 1 as n')['rows'], 'and more')",
+    )
+    assert (outcome.code, outcome.stdout, outcome.stderr) == (0, "[{'n'", "[stdout truncated]\n")
+
+
+def test_run_json_prints_the_whole_result(micropython, tmp_path):
+    fine, failed = micropython.many(
+        ["run", "--conversation", "j", "--json", "-s", f"plugins.{PLUGIN}.fuel", "1e9", "-c", "print('hi')\nx = 1"],
+        ["run", "--conversation", "k", "--json", "-c", "print('before')\n1 / 0"],
+    )
+    assert fine.code == 0, fine
+    assert fine.stderr == ""
+    result = json.loads(fine.stdout)
+    assert result["ok"] is True and result["stdout"] == "hi\n" and result["state"] == "new" and result["calls"] == 1
+    assert isinstance(result["fuel_used"], int) and 0 < result["fuel_used"] < 10**9
+    assert result["fuel_remaining"] == 10**9 - result["fuel_used"]
+    assert {"stderr", "stdout_truncated", "stderr_truncated", "interpreter_reset"} <= set(result)
+
+    assert failed.code == 1, failed
+    assert failed.stderr == ""  # all of it is in the JSON
+    result = json.loads(failed.stdout)
+    assert result["ok"] is False and result["stdout"] == "before\n"
+    assert result["error_type"] == "exception"
+    assert result["error"].endswith("line 2, in <module>\nZeroDivisionError: divide by zero\n")
+    assert result["fuel_used"] is None  # no fuel setting: not metered
+
+
+def test_a_failed_sql_query_prints_no_datasette_log_line(micropython, data_db):
+    outcome = micropython("run", data_db, "--root", "--conversation", "sql", "-c", 'print(read_only_sql_query("data", "select nope from items"))')
+    assert outcome.code == 0, outcome
+    assert outcome.stdout == "{'error': 'OperationalError: no such column: nope'}\n"
+    assert outcome.stderr == ""
+
+
 # -- bad input --------------------------------------------------------------------------------
 
 
@@ -388,6 +470,18 @@ def test_no_sessions(setup, internal):
     empty = setup("sessions", "--internal", internal)
     assert (empty.code, empty.stdout) == (0, "No stored sessions.\n")
     assert json.loads(setup("sessions", "--internal", internal, "--json").stdout) == []
+
+
+def test_sessions_and_purge_without_an_internal_database_say_so(micropython):
+    """Without --internal the internal database is in memory: nothing was ever stored there."""
+    listing, as_json, purge = micropython.many(["sessions"], ["sessions", "--json"], ["purge", "--all", "--yes"])
+    for outcome in (listing, as_json, purge):
+        assert outcome.code == 2, outcome
+        assert outcome.stdout == ""
+        assert "Error: No internal database was given" in outcome.stderr
+        assert "--internal FILE" in outcome.stderr
+        assert "No stored sessions" not in outcome.stderr
+    no_traceback(listing, as_json, purge)
 
 
 def test_sessions_table_and_json(micropython, setup, internal):
