@@ -13,6 +13,8 @@ invocations concurrently (`micropython.many`), each in its own process.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import pty
@@ -666,6 +668,70 @@ def test_repl_through_stdin(setup, internal):
     assert "0\n1\n" in third.stdout
 
 
+# What Python's REPL echoes, each a block as read_block() hands it over.
+ECHO_CASES = [
+    "6 * 7",
+    "None",
+    "print('printed')",
+    "x = 5; x + 1; 'text'",
+    "items = [1, 2]; items.append(3); items",
+    "for i in range(3): i",
+    "for i in range(2):\n    for j in range(2):\n        i * j",
+    "if len('ab') == 2:\n    'yes'\nelse:\n    'no'",
+    "while True:\n    'once'\n    break\nelse:\n    'never'",
+    "try:\n    1 / 0\nexcept ZeroDivisionError:\n    'caught'\nelse:\n    'no error'\nfinally:\n    'finally'",
+    "def f():\n    'not echoed in a function'\n    return 3",
+    "class C:\n    'docstring, not echoed'\n    4\n    for i in range(2): i",
+    "s = '\u00e9\u00fc'; s * 2; len(s)  # non-ASCII before the expression",
+    "(1 +\n 2)",
+    "{'b': 1, 'a': [2.5, None, (3,)]}",
+    "match 3:\n    case 1:\n        'one'\n    case _:\n        'other'",
+    "with_semicolon = 1;",
+]
+
+
+@pytest.mark.parametrize("block", ECHO_CASES)
+def test_echo_expressions_echoes_what_cpythons_interactive_mode_echoes(block):
+    """CPython is the oracle: its 'single' mode against the rewritten block run as a module."""
+    from datasette_agent_micropython.cli import echo_expressions
+
+    def output(code) -> str:
+        buffer = io.StringIO()
+        with contextlib.redirect_stdout(buffer):
+            exec(code, {"__name__": "__main__"})
+        return buffer.getvalue()
+
+    rewritten = echo_expressions(block)
+    assert rewritten.count("\n") == block.count("\n")  # line numbers stay the user's
+    assert output(compile(rewritten, "<input>", "exec")) == output(compile(block + "\n", "<input>", "single"))
+
+
+def test_echo_expressions_leaves_code_cpython_cannot_parse_to_micropython():
+    from datasette_agent_micropython.cli import echo_expressions
+
+    assert echo_expressions("def (:") == "def (:"
+
+
+def test_repl_echoes_expression_values_in_the_sandbox(setup, internal):
+    outcome = setup(
+        "repl", "--internal", internal, "--conversation", "echo",
+        input=(
+            "6 * 7\nNone\nprint('p')\nx = 5; x + 1; 'a'\n{'b': 1, 'a': 2.5}\n0.1 + 0.2\n"
+            "(1 +\n 1/0)\n\nsorted(name for name in globals() if 'echo' in name)\n"
+        ),
+    )
+    assert outcome.code == 0, outcome
+    prompts_and_output = outcome.stdout.split("Ctrl-D quits.\n", 1)[1]
+    assert prompts_and_output == (
+        ">>> 42\n>>> >>> p\n>>> 6\n'a'\n>>> {'b': 1, 'a': 2.5}\n>>> 0.30000000000000004\n"
+        ">>> ... ... >>> []\n>>> \n"
+    )
+    # The error is on the user's second line, and echoing bound no global.
+    assert "line 2, in <module>" in outcome.stderr
+    assert outcome.stderr.rstrip().endswith("ZeroDivisionError: divide by zero")
+    assert "__echo" not in stored_rows(internal)["echo"]["globals"]
+
+
 class Terminal:
     """A subprocess on a real pseudo-terminal: write keystrokes, read until some text appears."""
 
@@ -732,6 +798,9 @@ def test_repl_in_a_pseudo_terminal(tmp_path, internal):
         terminal.expect(">>> ")
         terminal.send("print(f() + 1)\n")
         terminal.expect("42\n")
+        terminal.expect(">>> ")
+        terminal.send("f() * 2\n")  # an expression's value is echoed
+        terminal.expect("82\n")
         terminal.expect(">>> ")
         terminal.send("\x04")  # Ctrl-D at the start of a line: quit (the session is stored)
         assert terminal.wait() == 0
