@@ -51,7 +51,7 @@ def once(*declarations: str, then: Callable[[Any], Any] | None = None, hint: str
 
 def shown_value(value: Any) -> str:
     text = repr(getattr(value, "name", value))
-    return text if len(text) <= SHOWN_VALUE_CHARS else text[: SHOWN_VALUE_CHARS - 4] + "...'"
+    return text if len(text) <= SHOWN_VALUE_CHARS else text[: SHOWN_VALUE_CHARS - 3] + "..."
 
 
 def datasette_options(function: Callable) -> Callable:

@@ -39,7 +39,7 @@ MAX_SHOWN_VALUE_CHARS = 80
 
 
 class LimitError(ValueError):
-    """A value out of range, from code that builds `Limits` or `Retention`. The message names the setting."""
+    """A value out of range, from code that builds `Limits`, `Retention` or `Settings`. The message names the setting."""
 
 
 class ConfigError(StartupError, ValueError):
