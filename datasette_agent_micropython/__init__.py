@@ -13,13 +13,13 @@ from datasette import hookimpl
 from datasette.permissions import Action, PermissionSQL
 from datasette.resources import DatabaseResource, TableResource
 
-from .admin import ADMIN_ACTION, admin_page
+from .admin import admin_page
 from .displays import HOST_FUNCTIONS as DISPLAY_FUNCTIONS
 from .sessions import SessionManager, shared_runtime
-from .settings import PLUGIN_NAME, ConfigError, Settings
+from .settings import ACTION, ADMIN_ACTION, PLUGIN_NAME, ConfigError, Settings
 from .sql import read_only_sql_query
 from .store import TABLE, SnapshotStore
-from .tool import ACTION, make_tool
+from .tool import make_tool
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from datasette import Forbidden
 from datasette.utils.asgi import Response
 
 from .render import human_bytes
+from .settings import ADMIN_ACTION
 
-ADMIN_ACTION = "micropython-admin"
 TOKEN_NAMESPACE = "datasette-agent-micropython-reset"
 PAGE_PATH = "/-/micropython"
 # datasette-agent 0.4a0 serves a conversation at /-/agent/{id} only for ids of this form (ULIDs).

@@ -6,6 +6,7 @@ session manager and snapshot store as a chat does, so what works here works in t
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import codeop
 import json
@@ -27,13 +28,39 @@ from .settings import ConfigError
 from .tool import make_tool
 
 
+SHOWN_VALUE_CHARS = 40
+
+
+def once(*declarations: str, then: Callable[[Any], Any] | None = None, hint: str = "", **attributes: Any) -> Callable:
+    """A click option that may be given at most once.
+
+    Click keeps the last of repeated values without a word, so `run -c datasette.yaml -c CODE`
+    used to drop the first. Here a repeat is a usage error; `then` checks the one value.
+    """
+    is_flag = attributes.get("is_flag", False)
+
+    def single(ctx: click.Context, param: click.Parameter, values: tuple) -> Any:
+        if len(values) > 1:
+            shown = "" if is_flag else " (" + ", ".join(shown_value(value) for value in values) + ")"
+            raise click.BadParameter(f"given {len(values)} times{shown}; give it once{hint}", ctx=ctx, param=param)
+        value = bool(values) if is_flag else (values[0] if values else None)
+        return then(value) if then else value
+
+    return click.option(*declarations, multiple=True, callback=single, **attributes)
+
+
+def shown_value(value: Any) -> str:
+    text = repr(getattr(value, "name", value))
+    return text if len(text) <= SHOWN_VALUE_CHARS else text[: SHOWN_VALUE_CHARS - 3] + "..."
+
+
 def datasette_options(function: Callable) -> Callable:
     """The options every command shares: which databases, which config, which internal DB."""
     options = [
         click.argument("files", nargs=-1),
-        click.option("--internal", type=click.Path(dir_okay=False), help="Datasette internal database, where sessions are stored by default"),
-        click.option("--config", "config_file", type=click.File("r"), help="datasette.yaml or datasette.json"),
-        click.option("-s", "--setting", "settings", type=Setting(), multiple=True, help="Setting, as in datasette serve"),
+        once("--internal", type=click.Path(dir_okay=False), help="Datasette internal database, where sessions are stored by default"),
+        once("--config", "config_file", type=click.File("r"), help="datasette.yaml or datasette.json"),
+        click.option("-s", "--setting", "datasette_settings", type=Setting(), multiple=True, help="Setting, as in datasette serve (repeatable)"),
     ]
     for option in reversed(options):
         function = option(function)
@@ -41,8 +68,8 @@ def datasette_options(function: Callable) -> Callable:
 
 
 def actor_options(function: Callable) -> Callable:
-    function = click.option("--root", is_flag=True, help="Act as the root actor")(function)
-    return click.option("--actor", help='Actor as JSON, e.g. \'{"id": "alice"}\'')(function)
+    function = once("--root", is_flag=True, help="Act as the root actor")(function)
+    return once("--actor", help='Actor as JSON, e.g. \'{"id": "alice"}\'')(function)
 
 
 def parse_actor(actor: str | None, root: bool) -> dict | None:
@@ -66,7 +93,7 @@ def read_text(path: str) -> str:
         raise click.ClickException(f"Cannot read {path}: {error}") from None
 
 
-async def open_datasette(files: tuple[str, ...], internal: str | None, config_file: Any, settings: tuple) -> Datasette:
+async def open_datasette(files: tuple[str, ...], internal: str | None, config_file: Any, datasette_settings: tuple) -> Datasette:
     for name in files:
         if not Path(name).is_file():
             raise click.ClickException(f"Database file not found: {name}")
@@ -74,8 +101,8 @@ async def open_datasette(files: tuple[str, ...], internal: str | None, config_fi
         config = parse_metadata(config_file.read()) if config_file else {}
     except Exception as error:
         raise click.ClickException(f"--config: {error}") from None
-    if settings:
-        deep_dict_update(config, pairs_to_nested_config(settings))
+    if datasette_settings:
+        deep_dict_update(config, pairs_to_nested_config(datasette_settings))
     if internal:
         parent = Path(internal).resolve().parent
         if not parent.is_dir():
@@ -128,11 +155,12 @@ def print_result(result: dict) -> None:
 @micropython_cli.command()
 @datasette_options
 @actor_options
-@click.option("--conversation", required=True, help="Conversation id: the session to run in")
-@click.option("-c", "--code", help="Code to run")
-@click.option("--reset", is_flag=True, help="Start this conversation's interpreter afresh")
-@click.option("-v", "--verbose", is_flag=True, help="Also say whether the session was new, live or restored")
-def run(files, internal, config_file, settings, actor, root, conversation, code, reset, verbose) -> None:
+@once("--conversation", required=True, help="Conversation id: the session to run in")
+@once("-c", "--code", help="Code to run", hint=" (a config file is --config FILE)")
+@once("--reset", is_flag=True, help="Start this conversation's interpreter afresh")
+@once("-v", "--verbose", is_flag=True, help="Also say whether the session was new, live or restored")
+@once("--json", "as_json", is_flag=True, help="Print the tool's whole result as JSON (fuel_used and all)")
+def run(files, internal, config_file, datasette_settings, actor, root, conversation, code, reset, verbose, as_json) -> None:
     """Run code in a conversation's session, as the agent's tool would.
 
     FILES are SQLite databases to query with read_only_sql_query(), plus the code: -c CODE, a
@@ -152,7 +180,7 @@ def run(files, internal, config_file, settings, actor, root, conversation, code,
     actor_value = parse_actor(actor, root)
 
     async def main() -> dict:
-        datasette = await open_datasette(files, internal, config_file, settings)
+        datasette = await open_datasette(files, internal, config_file, datasette_settings)
         try:
             return await call_tool(datasette, actor_value, conversation, source, reset_context=reset)
         finally:
@@ -161,7 +189,10 @@ def run(files, internal, config_file, settings, actor, root, conversation, code,
     result = run_async(main())
     if verbose:
         click.echo(f"[session {result.get('state', 'not run')}]", err=True)
-    print_result(result)
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+    else:
+        print_result(result)
     if not result["ok"]:
         sys.exit(1)
 
@@ -169,13 +200,16 @@ def run(files, internal, config_file, settings, actor, root, conversation, code,
 @micropython_cli.command()
 @datasette_options
 @actor_options
-@click.option("--conversation", required=True, help="Conversation id: the session to use")
-def repl(files, internal, config_file, settings, actor, root, conversation) -> None:
-    """An interactive session that keeps its state across quitting and restarting."""
+@once("--conversation", required=True, help="Conversation id: the session to use")
+def repl(files, internal, config_file, datasette_settings, actor, root, conversation) -> None:
+    """An interactive session that keeps its state across quitting and restarting.
+
+    As in Python's REPL, the value of an expression statement is printed (unless it is None).
+    """
     actor_value = parse_actor(actor, root)
 
     async def main() -> None:
-        datasette = await open_datasette(files, internal, config_file, settings)
+        datasette = await open_datasette(files, internal, config_file, datasette_settings)
         try:
             first = await call_tool(datasette, actor_value, conversation, "pass")
             click.echo(f"MicroPython session for conversation {conversation}: {first['state']}. Ctrl-D quits.")
@@ -184,7 +218,7 @@ def repl(files, internal, config_file, settings, actor, root, conversation) -> N
                 if source is None:
                     break
                 if source.strip():
-                    print_result(await call_tool(datasette, actor_value, conversation, source))
+                    print_result(await call_tool(datasette, actor_value, conversation, echo_expressions(source)))
         finally:
             await close(datasette)
 
@@ -210,15 +244,76 @@ def read_block() -> str | None:
             return source
 
 
+# The comprehension's variable is local to it, so echoing binds no global in the session.
+ECHO_BEFORE = "[print(repr(__echo)) for __echo in [("
+ECHO_AFTER = ")] if __echo is not None]"
+
+
+def echo_expressions(source: str) -> str:
+    """`source` with each expression statement wrapped so that its value is printed, as Python's REPL does.
+
+    Like CPython's interactive mode, this covers expression statements in module-level code
+    (in loops and ifs too) but not in function or class bodies. The wrappers go around each
+    expression in place, on its own lines, so line numbers in tracebacks stay the user's. Code
+    CPython cannot parse is returned as it is, for MicroPython to report on.
+    """
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return source
+    lines = source.splitlines(keepends=True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+
+    def offset(line: int, column: int) -> int:
+        # ast columns count UTF-8 bytes.
+        return starts[line - 1] + len(lines[line - 1].encode()[:column].decode())
+
+    spans = [
+        (offset(node.lineno, node.col_offset), offset(node.end_lineno, node.end_col_offset))
+        for node in module_level_expressions(tree.body)
+    ]
+    for start, end in sorted(spans, reverse=True):
+        source = source[:start] + ECHO_BEFORE + source[start:end] + ECHO_AFTER + source[end:]
+    return source
+
+
+def module_level_expressions(body: list[ast.stmt]) -> list[ast.expr]:
+    """The values of the expression statements in `body` and its blocks, not inside a def or class."""
+    found: list[ast.expr] = []
+    for statement in body:
+        if isinstance(statement, ast.Expr):
+            found.append(statement.value)
+        elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        else:
+            for name in ("body", "orelse", "finalbody"):
+                found.extend(module_level_expressions(getattr(statement, name, [])))
+            for block in [*getattr(statement, "handlers", []), *getattr(statement, "cases", [])]:
+                found.extend(module_level_expressions(block.body))
+    return found
+
+
+def check_sessions_are_stored(internal: str | None, datasette: Datasette) -> None:
+    """Without --internal (and no sessions_database) sessions live in memory: nothing was ever stored."""
+    if internal is None and session_manager(datasette).settings.sessions_database is None:
+        raise click.UsageError(
+            "No internal database was given: sessions are stored in Datasette's internal database, "
+            "so name it with --internal FILE (or configure sessions_database)"
+        )
+
+
 @micropython_cli.command()
 @datasette_options
-@click.option("--json", "as_json", is_flag=True, help="Output JSON")
-def sessions(files, internal, config_file, settings, as_json) -> None:
+@once("--json", "as_json", is_flag=True, help="Output JSON")
+def sessions(files, internal, config_file, datasette_settings, as_json) -> None:
     """List stored sessions."""
 
     async def main() -> list[dict]:
-        datasette = await open_datasette(files, internal, config_file, settings)
+        datasette = await open_datasette(files, internal, config_file, datasette_settings)
         try:
+            check_sessions_are_stored(internal, datasette)
             return await session_manager(datasette).store.sessions()
         finally:
             await close(datasette)
@@ -251,21 +346,19 @@ def age_in_days(value: float | None) -> float | None:
 
 @micropython_cli.command()
 @datasette_options
-@click.option("--conversation", "conversations", multiple=True, help="Remove this conversation's session")
-@click.option(
-    "--older-than", type=float, callback=lambda ctx, param, value: age_in_days(value),
-    help="Remove sessions unused for this many days",
-)
-@click.option("--all", "everything", is_flag=True, help="Remove every stored session")
-@click.option("--yes", is_flag=True, help="Do not ask before deleting")
-def purge(files, internal, config_file, settings, conversations, older_than, everything, yes) -> None:
+@click.option("--conversation", "conversations", multiple=True, help="Remove this conversation's session (repeatable)")
+@once("--older-than", type=float, then=age_in_days, help="Remove sessions unused for this many days")
+@once("--all", "everything", is_flag=True, help="Remove every stored session")
+@once("--yes", is_flag=True, help="Do not ask before deleting")
+def purge(files, internal, config_file, datasette_settings, conversations, older_than, everything, yes) -> None:
     """Remove stored sessions: by conversation, by age, or all."""
     if not (conversations or older_than is not None or everything):
         raise click.UsageError("Say what to purge: --conversation ID, --older-than DAYS or --all")
 
     async def main() -> int:
-        datasette = await open_datasette(files, internal, config_file, settings)
+        datasette = await open_datasette(files, internal, config_file, datasette_settings)
         try:
+            check_sessions_are_stored(internal, datasette)
             store = session_manager(datasette).store
             rows = await store.sessions()
             known = {row["conversation_id"] for row in rows}

@@ -34,25 +34,17 @@ from .class_records import record_class_bodies
 from .guest_library import MOUNT as GUEST_LIB_MOUNT
 from .guest_library import compiled_library, source_sha256
 from .module_cache import default_cache_dir, load_module
+from .settings import KIB, MIB, Limits
 from .snapshot import FORMAT_VERSION, MAX_MEMORY_BYTES, PAGE_SIZE, WASM_PAGE_SIZE, Snapshot, page_runs
 from .transform import transform, transform_version
 
 log = logging.getLogger(__name__)
 
-KIB = 1024
-MIB = 1024 * KIB
-
-# Static data, the shadow stack (773 KiB of the artifact's layout, see artifacts/artifact.json),
-# argv and malloc slack sit below MicroPython's heap.
-HEAP_RESERVE_BYTES = 1152 * KIB
 # Wasm's native stack. MicroPython's recursion limit (in the artifact) is sized for it: the limit
 # trips before this stack overflows, and wasmtime-py accepts no more than 2 MiB.
 MAX_WASM_STACK_BYTES = 2 * MIB
 # A session thread's stack: the wasm stack plus the host functions that wasm calls on this thread.
 SESSION_THREAD_STACK_BYTES = 8 * MIB
-# The bootstrap needs about 96 KiB of heap to start, and the CPython helpers (loaded before the
-# first snippet) about 45 KiB more.
-MIN_HEAP_BYTES = 256 * KIB
 # The guest's result buffer. It is part of the quiescent point and costs heap, so it stays small;
 # longer replies travel in chunks.
 RESULT_CAP_BYTES = 64 * KIB
@@ -120,10 +112,6 @@ def stack_guard(artifact: Path, artifact_sha256: str) -> tuple[int, int] | None:
 STACK_OVERRUN_ERROR = "the interpreter's stack ran into its static data; its state was discarded"
 
 
-class LimitError(ValueError):
-    """A limit is out of range. The message names the setting."""
-
-
 class SessionError(RuntimeError):
     """A session could not start, or was used after it ended."""
 
@@ -140,52 +128,6 @@ class GuestValueError(ValueError):
 # it keeps the user's order, and a float that is not finite by its repr.
 GUEST_PAIRS = "\x00pairs"
 GUEST_FLOAT = "\x00float"
-
-
-def check_number(name: str, value: Any, minimum: float, maximum: float, kind: type) -> None:
-    """Raise LimitError, naming the setting and its range, unless `value` is a `kind` in range."""
-    ok_type = isinstance(value, (int, float) if kind is float else int) and not isinstance(
-        value, bool
-    )
-    if not ok_type or not (minimum <= value <= maximum) or value != value:
-        raise LimitError(
-            f"{name} must be {'a number' if kind is float else 'an integer'} "
-            f"from {minimum:,} to {maximum:,}, got {value!r}"
-        )
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What one session may use. Fuel and time are per snippet; memory is for the session."""
-
-    memory_bytes: int = 16 * MIB
-    # None: no fuel limit, and no fuel metering (the wall-clock limit stops long work).
-    fuel: int | None = None
-    timeout_seconds: float = 5.0
-    max_output_chars: int = 10_000
-    heap_bytes: int | None = None
-
-    def __post_init__(self) -> None:
-        check_number("memory_bytes", self.memory_bytes, MIN_HEAP_BYTES + HEAP_RESERVE_BYTES, 4096 * MIB, int)
-        if self.fuel is not None:
-            check_number("fuel", self.fuel, 1_000, 10**15, int)
-        check_number("wall_clock_timeout_seconds", self.timeout_seconds, 0.01, 24 * 3600.0, float)
-        check_number("max_output_chars", self.max_output_chars, 0, 100 * MIB, int)
-        if self.heap_bytes is not None:
-            check_number(
-                "heap_bytes",
-                self.heap_bytes,
-                MIN_HEAP_BYTES,
-                self.memory_bytes - HEAP_RESERVE_BYTES,
-                int,
-            )
-
-    @property
-    def heap(self) -> int:
-        """MicroPython's heap: what the memory limit leaves after the reserve, in whole KiB."""
-        if self.heap_bytes is not None:
-            return self.heap_bytes // KIB * KIB
-        return (self.memory_bytes - HEAP_RESERVE_BYTES) // KIB * KIB
 
 
 @dataclass

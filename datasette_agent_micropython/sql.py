@@ -12,7 +12,8 @@ from datasette.resources import DatabaseResource
 from datasette.utils import InvalidSql, validate_sql_select
 
 from .displays import Displays
-from .runtime import Limits, Session
+from .runtime import Session
+from .settings import Limits
 
 # Outside a session: the reply cap of a session with the default limits (a quarter of its heap).
 MAX_REPLY_BYTES = Limits().heap // 4
@@ -72,9 +73,11 @@ async def query(
         return {"error": f"Only read-only SELECT queries are allowed: {error}"}
     # Leave the snippet a moment to receive the error before its own deadline.
     time_limit_ms = max(1, min(datasette.sql_time_limit_ms, int((seconds_left - 0.1) * 1000)))
+    # The error is the query's answer, returned to the code that asked: Datasette is not to print
+    # it ("ERROR: conn=...") on the server's or the CLI user's stderr.
     try:
         results = await datasette.get_database(database).execute(
-            sql, params, truncate=True, custom_time_limit=time_limit_ms
+            sql, params, truncate=True, custom_time_limit=time_limit_ms, log_sql_errors=False
         )
     except Exception as error:
         return {"error": f"{type(error).__name__}: {error}"}

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from importlib import resources
 from typing import Any
 
+from .settings import Retention
 from .snapshot import Snapshot
 
 TABLE = "micropython_sessions"
@@ -68,12 +68,6 @@ def ensure_conversation_trigger(conn: sqlite3.Connection) -> bool:
         f"BEGIN DELETE FROM {TABLE} WHERE conversation_id = old.id; END"
     )
     return True
-
-
-@dataclass(frozen=True)
-class Retention:
-    max_age_days: float = 30.0
-    max_total_bytes: int = 1024 * 1024 * 1024
 
 
 class SnapshotStore:

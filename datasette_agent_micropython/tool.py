@@ -10,11 +10,8 @@ from datasette_agent.tools import AgentTool
 from .displays import model_summary
 from .render import render_result_html
 from .sessions import CallOutcome, SessionManager
-from .settings import TOOL_NAME, Settings
+from .settings import ACTION, TOOL_NAME, Settings
 from .sql import CallContext
-
-ACTION = "execute-micropython"
-
 
 # What the model may import, as it would in CPython: the guest library's modules first, then
 # MicroPython's own.

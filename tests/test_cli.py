@@ -13,6 +13,8 @@ invocations concurrently (`micropython.many`), each in its own process.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import pty
@@ -311,6 +313,88 @@ def test_bad_setting_is_reported(setup):
     no_traceback(outcome)
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "--conversation", "c", "-c", "datasette.yaml", "-c", "print(1)"],
+        ["run", "--conversation", "c", "--conversation", "d", "-c", "pass"],
+        ["run", "--internal", "A_DB", "--internal", "B_DB", "--conversation", "c", "-c", "pass"],
+        ["run", "--config", "CONFIG", "--config", "CONFIG", "--conversation", "c", "-c", "pass"],
+        ["run", "--actor", '{"id": "a"}', "--actor", '{"id": "b"}', "--conversation", "c", "-c", "pass"],
+        ["run", "--root", "--root", "--conversation", "c", "-c", "pass"],
+        ["run", "--reset", "--reset", "--conversation", "c", "-c", "pass"],
+        ["run", "-v", "-v", "--conversation", "c", "-c", "pass"],
+        ["run", "--json", "--json", "--conversation", "c", "-c", "pass"],
+        ["repl", "--conversation", "c", "--conversation", "d"],
+        ["sessions", "--json", "--json"],
+        ["purge", "--older-than", "1", "--older-than", "2"],
+        ["purge", "--all", "--all"],
+        ["purge", "--all", "--yes", "--yes"],
+    ],
+)
+def test_an_option_given_twice_is_an_error(setup, tmp_path, args):
+    """Click would keep the last value without a word: `run -c datasette.yaml -c CODE` lost the first."""
+    config = tmp_path / "datasette.yaml"
+    config.write_text("{}")
+    paths = {"CONFIG": config, "A_DB": tmp_path / "a.db", "B_DB": tmp_path / "b.db"}
+    outcome = setup(*(paths.get(arg, arg) for arg in args))
+    repeated = next(arg for arg in args if arg.startswith("-") and args.count(arg) == 2)
+    assert outcome.code == 2, outcome
+    assert "given 2 times" in outcome.stderr and "give it once" in outcome.stderr
+    assert repeated in outcome.stderr
+    no_traceback(outcome)
+
+
+def test_code_given_twice_names_both_values_and_points_at_config(setup):
+    outcome = setup("run", "--conversation", "c", "-c", "datasette.yaml", "-c", "print(1)")
+    assert outcome.code == 2
+    assert (
+        "Error: Invalid value for '-c' / '--code': given 2 times ('datasette.yaml', 'print(1)'); "
+        "give it once (a config file is --config FILE)"
+    ) in outcome.stderr
+    assert outcome.stdout == ""
+
+
+def test_options_meant_to_repeat_still_repeat(setup, internal, data_db, tmp_path):
+    other = tmp_path / "other.db"
+    sqlite3.connect(other).close()
+    outcome = setup(
+        "run", data_db, other, "--internal", internal, "--conversation", "c",
+        "-s", f"plugins.{PLUGIN}.max_output_chars", "5", "-s", f"plugins.{PLUGIN}.fuel", "1e10",
+        "-c", "print(read_only_sql_query('other', 'select 1 as n')['rows'], 'and more')",
+    )
+    assert (outcome.code, outcome.stdout, outcome.stderr) == (0, "[{'n'", "[stdout truncated]\n")
+
+
+def test_run_json_prints_the_whole_result(micropython, tmp_path):
+    fine, failed = micropython.many(
+        ["run", "--conversation", "j", "--json", "-s", f"plugins.{PLUGIN}.fuel", "1e9", "-c", "print('hi')\nx = 1"],
+        ["run", "--conversation", "k", "--json", "-c", "print('before')\n1 / 0"],
+    )
+    assert fine.code == 0, fine
+    assert fine.stderr == ""
+    result = json.loads(fine.stdout)
+    assert result["ok"] is True and result["stdout"] == "hi\n" and result["state"] == "new" and result["calls"] == 1
+    assert isinstance(result["fuel_used"], int) and 0 < result["fuel_used"] < 10**9
+    assert result["fuel_remaining"] == 10**9 - result["fuel_used"]
+    assert {"stderr", "stdout_truncated", "stderr_truncated", "interpreter_reset"} <= set(result)
+
+    assert failed.code == 1, failed
+    assert failed.stderr == ""  # all of it is in the JSON
+    result = json.loads(failed.stdout)
+    assert result["ok"] is False and result["stdout"] == "before\n"
+    assert result["error_type"] == "exception"
+    assert result["error"].endswith("line 2, in <module>\nZeroDivisionError: divide by zero\n")
+    assert result["fuel_used"] is None  # no fuel setting: not metered
+
+
+def test_a_failed_sql_query_prints_no_datasette_log_line(micropython, data_db):
+    outcome = micropython("run", data_db, "--root", "--conversation", "sql", "-c", 'print(read_only_sql_query("data", "select nope from items"))')
+    assert outcome.code == 0, outcome
+    assert outcome.stdout == "{'error': 'OperationalError: no such column: nope'}\n"
+    assert outcome.stderr == ""
+
+
 # -- bad input --------------------------------------------------------------------------------
 
 
@@ -388,6 +472,18 @@ def test_no_sessions(setup, internal):
     empty = setup("sessions", "--internal", internal)
     assert (empty.code, empty.stdout) == (0, "No stored sessions.\n")
     assert json.loads(setup("sessions", "--internal", internal, "--json").stdout) == []
+
+
+def test_sessions_and_purge_without_an_internal_database_say_so(micropython):
+    """Without --internal the internal database is in memory: nothing was ever stored there."""
+    listing, as_json, purge = micropython.many(["sessions"], ["sessions", "--json"], ["purge", "--all", "--yes"])
+    for outcome in (listing, as_json, purge):
+        assert outcome.code == 2, outcome
+        assert outcome.stdout == ""
+        assert "Error: No internal database was given" in outcome.stderr
+        assert "--internal FILE" in outcome.stderr
+        assert "No stored sessions" not in outcome.stderr
+    no_traceback(listing, as_json, purge)
 
 
 def test_sessions_table_and_json(micropython, setup, internal):
@@ -572,6 +668,70 @@ def test_repl_through_stdin(setup, internal):
     assert "0\n1\n" in third.stdout
 
 
+# What Python's REPL echoes, each a block as read_block() hands it over.
+ECHO_CASES = [
+    "6 * 7",
+    "None",
+    "print('printed')",
+    "x = 5; x + 1; 'text'",
+    "items = [1, 2]; items.append(3); items",
+    "for i in range(3): i",
+    "for i in range(2):\n    for j in range(2):\n        i * j",
+    "if len('ab') == 2:\n    'yes'\nelse:\n    'no'",
+    "while True:\n    'once'\n    break\nelse:\n    'never'",
+    "try:\n    1 / 0\nexcept ZeroDivisionError:\n    'caught'\nelse:\n    'no error'\nfinally:\n    'finally'",
+    "def f():\n    'not echoed in a function'\n    return 3",
+    "class C:\n    'docstring, not echoed'\n    4\n    for i in range(2): i",
+    "s = '\u00e9\u00fc'; s * 2; len(s)  # non-ASCII before the expression",
+    "(1 +\n 2)",
+    "{'b': 1, 'a': [2.5, None, (3,)]}",
+    "match 3:\n    case 1:\n        'one'\n    case _:\n        'other'",
+    "with_semicolon = 1;",
+]
+
+
+@pytest.mark.parametrize("block", ECHO_CASES)
+def test_echo_expressions_echoes_what_cpythons_interactive_mode_echoes(block):
+    """CPython is the oracle: its 'single' mode against the rewritten block run as a module."""
+    from datasette_agent_micropython.cli import echo_expressions
+
+    def output(code) -> str:
+        buffer = io.StringIO()
+        with contextlib.redirect_stdout(buffer):
+            exec(code, {"__name__": "__main__"})
+        return buffer.getvalue()
+
+    rewritten = echo_expressions(block)
+    assert rewritten.count("\n") == block.count("\n")  # line numbers stay the user's
+    assert output(compile(rewritten, "<input>", "exec")) == output(compile(block + "\n", "<input>", "single"))
+
+
+def test_echo_expressions_leaves_code_cpython_cannot_parse_to_micropython():
+    from datasette_agent_micropython.cli import echo_expressions
+
+    assert echo_expressions("def (:") == "def (:"
+
+
+def test_repl_echoes_expression_values_in_the_sandbox(setup, internal):
+    outcome = setup(
+        "repl", "--internal", internal, "--conversation", "echo",
+        input=(
+            "6 * 7\nNone\nprint('p')\nx = 5; x + 1; 'a'\n{'b': 1, 'a': 2.5}\n0.1 + 0.2\n"
+            "(1 +\n 1/0)\n\nsorted(name for name in globals() if 'echo' in name)\n"
+        ),
+    )
+    assert outcome.code == 0, outcome
+    prompts_and_output = outcome.stdout.split("Ctrl-D quits.\n", 1)[1]
+    assert prompts_and_output == (
+        ">>> 42\n>>> >>> p\n>>> 6\n'a'\n>>> {'b': 1, 'a': 2.5}\n>>> 0.30000000000000004\n"
+        ">>> ... ... >>> []\n>>> \n"
+    )
+    # The error is on the user's second line, and echoing bound no global.
+    assert "line 2, in <module>" in outcome.stderr
+    assert outcome.stderr.rstrip().endswith("ZeroDivisionError: divide by zero")
+    assert "__echo" not in stored_rows(internal)["echo"]["globals"]
+
+
 class Terminal:
     """A subprocess on a real pseudo-terminal: write keystrokes, read until some text appears."""
 
@@ -638,6 +798,9 @@ def test_repl_in_a_pseudo_terminal(tmp_path, internal):
         terminal.expect(">>> ")
         terminal.send("print(f() + 1)\n")
         terminal.expect("42\n")
+        terminal.expect(">>> ")
+        terminal.send("f() * 2\n")  # an expression's value is echoed
+        terminal.expect("82\n")
         terminal.expect(">>> ")
         terminal.send("\x04")  # Ctrl-D at the start of a line: quit (the session is stored)
         assert terminal.wait() == 0

@@ -39,7 +39,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from gc_programs import gc_prefix, program  # noqa: E402
 
-from datasette_agent_micropython.runtime import HEAP_RESERVE_BYTES, KIB, MIB, Limits, Runtime, SessionError  # noqa: E402
+from datasette_agent_micropython.runtime import KIB, MIB, Limits, Runtime, SessionError  # noqa: E402
+from datasette_agent_micropython.settings import HEAP_RESERVE_BYTES  # noqa: E402
 
 FULL = os.environ.get("GC_STRESS_FULL") == "1"
 HEAPS = [256 * KIB, 512 * KIB, 1 * MIB, 8 * MIB]

@@ -6,16 +6,14 @@ import threading
 import pytest
 
 from datasette_agent_micropython.runtime import (
-    HEAP_RESERVE_BYTES,
     KIB,
     MIB,
-    MIN_HEAP_BYTES,
     RESULT_CAP_BYTES,
-    LimitError,
     Limits,
     Runtime,
     SessionError,
 )
+from datasette_agent_micropython.settings import HEAP_RESERVE_BYTES, MIN_HEAP_BYTES, LimitError
 
 ROOMY = Limits(fuel=10**10, timeout_seconds=30)
 

@@ -57,7 +57,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from datasette_agent_micropython import runtime as runtime_module
-from datasette_agent_micropython.runtime import HEAP_RESERVE_BYTES, KIB, MIB, Limits, Runtime
+from datasette_agent_micropython.runtime import KIB, MIB, Limits, Runtime
+from datasette_agent_micropython.settings import HEAP_RESERVE_BYTES
 from datasette_agent_micropython.snapshot import PAGE_SIZE, Snapshot
 from snippet_strategies import Program, programs
 

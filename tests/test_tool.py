@@ -32,7 +32,6 @@ from agent_harness import (
     stored_messages,
     tool_calls_message,
 )
-from datasette_agent_micropython.settings import ConfigError
 
 pytestmark = pytest.mark.asyncio
 
@@ -756,27 +755,6 @@ async def test_wrong_arguments_get_a_clear_error_result(ds, conversation, argume
 
 
 # Plugin settings.
-
-
-@pytest.mark.parametrize(
-    "plugin_config, message",
-    [
-        ({"max_sessions": 0}, "max_sessions must be an integer from 1 to 10,000, got 0"),
-        ({"max_sessions": "4"}, "max_sessions must be an integer from 1 to 10,000, got '4'"),
-        ({"memory_bytes": -1}, "memory_bytes must be an integer from"),
-        ({"fuel": "lots"}, "fuel must be an integer from 1,000 to"),
-        ({"fuel": 1.5e6}, "fuel must be an integer"),
-        ({"wall_clock_timeout_seconds": 0}, "wall_clock_timeout_seconds must be a number from 0.01"),
-        ({"wall_clock_timeout_seconds": True}, "wall_clock_timeout_seconds must be a number"),
-        ({"max_output_chars": -1}, "max_output_chars must be an integer from 0"),
-        ({"timeout": 5}, "unknown setting timeout"),
-    ],
-)
-async def test_bad_setting_stops_startup_with_an_error_naming_it(tmp_path, plugin_config, message):
-    with pytest.raises(ConfigError) as error:
-        await make_datasette(tmp_path, plugin_config=plugin_config)
-    assert "datasette-agent-micropython" in str(error.value)
-    assert message in str(error.value)
 
 
 async def test_good_settings_start_and_are_described_to_the_model(tmp_path):
