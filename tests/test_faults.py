@@ -39,7 +39,7 @@ from pathlib import Path
 import pytest
 
 from datasette_agent_micropython.snapshot import MAGIC, Snapshot, SnapshotError
-from server_harness import DatasetteServer, ServerError, httpx, send, start_conversation, stream_events, tool_output
+from server_harness import ALICE, DatasetteServer, ServerError, httpx, micropython_message, run, start_conversation, stream_events
 
 TABLE = "micropython_sessions"
 ROUNDS = int(os.environ.get("FAULT_ROUNDS", "3"))
@@ -73,20 +73,6 @@ def parse(stdout: str, token: str) -> tuple[int, str]:
     count = int(words[1])
     assert words[2:4] == [str(count), str(count * (count + 1) // 2)], f"inconsistent state: {stdout!r}"
     return count, words[4]
-
-
-def run(server, conversation_id, python):
-    """One turn calling the tool; its result. A turn that failed before the tool ran (an `error`
-    event, no `tool_call`: Datasette's SQL time limit can interrupt datasette-agent's own reads
-    on a loaded machine) changed nothing, and is tried again."""
-    for attempt in range(5):
-        events = send(server, conversation_id, {"python": python})
-        kinds = {event["event"] for event in events}
-        if "error" in kinds and "tool_call" not in kinds:
-            time.sleep(0.2 * (attempt + 1))
-            continue
-        return tool_output(events)
-    raise ServerError(f"the turn failed five times before the tool ran: {events}")
 
 
 def rows(db_path, check: bool = True) -> dict[str, dict]:
@@ -233,7 +219,7 @@ def hammer(server, conversations: list[Hammered], errors: list, stop: threading.
         conversation.in_flight = True
         kinds = set()
         try:
-            for _, event in stream_events(server, conversation.id, {"python": snippet(conversation.token, BLOB)}):
+            for _, event in stream_events(server, ALICE, conversation.id, micropython_message(snippet(conversation.token, BLOB))):
                 kinds.add(event["event"])
                 if event["event"] != "tool_result":
                     continue

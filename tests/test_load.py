@@ -64,7 +64,8 @@ from dataclasses import dataclass, field
 import pytest
 
 from datasette_agent_micropython.snapshot import Snapshot
-from server_harness import DatasetteServer, ServerError, _message, call_tool, parse_sse, start_conversation, tool_output
+import server_harness
+from server_harness import DatasetteServer, start_conversation
 
 MIB = 1024 * 1024
 FULL = os.environ.get("LOAD_FULL") == "1"
@@ -223,26 +224,11 @@ class Run:
             self.wake.notify_all()
 
 
-def post_call(client, conversation_id: str, python: str, run: "Run | None" = None) -> dict:
-    """One turn calling the tool; its result.
-
-    A turn that fails before the model's tool call (an `error` event and no `tool_call`: the tool
-    never ran, so no state changed) is retried, and counted: under load Datasette's 1 s SQL time
-    limit can interrupt datasette-agent's own reads of the internal database.
-    """
-    for attempt in range(5):
-        response = client.post(f"/-/agent/{conversation_id}/stream", json={"message": _message({"python": python})})
-        if response.status_code != 200:
-            raise ServerError(f"HTTP {response.status_code}: {response.text[:500]}")
-        events = parse_sse(response.text)
-        kinds = {event["event"] for event in events}
-        if "error" in kinds and "tool_call" not in kinds:
-            if run is not None:
-                run.retried(events)
-            time.sleep(0.2 * (attempt + 1))
-            continue
-        return tool_output(events)
-    raise ServerError(f"the turn failed five times before the tool ran: {events}")
+def post_call(server: DatasetteServer, client, conversation_id: str, python: str, run: "Run | None" = None) -> dict:
+    """One turn calling the tool on a worker's client; its result. Turns that failed before the tool
+    ran are retried by the harness, and counted here (see agent_harness.failed_before_the_tool_ran)."""
+    on_retry = run.retried if run is not None else None
+    return server_harness.run(server, conversation_id, python, client=client, on_retry=on_retry)
 
 
 def worker(server: DatasetteServer, run: Run) -> None:
@@ -258,7 +244,7 @@ def worker(server: DatasetteServer, run: Run) -> None:
                     conversation.cid = response.json()["conversation_id"]
                 count = conversation.done + 1
                 started = time.monotonic()
-                result = post_call(client, conversation.cid, SNIPPET.format(token=conversation.token), run)
+                result = post_call(server, client, conversation.cid, SNIPPET.format(token=conversation.token), run)
                 latency = time.monotonic() - started
                 want = "new" if count == 1 else ("live", "restored")
                 problems = []
@@ -374,7 +360,7 @@ def test_many_conversations_through_few_live_interpreters(tmp_path, capsys):
                         if not queue:
                             return
                         conversation = queue.pop()
-                    result = post_call(client, conversation.cid, SNIPPET.format(token=conversation.token), run)
+                    result = post_call(server, client, conversation.cid, SNIPPET.format(token=conversation.token), run)
                     if conversation.cid in by_id:
                         want = "restored", plan.calls + 1, conversation.pad_hash
                     else:
@@ -430,12 +416,12 @@ def test_retention_never_loses_a_conversation_silently(tmp_path):
     )
     with DatasetteServer(tmp_path, plugin_config=plugin_config) as server:
         a, b, c = (start_conversation(server) for _ in range(3))
-        assert call_tool(server, a, {"python": "x = 'still here'"})["state"] == "new"
-        assert call_tool(server, b, {"python": big})["state"] == "new"
-        assert call_tool(server, c, {"python": "z = 1"})["state"] == "new"  # evicts A
+        assert server_harness.run(server, a, "x = 'still here'")["state"] == "new"
+        assert server_harness.run(server, b, big)["state"] == "new"
+        assert server_harness.run(server, c, "z = 1")["state"] == "new"  # evicts A
         server.stop()
         server.start()
-        result = call_tool(server, a, {"python": "print('x' in globals())"})
+        result = server_harness.run(server, a, "print('x' in globals())")
         if result["state"] == "restored":
             assert result["stdout"] == "True\n", result
         else:
