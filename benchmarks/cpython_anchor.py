@@ -170,7 +170,7 @@ class CPythonSide:
         return {"__name__": "__main__", "read_only_sql_query": self.read_only_sql_query}
 
     @staticmethod
-    def run(code: Any, namespace: dict) -> str:
+    def execute(code: Any, namespace: dict) -> str:
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
             exec(code, namespace)
@@ -190,7 +190,7 @@ def measure(workload: Workload, cpython: CPythonSide, host_context: Any, samples
         if workload.setup:
             check(session.run(workload.setup, host_context), f"{workload.id} setup")
         namespace = cpython.namespace()
-        cpython.run(compile(workload.setup, workload.id, "exec"), namespace)
+        cpython.execute(compile(workload.setup, workload.id, "exec"), namespace)
         code = compile(workload.code, workload.id, "exec")
         ours, base = [], []
         # One untimed round each: the first run imports, compiles and grows what it needs.
@@ -200,7 +200,7 @@ def measure(workload: Workload, cpython: CPythonSide, host_context: Any, samples
             elapsed = time.perf_counter() - start
             check(result, workload.id)
             start = time.perf_counter()
-            expected = cpython.run(code, namespace)
+            expected = cpython.execute(code, namespace)
             cpython_elapsed = time.perf_counter() - start
             if result.stdout != expected:
                 raise RuntimeError(

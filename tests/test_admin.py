@@ -14,13 +14,12 @@ import re
 import pytest
 from datasette.app import Datasette
 
-from agent_harness import ALICE, call_tool, make_datasette, start_conversation
+from agent_harness import ALICE, make_datasette, run, start_conversation
 from datasette_agent_micropython import session_manager
 from datasette_agent_micropython.admin import reset_token
 
 pytestmark = pytest.mark.asyncio
 
-TOOL = "execute_micropython"
 ROOT = {"id": "root"}
 CAROL = {"id": "carol"}
 PAGE = "/-/micropython"
@@ -30,11 +29,6 @@ async def make_admin_datasette(tmp_path, **kwargs):
     ds = await make_datasette(tmp_path, **kwargs)
     ds.root_enabled = True  # as `datasette serve --root` does
     return ds
-
-
-async def run(ds, actor, conversation_id, python):
-    [result] = await call_tool(ds, actor, conversation_id, TOOL, {"python": python})
-    return result["model"]
 
 
 async def wait_stored(ds, *conversation_ids, timeout=10.0):
@@ -95,7 +89,7 @@ async def post_reset(ds, actor, conversation_id, token=None, headers=None):
 async def test_only_admins_may_see_the_page(tmp_path):
     ds = await make_admin_datasette(tmp_path)
     cid = await start_conversation(ds, ALICE)
-    await run(ds, ALICE, cid, "x = 1")
+    await run(ds, cid, "x = 1")
 
     for actor in (ALICE, None, CAROL):
         response = await ds.client.get(PAGE, actor=actor)
@@ -121,9 +115,9 @@ async def test_root_sees_live_and_stored_sessions_and_totals(tmp_path):
 
     first = await start_conversation(ds, ALICE)
     second = await start_conversation(ds, ALICE)
-    await run(ds, ALICE, first, "a = 1\ndef f():\n    return a")
-    await run(ds, ALICE, first, "b = f() + 1")
-    await run(ds, ALICE, second, "only = 'me'")
+    await run(ds, first, "a = 1\ndef f():\n    return a")
+    await run(ds, first, "b = f() + 1")
+    await run(ds, second, "only = 'me'")
     await wait_stored(ds, first, second)
     # One stored session that is not live and was last used two days ago.
     manager = session_manager(ds)
@@ -131,8 +125,8 @@ async def test_root_sees_live_and_stored_sessions_and_totals(tmp_path):
     await wait_stored(ds, "old-conversation")
     # Out of memory, still stored: a graceful shutdown stores and closes every live session.
     await manager.shutdown()
-    await run(ds, ALICE, first, "c = 3")
-    await run(ds, ALICE, second, "d = 4")
+    await run(ds, first, "c = 3")
+    await run(ds, second, "d = 4")
     await wait_stored(ds, first, second)
     await ds.get_internal_database().execute_write(
         "UPDATE micropython_sessions SET last_used_at = ?, created_at = ? WHERE conversation_id = ?",
@@ -174,8 +168,8 @@ async def test_reset_removes_live_and_stored_session(tmp_path):
     ds = await make_admin_datasette(tmp_path)
     target = await start_conversation(ds, ALICE)
     bystander = await start_conversation(ds, ALICE)
-    await run(ds, ALICE, target, "x = 1")
-    await run(ds, ALICE, bystander, "y = 2")
+    await run(ds, target, "x = 1")
+    await run(ds, bystander, "y = 2")
     await wait_stored(ds, target, bystander)
 
     page = await get_page(ds, ROOT)
@@ -195,10 +189,10 @@ async def test_reset_removes_live_and_stored_session(tmp_path):
     assert [row["Conversation"] for row in table_rows(after, "Stored")] == [bystander]
 
     # The next call in the reset conversation starts afresh; the other one carries on.
-    fresh = await run(ds, ALICE, target, "print('x' in globals())")
+    fresh = await run(ds, target, "print('x' in globals())")
     assert fresh["state"] == "new"
     assert fresh["stdout"] == "False\n"
-    kept = await run(ds, ALICE, bystander, "print(y)")
+    kept = await run(ds, bystander, "print(y)")
     assert kept["state"] == "live"
     assert kept["stdout"] == "2\n"
 
@@ -208,7 +202,7 @@ async def test_reset_of_a_stored_only_session(tmp_path):
     internal = tmp_path / "internal.db"
     ds = await make_admin_datasette(tmp_path, internal=internal)
     cid = await start_conversation(ds, ALICE)
-    await run(ds, ALICE, cid, "x = 1")
+    await run(ds, cid, "x = 1")
     await ds.invoke_shutdown()  # a graceful stop stores every live session
 
     ds = await make_admin_datasette(tmp_path, internal=internal)
@@ -218,13 +212,13 @@ async def test_reset_of_a_stored_only_session(tmp_path):
     response = await post_reset(ds, ROOT, cid, form_token(page))
     assert response.status_code == 302
     assert await session_manager(ds).store.sessions() == []
-    assert (await run(ds, ALICE, cid, "print('x' in globals())"))["state"] == "new"
+    assert (await run(ds, cid, "print('x' in globals())"))["state"] == "new"
 
 
 async def test_reset_refused_without_a_valid_token(tmp_path):
     ds = await make_admin_datasette(tmp_path, permissions={"micropython-admin": {"id": ["carol", "root"]}})
     cid = await start_conversation(ds, ALICE)
-    await run(ds, ALICE, cid, "x = 1")
+    await run(ds, cid, "x = 1")
     await wait_stored(ds, cid)
     root_token = form_token(await get_page(ds, ROOT))
 
@@ -248,7 +242,7 @@ async def test_reset_refused_without_a_valid_token(tmp_path):
     manager = session_manager(ds)
     assert manager.live_conversations == [cid]
     assert [row["conversation_id"] for row in await manager.store.sessions()] == [cid]
-    assert (await run(ds, ALICE, cid, "print(x)"))["state"] == "live"
+    assert (await run(ds, cid, "print(x)"))["state"] == "live"
 
 
 async def test_html_in_conversation_ids_and_globals_is_escaped(tmp_path):
@@ -286,7 +280,7 @@ async def test_html_in_conversation_ids_and_globals_is_escaped(tmp_path):
 async def test_the_action_can_be_granted_to_a_named_actor(tmp_path):
     ds = await make_admin_datasette(tmp_path, permissions={"micropython-admin": {"id": ["carol"]}})
     cid = await start_conversation(ds, ALICE)
-    await run(ds, ALICE, cid, "x = 1")
+    await run(ds, cid, "x = 1")
     await wait_stored(ds, cid)
 
     assert (await ds.client.get(PAGE, actor=ALICE)).status_code == 403

@@ -10,17 +10,11 @@ import asyncio
 import os
 
 import pytest
-from agent_harness import ALICE, call_tool, make_datasette, start_conversation
+from agent_harness import ALICE, make_datasette, run, start_conversation
 
 from datasette_agent_micropython.runtime import Limits, Runtime
 
 IDLE_SECONDS = float(os.environ.get("IDLE_SECONDS", "12"))
-TOOL = "execute_micropython"
-
-
-async def run(ds, conversation_id, python):
-    [result] = await call_tool(ds, ALICE, conversation_id, TOOL, {"python": python})
-    return result["model"]
 
 
 @pytest.mark.asyncio
