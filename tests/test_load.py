@@ -43,7 +43,7 @@ a budget too small for the live conversations' images.
 CI runs a small version (32 conversations x 5 calls, `max_sessions: 4`, a 2 MiB budget).
 The full run from the issue is the documented command:
 
-    LOAD_FULL=1 .venv/bin/pytest tests/test_load.py -s
+    .venv/bin/pytest tests/test_load.py --long -s
 
 (200 conversations x 20 calls, `max_sessions: 16`, eight concurrent requests, a 4 MiB budget);
 it prints the totals, wall time, the RSS series and the per-call p50/p95 latency.
@@ -65,10 +65,11 @@ import pytest
 
 from datasette_agent_micropython.snapshot import Snapshot
 import server_harness
+from long_runs import sizes
 from server_harness import DatasetteServer, start_conversation
 
 MIB = 1024 * 1024
-FULL = os.environ.get("LOAD_FULL") == "1"
+FULL = sizes().long
 
 
 @dataclass(frozen=True)
@@ -289,6 +290,7 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
+@pytest.mark.long
 def test_many_conversations_through_few_live_interpreters(tmp_path, capsys):
     plan = PLAN
     total_calls = plan.conversations * plan.calls
@@ -298,7 +300,7 @@ def test_many_conversations_through_few_live_interpreters(tmp_path, capsys):
         "max_total_session_bytes": plan.budget,
     }
     with DatasetteServer(tmp_path, plugin_config=plugin_config) as server:
-        run = Run(plan, server.process.pid, seed=int(os.environ.get("LOAD_SEED", "1")))
+        run = Run(plan, server.process.pid, seed=sizes().load_seed)
         run.rss.append((0, rss_bytes(server.process.pid)))
         cpu_before = cpu_seconds(server.process.pid)
         started = time.monotonic()
