@@ -23,7 +23,7 @@ SIZES = {
     "snapshot_diff_snippets": (500, 10_000),
     # None: a tenth of snapshot_diff_snippets, at least 60.
     "snapshot_diff_cross_snippets": (None, None),
-    "fault_rounds": (3, 12),
+    "fault_rounds": (3, 10),
 }
 SEEDS = {"image_fuzz_seed": 10, "fault_seed": 7, "load_seed": 1}
 HELP = {

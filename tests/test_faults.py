@@ -17,7 +17,7 @@
   then a real configuration change (`memory_bytes`) changes the fingerprint: every old image is
   refused cleanly and the model is told it runs in a fresh interpreter.
 
-`--fault-rounds N` runs N kill rounds instead of 3 (12 with `--long`); `--fault-seed` sets their timing.
+`--fault-rounds N` runs N kill rounds instead of 3 (10 with `--long`); `--fault-seed` sets their timing.
 """
 
 from __future__ import annotations

@@ -142,8 +142,7 @@ async def test_calls_racing_on_one_conversation_during_eviction_lose_nothing(tmp
         await run(ds, conversation, "n = 0")
 
     async def bump(conversation):
-        [result] = await call_tool(ds, ALICE, conversation, TOOL, {"python": "n += 1"})
-        return result["model"]
+        return await run(ds, conversation, "n += 1")
 
     # Every round, each conversation gets two concurrent calls while the others evict it.
     for _ in range(3):
