@@ -129,7 +129,9 @@ SECTIONS: list[tuple[str, list[str], Callable]] = [
 ]
 
 
-async def run_all(counts: Counts, quick: bool, progress: Callable[[str], None]) -> tuple[list[Row], list[str]]:
+async def run_all(
+    counts: Counts, quick: bool, progress: Callable[[str], None], sections: list[str] | None = None
+) -> tuple[list[Row], list[str]]:
     rows: list[Row] = []
     notes: list[str] = []
     with tempfile.TemporaryDirectory(prefix="mpy-bench-") as tmp:
@@ -137,6 +139,8 @@ async def run_all(counts: Counts, quick: bool, progress: Callable[[str], None]) 
         progress("starting the runtime")
         runtime()
         for name, ids, function in SECTIONS:
+            if sections and name not in sections:
+                continue
             if name in ("restore", "snapshot") and not ctx.images:
                 progress("building the fresh, ~1 MB and ~8 MB images")
                 try:
@@ -287,6 +291,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny counts: proves the script works, in well under a minute")
     parser.add_argument("--json", action="store_true", help="print machine-readable JSON instead of the table")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=[name for name, _, _ in SECTIONS],
+        help="measure only this section (repeatable); the default measures them all",
+    )
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     counts = QUICK if args.quick else FULL
@@ -310,14 +320,16 @@ def main() -> int:
 
     started = time.time()
     load_before = os.getloadavg()
-    rows, notes = asyncio.run(run_all(counts, args.quick, progress))
+    rows, notes = asyncio.run(run_all(counts, args.quick, progress, args.only))
     by_id = {row.id: row for row in rows}
-    missing = [row_id for row_id in ROW_IDS if row_id not in by_id]
+    expected = [row_id for name, ids, _ in SECTIONS if not args.only or name in args.only for row_id in ids]
+    missing = [row_id for row_id in expected if row_id not in by_id]
     if missing:
         raise SystemExit(f"rows missing from the run: {missing}")
-    rows = [by_id[row_id] for row_id in ROW_IDS]
+    rows = [by_id[row_id] for row_id in ROW_IDS if row_id in expected]
     meta = {
         "quick": args.quick,
+        "sections": args.only or [name for name, _, _ in SECTIONS],
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
         "duration_seconds": time.time() - started,
         "cpus": os.cpu_count(),
