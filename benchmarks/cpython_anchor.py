@@ -21,7 +21,7 @@ import io
 import math
 import sqlite3
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,8 @@ SECTION = "9. CPython anchor"
 WORST_RATIO = 20.0
 # ... and a geometric mean over the workloads at most this.
 GEOMEAN_RATIO = 8.0
+# Fuel for the metered twin that counts each workload's instructions.
+METERED_FUEL = 10**13
 
 
 @dataclass(frozen=True)
@@ -214,11 +216,30 @@ def measure(workload: Workload, cpython: CPythonSide, host_context: Any, samples
     row.ours, row.baseline = stats(ours), stats(base)
     ratio = row.ours["p50"] / row.baseline["p50"]
     row.ours["ratio_to_cpython"] = ratio
+    # Fastest against fastest: less sensitive to other load on the machine than the p50s.
+    row.ours["ratio_to_cpython_min"] = row.ours["min"] / row.baseline["min"]
+    row.ours["fuel"] = fuel_of(workload, host_context)
     row.gain = 1 / ratio
     row.target = f"<= {WORST_RATIO:g}x CPython"
     row.target_met = ratio <= WORST_RATIO
     row.target_status = f"{ratio:.1f}x: " + ("met" if row.target_met else f"missed (limit {WORST_RATIO:g}x)")
     return row
+
+
+def fuel_of(workload: Workload, host_context: Any) -> int:
+    """The workload's fuel on a metered twin of the session: a figure that other load cannot move."""
+    from datasette_agent_micropython.settings import Settings
+
+    session = runtime().new_session(replace(Settings().limits, fuel=METERED_FUEL), host_functions())
+    try:
+        if workload.setup:
+            check(session.run(workload.setup, host_context), f"{workload.id} setup")
+        check(session.run(workload.code, host_context), workload.id)
+        result = session.run(workload.code, host_context)
+        check(result, workload.id)
+        return result.fuel_used
+    finally:
+        close_and_wait(session)
 
 
 def geomean_row(rows: list[Row]) -> Row:
@@ -228,21 +249,29 @@ def geomean_row(rows: list[Row]) -> Row:
         row.error = "no workload could be measured"
         return row
     ratios = [row.ours["ratio_to_cpython"] for row in rows]
-    geomean = math.exp(sum(math.log(r) for r in ratios) / len(ratios))
-    row.ours, row.baseline = value(geomean, worst=max(ratios)), value(1.0)
+    geomean = geometric_mean(ratios)
+    at_min = geometric_mean([row.ours["ratio_to_cpython_min"] for row in rows])
+    row.ours, row.baseline = value(geomean, worst=max(ratios), at_min=at_min), value(1.0)
     row.gain = 1 / geomean
     row.target = f"<= {GEOMEAN_RATIO:g}x CPython"
     row.target_met = geomean <= GEOMEAN_RATIO
     row.target_status = "met" if row.target_met else f"missed: {geomean:.1f}x (limit {GEOMEAN_RATIO:g}x)"
     worst = max(rows, key=lambda r: r.ours["ratio_to_cpython"])
     row.lines.append(Line(f"worst workload: {worst.metric}", "x", value(worst.ours["ratio_to_cpython"])))
+    row.lines.append(Line("geometric mean of the ratios of the fastest samples", "x", value(at_min)))
     row.notes.append(
         "Ratio = our p50 / CPython's p50 for the same source, both warm; above 1 the sandbox is slower. "
         "Ours runs with the plugin's default settings (no fuel metering, 16 MiB), through Session.run "
         "(the CPython-semantics rewrite included). CPython is this process's interpreter, in-process, "
-        "so it pays no process start; the sandbox's figure includes its call round trip (~0.1 ms)."
+        "so it pays no process start; the sandbox's figure includes its call round trip (~0.1 ms). "
+        "ours.fuel is each workload's fuel on a metered twin session: unlike the times, other load "
+        "cannot move it."
     )
     return row
+
+
+def geometric_mean(values: list[float]) -> float:
+    return math.exp(sum(math.log(v) for v in values) / len(values))
 
 
 async def bench_cpython(ctx: Context) -> list[Row]:

@@ -85,6 +85,7 @@ def test_quick_benchmark_run_compares_each_analyst_workload_with_cpython(quick_r
         ratio = row["ours"]["ratio_to_cpython"]
         assert ratio == row["ours"]["p50"] / row["baseline"]["p50"], row_id
         assert row["target_met"] == (ratio <= 20), row_id
+        assert row["ours"]["fuel"] > 0, row_id
         ratios.append(ratio)
     geomean = rows["cpython_geomean"]
     assert geomean["ours"]["worst"] == max(ratios)
