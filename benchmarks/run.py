@@ -53,6 +53,7 @@ from typing import Callable
 
 from calls import bench_first_call, bench_warm
 from cpython_anchor import ROW_IDS as CPYTHON_ROW_IDS
+from cpython_anchor import SECTION as CPYTHON_SECTION
 from cpython_anchor import bench_cpython
 from harness import (
     CPU_SNIPPET,
@@ -230,6 +231,8 @@ def render_table(rows: list[Row], meta: dict) -> str:
         f"memory {MEMORY_BYTES // MIB} MiB, fuel {FUEL:,}, timeout {TIMEOUT_SECONDS:g} s."
     )
     lines.append("n/a: " + NO_SNAPSHOTS[5:] + ".")
+    if any(row.section == CPYTHON_SECTION for row in rows):
+        lines.append(f"In the CPython anchor rows, base is CPython ({meta['platform']}) running the same source in this process.")
     lines.append("")
     lines.append("Notes:")
     for row in rows:

@@ -26,7 +26,7 @@ Typical use::
 ``server_harness`` offers the same functions, with the same parameters and
 results, against a ``datasette`` subprocess (synchronous there):
 ``start_conversation``, ``send``, ``call_tool``, ``run``; both parse events
-with ``parse_sse``, ``tool_results`` and ``tool_output`` from here.
+with ``parse_sse`` and ``tool_results`` from here.
 
 SSE events on ``POST /-/agent/{id}/stream`` (each ``{"event", "data"}``):
 
@@ -143,7 +143,7 @@ async def _post(ds, actor, path, body):
     return response
 
 
-async def start_conversation(ds, actor):
+async def start_conversation(ds, actor=ALICE):
     """Create a conversation owned by ``actor``; return its 26-char ULID.
 
     A row lands in the internal DB's ``agent_conversations`` (id, actor_id,
@@ -234,15 +234,6 @@ def tool_results(events):
         }
         for r in echoed
     ]
-
-
-def tool_output(events):
-    """The raw output (parsed) of a one-call turn's ``tool_result`` event, ``_html`` included."""
-    errors = [e for e in events if e["event"] == "error"]
-    results = [e for e in events if e["event"] == "tool_result"]
-    if errors or len(results) != 1:
-        raise AssertionError(f"expected one tool_result, got: {events}")
-    return json.loads(results[0]["data"]["output"])
 
 
 def failed_before_the_tool_ran(events):

@@ -55,7 +55,6 @@ from agent_harness import (
     micropython_message,
     parse_sse,
     tool_calls_message,
-    tool_output,
     tool_results,
 )
 
@@ -366,5 +365,5 @@ def stream_events(server: DatasetteServer, actor: dict | None, conversation_id: 
 __all__ = [
     "ALICE", "PLUGIN", "TOOL", "DatasetteServer", "ServerError", "actor_cookie", "call_tool",
     "datasette_command", "free_port", "micropython_message", "parse_sse", "run", "send", "start_conversation",
-    "stream_events", "tool_calls_message", "tool_output", "tool_results",
+    "stream_events", "tool_calls_message", "tool_results",
 ]
