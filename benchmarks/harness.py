@@ -196,7 +196,8 @@ def host_functions() -> dict[str, Callable[..., Any]]:
     return HOST_FUNCTIONS
 
 
-def _baseline_sql(*args: Any, **kwargs: Any) -> None:
+def baseline_sql(*args: Any, **kwargs: Any) -> None:
+    """The baseline's stand-in host function: it gives sessions the same shape as ours, and is never called."""
     return None
 
 
@@ -211,7 +212,7 @@ def baseline_session(fuel: int = FUEL):
         memory_bytes=MEMORY_BYTES,
         fuel=fuel,
         wall_timeout_seconds=TIMEOUT_SECONDS,
-        host_functions={"read_only_sql_query": _baseline_sql},
+        host_functions={"read_only_sql_query": baseline_sql},
     )
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from harness import (
-    _baseline_sql,
     baseline_session,
+    baseline_sql,
     check,
     close_and_wait,
     Context,
@@ -292,7 +292,7 @@ def worker_start_base() -> dict:
         memory_bytes=MEMORY_BYTES,
         fuel=FUEL,
         wall_timeout_seconds=TIMEOUT_SECONDS,
-        host_functions={"read_only_sql_query": _baseline_sql},
+        host_functions={"read_only_sql_query": baseline_sql},
     )
     session.run("x = 1")
     done = time.perf_counter()
