@@ -161,7 +161,7 @@ def measure_baseline(work: Workload, repeats: int) -> dict | None:
     return {"fuel": min(fuel), "metered_ms": min(times) * 1000, "fuel_per_second": min(fuel) / min(times)}
 
 
-def run(quick: bool, repeats: int | None = None) -> dict:
+def measure_fuel(quick: bool, repeats: int | None = None) -> dict:
     scale, default_repeats = (0.05, 2) if quick else (1.0, 3)
     repeats = repeats or default_repeats
     with tempfile.TemporaryDirectory() as tmp:
@@ -238,7 +238,7 @@ def main() -> int:
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--repeats", type=int, help="runs per workload and mode; the fastest counts (default 3)")
     args = parser.parse_args()
-    report = run(args.quick, args.repeats)
+    report = measure_fuel(args.quick, args.repeats)
     print(json.dumps(report, indent=2) if args.json else render(report))
     return 0
 

@@ -17,10 +17,16 @@ Typical use::
 
     ds = await make_datasette(tmp_path, plugin_config={...})
     cid = await start_conversation(ds, ALICE)
+    result = await run(ds, cid, "print(1)")   # the result JSON the model saw
     [result] = await call_tool(ds, ALICE, cid, "execute_micropython",
                                {"python": "print(1)"})
     result["model"]   # parsed output the model saw
     result["raw"]     # parsed output streamed to the browser (with _html)
+
+``server_harness`` offers the same functions, with the same parameters and
+results, against a ``datasette`` subprocess (synchronous there):
+``start_conversation``, ``send``, ``call_tool``, ``run``; both parse events
+with ``parse_sse`` and ``tool_results`` from here.
 
 SSE events on ``POST /-/agent/{id}/stream`` (each ``{"event", "data"}``):
 
@@ -50,6 +56,7 @@ from datasette.app import Datasette
 from datasette.utils import deep_dict_update
 
 PLUGIN = "datasette-agent-micropython"
+TOOL = "execute_micropython"
 ALICE = {"id": "alice"}
 BOB = {"id": "bob"}  # not granted the agent by default
 
@@ -136,7 +143,7 @@ async def _post(ds, actor, path, body):
     return response
 
 
-async def start_conversation(ds, actor):
+async def start_conversation(ds, actor=ALICE):
     """Create a conversation owned by ``actor``; return its 26-char ULID.
 
     A row lands in the internal DB's ``agent_conversations`` (id, actor_id,
@@ -229,12 +236,28 @@ def tool_results(events):
     ]
 
 
+def failed_before_the_tool_ran(events):
+    """Whether a turn ended in an ``error`` event before any ``tool_call``.
+
+    Nothing changed then, so the turn may be sent again: under load, Datasette's
+    SQL time limit can interrupt datasette-agent's own reads of the internal
+    database before the model's tool call.
+    """
+    kinds = {e["event"] for e in events}
+    return "error" in kinds and "tool_call" not in kinds
+
+
 def tool_calls_message(calls, prompt="call tools"):
     """Echo-model message making ``calls`` = ``[(name, arguments), ...]``."""
     return {
         "prompt": prompt,
         "tool_calls": [{"name": n, "arguments": a} for n, a in calls],
     }
+
+
+def micropython_message(python, **arguments):
+    """Echo-model message making one execute_micropython call (``arguments``: its other arguments)."""
+    return tool_calls_message([(TOOL, {"python": python, **arguments})])
 
 
 async def call_tool(ds, actor, conversation_id, name, arguments=None, *more_calls):
@@ -248,6 +271,17 @@ async def call_tool(ds, actor, conversation_id, name, arguments=None, *more_call
     calls = [(name, arguments or {}), *more_calls]
     events = await send(ds, actor, conversation_id, tool_calls_message(calls))
     return tool_results(events)
+
+
+async def run(ds, conversation_id, python, *, actor=ALICE, **arguments):
+    """One execute_micropython call in its own turn; the result JSON the model saw.
+
+    ``arguments`` are the tool's other arguments (``reset_context``,
+    ``show_result``). For the raw output (``_html``) use ``call_tool``.
+    """
+    [result] = await call_tool(ds, actor, conversation_id, TOOL, {"python": python, **arguments})
+    assert result["name"] == TOOL, result
+    return result["model"]
 
 
 async def stored_messages(ds, conversation_id):

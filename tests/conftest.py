@@ -3,6 +3,16 @@ collect_ignore = ["corpus"]
 
 import pytest
 
+import long_runs
+
+
+def pytest_addoption(parser):
+    long_runs.add_options(parser)
+
+
+def pytest_configure(config):
+    long_runs.configure(config)
+
 
 # The plugin is imported inside the fixtures, not here: importing it before pytest has collected
 # the test modules makes datasette register its hooks before datasette-agent's hookspecs exist.

@@ -8,10 +8,15 @@ files::
 
     with DatasetteServer(tmp_path, plugin_config={...}) as server:
         cid = start_conversation(server)
-        result = call_tool(server, cid, {"python": "x = 1"})
+        result = run(server, cid, "x = 1")
         server.stop()            # graceful
         server.start()           # same --internal file, same --secret
-        result = call_tool(server, cid, {"python": "print(x)"})
+        result = run(server, cid, "print(x)")
+
+``start_conversation``, ``send``, ``call_tool`` and ``run`` take the same
+parameters and return the same things as ``agent_harness``'s (here
+synchronous, with the server in place of the Datasette): one API for tests
+that run in process and tests that run a server.
 
 The actor is a signed ``ds_actor`` cookie (``{"a": {"id": "alice"}}`` in the
 ``actor`` namespace, signed with the server's fixed ``--secret``), so it
@@ -33,7 +38,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 try:  # datasette >= 1.0a41 depends on httpx2, which is the httpx API
     import httpx2 as httpx
@@ -42,12 +47,20 @@ except ImportError:  # pragma: no cover
 
 from datasette.app import Datasette
 
-from agent_harness import parse_sse, tool_calls_message
+from agent_harness import (
+    ALICE,
+    PLUGIN,
+    TOOL,
+    failed_before_the_tool_ran,
+    micropython_message,
+    parse_sse,
+    tool_calls_message,
+    tool_results,
+)
 
-PLUGIN = "datasette-agent-micropython"
-TOOL = "execute_micropython"
 SECRET = "server-harness-secret"
-ALICE = {"id": "alice"}
+# Sends of a turn that failed before the tool ran (see failed_before_the_tool_ran).
+TURN_ATTEMPTS = 5
 
 STARTUP_TIMEOUT = 30.0
 STOP_TIMEOUT = 15.0
@@ -258,53 +271,80 @@ class DatasetteServer:
         return httpx.Client(base_url=self.url, cookies=cookies, timeout=timeout)
 
 
-# -- conversations ---------------------------------------------------------
+# -- conversations (the same API as agent_harness) ---------------------------
 
 
-def start_conversation(server: DatasetteServer) -> str:
-    with server.client() as client:
-        response = client.post("/-/agent/api/conversations", json={})
-        if response.status_code != 200:
-            raise ServerError(f"HTTP {response.status_code}: {response.text[:500]}")
-        return response.json()["conversation_id"]
+def _checked(response) -> Any:
+    if response.status_code != 200:
+        raise ServerError(f"HTTP {response.status_code}: {response.text[:500]}")
+    return response
 
 
-def _message(arguments: dict) -> str:
-    return json.dumps(tool_calls_message([(TOOL, arguments)]))
+def _encoded(message: str | dict) -> str:
+    return message if isinstance(message, str) else json.dumps(message)
 
 
-def send(server: DatasetteServer, conversation_id: str, arguments: dict) -> list[dict]:
-    """One turn in which the model calls execute_micropython(**arguments); its SSE events."""
-    with server.client() as client:
-        response = client.post(f"/-/agent/{conversation_id}/stream", json={"message": _message(arguments)})
-        if response.status_code != 200:
-            raise ServerError(f"HTTP {response.status_code}: {response.text[:500]}")
-        return parse_sse(response.text)
+def start_conversation(server: DatasetteServer, actor: dict | None = ALICE) -> str:
+    """Create a conversation owned by ``actor``; return its id."""
+    with server.client(actor) as client:
+        return _checked(client.post("/-/agent/api/conversations", json={})).json()["conversation_id"]
 
 
-def tool_output(events: list[dict]) -> dict:
-    """The tool result (parsed ``output`` of the ``tool_result`` event) of a one-call turn."""
-    errors = [e for e in events if e["event"] == "error"]
-    results = [e for e in events if e["event"] == "tool_result"]
-    if errors or len(results) != 1:
-        raise ServerError(f"expected one tool_result, got: {events}")
-    return json.loads(results[0]["data"]["output"])
+def send(server: DatasetteServer, actor: dict | None, conversation_id: str, message: str | dict, *, client=None) -> list[dict]:
+    """Send one user message (a dict is JSON-encoded: the echo model's tool-call syntax); the turn's SSE events.
+
+    ``client``: an open ``server.client(actor)`` to reuse (load tests keep one per worker).
+    """
+    body = {"message": _encoded(message)}
+    if client is not None:
+        return parse_sse(_checked(client.post(f"/-/agent/{conversation_id}/stream", json=body)).text)
+    with server.client(actor) as own:
+        return parse_sse(_checked(own.post(f"/-/agent/{conversation_id}/stream", json=body)).text)
 
 
-def call_tool(server: DatasetteServer, conversation_id: str, arguments: dict) -> dict:
-    """Run execute_micropython(**arguments) in a conversation; return its result JSON."""
-    return tool_output(send(server, conversation_id, arguments))
+def call_tool(server: DatasetteServer, actor: dict | None, conversation_id: str, name: str, arguments: dict | None = None, *more_calls: tuple) -> list[dict]:
+    """Have the model call ``name(**arguments)`` (and ``more_calls`` in the same response); ``tool_results``."""
+    calls = [(name, arguments or {}), *more_calls]
+    return tool_results(send(server, actor, conversation_id, tool_calls_message(calls)))
 
 
-def stream_events(server: DatasetteServer, conversation_id: str, arguments: dict, timeout: float = REQUEST_TIMEOUT) -> Iterator[tuple[float, dict]]:
+def run(
+    server: DatasetteServer,
+    conversation_id: str,
+    python: str,
+    *,
+    actor: dict | None = ALICE,
+    client: Any = None,
+    on_retry: Callable[[list[dict]], None] | None = None,
+    **arguments: Any,
+) -> dict:
+    """One execute_micropython call in its own turn; the result JSON the model saw.
+
+    A turn that failed before the tool ran changed nothing, and is sent again (at most
+    ``TURN_ATTEMPTS`` times, each failed turn's events passed to ``on_retry``): see
+    ``failed_before_the_tool_ran``. ``client`` as for ``send``.
+    """
+    message = micropython_message(python, **arguments)
+    for attempt in range(TURN_ATTEMPTS):
+        events = send(server, actor, conversation_id, message, client=client)
+        if not failed_before_the_tool_ran(events):
+            [result] = tool_results(events)
+            return result["model"]
+        if on_retry is not None:
+            on_retry(events)
+        time.sleep(0.2 * (attempt + 1))
+    raise ServerError(f"the turn failed {TURN_ATTEMPTS} times before the tool ran: {events}")
+
+
+def stream_events(server: DatasetteServer, actor: dict | None, conversation_id: str, message: str | dict, timeout: float = REQUEST_TIMEOUT) -> Iterator[tuple[float, dict]]:
     """Like ``send`` but yields ``(time.monotonic(), event)`` as each SSE event arrives.
 
     Lets a test act mid-turn (e.g. ``kill9()`` once ``tool_call`` arrived,
     while the tool runs). If the server dies the iteration raises an
     ``httpx`` error (or just ends).
     """
-    with server.client(timeout=timeout) as client:
-        with client.stream("POST", f"/-/agent/{conversation_id}/stream", json={"message": _message(arguments)}) as response:
+    with server.client(actor, timeout=timeout) as client:
+        with client.stream("POST", f"/-/agent/{conversation_id}/stream", json={"message": _encoded(message)}) as response:
             if response.status_code != 200:
                 response.read()
                 raise ServerError(f"HTTP {response.status_code}: {response.text[:500]}")
@@ -320,3 +360,10 @@ def stream_events(server: DatasetteServer, conversation_id: str, arguments: dict
             if block:
                 for event in parse_sse("\n".join(block)):
                     yield time.monotonic(), event
+
+
+__all__ = [
+    "ALICE", "PLUGIN", "TOOL", "DatasetteServer", "ServerError", "actor_cookie", "call_tool",
+    "datasette_command", "free_port", "micropython_message", "parse_sse", "run", "send", "start_conversation",
+    "stream_events", "tool_calls_message", "tool_results",
+]

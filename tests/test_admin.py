@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 import pytest
 from datasette.app import Datasette
 
-from agent_harness import ALICE, call_tool, make_datasette, start_conversation
+from agent_harness import ALICE, make_datasette, run, start_conversation
 from datasette_agent_micropython import session_manager
 from datasette_agent_micropython.admin import reset_token
 from datasette_agent_micropython.render import human_bytes
@@ -24,7 +24,6 @@ from datasette_agent_micropython.snapshot import PAGE_SIZE, Snapshot
 
 pytestmark = pytest.mark.asyncio
 
-TOOL = "execute_micropython"
 ROOT = {"id": "root"}
 CAROL = {"id": "carol"}
 PAGE = "/-/micropython"
@@ -34,11 +33,6 @@ async def make_admin_datasette(tmp_path, **kwargs):
     ds = await make_datasette(tmp_path, **kwargs)
     ds.root_enabled = True  # as `datasette serve --root` does
     return ds
-
-
-async def run(ds, actor, conversation_id, python):
-    [result] = await call_tool(ds, actor, conversation_id, TOOL, {"python": python})
-    return result["model"]
 
 
 async def wait_stored(ds, *conversation_ids, timeout=10.0):
@@ -126,7 +120,7 @@ async def stored_ids(ds) -> list[str]:
 async def test_only_admins_may_see_the_page(tmp_path):
     ds = await make_admin_datasette(tmp_path)
     cid = await start_conversation(ds, ALICE)
-    await run(ds, ALICE, cid, "x = 1")
+    await run(ds, cid, "x = 1")
 
     for actor in (ALICE, None, CAROL):
         for path in (PAGE, confirmation_path(cid)):
@@ -153,9 +147,9 @@ async def test_root_sees_live_and_stored_sessions_and_totals(tmp_path):
 
     first = await start_conversation(ds, ALICE)
     second = await start_conversation(ds, ALICE)
-    await run(ds, ALICE, first, "a = 1\ndef f():\n    return a")
-    await run(ds, ALICE, first, "b = f() + 1")
-    await run(ds, ALICE, second, "only = 'me'")
+    await run(ds, first, "a = 1\ndef f():\n    return a")
+    await run(ds, first, "b = f() + 1")
+    await run(ds, second, "only = 'me'")
     await wait_stored(ds, first, second)
     # One stored session that is not live and was last used two days ago.
     manager = session_manager(ds)
@@ -163,8 +157,8 @@ async def test_root_sees_live_and_stored_sessions_and_totals(tmp_path):
     await wait_stored(ds, "old-conversation")
     # Out of memory, still stored: a graceful shutdown stores and closes every live session.
     await manager.shutdown()
-    await run(ds, ALICE, first, "c = 3")
-    await run(ds, ALICE, second, "d = 4")
+    await run(ds, first, "c = 3")
+    await run(ds, second, "d = 4")
     await manager.wait_for_writes()
     await ds.get_internal_database().execute_write(
         "UPDATE micropython_sessions SET last_used_at = ?, created_at = ? WHERE conversation_id = ?",
@@ -213,8 +207,8 @@ async def test_memory_touched_follows_what_each_interpreter_holds(tmp_path):
     ds = await make_admin_datasette(tmp_path)
     small = await start_conversation(ds, ALICE)
     big = await start_conversation(ds, ALICE)
-    await run(ds, ALICE, small, "x = 1")
-    await run(ds, ALICE, big, "s = 'a' * 3_000_000")
+    await run(ds, small, "x = 1")
+    await run(ds, big, "s = 'a' * 3_000_000")
     await session_manager(ds).wait_for_writes()
 
     live = {row["Conversation"]: row for row in table_rows(await get_page(ds, ROOT), "Live")}
@@ -230,7 +224,7 @@ async def test_memory_touched_follows_what_each_interpreter_holds(tmp_path):
 async def test_plurals_follow_the_numbers(tmp_path):
     ds = await make_admin_datasette(tmp_path, plugin_config={"max_sessions": 1, "max_session_age_days": 1})
     cid = await start_conversation(ds, ALICE)
-    await run(ds, ALICE, cid, "x = 1")
+    await run(ds, cid, "x = 1")
     await wait_stored(ds, cid)
 
     page = await get_page(ds, ROOT)
@@ -246,7 +240,7 @@ async def test_plurals_follow_the_numbers(tmp_path):
 async def test_conversation_ids_link_to_their_conversation(tmp_path):
     ds = await make_admin_datasette(tmp_path)
     cid = await start_conversation(ds, ALICE)
-    await run(ds, ALICE, cid, "x = 1")
+    await run(ds, cid, "x = 1")
     # An id datasette-agent has no page for (a CLI session, say) is shown without a link.
     await session_manager(ds).run("cli-session", "y = 2")
     await session_manager(ds).wait_for_writes()
@@ -266,7 +260,7 @@ async def test_conversation_ids_link_to_their_conversation(tmp_path):
 async def test_reset_asks_for_confirmation_first(tmp_path):
     ds = await make_admin_datasette(tmp_path)
     target = await start_conversation(ds, ALICE)
-    await run(ds, ALICE, target, "x = 1\ny = 2")
+    await run(ds, target, "x = 1\ny = 2")
     await wait_stored(ds, target)
 
     page = await get_page(ds, ROOT)
@@ -284,15 +278,15 @@ async def test_reset_asks_for_confirmation_first(tmp_path):
     manager = session_manager(ds)
     assert manager.live_conversations == [target]
     assert await stored_ids(ds) == [target]
-    assert (await run(ds, ALICE, target, "print(x)"))["stdout"] == "1\n"
+    assert (await run(ds, target, "print(x)"))["stdout"] == "1\n"
 
 
 async def test_reset_removes_live_and_stored_session(tmp_path):
     ds = await make_admin_datasette(tmp_path)
     target = await start_conversation(ds, ALICE)
     bystander = await start_conversation(ds, ALICE)
-    await run(ds, ALICE, target, "x = 1")
-    await run(ds, ALICE, bystander, "y = 2")
+    await run(ds, target, "x = 1")
+    await run(ds, bystander, "y = 2")
     await wait_stored(ds, target, bystander)
 
     response = await post_reset(ds, ROOT, target, await confirmation_token(ds, ROOT, target))
@@ -310,10 +304,10 @@ async def test_reset_removes_live_and_stored_session(tmp_path):
     assert [row["Conversation"] for row in table_rows(after, "Stored")] == [bystander]
 
     # The next call in the reset conversation starts afresh; the other one carries on.
-    fresh = await run(ds, ALICE, target, "print('x' in globals())")
+    fresh = await run(ds, target, "print('x' in globals())")
     assert fresh["state"] == "new"
     assert fresh["stdout"] == "False\n"
-    kept = await run(ds, ALICE, bystander, "print(y)")
+    kept = await run(ds, bystander, "print(y)")
     assert kept["state"] == "live"
     assert kept["stdout"] == "2\n"
 
@@ -329,7 +323,7 @@ async def test_reset_of_a_live_session_with_no_stored_image(tmp_path):
             "BEGIN SELECT RAISE(ABORT, 'the disk is full'); END"
         )
     cid = await start_conversation(ds, ALICE)
-    await run(ds, ALICE, cid, "x = 1")
+    await run(ds, cid, "x = 1")
     await manager.wait_for_writes()
     assert manager.live_conversations == [cid] and await stored_ids(ds) == []
 
@@ -347,7 +341,7 @@ async def test_reset_of_a_live_session_with_no_stored_image(tmp_path):
     after = await get_page(ds, ROOT, cookies=dict(response.cookies))
     assert f"Reset the session of conversation {cid}" in after
     assert "No live interpreters." in after
-    assert (await run(ds, ALICE, cid, "print('x' in globals())"))["stdout"] == "False\n"
+    assert (await run(ds, cid, "print('x' in globals())"))["stdout"] == "False\n"
 
 
 async def test_reset_of_a_stored_only_session(tmp_path):
@@ -355,7 +349,7 @@ async def test_reset_of_a_stored_only_session(tmp_path):
     internal = tmp_path / "internal.db"
     ds = await make_admin_datasette(tmp_path, internal=internal)
     cid = await start_conversation(ds, ALICE)
-    await run(ds, ALICE, cid, "x = 1")
+    await run(ds, cid, "x = 1")
     await ds.invoke_shutdown()  # a graceful stop stores every live session
 
     ds = await make_admin_datasette(tmp_path, internal=internal)
@@ -367,7 +361,7 @@ async def test_reset_of_a_stored_only_session(tmp_path):
     response = await post_reset(ds, ROOT, cid, form_token(confirmation))
     assert response.status_code == 302
     assert await stored_ids(ds) == []
-    assert (await run(ds, ALICE, cid, "print('x' in globals())"))["state"] == "new"
+    assert (await run(ds, cid, "print('x' in globals())"))["state"] == "new"
 
 
 async def test_reset_of_a_conversation_without_a_session_says_so(tmp_path):
@@ -385,8 +379,8 @@ async def test_reset_refused_without_a_valid_token(tmp_path):
     ds = await make_admin_datasette(tmp_path, permissions={"micropython-admin": {"id": ["carol", "root"]}})
     cid = await start_conversation(ds, ALICE)
     other = await start_conversation(ds, ALICE)
-    await run(ds, ALICE, cid, "x = 1")
-    await run(ds, ALICE, other, "z = 1")
+    await run(ds, cid, "x = 1")
+    await run(ds, other, "z = 1")
     await wait_stored(ds, cid, other)
     root_token = await confirmation_token(ds, ROOT, cid)
 
@@ -420,7 +414,7 @@ async def test_reset_refused_without_a_valid_token(tmp_path):
     manager = session_manager(ds)
     assert set(manager.live_conversations) == {cid, other}
     assert set(await stored_ids(ds)) == {cid, other}
-    assert (await run(ds, ALICE, cid, "print(x)"))["state"] == "live"
+    assert (await run(ds, cid, "print(x)"))["state"] == "live"
 
 
 async def test_html_in_conversation_ids_and_globals_is_escaped(tmp_path):
@@ -475,7 +469,7 @@ async def test_many_globals_are_shortened_in_the_row_and_listed_when_confirming(
 async def test_the_action_can_be_granted_to_a_named_actor(tmp_path):
     ds = await make_admin_datasette(tmp_path, permissions={"micropython-admin": {"id": ["carol"]}})
     cid = await start_conversation(ds, ALICE)
-    await run(ds, ALICE, cid, "x = 1")
+    await run(ds, cid, "x = 1")
     await wait_stored(ds, cid)
 
     assert (await ds.client.get(PAGE, actor=ALICE)).status_code == 403

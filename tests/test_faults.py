@@ -17,7 +17,7 @@
   then a real configuration change (`memory_bytes`) changes the fingerprint: every old image is
   refused cleanly and the model is told it runs in a fresh interpreter.
 
-`FAULT_ROUNDS=N` runs N kill rounds instead of 3.
+`--fault-rounds N` runs N kill rounds instead of 3 (10 with `--long`); `--fault-seed` sets their timing.
 """
 
 from __future__ import annotations
@@ -39,10 +39,11 @@ from pathlib import Path
 import pytest
 
 from datasette_agent_micropython.snapshot import MAGIC, Snapshot, SnapshotError
-from server_harness import DatasetteServer, ServerError, httpx, send, start_conversation, stream_events, tool_output
+from long_runs import sizes
+from server_harness import ALICE, DatasetteServer, ServerError, httpx, micropython_message, run, start_conversation, stream_events
 
 TABLE = "micropython_sessions"
-ROUNDS = int(os.environ.get("FAULT_ROUNDS", "3"))
+ROUNDS = sizes().fault_rounds
 
 # A conversation's state: its token, a counter and the list of every value it took, and `blob`,
 # random bytes made on the first call and hashed on every call (so the image is big enough for
@@ -73,20 +74,6 @@ def parse(stdout: str, token: str) -> tuple[int, str]:
     count = int(words[1])
     assert words[2:4] == [str(count), str(count * (count + 1) // 2)], f"inconsistent state: {stdout!r}"
     return count, words[4]
-
-
-def run(server, conversation_id, python):
-    """One turn calling the tool; its result. A turn that failed before the tool ran (an `error`
-    event, no `tool_call`: Datasette's SQL time limit can interrupt datasette-agent's own reads
-    on a loaded machine) changed nothing, and is tried again."""
-    for attempt in range(5):
-        events = send(server, conversation_id, {"python": python})
-        kinds = {event["event"] for event in events}
-        if "error" in kinds and "tool_call" not in kinds:
-            time.sleep(0.2 * (attempt + 1))
-            continue
-        return tool_output(events)
-    raise ServerError(f"the turn failed five times before the tool ran: {events}")
 
 
 def rows(db_path, check: bool = True) -> dict[str, dict]:
@@ -233,7 +220,7 @@ def hammer(server, conversations: list[Hammered], errors: list, stop: threading.
         conversation.in_flight = True
         kinds = set()
         try:
-            for _, event in stream_events(server, conversation.id, {"python": snippet(conversation.token, BLOB)}):
+            for _, event in stream_events(server, ALICE, conversation.id, micropython_message(snippet(conversation.token, BLOB))):
                 kinds.add(event["event"])
                 if event["event"] != "tool_result":
                     continue
@@ -289,6 +276,7 @@ def check_after_restart(server, conversations: list[Hammered]) -> tuple[list[str
     return summary, restored
 
 
+@pytest.mark.long
 def test_kill9_during_snapshot_writes_keeps_a_whole_image(tmp_path, capsys):
     """Rounds of calls over six conversations (two live slots, so images are written and restored
     all the time), each ended by `kill -9` at a random moment or the instant a result arrives (its
@@ -301,7 +289,7 @@ def test_kill9_during_snapshot_writes_keeps_a_whole_image(tmp_path, capsys):
     bytes a kill between two of its `write()` calls leaves - and the restart must keep the
     previous image.
     """
-    rng = random.Random(int(os.environ.get("FAULT_SEED", "7")))
+    rng = random.Random(sizes().fault_seed)
     wal = tmp_path / "internal.db-wal"
     plugin_config = {"max_sessions": 2, "fuel": 10**10, "wall_clock_timeout_seconds": 30.0}
     report = []

@@ -10,14 +10,13 @@ import sqlite3
 import tracemalloc
 
 import pytest
-from agent_harness import ALICE, call_tool, make_datasette, start_conversation
+from agent_harness import ALICE, make_datasette, run, start_conversation
 from image_forgery import compress, forge, frame_declaring, header_of
 
 from datasette_agent_micropython import session_manager
 from datasette_agent_micropython.runtime import Limits, Runtime
 from datasette_agent_micropython.snapshot import PAGE_SIZE, Snapshot, SnapshotError
 
-TOOL = "execute_micropython"
 MEMORY_LIMIT = Limits().memory_bytes
 # Decoding may hold the compressed row, the decompressed pages (at most the memory limit) and
 # small change: anything near a gigabyte means the declared sizes were believed.
@@ -60,7 +59,6 @@ def header_claims_1_tib(snapshot: Snapshot) -> bytes:
     return forge(header, compress(snapshot.data))
 
 
-
 FORGERIES = [
     negative_first_run,
     run_below_memory,
@@ -69,11 +67,6 @@ FORGERIES = [
     frame_declares_1_tib,
     header_claims_1_tib,
 ]
-
-
-async def run(ds, conversation_id, python):
-    [result] = await call_tool(ds, ALICE, conversation_id, TOOL, {"python": python})
-    return result["model"]
 
 
 def peak_allocation(function):

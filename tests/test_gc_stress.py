@@ -11,7 +11,7 @@ output so far a prefix of CPython's) at heaps up to 1 MiB. Anything else, a wron
 exception or a trap, fails.
 
     .venv/bin/pytest tests/test_gc_stress.py            # the fast subset (CI)
-    GC_STRESS_FULL=1 .venv/bin/pytest tests/test_gc_stress.py -s   # 1,800 programs
+    .venv/bin/pytest tests/test_gc_stress.py --long -s   # 1,800 programs
 
 Run as a script, the same harness measures any artifact, including the original unspilled one,
 which shows that the test can fail:
@@ -38,11 +38,13 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from gc_programs import gc_prefix, program  # noqa: E402
+from long_runs import sizes  # noqa: E402
 
 from datasette_agent_micropython.runtime import KIB, MIB, Limits, Runtime, SessionError  # noqa: E402
 from datasette_agent_micropython.settings import HEAP_RESERVE_BYTES  # noqa: E402
 
-FULL = os.environ.get("GC_STRESS_FULL") == "1"
+FULL = sizes().long
+pytestmark = pytest.mark.long
 HEAPS = [256 * KIB, 512 * KIB, 1 * MIB, 8 * MIB]
 # A clean MemoryError is a capacity limit, not corruption: allowed up to this heap size.
 MEMORY_ERROR_MAX_HEAP = 1 * MIB
@@ -54,7 +56,7 @@ class Mode:
     threshold: int | None  # gc.threshold(N), MicroPython only; None keeps the default GC
     scale: float  # program size: with threshold(1) every allocation runs a full collection
     fast: int  # programs per heap size in the fast subset
-    full: int  # programs per heap size with GC_STRESS_FULL=1
+    full: int  # programs per heap size with --long
     seed_base: int
 
 

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 import pytest_asyncio
-from agent_harness import ALICE, call_tool, make_datasette, start_conversation
+from agent_harness import ALICE, make_datasette, run, start_conversation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,11 +19,6 @@ from datasette_agent_micropython.tool import make_tool
 
 TOOL = "execute_micropython"
 ROOMY = {"fuel": 10**12, "wall_clock_timeout_seconds": 1.0, "max_output_chars": 2_000}
-
-
-async def run(ds, conversation_id, python, **arguments):
-    [result] = await call_tool(ds, ALICE, conversation_id, TOOL, {"python": python, **arguments})
-    return result["model"]
 
 
 @pytest_asyncio.fixture
@@ -147,8 +142,7 @@ async def test_calls_racing_on_one_conversation_during_eviction_lose_nothing(tmp
         await run(ds, conversation, "n = 0")
 
     async def bump(conversation):
-        [result] = await call_tool(ds, ALICE, conversation, TOOL, {"python": "n += 1"})
-        return result["model"]
+        return await run(ds, conversation, "n += 1")
 
     # Every round, each conversation gets two concurrent calls while the others evict it.
     for _ in range(3):

@@ -13,7 +13,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from server_harness import DatasetteServer, call_tool, start_conversation
+from server_harness import DatasetteServer, run, start_conversation
 
 SCHEDULED = """
 import micropython, time
@@ -38,12 +38,12 @@ SETTINGS = {"max_sessions": 4, "wall_clock_timeout_seconds": 0.5}
 def test_scheduled_callbacks_at_every_offset_then_a_graceful_stop_finishes(tmp_path):
     with DatasetteServer(tmp_path, plugin_config=SETTINGS) as server:
         bystander = start_conversation(server)
-        assert call_tool(server, bystander, {"python": "kept = 'bystander state'"})["ok"]
+        assert run(server, bystander, "kept = 'bystander state'")["ok"]
         conversations = {offset: start_conversation(server) for offset in OFFSETS}
 
         def attack(offset):
-            first = call_tool(server, conversations[offset], {"python": SCHEDULED.format(offset=offset)})
-            second = call_tool(server, conversations[offset], {"python": "print('after', after)"})
+            first = run(server, conversations[offset], SCHEDULED.format(offset=offset))
+            second = run(server, conversations[offset], "print('after', after)")
             return first, second
 
         with ThreadPoolExecutor(8) as pool:
@@ -59,7 +59,7 @@ def test_scheduled_callbacks_at_every_offset_then_a_graceful_stop_finishes(tmp_p
         assert "timeout" in kinds
         assert any(first["ok"] for first, _ in outcomes.values())
 
-        result = call_tool(server, bystander, {"python": "print(kept)"})
+        result = run(server, bystander, "print(kept)")
         assert result["stdout"] == "bystander state\n"
 
         # Graceful stop: must finish (the harness kills and fails after 15 s).
@@ -69,7 +69,7 @@ def test_scheduled_callbacks_at_every_offset_then_a_graceful_stop_finishes(tmp_p
         assert "Application shutdown complete" in server.log_text()
 
         server.start()
-        result = call_tool(server, bystander, {"python": "print(kept)"})
+        result = run(server, bystander, "print(kept)")
         assert result["stdout"] == "bystander state\n"
         assert result["state"] == "restored"
 
@@ -80,9 +80,9 @@ def test_scheduled_callbacks_at_every_offset_then_a_graceful_stop_finishes(tmp_p
 def test_a_graceful_stop_right_after_a_hostile_call_finishes(tmp_path, offset):
     with DatasetteServer(tmp_path, plugin_config=SETTINGS) as server:
         bystander = start_conversation(server)
-        assert call_tool(server, bystander, {"python": "kept = 1"})["ok"]
+        assert run(server, bystander, "kept = 1")["ok"]
         hostile = start_conversation(server)
-        call_tool(server, hostile, {"python": SCHEDULED.format(offset=offset)})
+        run(server, hostile, SCHEDULED.format(offset=offset))
         server.stop(signal.SIGTERM)
         server.start()
-        assert call_tool(server, bystander, {"python": "print(kept)"})["stdout"] == "1\n"
+        assert run(server, bystander, "print(kept)")["stdout"] == "1\n"

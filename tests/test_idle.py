@@ -1,26 +1,21 @@
 """Idle time is free: a conversation left alone between calls keeps its interpreter.
 
 These tests wait in real time, because the defect they guard against was a deadline that kept
-counting while the guest waited at its quiescent point. CI idles for IDLE_SECONDS (12 s, longer
-than the 10 s that used to kill a session); the documented long run is
-`IDLE_SECONDS=65 .venv/bin/pytest tests/test_idle.py`.
+counting while the guest waited at its quiescent point. CI idles for 12 s (`--idle-seconds`), longer
+than the 10 s that used to kill a session; the documented long run is
+`.venv/bin/pytest tests/test_idle.py --long` (65 s).
 """
 
 import asyncio
-import os
 
 import pytest
-from agent_harness import ALICE, call_tool, make_datasette, start_conversation
+from agent_harness import ALICE, make_datasette, run, start_conversation
+from long_runs import sizes
 
 from datasette_agent_micropython.runtime import Limits, Runtime
 
-IDLE_SECONDS = float(os.environ.get("IDLE_SECONDS", "12"))
-TOOL = "execute_micropython"
-
-
-async def run(ds, conversation_id, python):
-    [result] = await call_tool(ds, ALICE, conversation_id, TOOL, {"python": python})
-    return result["model"]
+IDLE_SECONDS = sizes().idle_seconds
+pytestmark = pytest.mark.long
 
 
 @pytest.mark.asyncio

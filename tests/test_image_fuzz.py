@@ -6,22 +6,24 @@ sessions table could. Every outcome must be a clean refusal (`SnapshotError`, or
 that leaves a fresh interpreter) or a restore whose interpreter then answers or traps inside its
 own limits: never a crash of this process, never an allocation beyond the memory limit.
 
-CI runs 150 cases; the documented long run is
-`IMAGE_FUZZ_CASES=3000 .venv/bin/pytest tests/test_image_fuzz.py -s`.
+CI runs 150 cases (`--image-fuzz-cases`, `--image-fuzz-seed`); the documented long run is
+`.venv/bin/pytest tests/test_image_fuzz.py --long -s` (3,000 cases).
 """
 
-import os
 import random
 import tracemalloc
 from collections import Counter
 
+import pytest
 from image_forgery import compress, forge, frame_declaring, header_of
+from long_runs import sizes
 
 from datasette_agent_micropython.runtime import Limits
 from datasette_agent_micropython.snapshot import PAGE_SIZE, WASM_PAGE_SIZE, Snapshot, SnapshotError
 
-CASES = int(os.environ.get("IMAGE_FUZZ_CASES", "150"))
-SEED = int(os.environ.get("IMAGE_FUZZ_SEED", "10"))
+CASES = sizes().image_fuzz_cases
+SEED = sizes().image_fuzz_seed
+pytestmark = pytest.mark.long
 LIMITS = Limits(fuel=10**9, timeout_seconds=0.5)
 MAX_ALLOCATION = 2 * LIMITS.memory_bytes + 8 * 1024 * 1024
 

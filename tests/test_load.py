@@ -43,7 +43,7 @@ a budget too small for the live conversations' images.
 CI runs a small version (32 conversations x 5 calls, `max_sessions: 4`, a 2 MiB budget).
 The full run from the issue is the documented command:
 
-    LOAD_FULL=1 .venv/bin/pytest tests/test_load.py -s
+    .venv/bin/pytest tests/test_load.py --long -s
 
 (200 conversations x 20 calls, `max_sessions: 16`, eight concurrent requests, a 4 MiB budget);
 it prints the totals, wall time, the RSS series and the per-call p50/p95 latency.
@@ -64,10 +64,12 @@ from dataclasses import dataclass, field
 import pytest
 
 from datasette_agent_micropython.snapshot import Snapshot
-from server_harness import DatasetteServer, ServerError, _message, call_tool, parse_sse, start_conversation, tool_output
+import server_harness
+from long_runs import sizes
+from server_harness import DatasetteServer, start_conversation
 
 MIB = 1024 * 1024
-FULL = os.environ.get("LOAD_FULL") == "1"
+FULL = sizes().long
 
 
 @dataclass(frozen=True)
@@ -223,26 +225,11 @@ class Run:
             self.wake.notify_all()
 
 
-def post_call(client, conversation_id: str, python: str, run: "Run | None" = None) -> dict:
-    """One turn calling the tool; its result.
-
-    A turn that fails before the model's tool call (an `error` event and no `tool_call`: the tool
-    never ran, so no state changed) is retried, and counted: under load Datasette's 1 s SQL time
-    limit can interrupt datasette-agent's own reads of the internal database.
-    """
-    for attempt in range(5):
-        response = client.post(f"/-/agent/{conversation_id}/stream", json={"message": _message({"python": python})})
-        if response.status_code != 200:
-            raise ServerError(f"HTTP {response.status_code}: {response.text[:500]}")
-        events = parse_sse(response.text)
-        kinds = {event["event"] for event in events}
-        if "error" in kinds and "tool_call" not in kinds:
-            if run is not None:
-                run.retried(events)
-            time.sleep(0.2 * (attempt + 1))
-            continue
-        return tool_output(events)
-    raise ServerError(f"the turn failed five times before the tool ran: {events}")
+def post_call(server: DatasetteServer, client, conversation_id: str, python: str, run: "Run | None" = None) -> dict:
+    """One turn calling the tool on a worker's client; its result. Turns that failed before the tool
+    ran are retried by the harness, and counted here (see agent_harness.failed_before_the_tool_ran)."""
+    on_retry = run.retried if run is not None else None
+    return server_harness.run(server, conversation_id, python, client=client, on_retry=on_retry)
 
 
 def worker(server: DatasetteServer, run: Run) -> None:
@@ -258,7 +245,7 @@ def worker(server: DatasetteServer, run: Run) -> None:
                     conversation.cid = response.json()["conversation_id"]
                 count = conversation.done + 1
                 started = time.monotonic()
-                result = post_call(client, conversation.cid, SNIPPET.format(token=conversation.token), run)
+                result = post_call(server, client, conversation.cid, SNIPPET.format(token=conversation.token), run)
                 latency = time.monotonic() - started
                 want = "new" if count == 1 else ("live", "restored")
                 problems = []
@@ -303,6 +290,7 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
+@pytest.mark.long
 def test_many_conversations_through_few_live_interpreters(tmp_path, capsys):
     plan = PLAN
     total_calls = plan.conversations * plan.calls
@@ -312,7 +300,7 @@ def test_many_conversations_through_few_live_interpreters(tmp_path, capsys):
         "max_total_session_bytes": plan.budget,
     }
     with DatasetteServer(tmp_path, plugin_config=plugin_config) as server:
-        run = Run(plan, server.process.pid, seed=int(os.environ.get("LOAD_SEED", "1")))
+        run = Run(plan, server.process.pid, seed=sizes().load_seed)
         run.rss.append((0, rss_bytes(server.process.pid)))
         cpu_before = cpu_seconds(server.process.pid)
         started = time.monotonic()
@@ -374,7 +362,7 @@ def test_many_conversations_through_few_live_interpreters(tmp_path, capsys):
                         if not queue:
                             return
                         conversation = queue.pop()
-                    result = post_call(client, conversation.cid, SNIPPET.format(token=conversation.token), run)
+                    result = post_call(server, client, conversation.cid, SNIPPET.format(token=conversation.token), run)
                     if conversation.cid in by_id:
                         want = "restored", plan.calls + 1, conversation.pad_hash
                     else:
@@ -430,12 +418,12 @@ def test_retention_never_loses_a_conversation_silently(tmp_path):
     )
     with DatasetteServer(tmp_path, plugin_config=plugin_config) as server:
         a, b, c = (start_conversation(server) for _ in range(3))
-        assert call_tool(server, a, {"python": "x = 'still here'"})["state"] == "new"
-        assert call_tool(server, b, {"python": big})["state"] == "new"
-        assert call_tool(server, c, {"python": "z = 1"})["state"] == "new"  # evicts A
+        assert server_harness.run(server, a, "x = 'still here'")["state"] == "new"
+        assert server_harness.run(server, b, big)["state"] == "new"
+        assert server_harness.run(server, c, "z = 1")["state"] == "new"  # evicts A
         server.stop()
         server.start()
-        result = call_tool(server, a, {"python": "print('x' in globals())"})
+        result = server_harness.run(server, a, "print('x' in globals())")
         if result["state"] == "restored":
             assert result["stdout"] == "True\n", result
         else:

@@ -19,9 +19,11 @@ import time
 import pytest
 
 from server_harness import (
+    ALICE,
     DatasetteServer,
     httpx,
-    call_tool,
+    micropython_message,
+    run,
     start_conversation,
     stream_events,
 )
@@ -104,11 +106,6 @@ def wait_for_calls(db_path, conversation_id, calls, timeout=5.0):
         if time.monotonic() > deadline:
             raise AssertionError(f"image with calls={calls} not stored within {timeout} s; row: {row}")
         time.sleep(0.002)
-
-
-def run(server, conversation_id, python, **arguments):
-    """One execute_micropython call in its own turn; the tool's result JSON."""
-    return call_tool(server, conversation_id, {"python": python, **arguments})
 
 
 def assert_ok(result, state):
@@ -205,7 +202,7 @@ def test_time_from_result_to_stored_image(server, capsys):
     latencies = []
     for calls, python in enumerate(snippets, start=1):
         received = None
-        for arrived, event in stream_events(server, cid, {"python": python}):
+        for arrived, event in stream_events(server, ALICE, cid, micropython_message(python)):
             if event["event"] == "tool_result":
                 received = arrived
                 assert json.loads(event["data"]["output"])["ok"], event
@@ -295,7 +292,7 @@ def test_kill9_mid_call_keeps_state_of_last_completed_call(server):
     in_flight = "import time\nx = 'in flight'\nsteps.append('two')\ntime.sleep(2)\nx = 'finished'"
     seen = []
     try:
-        for _, event in stream_events(server, cid, {"python": in_flight}, timeout=10):
+        for _, event in stream_events(server, ALICE, cid, micropython_message(in_flight), timeout=10):
             seen.append(event["event"])
             if event["event"] == "tool_call":
                 time.sleep(0.7)  # the snippet is now inside time.sleep(2)
@@ -320,7 +317,7 @@ def test_kill9_as_result_arrives_is_all_or_nothing(server):
     cid = start_conversation(server)
     assert_ok(run(server, cid, "a = 1\nb = 1"), "new")
     wait_for_calls(server.internal, cid, 1)
-    for _, event in stream_events(server, cid, {"python": "a = 2\nb = 2"}):
+    for _, event in stream_events(server, ALICE, cid, micropython_message("a = 2\nb = 2")):
         if event["event"] == "tool_result":
             server.kill9()
             break

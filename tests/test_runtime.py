@@ -138,13 +138,13 @@ def test_runaway_session_does_not_interrupt_another(runtime):
     worker = runtime.new_session(Limits(fuel=10**13, timeout_seconds=10))
     results = {}
 
-    def run(name, session, code):
+    def run_and_keep_result(name, session, code):
         results[name] = session.run(code)
 
     threads = [
-        threading.Thread(target=run, args=("runaway", runaway, "while True:\n    pass")),
+        threading.Thread(target=run_and_keep_result, args=("runaway", runaway, "while True:\n    pass")),
         threading.Thread(
-            target=run,
+            target=run_and_keep_result,
             args=("worker", worker, "import time\nt = time.ticks_ms()\nn = 0\nwhile time.ticks_diff(time.ticks_ms(), t) < 1000:\n    n += 1\nprint('done')"),
         ),
     ]

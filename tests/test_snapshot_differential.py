@@ -32,10 +32,11 @@ Commands (from the repository root):
     .venv/bin/pytest tests/test_snapshot_differential.py
 
     # Full size: at least 10,000 snippets in the main test, and a tenth of that across processes:
-    SNAPSHOT_DIFF_SNIPPETS=10000 .venv/bin/pytest tests/test_snapshot_differential.py -s
+    .venv/bin/pytest tests/test_snapshot_differential.py --long -s
 
 Both print a summary line per test: snippets run, mismatches, memory checks and wall time.
-SNAPSHOT_DIFF_CROSS_SNIPPETS overrides the cross-process size on its own.
+`--snapshot-diff-snippets N` sets the main size by hand, `--snapshot-diff-cross-snippets N` the
+cross-process size on its own.
 """
 
 from __future__ import annotations
@@ -44,7 +45,6 @@ import base64
 import gc
 import json
 import math
-import os
 import subprocess
 import sys
 import time
@@ -60,15 +60,14 @@ from datasette_agent_micropython import runtime as runtime_module
 from datasette_agent_micropython.runtime import KIB, MIB, Limits, Runtime
 from datasette_agent_micropython.settings import HEAP_RESERVE_BYTES
 from datasette_agent_micropython.snapshot import PAGE_SIZE, Snapshot
+from long_runs import Sizes, sizes
 from snippet_strategies import Program, programs
 
-FULL_SNIPPETS = int(os.environ.get("SNAPSHOT_DIFF_SNIPPETS", "0") or 0)
-TARGET_SNIPPETS = FULL_SNIPPETS or 500
-CROSS_SNIPPETS = int(os.environ.get("SNAPSHOT_DIFF_CROSS_SNIPPETS", "0") or 0) or (
-    max(FULL_SNIPPETS // 10, 60) if FULL_SNIPPETS else 60
-)
-# Sequence lengths: short in CI (quick to shrink), longer in the full run (more state to carry).
-MIN_SNIPPETS, MAX_SNIPPETS = (20, 40) if FULL_SNIPPETS else (5, 20)
+TARGET_SNIPPETS = sizes().snapshot_diff_snippets
+CROSS_SNIPPETS = sizes().cross_snippets
+# Sequence lengths: short in CI (quick to shrink), longer in a bigger run (more state to carry).
+MIN_SNIPPETS, MAX_SNIPPETS = (20, 40) if TARGET_SNIPPETS > Sizes().snapshot_diff_snippets else (5, 20)
+pytestmark = pytest.mark.long
 
 # Heaps of 1.5 MiB and 3.5 MiB. Fuel and time are generous: nothing generated should hit them.
 LIMIT_CHOICES = [

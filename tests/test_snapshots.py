@@ -3,20 +3,13 @@
 import json
 
 import pytest
-from agent_harness import ALICE, call_tool, make_datasette, start_conversation
+from agent_harness import ALICE, make_datasette, run, start_conversation
 
 from datasette_agent_micropython import session_manager
 from datasette_agent_micropython.snapshot import Snapshot
 from datasette_agent_micropython.store import MIGRATIONS_TABLE, apply_migrations
 
 pytestmark = pytest.mark.asyncio
-
-TOOL = "execute_micropython"
-
-
-async def run(ds, conversation_id, python, **arguments):
-    [result] = await call_tool(ds, ALICE, conversation_id, TOOL, {"python": python, **arguments})
-    return result["model"]
 
 
 async def settle(ds):

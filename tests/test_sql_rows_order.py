@@ -4,7 +4,7 @@ import sqlite3
 
 import pytest
 
-from agent_harness import ALICE, call_tool, make_datasette, start_conversation
+from agent_harness import ALICE, make_datasette, run, start_conversation
 
 pytestmark = pytest.mark.asyncio
 
@@ -18,16 +18,10 @@ def columns_database(tmp_path):
     return path
 
 
-async def run(ds, conversation, python):
-    [result] = await call_tool(ds, ALICE, conversation, "execute_micropython", {"python": python})
-    assert result["model"]["ok"] is True, (result["model"].get("error"), result["model"].get("error_type"))
-    return result["model"]["stdout"]
-
-
 async def test_printing_a_row_shows_its_columns_in_select_order(tmp_path):
     ds = await make_datasette(tmp_path, databases=[columns_database(tmp_path)])
     conversation = await start_conversation(ds, ALICE)
-    stdout = await run(
+    result = await run(
         ds,
         conversation,
         "r = read_only_sql_query('data', 'select zeta, alpha, mid, beta from t order by alpha')\n"
@@ -37,7 +31,8 @@ async def test_printing_a_row_shows_its_columns_in_select_order(tmp_path):
         "print(read_only_sql_query('data', 'select mid, alpha as a, zeta as alpha from t where alpha = :n', {'n': 2}))\n"
         "print(read_only_sql_query('nope', 'select 1'))\n",
     )
-    assert stdout == (
+    assert result["ok"] is True, result
+    assert result["stdout"] == (
         "{'zeta': 'z1', 'alpha': 1, 'mid': 1.5, 'beta': {'type': 'bytes', 'hex': '00ff'}}\n"
         "['columns', 'rows', 'truncated'] ['zeta', 'alpha', 'mid', 'beta']\n"
         "['zeta', 'alpha', 'mid', 'beta'] ['z1', 1, 1.5, {'type': 'bytes', 'hex': '00ff'}]\n"
@@ -50,10 +45,11 @@ async def test_printing_a_row_shows_its_columns_in_select_order(tmp_path):
 async def test_repeated_column_names_keep_the_first_position_and_the_last_value(tmp_path):
     ds = await make_datasette(tmp_path, databases=[columns_database(tmp_path)])
     conversation = await start_conversation(ds, ALICE)
-    stdout = await run(
+    result = await run(
         ds,
         conversation,
         "print(read_only_sql_query('data', 'select alpha as x, zeta, mid as x from t order by alpha')['rows'])",
     )
     # CPython's {c: v for c, v in zip(columns, row)}, which is what the host builds.
-    assert stdout == "[{'x': 1.5, 'zeta': 'z1'}, {'x': None, 'zeta': 'z2'}]\n"
+    assert result["ok"] is True, result
+    assert result["stdout"] == "[{'x': 1.5, 'zeta': 'z1'}, {'x': None, 'zeta': 'z2'}]\n"

@@ -25,6 +25,7 @@ from agent_harness import (
     BOB,
     call_tool,
     make_datasette,
+    run,
     run_background_agent,
     run_cli_chat,
     send,
@@ -38,18 +39,6 @@ pytestmark = pytest.mark.asyncio
 TOOL = "execute_micropython"
 # A payload that would run, or break out of the widget, if it reached the page unescaped.
 XSS = """</pre></div><script>alert("pwned")</script><img src=x onerror=alert(1)>"""
-
-
-async def run(ds, actor, conversation_id, python, **arguments):
-    """One execute_micropython call in its own turn; the whole tool result."""
-    [result] = await call_tool(ds, actor, conversation_id, TOOL, {"python": python, **arguments})
-    assert result["name"] == TOOL
-    return result
-
-
-async def run_model(ds, actor, conversation_id, python, **arguments):
-    """One execute_micropython call; what the model saw."""
-    return (await run(ds, actor, conversation_id, python, **arguments))["model"]
 
 
 def tool_outputs(messages, name=TOOL):
@@ -93,10 +82,8 @@ def items_database(tmp_path, names=("apple", "banana", "cherry", "damson", "elde
 
 
 async def test_variables_functions_classes_and_imports_persist_across_calls(ds, conversation):
-    first = await run_model(
-        ds,
-        ALICE,
-        conversation,
+    first = await run(
+        ds, conversation,
         "import json\n"
         "total = 40\n"
         "def bump(n):\n"
@@ -108,12 +95,12 @@ async def test_variables_functions_classes_and_imports_persist_across_calls(ds, 
     assert first["ok"] is True
     assert first["state"] == "new"
 
-    second = await run_model(ds, ALICE, conversation, "box = Box(bump(total) + 1)\nprint(json.dumps([box.value]))")
+    second = await run(ds, conversation, "box = Box(bump(total) + 1)\nprint(json.dumps([box.value]))")
     assert second["ok"] is True
     assert second["stdout"] == "[42]\n"
     assert second["state"] == "live"
 
-    third = await run_model(ds, ALICE, conversation, "print(box.value, type(box).__name__)")
+    third = await run(ds, conversation, "print(box.value, type(box).__name__)")
     assert third["stdout"] == "42 Box\n"
     assert third["state"] == "live"
 
@@ -122,40 +109,40 @@ async def test_two_conversations_of_one_actor_do_not_share_state(ds):
     first = await start_conversation(ds, ALICE)
     second = await start_conversation(ds, ALICE)
 
-    await run_model(ds, ALICE, first, "secret = 'first'")
-    in_second = await run_model(ds, ALICE, second, "print('secret' in globals())")
+    await run(ds, first, "secret = 'first'")
+    in_second = await run(ds, second, "print('secret' in globals())")
     assert in_second["stdout"] == "False\n"
     assert in_second["state"] == "new"
 
-    await run_model(ds, ALICE, second, "secret = 'second'")
-    assert (await run_model(ds, ALICE, first, "print(secret)"))["stdout"] == "first\n"
-    assert (await run_model(ds, ALICE, second, "print(secret)"))["stdout"] == "second\n"
+    await run(ds, second, "secret = 'second'")
+    assert (await run(ds, first, "print(secret)"))["stdout"] == "first\n"
+    assert (await run(ds, second, "print(secret)"))["stdout"] == "second\n"
 
 
 async def test_two_actors_do_not_share_state(ds):
     alices = await start_conversation(ds, ALICE)
     bobs = await start_conversation(ds, BOB)
 
-    await run_model(ds, ALICE, alices, "secret = 'alice'")
-    bob_sees = await run_model(ds, BOB, bobs, "print('secret' in globals())")
+    await run(ds, alices, "secret = 'alice'")
+    bob_sees = await run(ds, bobs, "print('secret' in globals())", actor=BOB)
     assert bob_sees["stdout"] == "False\n"
     assert bob_sees["state"] == "new"
 
-    await run_model(ds, BOB, bobs, "secret = 'bob'")
-    assert (await run_model(ds, ALICE, alices, "print(secret)"))["stdout"] == "alice\n"
+    await run(ds, bobs, "secret = 'bob'", actor=BOB)
+    assert (await run(ds, alices, "print(secret)"))["stdout"] == "alice\n"
 
 
 async def test_reset_context_starts_a_fresh_interpreter(ds, conversation):
-    await run_model(ds, ALICE, conversation, "x = 1")
+    await run(ds, conversation, "x = 1")
 
-    reset = await run_model(ds, ALICE, conversation, "print('x' in globals())", reset_context=True)
+    reset = await run(ds, conversation, "print('x' in globals())", reset_context=True)
     assert reset["ok"] is True
     assert reset["stdout"] == "False\n"
     assert reset["state"] == "new"
     assert "reset_context" in reset["state_note"]
 
     # The fresh interpreter is the conversation's from now on.
-    after = await run_model(ds, ALICE, conversation, "print('x' in globals())")
+    after = await run(ds, conversation, "print('x' in globals())")
     assert after["stdout"] == "False\n"
     assert after["state"] == "live"
 
@@ -165,7 +152,7 @@ async def test_reset_context_starts_a_fresh_interpreter(ds, conversation):
 
 async def test_exception_returns_traceback_with_line_numbers(ds, conversation):
     code = "before = 'kept'\nprint('started')\n\ndef inner():\n    return 1 / 0\n\ninner()\n"
-    result = await run_model(ds, ALICE, conversation, code)
+    result = await run(ds, conversation, code)
     assert result["ok"] is False
     assert result["error_type"] == "exception"
     assert result["interpreter_reset"] is False
@@ -177,7 +164,7 @@ async def test_exception_returns_traceback_with_line_numbers(ds, conversation):
         "ZeroDivisionError: divide by zero\n"
     )
     # An exception is the user's: the interpreter and what ran before it stay.
-    after = await run_model(ds, ALICE, conversation, "print(before)")
+    after = await run(ds, conversation, "print(before)")
     assert after["stdout"] == "kept\n"
     assert after["state"] == "live"
 
@@ -192,9 +179,9 @@ async def test_exception_returns_traceback_with_line_numbers(ds, conversation):
     ],
 )
 async def test_sys_exit_and_raise_systemexit_end_the_call_not_the_session(ds, conversation, code, message):
-    await run_model(ds, ALICE, conversation, "kept = 'yes'")
+    await run(ds, conversation, "kept = 'yes'")
     started = time.monotonic()
-    result = await run_model(ds, ALICE, conversation, "print('before exit')\n" + code + "\nprint('after exit')")
+    result = await run(ds, conversation, "print('before exit')\n" + code + "\nprint('after exit')")
     assert time.monotonic() - started < 3  # the default time limit is 5 seconds
     assert result["ok"] is False
     assert result["error_type"] == "exception"
@@ -202,7 +189,7 @@ async def test_sys_exit_and_raise_systemexit_end_the_call_not_the_session(ds, co
     assert result["stdout"] == "before exit\n"
     assert result["interpreter_reset"] is False
 
-    after = await run_model(ds, ALICE, conversation, "print(kept)")
+    after = await run(ds, conversation, "print(kept)")
     assert after["stdout"] == "yes\n"
     assert after["state"] == "live"
 
@@ -211,10 +198,10 @@ async def test_sys_exit_and_raise_systemexit_end_the_call_not_the_session(ds, co
 async def test_timeout_discards_the_interpreter_and_names_the_limit(tmp_path, code):
     ds = await make_datasette(tmp_path, plugin_config={"wall_clock_timeout_seconds": 0.5, "fuel": 10**12})
     conversation = await start_conversation(ds, ALICE)
-    await run_model(ds, ALICE, conversation, "x = 1")
+    await run(ds, conversation, "x = 1")
 
     started = time.monotonic()
-    result = await run_model(ds, ALICE, conversation, code)
+    result = await run(ds, conversation, code)
     assert time.monotonic() - started < 3
     assert result["ok"] is False
     assert result["error_type"] == "timeout"
@@ -222,7 +209,7 @@ async def test_timeout_discards_the_interpreter_and_names_the_limit(tmp_path, co
     assert result["interpreter_reset"] is True
     assert "no variables" in result["state_note"]
 
-    after = await run_model(ds, ALICE, conversation, "print('x' in globals())")
+    after = await run(ds, conversation, "print('x' in globals())")
     assert after["ok"] is True
     assert after["stdout"] == "False\n"
     assert after["state"] == "new"
@@ -232,16 +219,16 @@ async def test_timeout_discards_the_interpreter_and_names_the_limit(tmp_path, co
 async def test_running_out_of_fuel_discards_the_interpreter_and_names_the_limit(tmp_path):
     ds = await make_datasette(tmp_path, plugin_config={"fuel": 10_000_000})
     conversation = await start_conversation(ds, ALICE)
-    await run_model(ds, ALICE, conversation, "x = 1")
+    await run(ds, conversation, "x = 1")
 
-    result = await run_model(ds, ALICE, conversation, "while True:\n    pass")
+    result = await run(ds, conversation, "while True:\n    pass")
     assert result["ok"] is False
     assert result["error_type"] == "fuel"
     assert result["error"] == "ran out of fuel: the limit is 10,000,000 units per call"
     assert result["interpreter_reset"] is True
     assert result["fuel_remaining"] == 0
 
-    after = await run_model(ds, ALICE, conversation, "print('x' in globals())")
+    after = await run(ds, conversation, "print('x' in globals())")
     assert after["stdout"] == "False\n"
     assert after["state"] == "new"
     assert "ran out of fuel" in after["state_note"]
@@ -251,7 +238,7 @@ async def test_fuel_setting_raises_the_per_call_budget(tmp_path):
     ds = await make_datasette(tmp_path, plugin_config={"fuel": 10**9})
     conversation = await start_conversation(ds, ALICE)
     # Uses up 10M fuel several times over.
-    result = await run_model(ds, ALICE, conversation, "n = 0\nfor i in range(50000):\n    n += i\nprint(n)")
+    result = await run(ds, conversation, "n = 0\nfor i in range(50000):\n    n += i\nprint(n)")
     assert result["ok"] is True
     assert result["stdout"] == "1249975000\n"
     assert result["fuel_used"] > 10_000_000
@@ -261,8 +248,8 @@ async def test_output_beyond_max_output_chars_is_cut_and_flagged(tmp_path):
     ds = await make_datasette(tmp_path, plugin_config={"max_output_chars": 100})
     conversation = await start_conversation(ds, ALICE)
 
-    result = await run_model(
-        ds, ALICE, conversation, "import sys\nprint('a' * 500)\nprint('e' * 500, file=sys.stderr)"
+    result = await run(
+        ds, conversation, "import sys\nprint('a' * 500)\nprint('e' * 500, file=sys.stderr)"
     )
     assert result["ok"] is True
     assert result["stdout"] == "a" * 100
@@ -270,7 +257,7 @@ async def test_output_beyond_max_output_chars_is_cut_and_flagged(tmp_path):
     assert result["stderr"] == "e" * 100
     assert result["stderr_truncated"] is True
 
-    short = await run_model(ds, ALICE, conversation, "print('short')")
+    short = await run(ds, conversation, "print('short')")
     assert short["stdout"] == "short\n"
     assert short["stdout_truncated"] is False
 
@@ -278,26 +265,26 @@ async def test_output_beyond_max_output_chars_is_cut_and_flagged(tmp_path):
 async def test_memory_error_is_reported_and_the_session_survives(tmp_path):
     ds = await make_datasette(tmp_path, plugin_config={"memory_bytes": 2 * 1024 * 1024})
     conversation = await start_conversation(ds, ALICE)
-    await run_model(ds, ALICE, conversation, "kept = 'yes'")
+    await run(ds, conversation, "kept = 'yes'")
 
-    result = await run_model(ds, ALICE, conversation, "blob = bytearray(4 * 1024 * 1024)")
+    result = await run(ds, conversation, "blob = bytearray(4 * 1024 * 1024)")
     assert result["ok"] is False
     assert result["error_type"] == "memory"
     assert "MemoryError" in result["error"]
     assert result["interpreter_reset"] is False
 
-    after = await run_model(ds, ALICE, conversation, "print(kept)")
+    after = await run(ds, conversation, "print(kept)")
     assert after["stdout"] == "yes\n"
     assert after["state"] == "live"
 
 
 @pytest.mark.parametrize("code", ["", "   ", "# only a comment"])
 async def test_code_that_does_nothing_keeps_the_session(ds, conversation, code):
-    await run_model(ds, ALICE, conversation, "kept = 'yes'")
-    result = await run_model(ds, ALICE, conversation, code)
+    await run(ds, conversation, "kept = 'yes'")
+    result = await run(ds, conversation, code)
     assert result["ok"] is True
     assert result["stdout"] == ""
-    after = await run_model(ds, ALICE, conversation, "print(kept)")
+    after = await run(ds, conversation, "print(kept)")
     assert after["stdout"] == "yes\n"
     assert after["state"] == "live"
 
@@ -306,7 +293,7 @@ async def test_code_that_does_nothing_keeps_the_session(ds, conversation, code):
 
 
 async def test_five_calls_in_one_response_lose_no_update_and_run_one_at_a_time(ds, conversation):
-    await run_model(ds, ALICE, conversation, "counter = 10\nlog = []")
+    await run(ds, conversation, "counter = 10\nlog = []")
 
     # Each call reads the counter, sleeps, then writes it back: overlapping calls would lose updates.
     increment = (
@@ -324,16 +311,16 @@ async def test_five_calls_in_one_response_lose_no_update_and_run_one_at_a_time(d
     assert all(r["model"]["ok"] for r in results)
     assert sorted(r["model"]["stdout"] for r in results) == ["11\n", "12\n", "13\n", "14\n", "15\n"]
 
-    final = await run_model(ds, ALICE, conversation, "print(counter)\nprint(log)")
+    final = await run(ds, conversation, "print(counter)\nprint(log)")
     assert final["stdout"] == "15\n" + repr(["start", "end"] * 5) + "\n"
 
 
 async def test_concurrent_calls_in_different_conversations_each_keep_their_state(ds):
     conversations = [await start_conversation(ds, ALICE) for _ in range(3)]
     for index, conversation in enumerate(conversations):
-        await run_model(ds, ALICE, conversation, f"mine = {index}")
+        await run(ds, conversation, f"mine = {index}")
     results = await asyncio.gather(
-        *(run_model(ds, ALICE, conversation, "print(mine)") for conversation in conversations)
+        *(run(ds, conversation, "print(mine)") for conversation in conversations)
     )
     assert [r["stdout"] for r in results] == ["0\n", "1\n", "2\n"]
 
@@ -343,7 +330,7 @@ async def test_a_slow_call_in_one_conversation_does_not_hold_up_another(ds):
     started = time.monotonic()
 
     async def finished_after(conversation, code):
-        await run_model(ds, ALICE, conversation, code)
+        await run(ds, conversation, code)
         return time.monotonic() - started
 
     slow_took, quick_took = await asyncio.gather(
@@ -368,7 +355,7 @@ async def test_a_slow_call_in_one_conversation_does_not_hold_up_another(ds):
     ],
 )
 async def test_show_result_escapes_html_in_code_output_and_tracebacks(ds, conversation, where, code):
-    result = await run(ds, ALICE, conversation, code, show_result=True)
+    [result] = await call_tool(ds, ALICE, conversation, TOOL, {"python": code, "show_result": True})
     widget = result["raw"]["_html"]
     assert "<script" not in widget.lower()
     assert "<img" not in widget.lower()
@@ -383,7 +370,7 @@ async def test_show_result_escapes_html_in_code_output_and_tracebacks(ds, conver
 
 
 async def test_show_result_html_goes_to_the_browser_never_to_the_model(ds, conversation):
-    result = await run(ds, ALICE, conversation, "print('shown')", show_result=True)
+    [result] = await call_tool(ds, ALICE, conversation, TOOL, {"python": "print('shown')", "show_result": True})
     assert "_html" in result["raw"]
     assert '<div class="micropython-result">' in result["raw"]["_html"]
     assert "shown" in result["raw"]["_html"]
@@ -401,7 +388,7 @@ async def test_show_result_html_goes_to_the_browser_never_to_the_model(ds, conve
 
 
 async def test_without_show_result_nothing_is_displayed(ds, conversation):
-    result = await run(ds, ALICE, conversation, "print('quiet')")
+    [result] = await call_tool(ds, ALICE, conversation, TOOL, {"python": "print('quiet')"})
     assert "_html" not in result["raw"]
     assert "output_displayed_to_user" not in result["model"]
     assert "display_note" not in result["model"]
@@ -410,12 +397,12 @@ async def test_without_show_result_nothing_is_displayed(ds, conversation):
 async def test_show_result_labels_truncated_output(tmp_path):
     ds = await make_datasette(tmp_path, plugin_config={"max_output_chars": 10})
     conversation = await start_conversation(ds, ALICE)
-    result = await run(ds, ALICE, conversation, "print('x' * 50)", show_result=True)
+    [result] = await call_tool(ds, ALICE, conversation, TOOL, {"python": "print('x' * 50)", "show_result": True})
     assert "Output (truncated)" in result["raw"]["_html"]
 
 
 async def test_show_result_stylesheet_has_balanced_braces(ds, conversation):
-    result = await run(ds, ALICE, conversation, "print(1)", show_result=True)
+    [result] = await call_tool(ds, ALICE, conversation, TOOL, {"python": "print(1)", "show_result": True})
     [stylesheet] = re.findall(r"<style>(.*?)</style>", result["raw"]["_html"], re.S)
     assert stylesheet.count("{") == stylesheet.count("}")
     assert "}}" not in stylesheet
@@ -427,10 +414,8 @@ async def test_show_result_stylesheet_has_balanced_braces(ds, conversation):
 async def test_read_only_sql_query_binds_list_and_dict_params(tmp_path):
     ds = await make_datasette(tmp_path, databases=[items_database(tmp_path)])
     conversation = await start_conversation(ds, ALICE)
-    result = await run_model(
-        ds,
-        ALICE,
-        conversation,
+    result = await run(
+        ds, conversation,
         "by_list = read_only_sql_query('data', 'select id, name from items where id in (?, ?) order by id', [2, 4])\n"
         "by_dict = read_only_sql_query('data', 'select name from items where name = :name', {'name': 'cherry'})\n"
         "print(by_list)\n"
@@ -465,8 +450,8 @@ async def test_read_only_sql_query_refuses_writes(tmp_path, sql):
     path = items_database(tmp_path)
     ds = await make_datasette(tmp_path, databases=[path])
     conversation = await start_conversation(ds, ALICE)
-    result = await run_model(
-        ds, ALICE, conversation, f"result = read_only_sql_query('data', {sql!r})\nprint(sorted(result))\nprint(result)"
+    result = await run(
+        ds, conversation, f"result = read_only_sql_query('data', {sql!r})\nprint(sorted(result))\nprint(result)"
     )
     assert result["ok"] is True, result
     keys, _ = result["stdout"].split("\n", 1)
@@ -485,10 +470,8 @@ async def test_read_only_sql_query_refuses_writes(tmp_path, sql):
 async def test_read_only_sql_query_returns_bytes_as_hex(tmp_path):
     ds = await make_datasette(tmp_path, databases=[items_database(tmp_path)])
     conversation = await start_conversation(ds, ALICE)
-    result = await run_model(
-        ds,
-        ALICE,
-        conversation,
+    result = await run(
+        ds, conversation,
         "rows = read_only_sql_query('data', 'select data, x\\'00ff\\' as literal from items where id = 1')['rows']\n"
         "print(rows[0]['data'] == {'type': 'bytes', 'hex': 'deadbeef00'})\n"
         "print(rows[0]['literal'] == {'type': 'bytes', 'hex': '00ff'})\n",
@@ -508,9 +491,9 @@ async def test_unknown_database_lists_only_the_databases_the_actor_can_see(tmp_p
     )
     code = "r = read_only_sql_query('nope', 'select 1')\nprint(r['error'])\nprint(sorted(r['available_databases']))"
 
-    alice = await run_model(ds, ALICE, await start_conversation(ds, ALICE), code)
+    alice = await run(ds, await start_conversation(ds, ALICE), code)
     assert alice["stdout"] == "Database 'nope' not found\n['data', 'secret']\n", alice
-    bob = await run_model(ds, BOB, await start_conversation(ds, BOB), code)
+    bob = await run(ds, await start_conversation(ds, BOB), code, actor=BOB)
     assert bob["stdout"] == "Database 'nope' not found\n['data']\n", bob
 
 
@@ -523,9 +506,9 @@ async def test_read_only_sql_query_honours_allow_sql_per_actor(tmp_path):
     )
     code = "print(read_only_sql_query('data', 'select count(*) as n from items'))"
 
-    alice = await run_model(ds, ALICE, await start_conversation(ds, ALICE), code)
+    alice = await run(ds, await start_conversation(ds, ALICE), code)
     assert literal_eval(alice["stdout"]) == {"columns": ["n"], "rows": [{"n": 5}], "truncated": False}
-    bob = await run_model(ds, BOB, await start_conversation(ds, BOB), code)
+    bob = await run(ds, await start_conversation(ds, BOB), code, actor=BOB)
     assert literal_eval(bob["stdout"]) == {"error": "Permission denied: you may not run SQL against 'data'"}
 
 
@@ -534,10 +517,8 @@ async def test_read_only_sql_query_honours_max_returned_rows(tmp_path):
         tmp_path, databases=[items_database(tmp_path)], settings={"max_returned_rows": 3}
     )
     conversation = await start_conversation(ds, ALICE)
-    result = await run_model(
-        ds,
-        ALICE,
-        conversation,
+    result = await run(
+        ds, conversation,
         "r = read_only_sql_query('data', 'select name from items order by id')\n"
         "print([row['name'] for row in r['rows']], r['truncated'])\n"
         "r = read_only_sql_query('data', 'select name from items where id <= 2')\n"
@@ -549,10 +530,8 @@ async def test_read_only_sql_query_honours_max_returned_rows(tmp_path):
 async def test_read_only_sql_query_errors_are_values_not_exceptions(tmp_path):
     ds = await make_datasette(tmp_path, databases=[items_database(tmp_path)])
     conversation = await start_conversation(ds, ALICE)
-    result = await run_model(
-        ds,
-        ALICE,
-        conversation,
+    result = await run(
+        ds, conversation,
         "print(read_only_sql_query('data', 'select * from no_such_table'))\n"
         "print(read_only_sql_query('data', 'select ?', 5))\n"
         "print(read_only_sql_query(5, 'select 1'))\n",
@@ -577,9 +556,9 @@ async def test_read_only_sql_query_honours_a_database_allow_block(tmp_path):
     )
     code = "print(read_only_sql_query('secret', 'select v from s'))"
 
-    alice = await run_model(ds, ALICE, await start_conversation(ds, ALICE), code)
+    alice = await run(ds, await start_conversation(ds, ALICE), code)
     assert literal_eval(alice["stdout"])["rows"] == [{"v": "classified"}]
-    bob = await run_model(ds, BOB, await start_conversation(ds, BOB), code)
+    bob = await run(ds, await start_conversation(ds, BOB), code, actor=BOB)
     assert "classified" not in bob["stdout"]
     assert literal_eval(bob["stdout"]) == {"error": "Permission denied: you may not run SQL against 'secret'"}
 
@@ -587,9 +566,10 @@ async def test_read_only_sql_query_honours_a_database_allow_block(tmp_path):
 @pytest.mark.parametrize("name", ["_internal", "__INTERNAL__", "_memory"])
 async def test_read_only_sql_query_cannot_reach_the_internal_database(ds, name):
     # The internal database holds every actor's conversations.
-    await run_model(ds, ALICE, await start_conversation(ds, ALICE), "x = 'alice was here'")
-    result = await run_model(
-        ds, BOB, await start_conversation(ds, BOB), f"print(read_only_sql_query({name!r}, 'select * from agent_messages'))"
+    await run(ds, await start_conversation(ds, ALICE), "x = 'alice was here'")
+    result = await run(
+        ds, await start_conversation(ds, BOB), f"print(read_only_sql_query({name!r}, 'select * from agent_messages'))",
+        actor=BOB,
     )
     assert literal_eval(result["stdout"]) == {"error": f"Database {name!r} not found", "available_databases": ["data"]}
 
@@ -600,7 +580,7 @@ SLOW_SQL = "with recursive c(x) as (select 1 union all select x + 1 from c) sele
 async def test_slow_query_is_interrupted_at_datasettes_sql_time_limit(tmp_path):
     ds = await make_datasette(tmp_path, settings={"sql_time_limit_ms": 200})
     conversation = await start_conversation(ds, ALICE)
-    result = await run_model(ds, ALICE, conversation, f"print(read_only_sql_query('data', {SLOW_SQL!r}))\nprint('after')")
+    result = await run(ds, conversation, f"print(read_only_sql_query('data', {SLOW_SQL!r}))\nprint('after')")
     assert result["ok"] is True
     first, second = result["stdout"].splitlines()
     assert "interrupted" in literal_eval(first)["error"]
@@ -613,7 +593,7 @@ async def test_slow_query_cannot_outlast_the_call_time_limit(tmp_path):
     )
     conversation = await start_conversation(ds, ALICE)
     started = time.monotonic()
-    result = await run_model(ds, ALICE, conversation, f"print(read_only_sql_query('data', {SLOW_SQL!r}))")
+    result = await run(ds, conversation, f"print(read_only_sql_query('data', {SLOW_SQL!r}))")
     # The query gets only the call's remaining time, not Datasette's 20 seconds: it is
     # interrupted just before the deadline, or the call times out just after it.
     assert time.monotonic() - started < 3
@@ -628,7 +608,7 @@ async def test_slow_query_cannot_outlast_the_call_time_limit(tmp_path):
 
 async def test_execute_micropython_is_allowed_by_default_for_agent_users(ds):
     for actor in (ALICE, BOB):
-        result = await run_model(ds, actor, await start_conversation(ds, actor), "print('allowed')")
+        result = await run(ds, await start_conversation(ds, actor), "print('allowed')", actor=actor)
         assert result["stdout"] == "allowed\n"
 
 
@@ -638,10 +618,10 @@ async def test_execute_micropython_permission_limits_the_tool_to_allowed_actors(
         agent_actors=("alice", "bob"),
         permissions={"execute-micropython": {"id": ["alice"]}},
     )
-    alice = await run(ds, ALICE, await start_conversation(ds, ALICE), "print('alice ran')")
+    [alice] = await call_tool(ds, ALICE, await start_conversation(ds, ALICE), TOOL, {"python": "print('alice ran')"})
     assert alice["model"]["stdout"] == "alice ran\n"
 
-    bob = await run(ds, BOB, await start_conversation(ds, BOB), "print('bob ran')")
+    [bob] = await call_tool(ds, BOB, await start_conversation(ds, BOB), TOOL, {"python": "print('bob ran')"})
     assert bob["output"] == f'Error: tool "{TOOL}" does not exist'
     assert bob["raw"] is None
 
@@ -671,7 +651,7 @@ async def test_background_agent_of_a_disallowed_actor_is_refused_inside_the_tool
 async def test_background_agent_spawned_from_a_conversation_has_its_own_interpreter(tmp_path):
     ds = await make_datasette(tmp_path, permissions={"datasette-agent-background": {"id": ["alice"]}})
     conversation = await start_conversation(ds, ALICE)
-    await run_model(ds, ALICE, conversation, "secret = 'web'")
+    await run(ds, conversation, "secret = 'web'")
 
     goal = tool_calls_message(
         [
@@ -692,13 +672,13 @@ async def test_background_agent_spawned_from_a_conversation_has_its_own_interpre
 
     # The completion notice is prepended to the next user message: let a plain turn take it.
     await send(ds, ALICE, conversation, "noted")
-    web = await run_model(ds, ALICE, conversation, "print(secret, 'background_secret' in globals())")
+    web = await run(ds, conversation, "print(secret, 'background_secret' in globals())")
     assert web["stdout"] == "web False\n"
     assert web["state"] == "live"
 
 
 async def test_cli_chats_each_have_their_own_interpreter(ds, conversation):
-    await run_model(ds, ALICE, conversation, "secret = 'web'")
+    await run(ds, conversation, "secret = 'web'")
 
     first = await run_cli_chat(
         ds,
@@ -714,7 +694,7 @@ async def test_cli_chats_each_have_their_own_interpreter(ds, conversation):
     assert second_result["stdout"] == "False\n"
     assert second_result["state"] == "new"
 
-    web = await run_model(ds, ALICE, conversation, "print(secret, 'cli_secret' in globals())")
+    web = await run(ds, conversation, "print(secret, 'cli_secret' in globals())")
     assert web["stdout"] == "web False\n"
 
 
@@ -751,7 +731,7 @@ async def test_wrong_arguments_get_a_clear_error_result(ds, conversation, argume
     assert message in result["model"]["error"]
 
     # Nothing ran: the conversation's first real call still gets a fresh interpreter.
-    assert (await run_model(ds, ALICE, conversation, "print(1)"))["state"] == "new"
+    assert (await run(ds, conversation, "print(1)"))["state"] == "new"
 
 
 # Plugin settings.
@@ -775,7 +755,7 @@ async def test_good_settings_start_and_are_described_to_the_model(tmp_path):
     assert "20,000,000 fuel units" in tool.description
     assert "500 characters of output" in tool.description
     assert "memory 8 MiB" in tool.description
-    result = await run_model(ds, ALICE, await start_conversation(ds, ALICE), "print('ok')")
+    result = await run(ds, await start_conversation(ds, ALICE), "print('ok')")
     assert result["stdout"] == "ok\n"
 
 
