@@ -34,7 +34,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from datasette_agent_micropython.runtime import Limits, Runtime  # noqa: E402
+from datasette_agent_micropython.runtime import Runtime  # noqa: E402
+from datasette_agent_micropython.settings import Limits  # noqa: E402
 from datasette_agent_micropython.sql import CallContext, read_only_sql_query  # noqa: E402
 
 TIMEOUT_SECONDS = 5.0

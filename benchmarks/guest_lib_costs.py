@@ -19,7 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from datasette_agent_micropython.runtime import Limits, Runtime  # noqa: E402
+from datasette_agent_micropython.runtime import Runtime  # noqa: E402
+from datasette_agent_micropython.settings import Limits  # noqa: E402
 
 LIMITS = Limits(fuel=10**11, timeout_seconds=60)
 MODULES = ["datetime", "_datetime_parsing", "re", "string", "textwrap"]

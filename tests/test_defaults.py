@@ -10,7 +10,8 @@ import sqlite3
 import pytest
 
 from datasette_agent_micropython.module_cache import cache_key
-from datasette_agent_micropython.runtime import Limits, Runtime
+from datasette_agent_micropython.runtime import Runtime
+from datasette_agent_micropython.settings import Limits
 from datasette_agent_micropython.settings import Settings
 
 from agent_harness import ALICE, call_tool, make_datasette, start_conversation

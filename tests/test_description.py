@@ -7,7 +7,7 @@ import pytest
 
 from datasette_agent_micropython import tool
 from datasette_agent_micropython.guest_library import SOURCE_DIR as GUEST_LIB_PATH
-from datasette_agent_micropython.runtime import Limits
+from datasette_agent_micropython.settings import Limits
 from datasette_agent_micropython.settings import Settings
 from datasette_agent_micropython.tool import IMPORTABLE, REMAINING_DIFFERENCES, describe
 

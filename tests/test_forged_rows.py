@@ -14,7 +14,8 @@ from agent_harness import ALICE, make_datasette, run, start_conversation
 from image_forgery import compress, forge, frame_declaring, header_of
 
 from datasette_agent_micropython import session_manager
-from datasette_agent_micropython.runtime import Limits, Runtime
+from datasette_agent_micropython.runtime import Runtime
+from datasette_agent_micropython.settings import Limits
 from datasette_agent_micropython.snapshot import PAGE_SIZE, Snapshot, SnapshotError
 
 MEMORY_LIMIT = Limits().memory_bytes

@@ -40,7 +40,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from gc_programs import gc_prefix, program  # noqa: E402
 from long_runs import sizes  # noqa: E402
 
-from datasette_agent_micropython.runtime import KIB, MIB, Limits, Runtime, SessionError  # noqa: E402
+from datasette_agent_micropython.runtime import Runtime, SessionError  # noqa: E402
+from datasette_agent_micropython.settings import KIB, MIB, Limits  # noqa: E402
 from datasette_agent_micropython.settings import HEAP_RESERVE_BYTES  # noqa: E402
 
 FULL = sizes().long

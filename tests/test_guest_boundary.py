@@ -13,7 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from datasette_agent_micropython import runtime as runtime_module
-from datasette_agent_micropython.runtime import Limits, Session, SessionError, log_once
+from datasette_agent_micropython.runtime import Session, SessionError, log_once
+from datasette_agent_micropython.settings import Limits
 
 FAST = Limits(timeout_seconds=0.3)
 

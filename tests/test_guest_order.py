@@ -10,7 +10,7 @@ import json
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from datasette_agent_micropython.runtime import Limits
+from datasette_agent_micropython.settings import Limits
 from datasette_agent_micropython.snapshot import Snapshot
 
 from guest_oracle import cpython_output, sandbox_output

@@ -12,7 +12,8 @@ import pytest
 from agent_harness import ALICE, make_datasette, run, start_conversation
 from long_runs import sizes
 
-from datasette_agent_micropython.runtime import Limits, Runtime
+from datasette_agent_micropython.runtime import Runtime
+from datasette_agent_micropython.settings import Limits
 
 IDLE_SECONDS = sizes().idle_seconds
 pytestmark = pytest.mark.long

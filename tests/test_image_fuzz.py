@@ -18,7 +18,7 @@ import pytest
 from image_forgery import compress, forge, frame_declaring, header_of
 from long_runs import sizes
 
-from datasette_agent_micropython.runtime import Limits
+from datasette_agent_micropython.settings import Limits
 from datasette_agent_micropython.snapshot import PAGE_SIZE, WASM_PAGE_SIZE, Snapshot, SnapshotError
 
 CASES = sizes().image_fuzz_cases

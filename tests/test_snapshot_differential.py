@@ -57,7 +57,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from datasette_agent_micropython import runtime as runtime_module
-from datasette_agent_micropython.runtime import KIB, MIB, Limits, Runtime
+from datasette_agent_micropython.runtime import Runtime
+from datasette_agent_micropython.settings import KIB, MIB, Limits
 from datasette_agent_micropython.settings import HEAP_RESERVE_BYTES
 from datasette_agent_micropython.snapshot import PAGE_SIZE, Snapshot
 from long_runs import Sizes, sizes
@@ -322,7 +323,8 @@ CROSS_FIELDS = tuple(name for name in RESULT_FIELDS if name != "fuel_used")
 
 WORKER = r"""
 import base64, json, sys
-from datasette_agent_micropython.runtime import Limits, Runtime
+from datasette_agent_micropython.runtime import Runtime
+from datasette_agent_micropython.settings import Limits
 from datasette_agent_micropython.snapshot import Snapshot
 
 rt = Runtime(use_cache=False)
