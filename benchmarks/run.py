@@ -595,7 +595,7 @@ async def bench_restore(ctx: "Context") -> list[Row]:
             outcome, seconds = await timed(m.run(conversation, "x += 1"))
             check(outcome.result, "restored call")
             if outcome.state != "restored":
-                raise RuntimeError(f"expected a restore, got {outcome.state}: {outcome.state_note}")
+                raise RuntimeError(f"expected a restore, got {outcome.state}: {outcome.reasons}")
             via_manager.append(ms(seconds))
             await settle(m)
             await m.run("restore-other", "pass")
@@ -741,7 +741,7 @@ async def bench_churn(ctx: "Context") -> list[Row]:
             if not outcome.result.ok:
                 problems.append(f"{conversation} call {call + 1}: {outcome.result.error}")
             elif call > 0 and outcome.state == "new":
-                problems.append(f"{conversation} call {call + 1} started fresh: {outcome.state_note}")
+                problems.append(f"{conversation} call {call + 1} started fresh: {outcome.reasons}")
     await settle(m)
     elapsed = time.perf_counter() - start
     lost = 0

@@ -12,8 +12,9 @@ from datasette import Forbidden
 from datasette.utils.asgi import Response
 
 from .render import human_bytes
+from .settings import ADMIN_ACTION
+from .wiring import session_manager
 
-ADMIN_ACTION = "micropython-admin"
 TOKEN_NAMESPACE = "datasette-agent-micropython-reset"
 
 
@@ -39,8 +40,6 @@ def age(timestamp: str | None) -> str:
 
 
 async def admin_page(datasette, request):
-    from . import session_manager
-
     if not await datasette.allowed(action=ADMIN_ACTION, actor=request.actor):
         raise Forbidden("You may not manage MicroPython sessions")
     manager = session_manager(datasette)

@@ -10,6 +10,9 @@ from .store import Retention
 
 PLUGIN_NAME = "datasette-agent-micropython"
 TOOL_NAME = "execute_micropython"
+# The permission to use the tool, and the one to see and reset sessions at /-/micropython.
+ACTION = "execute-micropython"
+ADMIN_ACTION = "micropython-admin"
 
 # Setting name -> the Limits field it feeds.
 LIMIT_SETTINGS = {

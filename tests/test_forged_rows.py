@@ -13,9 +13,10 @@ import pytest
 from agent_harness import ALICE, call_tool, make_datasette, start_conversation
 from image_forgery import compress, forge, frame_declaring, header_of
 
-from datasette_agent_micropython import session_manager
 from datasette_agent_micropython.runtime import Limits, Runtime
 from datasette_agent_micropython.snapshot import PAGE_SIZE, Snapshot, SnapshotError
+from datasette_agent_micropython.tool import state_note
+from datasette_agent_micropython.wiring import session_manager
 
 TOOL = "execute_micropython"
 MEMORY_LIMIT = Limits().memory_bytes
@@ -173,4 +174,4 @@ async def test_a_row_with_garbage_columns_cannot_break_the_admin_page_or_the_lis
     # The forged row's conversation gets a fresh interpreter with a note.
     outcome = await manager.run("forged", "print('fresh')")
     assert outcome.result.stdout == "fresh\n"
-    assert outcome.state == "new" and "could not be restored" in outcome.state_note
+    assert outcome.state == "new" and "could not be restored" in state_note(outcome)
