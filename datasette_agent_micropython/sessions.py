@@ -232,7 +232,9 @@ class SessionManager:
         """
         outcome: asyncio.Future = asyncio.get_running_loop().create_future()
         outcome.add_done_callback(_mark_retrieved)
-        self._in_background(self._call(conversation_id, code, reset, host_context, actor_id, outcome))
+        unit = self._in_background(self._call(conversation_id, code, reset, host_context, actor_id, outcome))
+        # A unit that ends without an outcome (cancelled, even before it started) cancels the caller.
+        unit.add_done_callback(lambda _: outcome.done() or outcome.cancel())
         return await asyncio.shield(outcome)
 
     async def _call(
@@ -246,9 +248,6 @@ class SessionManager:
             except Exception as error:
                 outcome.set_exception(error)
                 return
-            except BaseException:
-                outcome.cancel()
-                raise
             if kept is not None:
                 self._last_calls[conversation_id] = (actor_id, utc_now())
                 self._live[conversation_id] = kept
@@ -312,10 +311,11 @@ class SessionManager:
         while len(self._discarded) > 10_000:
             self._discarded.popitem(last=False)
 
-    def _in_background(self, coroutine: Any) -> None:
+    def _in_background(self, coroutine: Any) -> asyncio.Task:
         task = asyncio.get_running_loop().create_task(coroutine)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+        return task
 
     async def _open(self, conversation_id: str) -> _Interpreter:
         """The conversation's interpreter restored from its image, or a fresh one and why."""
