@@ -15,8 +15,8 @@ import pytest
 from datasette.app import Datasette
 
 from agent_harness import ALICE, call_tool, make_datasette, start_conversation
-from datasette_agent_micropython import session_manager
 from datasette_agent_micropython.admin import reset_token
+from datasette_agent_micropython.wiring import session_manager
 
 pytestmark = pytest.mark.asyncio
 
