@@ -6,20 +6,15 @@ The hooks stay thin: each hands off to the module that does the work.
 from __future__ import annotations
 
 import asyncio
-import logging
 
 from datasette import hookimpl
 from datasette.permissions import Action, PermissionSQL
-from datasette.resources import DatabaseResource, TableResource
 
 from .admin import admin_page
 from .sessions import shared_runtime
-from .settings import ACTION, ADMIN_ACTION, PLUGIN_NAME
-from .store import TABLE
+from .settings import ACTION, ADMIN_ACTION
 from .tool import make_tool
-from .wiring import made_session_manager, session_manager
-
-log = logging.getLogger(__name__)
+from .wiring import made_session_manager, session_manager, warn_if_sessions_are_readable
 
 
 @hookimpl
@@ -34,30 +29,6 @@ def startup(datasette):
         await asyncio.get_running_loop().run_in_executor(None, lambda: shared_runtime().compiled(metered))
 
     return check_settings_and_prepare
-
-
-# Actors who are no admin: anonymous, and a signed-in actor nobody granted anything.
-PROBE_ACTORS = (None, {"id": "datasette-agent-micropython-probe"})
-
-
-async def warn_if_sessions_are_readable(datasette, database: str) -> None:
-    """Stored images hold every conversation's variables: say so when non-admins can read them."""
-    checks = [
-        ("view-table", TableResource(database=database, table=TABLE)),
-        ("execute-sql", DatabaseResource(database=database)),
-    ]
-    for actor in PROBE_ACTORS:
-        for action, resource in checks:
-            if await datasette.allowed(action=action, resource=resource, actor=actor):
-                log.warning(
-                    "%s: sessions_database %r is readable by actors who are not admins (%s is allowed %s): "
-                    "they can read every stored session. Lock it with an allow block (see the README)",
-                    PLUGIN_NAME,
-                    database,
-                    "anonymous" if actor is None else "a signed-in actor",
-                    action,
-                )
-                return
 
 
 @hookimpl

@@ -1,4 +1,5 @@
-"""The composition root: builds a Datasette instance's SessionManager and everything it uses.
+"""The composition root: builds a Datasette instance's SessionManager and everything it uses, and
+checks the database its sessions are stored in.
 
 The hooks (`__init__`), the admin page and the CLI get the manager here; nothing else builds one,
 and no module of the package imports from the package root.
@@ -6,15 +7,20 @@ and no module of the package imports from the package root.
 
 from __future__ import annotations
 
+import logging
 import weakref
 from typing import Any
+
+from datasette.resources import DatabaseResource, TableResource
 
 from .displays import HOST_FUNCTIONS as DISPLAY_FUNCTIONS
 from .history import AgentMessages
 from .sessions import SessionManager
 from .settings import PLUGIN_NAME, TOOL_NAME, ConfigError, Settings
 from .sql import read_only_sql_query
-from .store import SnapshotStore
+from .store import TABLE, SnapshotStore
+
+log = logging.getLogger(__name__)
 
 _managers: "weakref.WeakKeyDictionary[Any, SessionManager]" = weakref.WeakKeyDictionary()
 
@@ -67,3 +73,27 @@ def sessions_database(datasette: Any, settings: Settings) -> Any:
             "serve it as a mutable database (not with -i) so sessions can be written"
         )
     return database
+
+
+# Actors who are no admin: anonymous, and a signed-in actor nobody granted anything.
+PROBE_ACTORS = (None, {"id": "datasette-agent-micropython-probe"})
+
+
+async def warn_if_sessions_are_readable(datasette, database: str) -> None:
+    """Stored images hold every conversation's variables: say so when non-admins can read them."""
+    checks = [
+        ("view-table", TableResource(database=database, table=TABLE)),
+        ("execute-sql", DatabaseResource(database=database)),
+    ]
+    for actor in PROBE_ACTORS:
+        for action, resource in checks:
+            if await datasette.allowed(action=action, resource=resource, actor=actor):
+                log.warning(
+                    "%s: sessions_database %r is readable by actors who are not admins (%s is allowed %s): "
+                    "they can read every stored session. Lock it with an allow block (see the README)",
+                    PLUGIN_NAME,
+                    database,
+                    "anonymous" if actor is None else "a signed-in actor",
+                    action,
+                )
+                return
