@@ -53,9 +53,8 @@ def describe(settings: Settings) -> str:
     differences = "; ".join(REMAINING_DIFFERENCES.values())
     return (
         "Run Python in a sandboxed MicroPython 1.27 interpreter that belongs to this conversation: "
-        "variables, functions and imports persist between calls (result `state`: live or restored; "
-        "new: a fresh interpreter; discarded: this call's trap ended it; state_note says why). "
-        "reset_context=true starts over. "
+        "variables, functions and imports persist between calls (result `state`: live, restored, new, or "
+        "discarded by this call's trap; state_note says why). reset_context=true starts over. "
         "show_result=true shows the code and its output to the user (do not repeat it then). Print what you need to see. "
         "Query data with read_only_sql_query(name_of_database, sql, params=None) -> "
         "{'columns': [...], 'rows': [dicts], 'truncated': bool} or {'error': ...}; SELECT only. "
