@@ -73,7 +73,7 @@ async def bench_churn(ctx: "Context") -> list[Row]:
             if not outcome.result.ok:
                 problems.append(f"{conversation} call {call + 1}: {outcome.result.error}")
             elif call > 0 and outcome.state == "new":
-                problems.append(f"{conversation} call {call + 1} started fresh: {outcome.state_note}")
+                problems.append(f"{conversation} call {call + 1} started fresh: {outcome.reasons}")
     await settle(m)
     elapsed = time.perf_counter() - start
     lost = 0

@@ -122,7 +122,7 @@ async def bench_restore(ctx: "Context") -> list[Row]:
             outcome, seconds = await timed(m.run(conversation, "x += 1"))
             check(outcome.result, "restored call")
             if outcome.state != "restored":
-                raise RuntimeError(f"expected a restore, got {outcome.state}: {outcome.state_note}")
+                raise RuntimeError(f"expected a restore, got {outcome.state}: {outcome.reasons}")
             via_manager.append(ms(seconds))
             await settle(m)
             await m.run("restore-other", "pass")

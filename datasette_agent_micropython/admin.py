@@ -17,6 +17,7 @@ from datasette.utils.asgi import Response
 
 from .render import human_bytes
 from .settings import ADMIN_ACTION
+from .wiring import session_manager
 
 TOKEN_NAMESPACE = "datasette-agent-micropython-reset"
 PAGE_PATH = "/-/micropython"
@@ -77,8 +78,6 @@ def globals_summary(names: list[str], limit: int = SHOWN_GLOBALS) -> str:
 
 
 async def admin_page(datasette, request) -> Response:
-    from . import session_manager
-
     if not await datasette.allowed(action=ADMIN_ACTION, actor=request.actor):
         raise Forbidden("You may not manage MicroPython sessions")
     manager = session_manager(datasette)

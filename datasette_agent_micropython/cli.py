@@ -22,10 +22,10 @@ from datasette.app import Datasette
 from datasette.cli import Setting
 from datasette.utils import deep_dict_update, pairs_to_nested_config, parse_metadata
 
-from . import session_manager
 from .render import human_bytes
 from .settings import ConfigError
 from .tool import make_tool
+from .wiring import session_manager
 
 
 SHOWN_VALUE_CHARS = 40

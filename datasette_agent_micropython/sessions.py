@@ -5,11 +5,14 @@ Calls in one conversation run one at a time, in arrival order (asyncio.Lock is f
 different conversations run in parallel. Blocking work (starting, running and snapshotting
 interpreters) runs in a thread pool, never on the event loop.
 
-After each call that leaves the interpreter alive, its image is written to the store. That
-happens after the result has gone back, while the conversation's lock is still held, so the next
-call in the conversation waits for the write and `kill -9` loses at most the call in flight.
-A conversation with no live interpreter is restored from its image. Eviction happens in one place,
-`_evict`, under the victim's lock.
+Each call is one unit of work (`_call`, a task of its own) that holds the conversation's lock from
+before it picks the interpreter until the interpreter's image is written: the result goes back
+as soon as the code has run, the next call in the conversation waits for the write, and `kill -9`
+loses at most the call in flight. A conversation with no live interpreter is restored from its
+image. Eviction happens in one place, `_evict`, under the victim's lock.
+
+The manager says what happened in structured form (`State`, and `Reason`s); `tool.py` puts it
+into words for the model.
 """
 
 from __future__ import annotations
@@ -22,12 +25,13 @@ import weakref
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Callable, Mapping
+from typing import Any, AsyncIterator, Callable, Literal, Mapping, Union
 
+from .history import ConversationHistory
 from .runtime import RunResult, Runtime, Session, SessionError
-from .settings import TOOL_NAME, Settings
+from .settings import Settings
 from .snapshot import PAGE_SIZE, Snapshot, SnapshotError
-from .store import SnapshotStore, last_reported_calls, utc_now
+from .store import SnapshotStore, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -47,16 +51,88 @@ def shared_runtime() -> Runtime:
         return _runtime
 
 
-@dataclass
+# Which interpreter ran a call: a fresh one ("new"), the conversation's resident one ("live"), or
+# the conversation's brought back from its stored image ("restored"); "discarded" when, whichever
+# it was, a trap in the call discarded it, so the next call starts fresh.
+State = Literal["new", "live", "restored", "discarded"]
+
+
+# Why a call's interpreter is not the one the model may expect. Each is told to the model.
+
+
+@dataclass(frozen=True)
+class ResetRequested:
+    """The call asked for a fresh interpreter (reset_context)."""
+
+
+@dataclass(frozen=True)
+class DiscardedAfterTrap:
+    """A trap in an earlier call discarded the interpreter."""
+
+    trap: str
+
+
+@dataclass(frozen=True)
+class GivenUp:
+    """After an earlier call the interpreter did not come back to its resting point in time."""
+
+    why: str
+
+
+@dataclass(frozen=True)
+class RemovedByRetentionOrAdmin:
+    """The conversation had an interpreter, and its image is gone from the store."""
+
+
+@dataclass(frozen=True)
+class FingerprintChanged:
+    """The image was made by another build or configuration of the sandbox."""
+
+
+@dataclass(frozen=True)
+class ImageUnreadable:
+    """The image could not be decoded or restored."""
+
+    problem: str
+
+
+@dataclass(frozen=True)
+class CallsLost:
+    """Restored from an image older than the last result the model saw (a `kill -9` in between)."""
+
+    restored_calls: int
+    lost_calls: int
+
+
+@dataclass(frozen=True)
+class Trapped:
+    """This call's trap discarded the interpreter that ran it."""
+
+    error: str
+
+
+Reason = Union[
+    ResetRequested, DiscardedAfterTrap, GivenUp, RemovedByRetentionOrAdmin, FingerprintChanged, ImageUnreadable, CallsLost, Trapped
+]
+
+
+@dataclass(frozen=True)
 class CallOutcome:
     result: RunResult
-    # "new": a fresh interpreter ran this call; "live": the conversation's interpreter was resident;
-    # "restored": it was brought back from its stored image.
-    state: str
-    # Why the state is not what the model might have expected.
-    state_note: str | None = None
-    # Calls this interpreter has run, this one included (0 once a trap discarded it).
-    calls: int = 0
+    state: State
+    # Calls the interpreter has run, this one included; None when this call discarded it.
+    calls: int | None
+    # Why the state is not what the model might have expected, in the order they happened.
+    reasons: tuple[Reason, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Interpreter:
+    """The interpreter chosen for a call, and how it came to be."""
+
+    session: Session
+    state: State
+    reason: Reason | None = None
 
 
 class ConversationLocks:
@@ -66,32 +142,19 @@ class ConversationLocks:
         self._locks: dict[str, asyncio.Lock] = {}
         self._users: dict[str, int] = {}
 
-    async def acquire(self, conversation_id: str) -> None:
+    @contextlib.asynccontextmanager
+    async def hold(self, conversation_id: str) -> AsyncIterator[None]:
+        """Hold the conversation's lock for the body; released on every way out, once."""
         lock = self._locks.setdefault(conversation_id, asyncio.Lock())
         self._users[conversation_id] = self._users.get(conversation_id, 0) + 1
         try:
-            await lock.acquire()
-        except BaseException:
-            self._forget(conversation_id)
-            raise
-
-    def release(self, conversation_id: str) -> None:
-        self._locks[conversation_id].release()
-        self._forget(conversation_id)
-
-    def _forget(self, conversation_id: str) -> None:
-        self._users[conversation_id] -= 1
-        if not self._users[conversation_id]:
-            del self._users[conversation_id]
-            del self._locks[conversation_id]
-
-    @contextlib.asynccontextmanager
-    async def hold(self, conversation_id: str) -> AsyncIterator[None]:
-        await self.acquire(conversation_id)
-        try:
-            yield
+            async with lock:
+                yield
         finally:
-            self.release(conversation_id)
+            self._users[conversation_id] -= 1
+            if not self._users[conversation_id]:
+                del self._users[conversation_id]
+                del self._locks[conversation_id]
 
 
 class SessionManager:
@@ -101,17 +164,24 @@ class SessionManager:
         host_functions: Mapping[str, Callable[..., Any]],
         store: SnapshotStore | None = None,
         runtime: Callable[[], Runtime] = shared_runtime,
-        messages_database: Any = None,
+        history: ConversationHistory | None = None,
     ) -> None:
         self.settings = settings
         self.host_functions = dict(host_functions)
         self.store = store
         self._runtime = runtime
-        # Where datasette-agent keeps `agent_messages`: what the model was shown of earlier calls.
-        self.messages_database = messages_database
+        # What the model was shown of earlier calls (None where nothing records it).
+        self.history = history
+        # Idle interpreters by conversation id, least recently used first. A call pops its
+        # conversation's interpreter for as long as the code runs, and eviction pops only under
+        # the victim's lock: that is what keeps a running interpreter from being evicted. After
+        # the call it is back here while its image is written, with the lock still held.
         self._live: OrderedDict[str, Session] = OrderedDict()
-        # Conversation id -> why a trap discarded its interpreter, told to the model on its next call.
-        self._traps: OrderedDict[str, str] = OrderedDict()
+        # Conversations whose live interpreter ran calls since its image was last written. Only
+        # these are written on eviction: an unchanged image is not written again.
+        self._unwritten: set[str] = set()
+        # Conversation id -> why its interpreter was discarded, told to the model on its next call.
+        self._discarded: OrderedDict[str, Reason] = OrderedDict()
         # Conversation id -> (actor id, UTC time) of its last call, for the admin page.
         self._last_calls: dict[str, tuple[str | None, str]] = {}
         # Session -> bytes of its non-zero memory pages as of its last snapshot, for the admin page.
@@ -144,8 +214,8 @@ class SessionManager:
     async def _in_thread(self, function: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
 
-    def _new_session(self, image: Snapshot | None = None) -> Session:
-        return self._runtime().new_session(self.settings.limits, self.host_functions, image)
+    def _new_session(self, snapshot: Snapshot | None = None) -> Session:
+        return self._runtime().new_session(self.settings.limits, self.host_functions, snapshot)
 
     async def run(
         self,
@@ -153,135 +223,167 @@ class SessionManager:
         code: str,
         *,
         reset: bool = False,
-        context: Any = None,
+        host_context: Any = None,
         actor_id: str | None = None,
     ) -> CallOutcome:
-        await self._locks.acquire(conversation_id)
-        lock_handed_on = False
-        try:
-            session = self._live.pop(conversation_id, None)
-            state, note = "live", None
-            if reset:
-                if session is not None:
-                    await self._in_thread(session.close)
-                session = None
-                await self._forget_stored(conversation_id)
-                note = "reset_context was set: this call ran in a fresh interpreter."
-            trap = self._traps.pop(conversation_id, None)
-            if session is not None and not session.alive:
-                # Given up on while it was resident (it did not come back to Q in time).
-                trap = trap or session.death_reason
-                await self._forget_stored(conversation_id)
-                session = None
-            if session is None:
-                session, state, restore_note = await self._open(conversation_id)
-                note = note or restore_note
-                if trap and state == "new" and not note:
-                    note = f"The previous call's trap ({trap}) discarded the interpreter: this call ran in a fresh one."
+        """Run `code` in the conversation's interpreter; returns as soon as the code has run.
+
+        The call is a task of its own, `_call`, which owns the conversation's lock until the
+        image is written. Cancelling the caller does not cancel it: the guest cannot be stopped
+        midway, so the call completes, its interpreter is kept and its image written, and only
+        the outcome is dropped.
+        """
+        outcome: asyncio.Future = asyncio.get_running_loop().create_future()
+        outcome.add_done_callback(_mark_retrieved)
+        unit = self._in_background(self._call(conversation_id, code, reset, host_context, actor_id, outcome))
+        # A unit that ends without an outcome (cancelled, even before it started) cancels the caller.
+        unit.add_done_callback(lambda _: outcome.done() or outcome.cancel())
+        return await asyncio.shield(outcome)
+
+    async def _call(
+        self, conversation_id: str, code: str, reset: bool, host_context: Any, actor_id: str | None, outcome: asyncio.Future
+    ) -> None:
+        """One call, start to finish, under the conversation's lock: pick the interpreter, run the
+        code, hand the outcome over, write the image."""
+        async with self._locks.hold(conversation_id):
             try:
-                result = await self._in_thread(session.run, code, context)
-            except SessionError as error:
-                result = RunResult(ok=False, error=str(error), error_type="trap", fuel_used=None, trapped=True)
-            if result.trapped:
-                # A trap discards the interpreter, and its stored image with it.
-                self._last_calls.pop(conversation_id, None)
-                self._remember_trap(conversation_id, result.error or result.error_type)
-                await self._forget_stored(conversation_id)
-                discarded = f"The interpreter was discarded ({result.error}); the next call starts with no variables."
-                note = f"{note} {discarded}" if note else discarded
-            else:
+                called, kept = await self._run_code(conversation_id, code, reset, host_context)
+            except Exception as error:
+                outcome.set_exception(error)
+                return
+            if kept is not None:
                 self._last_calls[conversation_id] = (actor_id, utc_now())
-                self._live[conversation_id] = session
-                self._in_background(self._store_then_release(conversation_id, session, actor_id))
-                lock_handed_on = True
-            calls = 0 if result.trapped else session.calls
-            return CallOutcome(result=result, state=state, state_note=note, calls=calls)
-        finally:
-            if not lock_handed_on:
-                self._locks.release(conversation_id)
+                self._live[conversation_id] = kept
+                self._unwritten.add(conversation_id)
+            outcome.set_result(called)
+            if kept is not None:
+                await self._write_image(conversation_id, kept)
+        await self._evict_over_limit()
 
-    def _remember_trap(self, conversation_id: str, reason: str) -> None:
-        self._traps[conversation_id] = reason
-        while len(self._traps) > 10_000:
-            self._traps.popitem(last=False)
+    async def _run_code(
+        self, conversation_id: str, code: str, reset: bool, host_context: Any
+    ) -> tuple[CallOutcome, Session | None]:
+        """The call's outcome, and the interpreter to keep (None once a trap discarded it)."""
+        interpreter = await self._interpreter(conversation_id, reset)
+        session = interpreter.session
+        reasons = () if interpreter.reason is None else (interpreter.reason,)
+        try:
+            result = await self._in_thread(session.run, code, host_context)
+        except SessionError as error:
+            result = RunResult(ok=False, error=str(error), error_type="trap", fuel_used=None, trapped=True)
+        except BaseException:
+            # The call's task was cancelled while the guest runs: nobody will use this interpreter.
+            session.close(wait_seconds=0)
+            raise
+        if not result.trapped:
+            return CallOutcome(result, interpreter.state, session.calls, reasons), session
+        # A trap discards the interpreter, and its stored image with it.
+        trap = Trapped(result.error or result.error_type or "trap")
+        self._remember_discard(conversation_id, DiscardedAfterTrap(trap.error))
+        self._last_calls.pop(conversation_id, None)
+        await self._forget_stored(conversation_id)
+        return CallOutcome(result, "discarded", None, (*reasons, trap)), None
 
-    def _in_background(self, coroutine: Any) -> None:
+    async def _interpreter(self, conversation_id: str, reset: bool) -> _Interpreter:
+        """The interpreter for a call, and why it is not the one the model may expect: the live
+        one, else a fresh one when the old one was reset or discarded, else the stored image's."""
+        session = self._live.pop(conversation_id, None)
+        reason = self._discarded.pop(conversation_id, None)
+        if session is not None and not session.alive:
+            reason = GivenUp(session.death_reason)
+        if reset:
+            reason = ResetRequested()
+        if session is not None and reason is not None:
+            self._unwritten.discard(conversation_id)
+            if session.alive:
+                await self._in_thread(session.close)
+            else:
+                session.close(wait_seconds=0)
+            session = None
+        if session is not None:
+            return _Interpreter(session, "live")
+        if reason is not None:
+            # Whatever image is left is no longer this conversation's state.
+            await self._forget_stored(conversation_id)
+            return _Interpreter(await self._in_thread(self._new_session), "new", reason)
+        return await self._open(conversation_id)
+
+    def _remember_discard(self, conversation_id: str, reason: Reason) -> None:
+        self._unwritten.discard(conversation_id)
+        self._discarded[conversation_id] = reason
+        while len(self._discarded) > 10_000:
+            self._discarded.popitem(last=False)
+
+    def _in_background(self, coroutine: Any) -> asyncio.Task:
         task = asyncio.get_running_loop().create_task(coroutine)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+        return task
 
-    async def _open(self, conversation_id: str) -> tuple[Session, str, str | None]:
-        """The conversation's interpreter: restored from its image if it has one, else fresh."""
-        blob = await self.store.load(conversation_id) if self.store else None
-        if blob is None:
-            session = await self._in_thread(self._new_session)
-            if await self._reported_calls(conversation_id):
-                return session, "new", (
-                    "This conversation's stored state is gone (removed by the retention limits or by an "
-                    "admin): this call ran in a fresh interpreter."
-                )
-            return session, "new", None
-        try:
-            image = await self._in_thread(Snapshot.decode, blob, self.settings.limits.memory_bytes)
-            session = await self._in_thread(self._new_session, image)
-            problem = session.restore_error
-        except (SnapshotError, SessionError) as error:
-            session, problem = None, str(error)
+    async def _open(self, conversation_id: str) -> _Interpreter:
+        """The conversation's interpreter restored from its image, or a fresh one and why."""
+        image = await self.store.load(conversation_id) if self.store else None
+        if image is None:
+            return _Interpreter(await self._in_thread(self._new_session), "new", await self._why_no_image(conversation_id))
+        session, problem = await self._restore(image)
         if problem is None:
-            self._touched_bytes[session] = len(image.pages) * PAGE_SIZE
-            return session, "restored", await self._lost_calls_note(conversation_id, session.calls)
-        log.warning("Discarding the stored session of conversation %s: %s", conversation_id, problem)
+            return _Interpreter(session, "restored", await self._calls_lost(conversation_id, session.calls))
+        log.warning("Discarding the stored session of conversation %s: %r", conversation_id, problem)
         await self._forget_stored(conversation_id)
         if session is None:
             session = await self._in_thread(self._new_session)
-        note = f"The stored state could not be restored ({problem}); this call ran in a fresh interpreter."
-        return session, "new", note
+        return _Interpreter(session, "new", problem)
 
-    async def _reported_calls(self, conversation_id: str) -> int | None:
-        if self.messages_database is None:
-            return None
-        return await last_reported_calls(self.messages_database, conversation_id, TOOL_NAME)
-
-    async def _lost_calls_note(self, conversation_id: str, image_calls: int) -> str | None:
-        reported = await self._reported_calls(conversation_id)
-        if reported is None or reported <= image_calls:
-            return None
-        lost = reported - image_calls
-        return (
-            f"The interpreter was restored as of call {image_calls}; the last {lost} call(s) ran but their "
-            "effects were lost when the server stopped abruptly. Re-run them if you need what they defined."
-        )
-
-    async def _store_then_release(self, conversation_id: str, session: Session, actor_id: str | None) -> None:
+    async def _restore(self, image: bytes) -> tuple[Session | None, Reason | None]:
+        """A session carrying on from `image`, or why it cannot (with the untouched fresh session
+        when one was started)."""
         try:
-            await self._store(conversation_id, session, actor_id)
-        finally:
-            self._locks.release(conversation_id)
-        await self._evict_over_limit()
+            snapshot = await self._in_thread(Snapshot.decode, image, self.settings.limits.memory_bytes)
+        except SnapshotError as error:
+            return None, ImageUnreadable(str(error))
+        if snapshot.fingerprint != self._runtime().fingerprint(self.settings.limits, list(self.host_functions)):
+            return None, FingerprintChanged()
+        try:
+            session = await self._in_thread(self._new_session, snapshot)
+        except SessionError as error:
+            return None, ImageUnreadable(str(error))
+        if session.restore_error is not None:
+            return session, ImageUnreadable(session.restore_error)
+        self._touched_bytes[session] = len(snapshot.pages) * PAGE_SIZE
+        return session, None
 
-    async def _store(self, conversation_id: str, session: Session, actor_id: str | None = None) -> bool:
-        """Write the session's image. True if it was stored.
+    async def _why_no_image(self, conversation_id: str) -> Reason | None:
+        """Why a conversation the model has used before has no image, if it has."""
+        last = await self.history.last_result(conversation_id) if self.history else None
+        if last is None:
+            return None
+        if last.trap is not None:
+            # The trap was told before a restart, which forgot it: tell it again.
+            return DiscardedAfterTrap(last.trap)
+        return RemovedByRetentionOrAdmin() if last.calls else None
 
-        Eviction writes it again even when the image after the last call was stored: retention
-        may have pruned that row since. A failed write is logged and the session stays live:
-        nothing is lost while it is resident.
+    async def _calls_lost(self, conversation_id: str, image_calls: int) -> Reason | None:
+        last = await self.history.last_result(conversation_id) if self.history else None
+        if last is None or last.calls is None or last.calls <= image_calls:
+            return None
+        return CallsLost(restored_calls=image_calls, lost_calls=last.calls - image_calls)
+
+    async def _write_image(self, conversation_id: str, session: Session) -> bool:
+        """Snapshot the session and write its image. True if it was written (or there is no store).
+
+        Callers hold the conversation's lock. A failed write is logged and the session stays live
+        and unwritten: nothing is lost while it is resident, and eviction tries again.
         """
-        if self.store is None:
-            return True
-        actor_and_time = self._last_calls.get(conversation_id)
-        try:
-            snapshot, image = await self._in_thread(_snapshot_and_encode, session)
-            self._touched_bytes[session] = len(snapshot.pages) * PAGE_SIZE
-            await self.store.save(
-                conversation_id,
-                actor_id or (actor_and_time[0] if actor_and_time else None),
-                snapshot,
-                image,
-                last_used_at=actor_and_time[1] if actor_and_time else None,
-            )
-        except Exception as error:
-            log.warning("Could not store the session of conversation %s: %s", conversation_id, error)
-            return False
+        if self.store is not None:
+            actor_id, last_used_at = self._last_calls.get(conversation_id, (None, None))
+            try:
+                snapshot, image = await self._in_thread(_snapshot_and_encode, session)
+                self._touched_bytes[session] = len(snapshot.pages) * PAGE_SIZE
+                await self.store.save(conversation_id, actor_id, snapshot, image, last_used_at=last_used_at)
+            except Exception as error:
+                log.warning("Could not store the session of conversation %s: %s", conversation_id, error)
+                return False
+        self._unwritten.discard(conversation_id)
         return True
 
     async def _forget_stored(self, conversation_id: str) -> None:
@@ -302,16 +404,21 @@ class SessionManager:
                     return
 
     async def _evict(self, conversation_id: str, session: Session) -> bool:
-        """The one place where a resident interpreter leaves memory: stored first, then closed.
+        """The one place where a resident interpreter leaves memory: written first if it ran
+        anything since its last image, then closed. Called under the conversation's lock.
 
-        Returns False, and leaves the session open, when its image could not be stored.
+        Returns False, and leaves the session open, when its image could not be written. An
+        image that retention or an admin removed while the interpreter was resident is not
+        written back: their decision stands.
         """
-        if not await self._store(conversation_id, session) and session.alive:
+        unwritten = conversation_id in self._unwritten
+        if session.alive and unwritten and not await self._write_image(conversation_id, session) and session.alive:
             return False
         self._last_calls.pop(conversation_id, None)
+        self._unwritten.discard(conversation_id)
         if not session.alive:
-            # It did not come back to Q in time for its snapshot: a trap, told on the next call.
-            self._remember_trap(conversation_id, session.death_reason)
+            # It did not come back to its resting point in time for a snapshot: told on the next call.
+            self._remember_discard(conversation_id, GivenUp(session.death_reason))
             await self._forget_stored(conversation_id)
         await self._in_thread(session.close)
         return True
@@ -320,13 +427,14 @@ class SessionManager:
         """Forget a conversation's interpreter, live and stored (an admin reset)."""
         async with self._locks.hold(conversation_id):
             session = self._live.pop(conversation_id, None)
+            self._unwritten.discard(conversation_id)
             if session is not None:
                 await self._in_thread(session.close)
             self._last_calls.pop(conversation_id, None)
             await self._forget_stored(conversation_id)
 
     async def wait_for_writes(self) -> None:
-        """Wait until the image writes of finished calls (and the evictions they caused) are done."""
+        """Wait until the calls in flight, their image writes and the evictions they caused are done."""
         while self._background:
             await asyncio.gather(*list(self._background), return_exceptions=True)
             await asyncio.sleep(0)
@@ -359,3 +467,10 @@ class SessionManager:
 def _snapshot_and_encode(session: Session) -> tuple[Snapshot, bytes]:
     snapshot = session.snapshot()
     return snapshot, snapshot.encode()
+
+
+def _mark_retrieved(outcome: asyncio.Future) -> None:
+    """A caller cancelled before its outcome arrived never reads it: read its error here, so
+    asyncio does not log it as never retrieved."""
+    if not outcome.cancelled():
+        outcome.exception()

@@ -195,32 +195,3 @@ def _is_utc_time(value: Any) -> bool:
     except ValueError:
         return False
 
-
-async def last_reported_calls(database: Any, conversation_id: str, tool_name: str) -> int | None:
-    """The interpreter's call count in the last result of `tool_name` that datasette-agent stored
-    for this conversation (in `agent_messages`, in Datasette's internal database).
-
-    A restore compares it with the image's count: a `kill -9` between a result and its image
-    write loses that call, and the model, whose history holds the result, must be told.
-    """
-    if not await database.table_exists("agent_messages"):
-        return None
-    try:
-        results = await database.execute(
-            "SELECT message_json FROM agent_messages WHERE conversation_id = ? AND role = 'tool' "
-            "ORDER BY id DESC LIMIT 50",
-            [conversation_id],
-        )
-    except Exception:
-        return None
-    for row in results.rows:
-        try:
-            parts = json.loads(row[0]).get("parts", [])
-            outputs = [json.loads(part["output"]) for part in parts if part.get("name") == tool_name]
-        except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
-            continue
-        for output in outputs:
-            calls = output.get("calls") if isinstance(output, dict) else None
-            if isinstance(calls, int):
-                return calls
-    return None

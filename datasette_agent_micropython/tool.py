@@ -9,9 +9,22 @@ from datasette_agent.tools import AgentTool
 
 from .displays import model_summary
 from .render import render_result_html
-from .sessions import CallOutcome, SessionManager
+from .sessions import (
+    CallOutcome,
+    CallsLost,
+    DiscardedAfterTrap,
+    FingerprintChanged,
+    GivenUp,
+    ImageUnreadable,
+    Reason,
+    RemovedByRetentionOrAdmin,
+    ResetRequested,
+    SessionManager,
+    Trapped,
+)
 from .settings import ACTION, TOOL_NAME, Settings
 from .sql import CallContext
+
 
 # What the model may import, as it would in CPython: the guest library's modules first, then
 # MicroPython's own.
@@ -40,9 +53,9 @@ def describe(settings: Settings) -> str:
     differences = "; ".join(REMAINING_DIFFERENCES.values())
     return (
         "Run Python in a sandboxed MicroPython 1.27 interpreter that belongs to this conversation: "
-        "variables, functions and imports persist between calls (result `state`: live or restored; "
-        "new says why). reset_context=true starts over. show_result=true shows the code and its "
-        "output to the user (do not repeat it then). Print what you need to see. "
+        "variables, functions and imports persist between calls (result `state`: live, restored, new, or "
+        "discarded by this call's trap; state_note says why). reset_context=true starts over. "
+        "show_result=true shows the code and its output to the user (do not repeat it then). Print what you need to see. "
         "Query data with read_only_sql_query(name_of_database, sql, params=None) -> "
         "{'columns': [...], 'rows': [dicts], 'truncated': bool} or {'error': ...}; SELECT only. "
         "To show the user a table or chart: show_table(rows, columns=None, title=None), "
@@ -88,6 +101,45 @@ def argument_error(python: Any, reset_context: Any, show_result: Any, unknown: d
     return None
 
 
+def note(reason: Reason) -> str:
+    """What the model is told about one reason its interpreter is not the one it may expect."""
+    match reason:
+        case ResetRequested():
+            return "reset_context was set: this call ran in a fresh interpreter."
+        case DiscardedAfterTrap(trap=trap):
+            return f"The previous call's trap ({trap}) discarded the interpreter: this call ran in a fresh one."
+        case GivenUp(why=why):
+            return (
+                f"After the previous call the interpreter was given up on ({why}), and its state with it: "
+                "this call ran in a fresh one."
+            )
+        case RemovedByRetentionOrAdmin():
+            return (
+                "This conversation's stored state is gone (removed by the retention limits or by an admin): "
+                "this call ran in a fresh interpreter."
+            )
+        case FingerprintChanged():
+            return (
+                "The stored state could not be restored (it was made by a different build or configuration of "
+                "the sandbox); this call ran in a fresh interpreter."
+            )
+        case ImageUnreadable(problem=problem):
+            return f"The stored state could not be restored ({problem}); this call ran in a fresh interpreter."
+        case CallsLost(restored_calls=restored, lost_calls=lost):
+            return (
+                f"The interpreter was restored as of call {restored}; the last {lost} call(s) ran but their "
+                "effects were lost when the server stopped abruptly. Re-run them if you need what they defined."
+            )
+        case Trapped(error=error):
+            return f"The interpreter was discarded ({error}); the next call starts with no variables."
+    raise TypeError(f"not a reason: {reason!r}")
+
+
+def state_note(outcome: CallOutcome) -> str | None:
+    """The words for every reason of a call, in the order they happened; None when there are none."""
+    return " ".join(note(reason) for reason in outcome.reasons) or None
+
+
 def result_json(outcome: CallOutcome, settings: Settings) -> dict[str, Any]:
     result = outcome.result
     body: dict[str, Any] = {
@@ -101,10 +153,14 @@ def result_json(outcome: CallOutcome, settings: Settings) -> dict[str, Any]:
         body["error"] = result.error
         body["error_type"] = result.error_type
     body["interpreter_reset"] = result.trapped
+    # state: which interpreter ran the call (new, live, restored), or "discarded" when a trap in
+    # this call discarded it. calls: calls that interpreter has run, this one included; null once
+    # discarded.
     body["state"] = outcome.state
     body["calls"] = outcome.calls
-    if outcome.state_note:
-        body["state_note"] = outcome.state_note
+    words = state_note(outcome)
+    if words:
+        body["state_note"] = words
     body["fuel_used"] = result.fuel_used
     # Both are null when `fuel` is not set (no metering) and after a trap other than running out of fuel.
     fuel = settings.limits.fuel
@@ -122,7 +178,7 @@ def make_tool(manager: SessionManager) -> AgentTool:
     async def execute_micropython(
         datasette: Any,
         actor: dict | None,
-        context: Any = None,
+        context: Any = None,  # datasette-agent passes its ToolContext by this name
         python: Any = None,
         reset_context: Any = False,
         show_result: Any = False,
@@ -134,16 +190,17 @@ def make_tool(manager: SessionManager) -> AgentTool:
         # Background agents skip required_permission, so the action is checked here too.
         if not await datasette.allowed(action=ACTION, actor=actor):
             return refusal(f"permission denied: this actor may not use {ACTION}", "permission_denied")
-        conversation_id = getattr(context, "conversation_id", None)
+        tool_context = context
+        conversation_id = getattr(tool_context, "conversation_id", None)
         if not conversation_id:
             return refusal("this tool needs a conversation: no conversation id was given", "invalid_arguments")
-        call_context = CallContext(datasette=datasette, actor=actor, loop=asyncio.get_running_loop())
+        host_context = CallContext(datasette=datasette, actor=actor, loop=asyncio.get_running_loop())
         outcome = await manager.run(
             conversation_id,
             python,
             reset=reset_context,
             actor_id=str(actor["id"]) if isinstance(actor, dict) and actor.get("id") is not None else None,
-            context=call_context,
+            host_context=host_context,
         )
         body = result_json(outcome, settings)
         html = ""
@@ -159,7 +216,7 @@ def make_tool(manager: SessionManager) -> AgentTool:
                 result.stdout_truncated,
             )
         # Tables and charts appear whether or not show_result is set: the code asked to show them.
-        displays = call_context.displays
+        displays = host_context.displays
         if displays.summaries:
             body.update(model_summary(displays))
             html += displays.render()

@@ -301,7 +301,7 @@ async def sandbox_outputs_async(programs: list[Program], database: Path, plugin_
     results = {}
     for program in programs:
         results[program.name] = await run_in_sandbox(ds, tool, program.code)
-    from datasette_agent_micropython import session_manager
+    from datasette_agent_micropython.wiring import session_manager
 
     await session_manager(ds).shutdown()
     return results

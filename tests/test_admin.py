@@ -17,10 +17,10 @@ import pytest
 from datasette.app import Datasette
 
 from agent_harness import ALICE, make_datasette, run, start_conversation
-from datasette_agent_micropython import session_manager
 from datasette_agent_micropython.admin import reset_token
 from datasette_agent_micropython.render import human_bytes
 from datasette_agent_micropython.snapshot import PAGE_SIZE, Snapshot
+from datasette_agent_micropython.wiring import session_manager
 
 pytestmark = pytest.mark.asyncio
 

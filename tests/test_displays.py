@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agent_harness import ALICE, call_tool, make_datasette, start_conversation
-from datasette_agent_micropython import displays, session_manager
+from datasette_agent_micropython import displays
 from datasette_agent_micropython.displays import (
     MAX_CHART_POINTS,
     MAX_DISPLAYS_PER_CALL,
@@ -34,6 +34,7 @@ from datasette_agent_micropython.runtime import GuestTypeError, GuestValueError
 from datasette_agent_micropython.settings import Limits
 from datasette_agent_micropython.sessions import shared_runtime
 from datasette_agent_micropython.sql import CallContext
+from datasette_agent_micropython.wiring import session_manager
 
 TOOL = "execute_micropython"
 HOSTILE = [

@@ -13,10 +13,11 @@ import pytest
 from agent_harness import ALICE, make_datasette, run, start_conversation
 from image_forgery import compress, forge, frame_declaring, header_of
 
-from datasette_agent_micropython import session_manager
 from datasette_agent_micropython.runtime import Runtime
 from datasette_agent_micropython.settings import Limits
 from datasette_agent_micropython.snapshot import PAGE_SIZE, Snapshot, SnapshotError
+from datasette_agent_micropython.tool import state_note
+from datasette_agent_micropython.wiring import session_manager
 
 MEMORY_LIMIT = Limits().memory_bytes
 # Decoding may hold the compressed row, the decompressed pages (at most the memory limit) and
@@ -167,4 +168,4 @@ async def test_a_row_with_garbage_columns_cannot_break_the_admin_page_or_the_lis
     # The forged row's conversation gets a fresh interpreter with a note.
     outcome = await manager.run("forged", "print('fresh')")
     assert outcome.result.stdout == "fresh\n"
-    assert outcome.state == "new" and "could not be restored" in outcome.state_note
+    assert outcome.state == "new" and "could not be restored" in state_note(outcome)

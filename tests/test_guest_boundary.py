@@ -179,6 +179,7 @@ def test_a_call_that_does_not_come_back_in_time_is_a_trap_told_on_the_next_call(
 
     from datasette_agent_micropython.sessions import SessionManager
     from datasette_agent_micropython.settings import Settings
+    from datasette_agent_micropython.tool import state_note
 
     monkeypatch.setattr(runtime_module, "RUN_GRACE_SECONDS", 0.5)
     settings = Settings(limits=Limits(timeout_seconds=0.1))
@@ -194,7 +195,7 @@ def test_a_call_that_does_not_come_back_in_time_is_a_trap_told_on_the_next_call(
     assert "did not come back within" in first.result.error
     assert second.state == "new"
     assert second.result.stdout == "next\n"
-    assert "did not come back within" in second.state_note
+    assert "did not come back within" in state_note(second)
 
 
 def test_a_snapshot_that_cannot_reach_q_in_time_gives_the_session_up(runtime, monkeypatch):

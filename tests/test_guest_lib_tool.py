@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from agent_harness import ALICE, call_tool, make_datasette, start_conversation
-from datasette_agent_micropython import session_manager
+from datasette_agent_micropython.wiring import session_manager
 from guest_oracle import cpython_output
 
 pytestmark = pytest.mark.asyncio

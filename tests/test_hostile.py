@@ -13,10 +13,10 @@ from agent_harness import ALICE, make_datasette, run, start_conversation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from datasette_agent_micropython import session_manager
 from datasette_agent_micropython.runtime import Runtime
 from datasette_agent_micropython.settings import Limits
 from datasette_agent_micropython.tool import make_tool
+from datasette_agent_micropython.wiring import session_manager
 
 TOOL = "execute_micropython"
 ROOMY = {"fuel": 10**12, "wall_clock_timeout_seconds": 1.0, "max_output_chars": 2_000}

@@ -156,7 +156,7 @@ plugins:
 async def test_yaml_1_1_numbers_in_datasette_yaml_configure_a_real_datasette():
     from datasette_agent.tools import get_agent_tools
 
-    from datasette_agent_micropython import session_manager
+    from datasette_agent_micropython.wiring import session_manager
 
     config = parse_metadata(YAML_1_1_NUMBERS)
     # PyYAML reads YAML 1.1: without a dot, 1e5 is text.

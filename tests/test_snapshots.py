@@ -5,9 +5,9 @@ import json
 import pytest
 from agent_harness import ALICE, make_datasette, run, start_conversation
 
-from datasette_agent_micropython import session_manager
 from datasette_agent_micropython.snapshot import Snapshot
 from datasette_agent_micropython.store import MIGRATIONS_TABLE, apply_migrations
+from datasette_agent_micropython.wiring import session_manager
 
 pytestmark = pytest.mark.asyncio
 

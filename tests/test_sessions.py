@@ -1,0 +1,157 @@
+"""The session manager's bookkeeping, on the manager a real Datasette builds (real interpreters,
+the real SnapshotStore on a real SQLite file): a call owns its conversation's lock until its image
+is written, whatever ends it, and an image is written only when the interpreter ran something
+since its last one.
+"""
+
+import asyncio
+
+import pytest
+from agent_harness import make_datasette
+
+from datasette_agent_micropython.wiring import session_manager
+
+pytestmark = pytest.mark.asyncio
+
+COUNT = "try:\n    n += 1\nexcept NameError:\n    n = 1"
+WRITES_TABLE = "image_writes"
+
+
+async def counting_datasette(tmp_path, **plugin_config):
+    """A Datasette whose sessions table records every image write in `image_writes`."""
+    ds = await make_datasette(tmp_path, plugin_config=plugin_config)
+    await ds.get_internal_database().execute_write_script(
+        f"""
+        CREATE TABLE {WRITES_TABLE} (conversation_id TEXT, calls INTEGER);
+        CREATE TRIGGER count_image_inserts AFTER INSERT ON micropython_sessions
+            BEGIN INSERT INTO {WRITES_TABLE} VALUES (new.conversation_id, new.calls); END;
+        CREATE TRIGGER count_image_updates AFTER UPDATE ON micropython_sessions
+            BEGIN INSERT INTO {WRITES_TABLE} VALUES (new.conversation_id, new.calls); END;
+        """
+    )
+    return ds
+
+
+async def image_writes(ds) -> list[tuple[str, int]]:
+    await session_manager(ds).wait_for_writes()
+    rows = (await ds.get_internal_database().execute(f"SELECT conversation_id, calls FROM {WRITES_TABLE} ORDER BY rowid")).rows
+    return [tuple(row) for row in rows]
+
+
+async def counter(manager, conversation_id) -> int:
+    outcome = await asyncio.wait_for(manager.run(conversation_id, "print(n)"), 60)
+    assert outcome.result.ok, outcome.result
+    return int(outcome.result.stdout)
+
+
+async def hide_sessions_table(ds, hidden: bool) -> None:
+    """Make every read and write of the sessions table fail (or work again), as a broken disk would."""
+    names = ("micropython_sessions", "micropython_sessions_hidden")
+    old, new = names if hidden else reversed(names)
+    await ds.get_internal_database().execute_write(f"ALTER TABLE {old} RENAME TO {new}")
+
+
+async def test_a_cancelled_caller_never_leaks_the_lock_and_its_call_still_runs_once(tmp_path):
+    """Cancelled at every point from before the lock to after the image write: the next call in
+    the conversation completes, and sees every cancelled call's effect exactly once (the guest
+    cannot be stopped midway, so the call completes and its interpreter is kept)."""
+    ds = await make_datasette(tmp_path, plugin_config={"max_sessions": 1})
+    manager = session_manager(ds)
+    await manager.run("c", "n = 0")
+    ran = 0
+    delays = [("yields", k) for k in range(0, 40, 3)] + [("seconds", s / 1000) for s in (1, 3, 10, 30, 100)]
+    for kind, amount in delays:
+        call = asyncio.ensure_future(manager.run("c", COUNT))
+        if kind == "yields":
+            for _ in range(amount):
+                await asyncio.sleep(0)
+        else:
+            await asyncio.sleep(amount)
+        call.cancel()
+        # A caller cancelled before its task first ran never asked for the call.
+        ran += 0 if (kind, amount) == ("yields", 0) else 1
+        # Another conversation's call evicts this one now and then: eviction takes the lock too.
+        await manager.run(f"other-{kind}-{amount}", "x = 1")
+        assert await counter(manager, "c") == ran, (kind, amount)
+
+
+async def test_a_call_cancelled_from_inside_releases_the_lock(tmp_path):
+    """The unit of work itself cancelled (as when the event loop shuts down) at successive points:
+    the caller sees the cancellation, and the conversation's next call completes."""
+    ds = await make_datasette(tmp_path)
+    manager = session_manager(ds)
+    await manager.run("c", "n = 0")
+    for yields in range(0, 30, 2):
+        call = asyncio.ensure_future(manager.run("c", COUNT))
+        await asyncio.sleep(0)
+        units = list(manager._background)
+        for _ in range(yields):
+            await asyncio.sleep(0)
+        for unit in units:
+            unit.cancel()
+        try:
+            await call
+        except asyncio.CancelledError:
+            pass
+        outcome = await asyncio.wait_for(manager.run("c", "print('next')"), 60)
+        assert outcome.result.stdout == "next\n", yields
+
+
+async def test_a_failing_image_write_keeps_the_interpreter_and_eviction_writes_it_later(tmp_path):
+    ds = await counting_datasette(tmp_path, max_sessions=1)
+    manager = session_manager(ds)
+    await manager.run("a", "n = 1")
+    await manager.wait_for_writes()
+    await hide_sessions_table(ds, True)
+    outcome = await manager.run("a", "n = 2")
+    assert outcome.result.ok and outcome.state == "live"
+    assert await counter(manager, "a") == 2  # the lock was released; the interpreter kept its state
+    await manager.wait_for_writes()
+    await hide_sessions_table(ds, False)
+    assert await image_writes(ds) == [("a", 1)]
+    await manager.run("b", "x = 1")  # evicts a: its calls since the failed writes are written now
+    assert await image_writes(ds) == [("a", 1), ("b", 1), ("a", 3)]
+    outcome = await manager.run("a", "print(n)")
+    assert (outcome.state, outcome.result.stdout) == ("restored", "2\n")
+
+
+async def test_a_failing_load_fails_the_call_and_releases_the_lock(tmp_path):
+    ds = await make_datasette(tmp_path, plugin_config={"max_sessions": 1})
+    manager = session_manager(ds)
+    await manager.run("a", "n = 1")
+    await manager.run("b", "x = 1")  # evicts a
+    await manager.wait_for_writes()
+    await hide_sessions_table(ds, True)
+    with pytest.raises(Exception, match="no such table"):
+        await manager.run("a", "print(n)")
+    await hide_sessions_table(ds, False)
+    outcome = await asyncio.wait_for(manager.run("a", "print(n)"), 60)
+    assert (outcome.state, outcome.result.stdout) == ("restored", "1\n")
+
+
+async def test_an_unchanged_interpreter_is_not_written_again(tmp_path):
+    """Images are written after each call, and on eviction only when a call ran since: two
+    conversations taking turns in one live slot write one image per call and no more."""
+    ds = await counting_datasette(tmp_path, max_sessions=1)
+    manager = session_manager(ds)
+    for round_number in range(3):
+        for conversation in ("a", "b"):
+            outcome = await manager.run(conversation, COUNT)
+            assert outcome.state == ("new" if round_number == 0 else "restored"), outcome
+            await manager.wait_for_writes()  # and the eviction that follows
+    assert await image_writes(ds) == [(conversation, calls) for calls in (1, 2, 3) for conversation in ("a", "b")]
+    await manager.shutdown()
+    assert len(await image_writes(ds)) == 6  # the one live interpreter was written after its call
+
+
+async def test_a_graceful_shutdown_writes_an_interpreter_whose_last_write_failed(tmp_path):
+    ds = await counting_datasette(tmp_path)
+    manager = session_manager(ds)
+    await manager.run("a", "n = 1")
+    await manager.wait_for_writes()
+    await hide_sessions_table(ds, True)
+    await manager.run("a", "n = 2")
+    await manager.wait_for_writes()
+    await hide_sessions_table(ds, False)
+    await manager.shutdown()
+    assert await image_writes(ds) == [("a", 1), ("a", 2)]
