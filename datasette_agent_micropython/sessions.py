@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import logging
 import threading
+import weakref
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from typing import Any, AsyncIterator, Callable, Mapping
 
 from .runtime import RunResult, Runtime, Session, SessionError
 from .settings import TOOL_NAME, Settings
-from .snapshot import Snapshot, SnapshotError
+from .snapshot import EncodedChunks, Snapshot, SnapshotError
 from .store import SnapshotStore, last_reported_calls, utc_now
 
 log = logging.getLogger(__name__)
@@ -351,6 +352,11 @@ class SessionManager:
                     await self._in_thread(session.close)
 
 
+# Each live session's last encode: its next image recompresses only the chunks that changed.
+_last_encodings: "weakref.WeakKeyDictionary[Session, EncodedChunks]" = weakref.WeakKeyDictionary()
+
+
 def _snapshot_and_encode(session: Session) -> tuple[Snapshot, bytes]:
     snapshot = session.snapshot()
-    return snapshot, snapshot.encode()
+    image, _last_encodings[session] = snapshot.encode_reusing(_last_encodings.get(session))
+    return snapshot, image

@@ -1,14 +1,21 @@
-"""A session's image at the quiescent point, and its byte format.
+"""A session's Snapshot at the quiescent point, and its image: the bytes stored in a row.
 
-An image is the non-zero 4 KiB pages of linear memory, the stack pointer, the quiescent point it
-was taken at, and what the host needs to carry the session on (its clock, its call count). It is
-stored as a CRC-32 of everything after it, a small JSON header, and the pages compressed with zstd.
+A Snapshot is the non-zero 4 KiB pages of linear memory, the stack pointer, the quiescent point it
+was taken at, and what the host needs to carry the session on (its clock, its call count).
+
+Its image is MAGIC, a CRC-32 of the header, a small JSON header, then the pages compressed with
+zstd in independent frames, one per chunk of CHUNK_PAGES pages of linear memory that holds any
+non-zero page. A snapshot taken after a call differs from the previous one in a few chunks only,
+so `encode_reusing` compresses just those and reuses the previous frames for the rest: the cost of
+an image follows what changed, not what is live. Each frame carries zstd's own content checksum.
+Images written before chunking (one zstd frame over all pages, MAGIC_WHOLE) are still decoded.
 
 Decoding treats the bytes as hostile (anyone who can write the sessions table can forge a row, with
 a valid checksum): every number in the header is range-checked, every page index must lie inside a
-memory size that is a whole number of wasm pages within the limit, and the zstd frame must declare
-exactly the size the header implies before anything is decompressed, so decompression allocates at
-most the memory limit. A damaged or forged row can only ever produce a `SnapshotError`.
+memory size that is a whole number of wasm pages within the limit, the frames must be as many as
+the chunks that hold pages and lie inside the image, and each zstd frame must declare exactly the
+size the header implies before anything is decompressed, so decompression allocates at most the
+memory limit. A damaged or forged row can only ever produce a `SnapshotError`.
 """
 
 from __future__ import annotations
@@ -16,15 +23,22 @@ from __future__ import annotations
 import json
 import struct
 import zlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import zstandard
 
 PAGE_SIZE = 4096
 # Linear memory grows in whole wasm pages.
 WASM_PAGE_SIZE = 65536
+# What a Snapshot holds and means. It is part of the runtime's fingerprint, so changing it makes
+# every stored image unrestorable; the byte encodings below can change without that.
 FORMAT_VERSION = 2
-MAGIC = b"MPYSNAP2"
+# The encoding: chunked frames (written), or one frame over all pages (written before; read only).
+MAGIC = b"MPYSNAP3"
+MAGIC_WHOLE = b"MPYSNAP2"
+# 16 pages = 64 KiB of linear memory per frame: see benchmarks/snapshot_chunks.py for the choice.
+CHUNK_PAGES = 16
+MAX_CHUNK_PAGES = 4096
 MAX_HEADER_BYTES = 64 * 1024
 MAX_MEMORY_BYTES = 4 * 1024 * 1024 * 1024
 # Bounds for the header's other numbers: a clock in nanoseconds and a call count that fit in 63 bits.
@@ -33,10 +47,22 @@ MAX_NAMES = 200
 MAX_NAME_CHARS = 100
 # Level 1: as small as level 3 on these images (within 1%), and 30% faster to write.
 ZSTD_LEVEL = 1
+HEADER_FIELDS = ("fingerprint", "memory_size", "stack_pointer", "result_ptr", "result_cap", "clock_ns", "calls", "names")
 
 
 class SnapshotError(ValueError):
     """The bytes are not an image this build can restore. The message says why."""
+
+
+@dataclass(frozen=True)
+class EncodedChunks:
+    """What one encode leaves for the next: per chunk index, its raw page bytes and its zstd frame.
+
+    Kept per live session; it holds about as many bytes as the session's non-zero pages.
+    """
+
+    chunk_pages: int
+    frames: dict[int, tuple[bytes, bytes]]
 
 
 @dataclass
@@ -53,71 +79,81 @@ class Snapshot:
     data: bytes = b""
     names: list[str] = field(default_factory=list)
 
-    @property
-    def raw_bytes(self) -> int:
-        return self.memory_size
-
     def encode(self) -> bytes:
-        header = asdict(self)
-        del header["data"]
+        """This snapshot's image, every chunk compressed."""
+        return self.encode_reusing(None)[0]
+
+    def encode_reusing(
+        self, previous: EncodedChunks | None, chunk_pages: int = CHUNK_PAGES
+    ) -> tuple[bytes, EncodedChunks]:
+        """This snapshot's image, compressing only the chunks whose bytes differ from `previous`
+        (the same session's last encode), and what to pass to the next encode."""
+        reusable = previous.frames if previous is not None and previous.chunk_pages == chunk_pages else {}
+        compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL, write_checksum=True)
+        frames: dict[int, tuple[bytes, bytes]] = {}
+        data = self.data
+        for chunk, start, end in chunk_spans(self.pages, chunk_pages):
+            raw = data[start * PAGE_SIZE : end * PAGE_SIZE]
+            known = reusable.get(chunk)
+            if known is not None and known[0] == raw:
+                frames[chunk] = known
+            else:
+                frames[chunk] = (raw, compressor.compress(raw))
+        header = {name: getattr(self, name) for name in HEADER_FIELDS}
         header["format"] = FORMAT_VERSION
         header["pages"] = page_runs(self.pages)
+        header["chunk_pages"] = chunk_pages
+        header["frames"] = [len(frame) for _, frame in frames.values()]
         header_bytes = json.dumps(header, separators=(",", ":")).encode()
-        body = zstandard.ZstdCompressor(level=ZSTD_LEVEL, write_checksum=True).compress(self.data)
-        checked = struct.pack("<I", len(header_bytes)) + header_bytes + body
-        return MAGIC + struct.pack("<I", zlib.crc32(checked)) + checked
+        checked = struct.pack("<I", len(header_bytes)) + header_bytes
+        image = b"".join([MAGIC, struct.pack("<I", zlib.crc32(checked)), checked, *(frame for _, frame in frames.values())])
+        return image, EncodedChunks(chunk_pages, frames)
 
     @classmethod
-    def decode(cls, blob: bytes, memory_limit: int = MAX_MEMORY_BYTES) -> "Snapshot":
-        """The image in `blob`, for a sandbox of at most `memory_limit` bytes, or SnapshotError."""
+    def decode(cls, image: bytes, memory_limit: int = MAX_MEMORY_BYTES) -> "Snapshot":
+        """The snapshot in `image`, for a sandbox of at most `memory_limit` bytes, or SnapshotError."""
         try:
-            return cls._decode(blob, min(memory_limit, MAX_MEMORY_BYTES))
+            return cls._decode(image, min(memory_limit, MAX_MEMORY_BYTES))
         except MemoryError:
             raise SnapshotError("the stored image needs more memory than this process can give it") from None
 
     @classmethod
-    def _decode(cls, blob: bytes, memory_limit: int) -> "Snapshot":
-        if not isinstance(blob, (bytes, bytearray, memoryview)):
+    def _decode(cls, image: bytes, memory_limit: int) -> "Snapshot":
+        if not isinstance(image, (bytes, bytearray, memoryview)):
             raise SnapshotError("the stored image is not a blob")
-        blob = bytes(blob)
-        if len(blob) < len(MAGIC) + 8 or not blob.startswith(MAGIC):
+        image = bytes(image)
+        if len(image) < len(MAGIC) + 8 or not image.startswith((MAGIC, MAGIC_WHOLE)):
             raise SnapshotError("the stored image has no snapshot header")
-        (checksum,) = struct.unpack_from("<I", blob, len(MAGIC))
-        if zlib.crc32(memoryview(blob)[len(MAGIC) + 4 :]) != checksum:
-            raise SnapshotError("the stored image is damaged or truncated (its checksum does not match)")
-        (header_length,) = struct.unpack_from("<I", blob, len(MAGIC) + 4)
+        chunked = image.startswith(MAGIC)
+        (checksum,) = struct.unpack_from("<I", image, len(MAGIC))
+        (header_length,) = struct.unpack_from("<I", image, len(MAGIC) + 4)
         start = len(MAGIC) + 8
-        if header_length > MAX_HEADER_BYTES or start + header_length > len(blob):
+        # A chunked image's checksum covers its header; each frame has zstd's content checksum.
+        covered = memoryview(image)[len(MAGIC) + 4 : start + header_length] if chunked else memoryview(image)[len(MAGIC) + 4 :]
+        if header_length > MAX_HEADER_BYTES or start + header_length > len(image):
             raise SnapshotError("the stored image's header is truncated")
+        if zlib.crc32(covered) != checksum:
+            raise SnapshotError("the stored image is damaged or truncated (its checksum does not match)")
         try:
-            header = json.loads(blob[start : start + header_length])
+            header = json.loads(image[start : start + header_length])
         except (ValueError, RecursionError):
             raise SnapshotError("the stored image's header is not JSON") from None
         if not isinstance(header, dict) or header.pop("format", None) != FORMAT_VERSION:
             raise SnapshotError("the stored image has an unknown format version")
+        layout = {name: header.pop(name, None) for name in ("pages", "chunk_pages", "frames")}
         try:
             snapshot = cls(**header)
         except TypeError:
             raise SnapshotError("the stored image's header has the wrong fields") from None
         snapshot._check_header(memory_limit)
-        snapshot.pages = expand_runs(snapshot.pages, snapshot.memory_size // PAGE_SIZE)
-        expected = len(snapshot.pages) * PAGE_SIZE
-        body = memoryview(blob)[start + header_length :]
-        # python-zstandard sizes its output by the frame's declared content size and ignores
-        # max_output_size then: check the declaration first, so the allocation is `expected`.
-        try:
-            declared = zstandard.frame_content_size(body)
-        except zstandard.ZstdError as error:
-            raise SnapshotError(f"the stored image's pages are damaged or truncated ({error})") from None
-        if declared != expected:
-            raise SnapshotError(
-                f"the stored image's pages declare {declared:,} bytes where its header implies {expected:,}"
-            )
-        try:
-            data = zstandard.ZstdDecompressor().decompress(body, max_output_size=max(expected, 1))
-        except zstandard.ZstdError as error:
-            raise SnapshotError(f"the stored image's pages are damaged or truncated ({error})") from None
-        snapshot.data = data
+        snapshot.pages = expand_runs(layout["pages"], snapshot.memory_size // PAGE_SIZE)
+        body = memoryview(image)[start + header_length :]
+        if chunked:
+            snapshot.data = _decompress_chunks(body, snapshot.pages, layout["chunk_pages"], layout["frames"])
+        elif layout["chunk_pages"] is not None or layout["frames"] is not None:
+            raise SnapshotError("the stored image's header has the wrong fields")
+        else:
+            snapshot.data = _decompress_frame(zstandard.ZstdDecompressor(), body, len(snapshot.pages) * PAGE_SIZE)
         problem = snapshot.layout_problem(memory_limit)
         if problem:
             raise SnapshotError(problem)
@@ -144,7 +180,7 @@ class Snapshot:
             )
 
     def layout_problem(self, memory_limit: int) -> str | None:
-        """Why this image's memory cannot be laid over a sandbox of `memory_limit` bytes, or None.
+        """Why this snapshot's memory cannot be laid over a sandbox of `memory_limit` bytes, or None.
 
         Checked again right before a restore writes memory, whoever built the Snapshot.
         """
@@ -159,6 +195,66 @@ class Snapshot:
         if len(self.data) != len(pages) * PAGE_SIZE:
             return "the stored state's pages do not match its page list"
         return None
+
+
+def _decompress_chunks(body: memoryview, pages: list[int], chunk_pages: object, frame_lengths: object) -> bytes:
+    """The pages of a chunked image, every frame's place and size checked before it is decompressed."""
+    if not (
+        isinstance(chunk_pages, int)
+        and not isinstance(chunk_pages, bool)
+        and 0 < chunk_pages <= MAX_CHUNK_PAGES
+        and chunk_pages & (chunk_pages - 1) == 0
+    ):
+        raise SnapshotError("the stored image's chunk size is not a power of two up to 4096 pages")
+    spans = chunk_spans(pages, chunk_pages)
+    if not (
+        isinstance(frame_lengths, list)
+        and len(frame_lengths) == len(spans)
+        and all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in frame_lengths)
+    ):
+        raise SnapshotError("the stored image's frame list does not match its chunks")
+    if sum(frame_lengths) != len(body):
+        raise SnapshotError("the stored image's frames do not fill its body: it is truncated or padded")
+    decompressor = zstandard.ZstdDecompressor()
+    parts = []
+    position = 0
+    for (_, first, end), length in zip(spans, frame_lengths):
+        frame = body[position : position + length]
+        parts.append(_decompress_frame(decompressor, frame, (end - first) * PAGE_SIZE))
+        position += length
+    return b"".join(parts)
+
+
+def _decompress_frame(decompressor: zstandard.ZstdDecompressor, frame: memoryview, expected: int) -> bytes:
+    """One zstd frame that must hold exactly `expected` bytes; at most that much is allocated."""
+    # python-zstandard sizes its output by the frame's declared content size and ignores
+    # max_output_size then: check the declaration first, so the allocation is `expected`.
+    try:
+        declared = zstandard.frame_content_size(frame)
+    except zstandard.ZstdError as error:
+        raise SnapshotError(f"the stored image's pages are damaged or truncated ({error})") from None
+    if declared != expected:
+        raise SnapshotError(f"the stored image's pages declare {declared:,} bytes where its header implies {expected:,}")
+    try:
+        data = decompressor.decompress(frame, max_output_size=max(expected, 1))
+    except zstandard.ZstdError as error:
+        raise SnapshotError(f"the stored image's pages are damaged or truncated ({error})") from None
+    if len(data) != expected:
+        raise SnapshotError(f"the stored image's pages hold {len(data):,} bytes where its header implies {expected:,}")
+    return data
+
+
+def chunk_spans(pages: list[int], chunk_pages: int) -> list[tuple[int, int, int]]:
+    """(chunk index, first, end) for each chunk holding pages: `pages[first:end]` lie in that chunk."""
+    spans: list[tuple[int, int, int]] = []
+    for position, page in enumerate(pages):
+        chunk = page // chunk_pages
+        if spans and spans[-1][0] == chunk:
+            continue
+        if spans:
+            spans[-1] = (spans[-1][0], spans[-1][1], position)
+        spans.append((chunk, position, len(pages)))
+    return spans
 
 
 def page_runs(pages: list[int]) -> list[list[int]]:

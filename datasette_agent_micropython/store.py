@@ -118,7 +118,7 @@ class SnapshotStore:
             "updated_at": now,
             "last_used_at": last_used_at or now,
             "calls": snapshot.calls,
-            "raw_bytes": snapshot.raw_bytes,
+            "raw_bytes": snapshot.memory_size,
             "stored_bytes": len(image),
             "fingerprint": snapshot.fingerprint,
             "globals": json.dumps(snapshot.names),
