@@ -58,11 +58,12 @@ class SnapshotError(ValueError):
 class EncodedChunks:
     """What one encode leaves for the next: per chunk index, its raw page bytes and its zstd frame.
 
-    Kept per live session; it holds about as many bytes as the session's non-zero pages.
+    Kept per live session; the raw bytes are views of the encoded Snapshot's data, so it holds that
+    data (the session's non-zero pages) and the frames.
     """
 
     chunk_pages: int
-    frames: dict[int, tuple[bytes, bytes]]
+    frames: dict[int, tuple[memoryview, bytes]]
 
 
 @dataclass
@@ -90,15 +91,17 @@ class Snapshot:
         (the same session's last encode), and what to pass to the next encode."""
         reusable = previous.frames if previous is not None and previous.chunk_pages == chunk_pages else {}
         compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL, write_checksum=True)
-        frames: dict[int, tuple[bytes, bytes]] = {}
+        frames: dict[int, tuple[memoryview, bytes]] = {}
         data = self.data
-        for chunk, start, end in chunk_spans(self.pages, chunk_pages):
-            raw = data[start * PAGE_SIZE : end * PAGE_SIZE]
+        view = memoryview(data)
+        for chunk, first, end in chunk_spans(self.pages, chunk_pages):
+            start, stop = first * PAGE_SIZE, end * PAGE_SIZE
             known = reusable.get(chunk)
-            if known is not None and known[0] == raw:
+            # startswith at an offset compares in place: unchanged chunks are never copied.
+            if known is not None and len(known[0]) == stop - start and data.startswith(known[0], start):
                 frames[chunk] = known
             else:
-                frames[chunk] = (raw, compressor.compress(raw))
+                frames[chunk] = (view[start:stop], compressor.compress(view[start:stop]))
         header = {name: getattr(self, name) for name in HEADER_FIELDS}
         header["format"] = FORMAT_VERSION
         header["pages"] = page_runs(self.pages)
