@@ -220,12 +220,13 @@ class SessionManager:
                 )
             return session, "new", None
         try:
-            image = await self._in_thread(Snapshot.decode, blob, self.settings.limits.memory_bytes)
-            session = await self._in_thread(self._new_session, image)
+            snapshot, encoded = await self._in_thread(Snapshot.decode_reusable, blob, self.settings.limits.memory_bytes)
+            session = await self._in_thread(self._new_session, snapshot)
             problem = session.restore_error
         except (SnapshotError, SessionError) as error:
             session, problem = None, str(error)
         if problem is None:
+            _last_encodings[session] = encoded
             return session, "restored", await self._lost_calls_note(conversation_id, session.calls)
         log.warning("Discarding the stored session of conversation %s: %s", conversation_id, problem)
         await self._forget_stored(conversation_id)

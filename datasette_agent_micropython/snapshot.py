@@ -63,7 +63,7 @@ class EncodedChunks:
     """
 
     chunk_pages: int
-    frames: dict[int, tuple[memoryview, bytes]]
+    frames: dict[int, tuple[memoryview, bytes | memoryview]]
 
 
 @dataclass
@@ -91,7 +91,7 @@ class Snapshot:
         (the same session's last encode), and what to pass to the next encode."""
         reusable = previous.frames if previous is not None and previous.chunk_pages == chunk_pages else {}
         compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL, write_checksum=True)
-        frames: dict[int, tuple[memoryview, bytes]] = {}
+        frames: dict[int, tuple[memoryview, bytes | memoryview]] = {}
         data = self.data
         view = memoryview(data)
         for chunk, first, end in chunk_spans(self.pages, chunk_pages):
@@ -115,13 +115,21 @@ class Snapshot:
     @classmethod
     def decode(cls, image: bytes, memory_limit: int = MAX_MEMORY_BYTES) -> "Snapshot":
         """The snapshot in `image`, for a sandbox of at most `memory_limit` bytes, or SnapshotError."""
+        return cls.decode_reusable(image, memory_limit)[0]
+
+    @classmethod
+    def decode_reusable(
+        cls, image: bytes, memory_limit: int = MAX_MEMORY_BYTES
+    ) -> tuple["Snapshot", EncodedChunks | None]:
+        """The snapshot in `image`, and its frames for the restored session's next encode to reuse
+        (None for a whole image). Every frame was just decompressed to its raw bytes, so the pairs hold."""
         try:
             return cls._decode(image, min(memory_limit, MAX_MEMORY_BYTES))
         except MemoryError:
             raise SnapshotError("the stored image needs more memory than this process can give it") from None
 
     @classmethod
-    def _decode(cls, image: bytes, memory_limit: int) -> "Snapshot":
+    def _decode(cls, image: bytes, memory_limit: int) -> tuple["Snapshot", EncodedChunks | None]:
         if not isinstance(image, (bytes, bytearray, memoryview)):
             raise SnapshotError("the stored image is not a blob")
         image = bytes(image)
@@ -151,8 +159,10 @@ class Snapshot:
         snapshot._check_header(memory_limit)
         snapshot.pages = expand_runs(layout["pages"], snapshot.memory_size // PAGE_SIZE)
         body = memoryview(image)[start + header_length :]
+        encoded = None
         if chunked:
             snapshot.data = _decompress_chunks(body, snapshot.pages, layout["chunk_pages"], layout["frames"])
+            encoded = _frames_of(snapshot, body, layout["chunk_pages"], layout["frames"])
         elif layout["chunk_pages"] is not None or layout["frames"] is not None:
             raise SnapshotError("the stored image's header has the wrong fields")
         else:
@@ -160,7 +170,7 @@ class Snapshot:
         problem = snapshot.layout_problem(memory_limit)
         if problem:
             raise SnapshotError(problem)
-        return snapshot
+        return snapshot, encoded
 
     def _check_header(self, memory_limit: int) -> None:
         integers = (self.memory_size, self.stack_pointer, self.result_ptr, self.result_cap, self.clock_ns, self.calls)
@@ -226,6 +236,17 @@ def _decompress_chunks(body: memoryview, pages: list[int], chunk_pages: object, 
         parts.append(_decompress_frame(decompressor, frame, (end - first) * PAGE_SIZE))
         position += length
     return b"".join(parts)
+
+
+def _frames_of(snapshot: Snapshot, body: memoryview, chunk_pages: int, frame_lengths: list[int]) -> EncodedChunks:
+    """The (raw bytes, frame) pairs of a decoded chunked image, as views of its data and body."""
+    view = memoryview(snapshot.data)
+    frames: dict[int, tuple[memoryview, bytes | memoryview]] = {}
+    position = 0
+    for (chunk, first, end), length in zip(chunk_spans(snapshot.pages, chunk_pages), frame_lengths):
+        frames[chunk] = (view[first * PAGE_SIZE : end * PAGE_SIZE], body[position : position + length])
+        position += length
+    return EncodedChunks(chunk_pages, frames)
 
 
 def _decompress_frame(decompressor: zstandard.ZstdDecompressor, frame: memoryview, expected: int) -> bytes:

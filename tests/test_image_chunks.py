@@ -5,6 +5,7 @@ import random
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from image_forgery import compress, forge, header_of
 
 from datasette_agent_micropython.runtime import Limits
 from datasette_agent_micropython.snapshot import PAGE_SIZE, EncodedChunks, Snapshot, chunk_spans
@@ -78,3 +79,24 @@ def test_a_previous_encode_with_another_chunk_size_is_not_reused():
     image, encoded = snapshot.encode_reusing(previous, 16)
     assert recompressed(previous, encoded) == set(encoded.frames)
     assert Snapshot.decode(image).data == snapshot.data
+
+
+def test_a_restored_session_reuses_the_frames_of_the_image_it_came_from(runtime):
+    session = runtime.new_session(LIMITS)
+    try:
+        assert session.run("data = [str(i) * 3 for i in range(20000)]\nx = 0").ok
+        stored = session.snapshot().encode()
+    finally:
+        session.close()
+    snapshot, loaded = Snapshot.decode_reusable(stored, LIMITS.memory_bytes)
+    restored = runtime.new_session(LIMITS, image=snapshot)
+    try:
+        assert restored.restored and restored.run("x += 1").ok
+        later = restored.snapshot()
+    finally:
+        restored.close()
+    image, encoded = later.encode_reusing(loaded)
+    assert 0 < len(recompressed(loaded, encoded)) <= len(encoded.frames) // 4
+    assert image == later.encode()
+    # A whole (format-2) image has no frames to reuse.
+    assert Snapshot.decode_reusable(forge(header_of(later), compress(later.data)))[1] is None
