@@ -4,6 +4,10 @@
     .venv/bin/python benchmarks/snapshot_chunks.py            # about a minute
     .venv/bin/python benchmarks/snapshot_chunks.py --quick    # a few samples each
     .venv/bin/python benchmarks/snapshot_chunks.py --json
+    .venv/bin/python benchmarks/snapshot_chunks.py --manager-only --package-root /work/main
+
+The last form measures only the end-to-end row below, with the package of another checkout
+(for a before/after comparison against code that has no chunked images).
 
 Each session holds the same live data as benchmarks/run.py's restore and snapshot rows. After every
 `x += 1` it takes a Snapshot and measures, on that same Snapshot:
@@ -13,6 +17,9 @@ Each session holds the same live data as benchmarks/run.py's restore and snapsho
   previous image reused; at 16, 64 and 256 pages per chunk;
 - the SQLite write of the warm image (`SnapshotStore.save`, internal database file, WAL);
 - `Snapshot.decode` of the whole and of the chunked image.
+And, end to end through a SessionManager with a SnapshotStore on an internal database file (WAL,
+as the plugin sets it): the time from `SessionManager.run()` returning until the conversation's
+image is written and its lock free, i.e. what the snapshot adds before the next call can start.
 It reports p50 and p95 (nearest rank) in ms, image sizes, and how many chunks were recompressed.
 A measurement, never a gate.
 """
@@ -32,20 +39,18 @@ from pathlib import Path
 import zstandard
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
-from datasette_agent_micropython.sessions import shared_runtime  # noqa: E402
-from datasette_agent_micropython.snapshot import PAGE_SIZE, ZSTD_LEVEL, Snapshot, chunk_spans  # noqa: E402
-
-try:
-    from datasette_agent_micropython.settings import Limits  # noqa: E402
-except ImportError:
-    from datasette_agent_micropython.runtime import Limits  # noqa: E402
-
 # The same live data as benchmarks/run.py: gc.mem_alloc() about 1 MB and 8 MB after a collection.
 SIZES = {"1mb": 25_000, "8mb": 178_000}
 CHUNK_SIZES = (16, 64, 256)
-SETUP = Limits(memory_bytes=16 * 1024 * 1024, fuel=None, timeout_seconds=120.0)
+
+
+def setup_limits():
+    """Limits for building and calling the big sessions: 16 MiB, no fuel limit, a long timeout."""
+    try:
+        from datasette_agent_micropython.settings import Limits
+    except ImportError:
+        from datasette_agent_micropython.runtime import Limits
+    return Limits(memory_bytes=16 * 1024 * 1024, fuel=None, timeout_seconds=120.0)
 
 
 def data_code(items: int) -> str:
@@ -78,7 +83,10 @@ async def make_store(directory: Path):
 
 
 async def measure(size: str, samples: int, store) -> dict:
-    session = shared_runtime().new_session(SETUP)
+    from datasette_agent_micropython.sessions import shared_runtime
+    from datasette_agent_micropython.snapshot import ZSTD_LEVEL, Snapshot, chunk_spans
+
+    session = shared_runtime().new_session(setup_limits())
     try:
         assert session.run(data_code(SIZES[size])).ok
         for _ in range(3):
@@ -139,7 +147,29 @@ async def measure(size: str, samples: int, store) -> dict:
         session.close()
 
 
-def format2_image(snapshot: Snapshot, body: bytes) -> bytes:
+async def manager_added(size: str, samples: int, store) -> dict:
+    """From SessionManager.run() returning to the lock being free: the image write after a call."""
+    from datasette_agent_micropython.sessions import SessionManager
+    from datasette_agent_micropython.settings import Settings
+    from datasette_agent_micropython.sql import read_only_sql_query
+
+    manager = SessionManager(Settings(limits=setup_limits()), {"read_only_sql_query": read_only_sql_query}, store)
+    conversation = f"manager-{size}"
+    assert (await manager.run(conversation, data_code(SIZES[size]))).result.ok
+    for _ in range(3):
+        assert (await manager.run(conversation, "x += 1")).result.ok
+        await manager.wait_for_writes()
+    added = []
+    for _ in range(samples):
+        assert (await manager.run(conversation, "x += 1")).result.ok
+        start = time.perf_counter()
+        await manager.wait_for_writes()
+        added.append(ms(start, time.perf_counter()))
+    await manager.shutdown()
+    return {"size": size, "ms": {"SessionManager: time added before the next call": stats(added)}}
+
+
+def format2_image(snapshot, body: bytes) -> bytes:
     """The format-2 image of `snapshot` around an already compressed body (as main wrote it)."""
     import struct
     import zlib
@@ -157,13 +187,26 @@ async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--manager-only", action="store_true", help="only the end-to-end SessionManager row")
+    parser.add_argument("--package-root", default=str(REPO), help="checkout whose package is measured")
     args = parser.parse_args()
+    sys.path.insert(0, args.package_root)
+    import datasette_agent_micropython
+
     samples = {"1mb": 3, "8mb": 2} if args.quick else {"1mb": 30, "8mb": 15}
     load_before = os.getloadavg()
+    results = []
     with tempfile.TemporaryDirectory() as directory:
         store = await make_store(Path(directory))
-        results = [await measure(size, samples[size], store) for size in SIZES]
-    meta = {"load_before": [round(v, 2) for v in load_before], "load_after": [round(v, 2) for v in os.getloadavg()]}
+        for size in SIZES:
+            result = {"size": size, "ms": {}} if args.manager_only else await measure(size, samples[size], store)
+            result["ms"].update((await manager_added(size, samples[size], store))["ms"])
+            results.append(result)
+    meta = {
+        "package": str(Path(datasette_agent_micropython.__file__).parent),
+        "load_before": [round(v, 2) for v in load_before],
+        "load_after": [round(v, 2) for v in os.getloadavg()],
+    }
     if args.json:
         print(json.dumps({"meta": meta, "results": results}, indent=2))
         return 0
@@ -171,11 +214,11 @@ async def main() -> int:
         print(f"\n~{result['size'][:-2]} MB session")
         for name, figures in result["ms"].items():
             print(f"  {name:<52} p50 {figures['p50']:8.2f} ms   p95 {figures['p95']:8.2f} ms   (n={figures['n']})")
-        for name, count in result["bytes"].items():
+        for name, count in result.get("bytes", {}).items():
             print(f"  {name:<52} {count / 1024:10,.0f} KiB")
-        for name, figures in result["chunks_recompressed"].items():
+        for name, figures in result.get("chunks_recompressed", {}).items():
             print(f"  chunks recompressed, {name:<31} p50 {figures['p50']} max {figures['max']} of {figures['of']}")
-    print(f"\nload average before {meta['load_before']}, after {meta['load_after']}; page size {PAGE_SIZE}")
+    print(f"\npackage {meta['package']}; load average before {meta['load_before']}, after {meta['load_after']}")
     return 0
 
 
