@@ -139,6 +139,12 @@ class SnapshotStore:
         image: bytes,
         last_used_at: str | None = None,
     ) -> None:
+        """Write `snapshot`'s image as its conversation's one row.
+
+        The upsert is written by hand, not sqlite-utils' `Table.upsert`: that one would overwrite
+        `created_at`, and it introspects the table (seven queries) on every call, on the path that
+        the conversation's next call waits for.
+        """
         await self.prepare()
         now = utc_now()
         row = {
