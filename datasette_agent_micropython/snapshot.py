@@ -3,26 +3,32 @@
 A Snapshot is the non-zero 4 KiB pages of linear memory, the stack pointer, the quiescent point it
 was taken at, and what the host needs to carry the session on (its clock, its call count).
 
-Its image is MAGIC, a CRC-32 of the header, a small JSON header, then the pages compressed with
-zstd in independent frames, one per chunk of CHUNK_PAGES pages of linear memory that holds any
-non-zero page. A snapshot taken after a call differs from the previous one in a few chunks only,
-so `encode_reusing` compresses just those and reuses the previous frames for the rest: the cost of
-an image follows what changed, not what is live. Each frame carries zstd's own content checksum.
-Images written before chunking (one zstd frame over all pages, MAGIC_WHOLE) are still decoded.
+Its image is MAGIC, a CRC-32 of the header, a JSON header padded to a multiple of 4 KiB, then a body
+of zstd frames, one per chunk of CHUNK_PAGES pages of linear memory that holds any non-zero page,
+each at the offset the header gives. A snapshot taken after a call differs from the previous one in
+a few chunks, so `encode_reusing` compresses just those, and keeps every frame where the previous
+image had it (a frame that outgrew its place moves to a free gap or the end, with room to grow): the
+image then has the same length and differs only where chunks changed, and SQLite, which overwrites a
+same-sized row in place, writes only the pages that differ. The cost of an image follows what
+changed, not what is live; a row still holds one whole image, with no chain of deltas. Each frame
+carries zstd's content checksum. Images written before chunking (one zstd frame over all pages,
+MAGIC_WHOLE) are still decoded.
 
 Decoding treats the bytes as hostile (anyone who can write the sessions table can forge a row, with
 a valid checksum): every number in the header is range-checked, every page index must lie inside a
 memory size that is a whole number of wasm pages within the limit, the frames must be as many as
-the chunks that hold pages and lie inside the image, and each zstd frame must declare exactly the
-size the header implies before anything is decompressed, so decompression allocates at most the
-memory limit. A damaged or forged row can only ever produce a `SnapshotError`.
+the chunks that hold pages and lie inside the body without overlapping, and each zstd frame must
+declare exactly the size the header implies before anything is decompressed, so decompression
+allocates at most the memory limit. A damaged or forged row can only ever produce a `SnapshotError`.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import struct
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import zstandard
@@ -39,7 +45,15 @@ MAGIC_WHOLE = b"MPYSNAP2"
 # 16 pages = 64 KiB of linear memory per frame: see benchmarks/snapshot_chunks.py for the choice.
 CHUNK_PAGES = 16
 MAX_CHUNK_PAGES = 4096
-MAX_HEADER_BYTES = 64 * 1024
+# Room for a frame list of 4 GiB of pages (65,536 chunks).
+MAX_HEADER_BYTES = 4 * 1024 * 1024
+# The header is padded to a multiple of this, so that its length rarely changes between images.
+HEADER_ALIGN = 4096
+# A frame that outgrows its place moves with this much room to grow (a quarter of its length).
+GROWTH_ROOM = 4
+# A body with more gaps than this (a share of its frames' bytes, plus a floor) is laid out afresh.
+MAX_GAP_SHARE = 2
+MIN_GAP_BYTES = 64 * 1024
 MAX_MEMORY_BYTES = 4 * 1024 * 1024 * 1024
 # Bounds for the header's other numbers: a clock in nanoseconds and a call count that fit in 63 bits.
 MAX_COUNTER = 2**62
@@ -64,6 +78,9 @@ class EncodedChunks:
 
     chunk_pages: int
     frames: dict[int, tuple[memoryview, bytes | memoryview]]
+    # Per chunk index, where its frame's place in the body starts and how long that place is.
+    places: dict[int, tuple[int, int]]
+    body_size: int
 
 
 @dataclass
@@ -89,7 +106,9 @@ class Snapshot:
     ) -> tuple[bytes, EncodedChunks]:
         """This snapshot's image, compressing only the chunks whose bytes differ from `previous`
         (the same session's last encode), and what to pass to the next encode."""
-        reusable = previous.frames if previous is not None and previous.chunk_pages == chunk_pages else {}
+        if previous is not None and previous.chunk_pages != chunk_pages:
+            previous = None
+        reusable = previous.frames if previous is not None else {}
         compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL, write_checksum=True)
         frames: dict[int, tuple[memoryview, bytes | memoryview]] = {}
         data = self.data
@@ -102,15 +121,21 @@ class Snapshot:
                 frames[chunk] = known
             else:
                 frames[chunk] = (view[start:stop], compressor.compress(view[start:stop]))
+        places, body_size = place_frames({chunk: len(frame) for chunk, (_, frame) in frames.items()}, previous)
+        body = bytearray(body_size)
+        for chunk, (_, frame) in frames.items():
+            offset = places[chunk][0]
+            body[offset : offset + len(frame)] = frame
         header = {name: getattr(self, name) for name in HEADER_FIELDS}
         header["format"] = FORMAT_VERSION
         header["pages"] = page_runs(self.pages)
         header["chunk_pages"] = chunk_pages
-        header["frames"] = [len(frame) for _, frame in frames.values()]
+        header["frames"] = [[places[chunk][0], len(frame)] for chunk, (_, frame) in frames.items()]
         header_bytes = json.dumps(header, separators=(",", ":")).encode()
+        header_bytes += b" " * (-len(header_bytes) % HEADER_ALIGN)
         checked = struct.pack("<I", len(header_bytes)) + header_bytes
-        image = b"".join([MAGIC, struct.pack("<I", zlib.crc32(checked)), checked, *(frame for _, frame in frames.values())])
-        return image, EncodedChunks(chunk_pages, frames)
+        image = b"".join([MAGIC, struct.pack("<I", zlib.crc32(checked)), checked, body])
+        return image, EncodedChunks(chunk_pages, frames, places, body_size)
 
     @classmethod
     def decode(cls, image: bytes, memory_limit: int = MAX_MEMORY_BYTES) -> "Snapshot":
@@ -210,7 +235,7 @@ class Snapshot:
         return None
 
 
-def _decompress_chunks(body: memoryview, pages: list[int], chunk_pages: object, frame_lengths: object) -> bytes:
+def _decompress_chunks(body: memoryview, pages: list[int], chunk_pages: object, frame_places: object) -> bytes:
     """The pages of a chunked image, every frame's place and size checked before it is decompressed."""
     if not (
         isinstance(chunk_pages, int)
@@ -221,32 +246,92 @@ def _decompress_chunks(body: memoryview, pages: list[int], chunk_pages: object, 
         raise SnapshotError("the stored image's chunk size is not a power of two up to 4096 pages")
     spans = chunk_spans(pages, chunk_pages)
     if not (
-        isinstance(frame_lengths, list)
-        and len(frame_lengths) == len(spans)
-        and all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in frame_lengths)
+        isinstance(frame_places, list)
+        and len(frame_places) == len(spans)
+        and all(
+            isinstance(place, list)
+            and len(place) == 2
+            and all(isinstance(n, int) and not isinstance(n, bool) for n in place)
+            and place[0] >= 0
+            and place[1] > 0
+            for place in frame_places
+        )
     ):
         raise SnapshotError("the stored image's frame list does not match its chunks")
-    if sum(frame_lengths) != len(body):
-        raise SnapshotError("the stored image's frames do not fill its body: it is truncated or padded")
+    if any(offset + length > len(body) for offset, length in frame_places):
+        raise SnapshotError("the stored image is truncated: a frame lies past its end")
+    ordered = sorted(frame_places)
+    if any(later[0] < earlier[0] + earlier[1] for earlier, later in zip(ordered, ordered[1:])):
+        raise SnapshotError("the stored image's frames overlap")
     decompressor = zstandard.ZstdDecompressor()
-    parts = []
-    position = 0
-    for (_, first, end), length in zip(spans, frame_lengths):
-        frame = body[position : position + length]
-        parts.append(_decompress_frame(decompressor, frame, (end - first) * PAGE_SIZE))
-        position += length
+    parts = [
+        _decompress_frame(decompressor, body[offset : offset + length], (end - first) * PAGE_SIZE)
+        for (_, first, end), (offset, length) in zip(spans, frame_places)
+    ]
     return b"".join(parts)
 
 
-def _frames_of(snapshot: Snapshot, body: memoryview, chunk_pages: int, frame_lengths: list[int]) -> EncodedChunks:
-    """The (raw bytes, frame) pairs of a decoded chunked image, as views of its data and body."""
+def _frames_of(snapshot: Snapshot, body: memoryview, chunk_pages: int, frame_places: list[list[int]]) -> EncodedChunks:
+    """The frames of a decoded chunked image and their places, for the next encode to keep."""
     view = memoryview(snapshot.data)
     frames: dict[int, tuple[memoryview, bytes | memoryview]] = {}
+    starts: dict[int, int] = {}
+    for (chunk, first, end), (offset, length) in zip(chunk_spans(snapshot.pages, chunk_pages), frame_places):
+        frames[chunk] = (view[first * PAGE_SIZE : end * PAGE_SIZE], body[offset : offset + length])
+        starts[chunk] = offset
+    # Each place reaches the next frame (or the end of the body): its room to grow.
+    ends = sorted(starts.values())[1:] + [len(body)]
+    places = {chunk: (offset, following - offset) for (chunk, offset), following in zip(sorted(starts.items(), key=lambda item: item[1]), ends)}
+    return EncodedChunks(chunk_pages, frames, places, len(body))
+
+
+def place_frames(lengths: dict[int, int], previous: EncodedChunks | None) -> tuple[dict[int, tuple[int, int]], int]:
+    """Where each chunk's frame goes in the body: (offset, room) per chunk, and the body's size.
+
+    A frame stays where `previous` had its chunk if it still fits; otherwise it takes the first gap
+    that fits it with room to grow, or the end. Without `previous`, or when gaps have come to
+    outweigh the frames, the frames are packed from the start.
+    """
+    if previous is None:
+        offsets = itertools.accumulate(lengths.values(), initial=0)
+        return {chunk: (offset, length) for (chunk, length), offset in zip(lengths.items(), offsets)}, sum(lengths.values())
+    places = {}
+    moving = []
+    for chunk, length in lengths.items():
+        place = previous.places.get(chunk)
+        if place is not None and length <= place[1]:
+            places[chunk] = place
+        else:
+            moving.append(chunk)
+    size = previous.body_size
+    if moving:
+        gaps = _gaps(places.values(), size)
+        for chunk in moving:
+            room = lengths[chunk] + lengths[chunk] // GROWTH_ROOM
+            for index, (offset, length) in enumerate(gaps):
+                if length >= room:
+                    places[chunk] = (offset, room)
+                    gaps[index] = (offset + room, length - room)
+                    break
+            else:
+                places[chunk] = (size, room)
+                size += room
+    if size - sum(lengths.values()) > MAX_GAP_SHARE * sum(lengths.values()) + MIN_GAP_BYTES:
+        return place_frames(lengths, None)
+    return places, size
+
+
+def _gaps(places: Iterable[tuple[int, int]], size: int) -> list[tuple[int, int]]:
+    """The free stretches (offset, length) of a body of `size` bytes around `places`, in order."""
+    gaps = []
     position = 0
-    for (chunk, first, end), length in zip(chunk_spans(snapshot.pages, chunk_pages), frame_lengths):
-        frames[chunk] = (view[first * PAGE_SIZE : end * PAGE_SIZE], body[position : position + length])
-        position += length
-    return EncodedChunks(chunk_pages, frames)
+    for offset, room in sorted(places):
+        if offset > position:
+            gaps.append((position, offset - position))
+        position = max(position, offset + room)
+    if size > position:
+        gaps.append((position, size - position))
+    return gaps
 
 
 def _decompress_frame(decompressor: zstandard.ZstdDecompressor, frame: memoryview, expected: int) -> bytes:

@@ -5,6 +5,7 @@ today) and whole (format-2 images written by 0.2a0, still restored)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import struct
 import zlib
@@ -59,9 +60,11 @@ def chunk_frames(pages: list[int], data: bytes, chunk_pages: int = CHUNK_PAGES) 
 def forge_chunked(header: dict, frames: list[bytes]) -> bytes:
     """A chunked image with this header and these frames, and a checksum that matches.
 
-    The header's frame lengths are those of `frames` unless the header already says otherwise."""
+    The frames are packed one after the other, and the header says so unless it already says
+    otherwise."""
     header = {**header}
-    header.setdefault("frames", [len(frame) for frame in frames])
+    offsets = itertools.accumulate((len(frame) for frame in frames), initial=0)
+    header.setdefault("frames", [[offset, len(frame)] for frame, offset in zip(frames, offsets)])
     header_bytes = json.dumps(header, separators=(",", ":")).encode()
     checked = struct.pack("<I", len(header_bytes)) + header_bytes
     return MAGIC + struct.pack("<I", zlib.crc32(checked)) + checked + b"".join(frames)

@@ -96,10 +96,18 @@ def chunked_last_frame_declares_1_tib(snapshot: Snapshot) -> bytes:
     return forge_chunked(header, frames[:-1] + [frame_declaring(1024**4, 4096)])
 
 
-def chunked_frame_lengths_reach_past_the_image(snapshot: Snapshot) -> bytes:
+def chunked_frame_reaches_past_the_image(snapshot: Snapshot) -> bytes:
     header, frames = chunked(snapshot)
-    header["frames"] = [2**40] + [len(frame) for frame in frames[1:]]
+    header["frames"] = [[0, 2**40]] + [[1, len(frame)] for frame in frames[1:]]
     return forge_chunked(header, frames)
+
+
+def chunked_frames_overlap(snapshot: Snapshot) -> bytes:
+    # Two chunks share one frame: each decompresses fine, so only the overlap check refuses it.
+    header, frames = chunked(snapshot)
+    header["frames"] = [[0, len(frames[0])]] * len(frames)
+    same = [frames[0]] * len(frames)
+    return forge_chunked(header, same)
 
 
 def chunked_one_frame_short(snapshot: Snapshot) -> bytes:
@@ -130,7 +138,8 @@ FORGERIES = [
     chunked_memory_size_not_whole_wasm_pages,
     chunked_frame_declares_4_gib,
     chunked_last_frame_declares_1_tib,
-    chunked_frame_lengths_reach_past_the_image,
+    chunked_frame_reaches_past_the_image,
+    chunked_frames_overlap,
     chunked_one_frame_short,
     chunked_frames_of_another_chunk_size,
     chunked_header_claims_1_tib,

@@ -11,6 +11,7 @@ CI runs 150 cases; the documented long run is
 `IMAGE_FUZZ_CASES=3000 .venv/bin/pytest tests/test_image_fuzz.py -s`.
 """
 
+import itertools
 import os
 import random
 import tracemalloc
@@ -103,18 +104,22 @@ def mutate(rng, real: Snapshot) -> tuple[str, bytes]:
     elif kind == "body":
         body = bad_frame(rng, data)
     elif kind == "frames":
-        lengths = [len(frame) for frame in chunk_frames(pages, data)]
-        index = rng.randrange(len(lengths))
-        choice = rng.randrange(4)
+        frames = chunk_frames(pages, data)
+        offsets = itertools.accumulate((len(frame) for frame in frames), initial=0)
+        places = [[offset, len(frame)] for frame, offset in zip(frames, offsets)]
+        index = rng.randrange(len(places))
+        choice = rng.randrange(5)
         if choice == 0:
-            lengths[index] = mutate_number(rng, lengths[index])
+            places[index][rng.randrange(2)] = mutate_number(rng, places[index][0])
         elif choice == 1:
-            del lengths[index]
+            del places[index]
         elif choice == 2:
-            lengths.insert(index, rng.choice([1, 8, lengths[index]]))
+            places.insert(index, list(rng.choice(places)))
+        elif choice == 3:
+            rng.shuffle(places)
         else:
-            lengths = rng.choice([None, "frames", {}, [[1]], [True] * len(lengths)])
-        header["frames"] = lengths
+            places = rng.choice([None, "frames", {}, [[1]], [1, 2], [True] * len(places), [[0, 1, 2]] * len(places)])
+        header["frames"] = places
     elif kind == "chunk_pages":
         header["chunk_pages"] = rng.choice([0, 1, 2, 3, 8, 32, 4096, 8192, -16, 2**40, None, "16", 16.0, True])
         kind = f"chunk_pages:{header['chunk_pages']!r}"
