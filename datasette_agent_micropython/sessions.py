@@ -353,8 +353,9 @@ class SessionManager:
                     await self._in_thread(session.close)
 
 
-# Each live session's last encode: its next image recompresses only the chunks that changed.
-_last_encodings: "weakref.WeakKeyDictionary[Session, EncodedChunks]" = weakref.WeakKeyDictionary()
+# Each live session's last encode (None after a restore from a whole image): its next image
+# recompresses only the chunks that changed, and keeps the others where they were.
+_last_encodings: "weakref.WeakKeyDictionary[Session, EncodedChunks | None]" = weakref.WeakKeyDictionary()
 
 
 def _snapshot_and_encode(session: Session) -> tuple[Snapshot, bytes]:

@@ -24,7 +24,6 @@ allocates at most the memory limit. A damaged or forged row can only ever produc
 
 from __future__ import annotations
 
-import itertools
 import json
 import struct
 import zlib
@@ -49,11 +48,11 @@ MAX_CHUNK_PAGES = 4096
 MAX_HEADER_BYTES = 4 * 1024 * 1024
 # The header is padded to a multiple of this, so that its length rarely changes between images.
 HEADER_ALIGN = 4096
-# A frame that outgrows its place moves with this much room to grow (a quarter of its length).
-GROWTH_ROOM = 4
-# A body with more gaps than this (a share of its frames' bytes, plus a floor) is laid out afresh.
-MAX_GAP_SHARE = 2
-MIN_GAP_BYTES = 64 * 1024
+# A frame that outgrows its place moves with room to grow: an eighth of its length.
+GROWTH_ROOM = 8
+# A body whose free room exceeds an eighth of its frames' bytes plus this is laid out afresh (the
+# frames that just moved keep their room to grow).
+MIN_GAP_BYTES = 16 * 1024
 MAX_MEMORY_BYTES = 4 * 1024 * 1024 * 1024
 # Bounds for the header's other numbers: a clock in nanoseconds and a call count that fit in 63 bits.
 MAX_COUNTER = 2**62
@@ -289,12 +288,12 @@ def place_frames(lengths: dict[int, int], previous: EncodedChunks | None) -> tup
     """Where each chunk's frame goes in the body: (offset, room) per chunk, and the body's size.
 
     A frame stays where `previous` had its chunk if it still fits; otherwise it takes the first gap
-    that fits it with room to grow, or the end. Without `previous`, or when gaps have come to
-    outweigh the frames, the frames are packed from the start.
+    that fits it with room to grow, or the end. Without `previous` the frames are packed from the
+    start; so they are when the free room has grown past an eighth of the frames (plus
+    MIN_GAP_BYTES), with room kept after the frames that just moved, which are the ones that grow.
     """
     if previous is None:
-        offsets = itertools.accumulate(lengths.values(), initial=0)
-        return {chunk: (offset, length) for (chunk, length), offset in zip(lengths.items(), offsets)}, sum(lengths.values())
+        return _packed(lengths, set())
     places = {}
     moving = []
     for chunk, length in lengths.items():
@@ -316,8 +315,20 @@ def place_frames(lengths: dict[int, int], previous: EncodedChunks | None) -> tup
             else:
                 places[chunk] = (size, room)
                 size += room
-    if size - sum(lengths.values()) > MAX_GAP_SHARE * sum(lengths.values()) + MIN_GAP_BYTES:
-        return place_frames(lengths, None)
+    used = sum(lengths.values())
+    if size - used > used // GROWTH_ROOM + MIN_GAP_BYTES:
+        return _packed(lengths, set(moving))
+    return places, size
+
+
+def _packed(lengths: dict[int, int], growing: set[int]) -> tuple[dict[int, tuple[int, int]], int]:
+    """The frames one after the other, with room to grow after those in `growing`."""
+    places = {}
+    size = 0
+    for chunk, length in lengths.items():
+        room = length + length // GROWTH_ROOM if chunk in growing else length
+        places[chunk] = (size, room)
+        size += room
     return places, size
 
 
