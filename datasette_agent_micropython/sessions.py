@@ -30,7 +30,7 @@ from typing import Any, AsyncIterator, Callable, Literal, Mapping, Union
 from .history import ConversationHistory
 from .runtime import RunResult, Runtime, Session, SessionError
 from .settings import Settings
-from .snapshot import PAGE_SIZE, Snapshot, SnapshotError
+from .snapshot import PAGE_SIZE, EncodedChunks, Snapshot, SnapshotError
 from .store import SnapshotStore, utc_now
 
 log = logging.getLogger(__name__)
@@ -338,7 +338,7 @@ class SessionManager:
         """A session carrying on from `image`, or why it cannot (with the untouched fresh session
         when one was started)."""
         try:
-            snapshot = await self._in_thread(Snapshot.decode, image, self.settings.limits.memory_bytes)
+            snapshot, encoded = await self._in_thread(Snapshot.decode_reusable, image, self.settings.limits.memory_bytes)
         except SnapshotError as error:
             return None, ImageUnreadable(str(error))
         if snapshot.fingerprint != self._runtime().fingerprint(self.settings.limits, list(self.host_functions)):
@@ -350,6 +350,7 @@ class SessionManager:
         if session.restore_error is not None:
             return session, ImageUnreadable(session.restore_error)
         self._touched_bytes[session] = len(snapshot.pages) * PAGE_SIZE
+        _last_encodings[session] = encoded
         return session, None
 
     async def _why_no_image(self, conversation_id: str) -> Reason | None:
@@ -464,9 +465,15 @@ class SessionManager:
                     await self._in_thread(session.close)
 
 
+# Each live session's last encode (None after a restore from a whole image): its next image
+# recompresses only the chunks that changed, and keeps the others where they were.
+_last_encodings: "weakref.WeakKeyDictionary[Session, EncodedChunks | None]" = weakref.WeakKeyDictionary()
+
+
 def _snapshot_and_encode(session: Session) -> tuple[Snapshot, bytes]:
     snapshot = session.snapshot()
-    return snapshot, snapshot.encode()
+    image, _last_encodings[session] = snapshot.encode_reusing(_last_encodings.get(session))
+    return snapshot, image
 
 
 def _mark_retrieved(outcome: asyncio.Future) -> None:

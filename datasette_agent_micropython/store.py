@@ -2,7 +2,8 @@
 
 Writes go through Datasette's write connection for the database, so each save is one atomic
 transaction: a crash in the middle leaves the previous image readable. The schema comes from the
-numbered SQL files in `migrations/`, applied once each, in order, and recorded.
+numbered SQL files in `migrations/`, applied once each, in order, by sqlite-utils' `Migrations`,
+which records them in `_sqlite_migrations`.
 """
 
 from __future__ import annotations
@@ -11,13 +12,20 @@ import json
 import sqlite3
 from datetime import datetime, timedelta, timezone
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from sqlite_utils import Database, Migrations
 
 from .settings import Retention
 from .snapshot import Snapshot
 
+if TYPE_CHECKING:
+    from importlib.abc import Traversable
+
 TABLE = "micropython_sessions"
-MIGRATIONS_TABLE = "micropython_migrations"
+MIGRATION_SET = "datasette-agent-micropython"
+# Where releases up to 0.2a0 recorded applied migrations: carried over once, then dropped.
+LEGACY_MIGRATIONS_TABLE = "micropython_migrations"
 TRIGGER = "micropython_sessions_follow_conversations"
 
 
@@ -25,27 +33,50 @@ def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
-def migrations() -> list[tuple[str, str]]:
-    """(name, sql) of every migration shipped with the package, in order."""
-    folder = resources.files("datasette_agent_micropython.migrations")
-    files = sorted(entry for entry in folder.iterdir() if entry.name.endswith(".sql"))
-    return [(entry.name, entry.read_text()) for entry in files]
+def wrap(conn: sqlite3.Connection) -> Database:
+    """sqlite-utils over a connection it does not own: no PRAGMA changes, no plugin hooks."""
+    return Database(conn, recursive_triggers=False, execute_plugins=False)
 
 
-def apply_migrations(conn: sqlite3.Connection) -> list[str]:
+def migrations(folder: "Traversable | None" = None) -> Migrations:
+    """The SQL files of `folder` (the package's `migrations/`), in name order, as one migration set.
+
+    Each file runs whole, statement by statement as SQLite itself splits them (so a trigger body
+    with its own semicolons is one statement), inside one transaction with its record: a failing
+    file leaves nothing behind and stays pending.
+    """
+    folder = folder or resources.files("datasette_agent_micropython.migrations")
+    migration_set = Migrations(MIGRATION_SET)
+    for entry in sorted((entry for entry in folder.iterdir() if entry.name.endswith(".sql")), key=lambda e: e.name):
+        sql = entry.read_text()
+        migration_set(name=entry.name)(lambda db, sql=sql: db.executescript(sql))
+    return migration_set
+
+
+def apply_migrations(conn: sqlite3.Connection, folder: "Traversable | None" = None) -> list[str]:
     """Apply the migrations this database has not had yet; return their names."""
-    conn.execute(f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
-    done = {row[0] for row in conn.execute(f"SELECT name FROM {MIGRATIONS_TABLE}")}
-    applied = []
-    for name, sql in migrations():
-        if name in done:
-            continue
-        for statement in sql.split(";"):
-            if statement.strip():
-                conn.execute(statement)
-        conn.execute(f"INSERT INTO {MIGRATIONS_TABLE} (name, applied_at) VALUES (?, ?)", (name, utc_now()))
-        applied.append(name)
-    return applied
+    db = wrap(conn)
+    migration_set = migrations(folder)
+    with db.atomic():
+        _carry_over_legacy_records(db, migration_set)
+    pending = [migration.name for migration in migration_set.pending(db)]
+    migration_set.apply(db)
+    return pending
+
+
+def _carry_over_legacy_records(db: Database, migration_set: Migrations) -> None:
+    """Record what the old `micropython_migrations` table says was applied, then drop it."""
+    legacy = db[LEGACY_MIGRATIONS_TABLE]
+    if not legacy.exists():
+        return
+    migration_set.ensure_migrations_table(db)
+    recorded = {migration.name for migration in migration_set.applied(db)}
+    for row in legacy.rows_where(order_by="rowid"):
+        if row["name"] not in recorded:
+            db[Migrations.migrations_table].insert(
+                {"migration_set": MIGRATION_SET, "name": row["name"], "applied_at": row["applied_at"]}
+            )
+    legacy.drop()
 
 
 def use_write_ahead_log(conn: sqlite3.Connection) -> None:
@@ -60,8 +91,7 @@ def use_write_ahead_log(conn: sqlite3.Connection) -> None:
 
 def ensure_conversation_trigger(conn: sqlite3.Connection) -> bool:
     """Delete a session with its conversation, when both tables live in this database."""
-    exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'agent_conversations'").fetchone()
-    if not exists:
+    if not wrap(conn)["agent_conversations"].exists():
         return False
     conn.execute(
         f"CREATE TRIGGER IF NOT EXISTS {TRIGGER} AFTER DELETE ON agent_conversations "
@@ -103,6 +133,12 @@ class SnapshotStore:
         image: bytes,
         last_used_at: str | None = None,
     ) -> None:
+        """Write `snapshot`'s image as its conversation's one row.
+
+        The upsert is written by hand, not sqlite-utils' `Table.upsert`: that one would overwrite
+        `created_at`, and it introspects the table (seven queries) on every call, on the path that
+        the conversation's next call waits for.
+        """
         await self.prepare()
         now = utc_now()
         row = {
@@ -112,7 +148,7 @@ class SnapshotStore:
             "updated_at": now,
             "last_used_at": last_used_at or now,
             "calls": snapshot.calls,
-            "raw_bytes": snapshot.raw_bytes,
+            "raw_bytes": snapshot.memory_size,
             "stored_bytes": len(image),
             "fingerprint": snapshot.fingerprint,
             "globals": json.dumps(snapshot.names),

@@ -1,16 +1,27 @@
 """Build session images the way an attacker who can write `micropython_sessions` would: any
-header, any zstd body, and always a valid checksum, so only the decoder's checks stand between the
-row and host memory."""
+header, any zstd body or frames, and always a valid checksum, so only the decoder's checks stand
+between the row and host memory. Both encodings the decoder accepts are forged: chunked (written
+today) and whole (format-2 images written by 0.2a0, still restored)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import struct
 import zlib
 
 import zstandard
 
-from datasette_agent_micropython.snapshot import FORMAT_VERSION, MAGIC, Snapshot, page_runs
+from datasette_agent_micropython.snapshot import (
+    CHUNK_PAGES,
+    FORMAT_VERSION,
+    MAGIC,
+    MAGIC_WHOLE,
+    PAGE_SIZE,
+    Snapshot,
+    chunk_spans,
+    page_runs,
+)
 
 
 def header_of(snapshot: Snapshot) -> dict:
@@ -30,10 +41,33 @@ def header_of(snapshot: Snapshot) -> dict:
 
 
 def forge(header: dict, body: bytes) -> bytes:
-    """An image with this header and zstd body, and a checksum that matches."""
+    """A whole (format-2) image with this header and zstd body, and a checksum that matches."""
     header_bytes = json.dumps(header, separators=(",", ":")).encode()
     checked = struct.pack("<I", len(header_bytes)) + header_bytes + body
-    return MAGIC + struct.pack("<I", zlib.crc32(checked)) + checked
+    return MAGIC_WHOLE + struct.pack("<I", zlib.crc32(checked)) + checked
+
+
+def chunked_header_of(snapshot: Snapshot, chunk_pages: int = CHUNK_PAGES) -> dict:
+    """The JSON header `Snapshot.encode` writes, without its frame lengths (forge_chunked adds them)."""
+    return {**header_of(snapshot), "chunk_pages": chunk_pages}
+
+
+def chunk_frames(pages: list[int], data: bytes, chunk_pages: int = CHUNK_PAGES) -> list[bytes]:
+    """One valid zstd frame per chunk of `pages` that holds any, as `Snapshot.encode` makes them."""
+    return [compress(data[first * PAGE_SIZE : end * PAGE_SIZE]) for _, first, end in chunk_spans(pages, chunk_pages)]
+
+
+def forge_chunked(header: dict, frames: list[bytes]) -> bytes:
+    """A chunked image with this header and these frames, and a checksum that matches.
+
+    The frames are packed one after the other, and the header says so unless it already says
+    otherwise."""
+    header = {**header}
+    offsets = itertools.accumulate((len(frame) for frame in frames), initial=0)
+    header.setdefault("frames", [[offset, len(frame)] for frame, offset in zip(frames, offsets)])
+    header_bytes = json.dumps(header, separators=(",", ":")).encode()
+    checked = struct.pack("<I", len(header_bytes)) + header_bytes
+    return MAGIC + struct.pack("<I", zlib.crc32(checked)) + checked + b"".join(frames)
 
 
 def compress(data: bytes) -> bytes:

@@ -2,8 +2,9 @@
 
 Anyone who can write the table (Datasette's write API on a served sessions database, or the file on
 disk) can put any bytes there, with a valid checksum. Each case of issue 10 is written into a real
-row of a real conversation; the next call must run in a fresh interpreter (`state: "new"`) with a
-note, the row must be gone, and decoding must allocate no more than the memory limit.
+row of a real conversation, in both encodings the decoder reads (whole, as 0.2a0 wrote; chunked, as
+written now); the next call must run in a fresh interpreter (`state: "new"`) with a note, the row
+must be gone, and decoding must allocate no more than the memory limit.
 """
 
 import sqlite3
@@ -11,7 +12,15 @@ import tracemalloc
 
 import pytest
 from agent_harness import ALICE, make_datasette, run, start_conversation
-from image_forgery import compress, forge, frame_declaring, header_of
+from image_forgery import (
+    chunk_frames,
+    chunked_header_of,
+    compress,
+    forge,
+    forge_chunked,
+    frame_declaring,
+    header_of,
+)
 
 from datasette_agent_micropython.runtime import Runtime
 from datasette_agent_micropython.settings import Limits
@@ -61,6 +70,64 @@ def header_claims_1_tib(snapshot: Snapshot) -> bytes:
     return forge(header, compress(snapshot.data))
 
 
+def chunked(snapshot: Snapshot) -> tuple[dict, list[bytes]]:
+    return chunked_header_of(snapshot), chunk_frames(snapshot.pages, snapshot.data)
+
+
+def chunked_negative_first_run(snapshot: Snapshot) -> bytes:
+    header, frames = chunked(snapshot)
+    header["pages"] = [[-16, 1]] + header["pages"]
+    return forge_chunked(header, [compress(b"A" * PAGE_SIZE)] + frames)
+
+
+def chunked_memory_size_not_whole_wasm_pages(snapshot: Snapshot) -> bytes:
+    header, frames = chunked(snapshot)
+    header["memory_size"] = snapshot.memory_size + 4096
+    header["pages"] = header["pages"] + [[snapshot.memory_size // PAGE_SIZE, 1]]
+    return forge_chunked(header, frames + [compress(b"\x01" * PAGE_SIZE)])
+
+
+def chunked_frame_declares_4_gib(snapshot: Snapshot) -> bytes:
+    header, frames = chunked(snapshot)
+    return forge_chunked(header, [frame_declaring(4 * 1024**3, 131_000)] + frames[1:])
+
+
+def chunked_last_frame_declares_1_tib(snapshot: Snapshot) -> bytes:
+    header, frames = chunked(snapshot)
+    return forge_chunked(header, frames[:-1] + [frame_declaring(1024**4, 4096)])
+
+
+def chunked_frame_reaches_past_the_image(snapshot: Snapshot) -> bytes:
+    header, frames = chunked(snapshot)
+    header["frames"] = [[0, 2**40]] + [[1, len(frame)] for frame in frames[1:]]
+    return forge_chunked(header, frames)
+
+
+def chunked_frames_overlap(snapshot: Snapshot) -> bytes:
+    # Two chunks share one frame: each decompresses fine, so only the overlap check refuses it.
+    header, frames = chunked(snapshot)
+    header["frames"] = [[0, len(frames[0])]] * len(frames)
+    same = [frames[0]] * len(frames)
+    return forge_chunked(header, same)
+
+
+def chunked_one_frame_short(snapshot: Snapshot) -> bytes:
+    header, frames = chunked(snapshot)
+    return forge_chunked(header, frames[:-1])
+
+
+def chunked_frames_of_another_chunk_size(snapshot: Snapshot) -> bytes:
+    header, frames = chunked(snapshot)
+    header["chunk_pages"] = 3
+    return forge_chunked(header, frames)
+
+
+def chunked_header_claims_1_tib(snapshot: Snapshot) -> bytes:
+    header, frames = chunked(snapshot)
+    header["memory_size"] = 1024**4
+    return forge_chunked(header, frames)
+
+
 FORGERIES = [
     negative_first_run,
     run_below_memory,
@@ -68,6 +135,15 @@ FORGERIES = [
     frame_declares_4_gib,
     frame_declares_1_tib,
     header_claims_1_tib,
+    chunked_negative_first_run,
+    chunked_memory_size_not_whole_wasm_pages,
+    chunked_frame_declares_4_gib,
+    chunked_last_frame_declares_1_tib,
+    chunked_frame_reaches_past_the_image,
+    chunked_frames_overlap,
+    chunked_one_frame_short,
+    chunked_frames_of_another_chunk_size,
+    chunked_header_claims_1_tib,
 ]
 
 

@@ -6,7 +6,7 @@ import pytest
 from agent_harness import ALICE, make_datasette, run, start_conversation
 
 from datasette_agent_micropython.snapshot import Snapshot
-from datasette_agent_micropython.store import MIGRATIONS_TABLE, apply_migrations
+from datasette_agent_micropython.store import MIGRATION_SET, apply_migrations
 from datasette_agent_micropython.wiring import session_manager
 
 pytestmark = pytest.mark.asyncio
@@ -127,7 +127,7 @@ async def test_migrations_are_applied_once_and_recorded(tmp_path):
     ds = await make_datasette(tmp_path)
     db = ds.get_internal_database()
     assert await db.execute_write_fn(apply_migrations) == []
-    rows = (await db.execute(f"SELECT name FROM {MIGRATIONS_TABLE}")).rows
+    rows = (await db.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATION_SET])).rows
     assert [row[0] for row in rows] == ["001_create_micropython_sessions.sql"]
 
 
