@@ -27,9 +27,12 @@ Steps (each one is a small function below):
    with no feature flags. binaryen reads the module's ``target_features``
    section; ``--all-features`` makes it write an import encoding that
    wasmtime 50 refuses to load.
-5. Export every mutable global (``__stack_pointer``, ``__global_N``) so the
+5. Stop MicroPython from looking every new str up among the interned strings (see
+   ``skip_new_str_interning``): a patch of one constant in wasm-opt's output, checked on the
+   disassembly like step 2.
+6. Export every mutable global (``__stack_pointer``, ``__global_N``) so the
    host can snapshot and restore them: wasmtime-py reaches exported globals only.
-6. Verify with wasmtime (a GC smoke test and a recursion smoke test), write
+7. Verify with wasmtime (a GC smoke test and a recursion smoke test), write
    the artifact and ``artifact.json``.
 
 ``--check`` rebuilds in a temporary directory and fails unless the result is
@@ -519,11 +522,7 @@ def check_layout_patch(wasm_dis: Path, before: Path, after: Path, source: Layout
     The byte patch is position-based; this check does not trust it. Both texts must have the
     same lines, and each line that differs must be one of the expected constant changes.
     """
-    def disassemble(path: Path) -> list[str]:
-        out = subprocess.run([str(wasm_dis), str(path)], check=True, capture_output=True, text=True)
-        return out.stdout.splitlines()
-
-    old_lines, new_lines = disassemble(before), disassemble(after)
+    old_lines, new_lines = disassemble(wasm_dis, before), disassemble(wasm_dis, after)
     if len(old_lines) != len(new_lines):
         raise BuildError("the layout patch changed the disassembly's line count")
     expected = {
@@ -545,6 +544,51 @@ def check_layout_patch(wasm_dis: Path, before: Path, after: Path, source: Layout
     wrong = {old: (seen[old], count) for old, (_, count) in expected.items() if seen[old] != count}
     if wrong:
         raise BuildError(f"the layout patch changed the wrong number of lines (seen, expected): {wrong}")
+
+
+# --------------------------------------------------------------------------
+# New strs are not interned
+# --------------------------------------------------------------------------
+
+# `mp_obj_new_str_type_from_vstr` (every str built by `*`, `+`, str(), join, format, slicing into a
+# buffer...) first asks `qstr_find_strn` whether the text is already an interned string. That
+# search is linear over the unsorted static pool and every dynamic pool (each identifier of every
+# module loaded, 477 entries once the CPython helpers are in), so it cost about half of building
+# a str: `'abc' * 10` took 11,900 instructions, 6,100 of them in the search. Without it the str is
+# an ordinary heap str. MicroPython already makes such strs elsewhere (mp_obj_new_str_copy), and
+# equality, hashing and dict lookups compare heap strs with interned ones by content, so nothing
+# but identity (`is`, which CPython does not promise for strs either) can tell.
+# In wasm-opt's output the function starts `if (type != &mp_type_str) skip the search`; the
+# address of mp_type_str in the pinned source is MP_TYPE_STR. The patch compares with an odd
+# address instead, which no type object has, so the search is always skipped.
+MP_TYPE_STR = 27044
+STR_LOOKUP_GUARD = (b"\x20\x00" + i32_const(MP_TYPE_STR) + b"\x47\x0d\x00"  # local.get 0; i32.ne; br_if 0
+                    + b"\x20\x01\x28\x02\x08")  # local.get 1; i32.load offset=8 (vstr->buf)
+
+
+def skip_new_str_interning(module: bytes) -> bytes:
+    """Rewrite the one `type != &mp_type_str` guard in front of the qstr search, in place."""
+    sections = parse_sections(module)
+    for index, section in enumerate(sections):
+        if section.id == SECTION_CODE:
+            patched = STR_LOOKUP_GUARD.replace(i32_const(MP_TYPE_STR), i32_const(MP_TYPE_STR + 1))
+            sections[index] = Section(section.id, replace_same_length(
+                section.payload, STR_LOOKUP_GUARD, patched, 1, "the new-str qstr lookup"))
+    return serialize_sections(sections)
+
+
+def check_interning_patch(wasm_dis: Path, before: Path, after: Path) -> None:
+    """Diff the disassemblies: exactly one `i32.const MP_TYPE_STR` changed, and nothing else."""
+    old_lines, new_lines = disassemble(wasm_dis, before), disassemble(wasm_dis, after)
+    changed = [(old.strip(), new.strip()) for old, new in zip(old_lines, new_lines) if old != new]
+    expected = [(f"(i32.const {MP_TYPE_STR})", f"(i32.const {MP_TYPE_STR + 1})")]
+    if len(old_lines) != len(new_lines) or changed != expected:
+        raise BuildError(f"the interning patch changed {changed[:5]!r}, expected {expected!r}")
+
+
+def disassemble(wasm_dis: Path, path: Path) -> list[str]:
+    out = subprocess.run([str(wasm_dis), str(path)], check=True, capture_output=True, text=True)
+    return out.stdout.splitlines()
 
 
 # --------------------------------------------------------------------------
@@ -756,7 +800,8 @@ def check_pins(metadata: dict[str, Any], source_sha: str, binaryen: dict[str, st
 
 
 def build(source: bytes, wasm_opt: Path, workdir: Path) -> tuple[bytes, dict[str, int]]:
-    """Steps 2 to 6: move the stack, name the SP, spill pointers, export mutable globals, verify."""
+    """Steps 2 to 7: move the stack, name the SP, spill pointers, skip interning new strs, export
+    mutable globals, verify."""
     target = SOURCE_LAYOUT.moved(EXTRA_STACK_PAGES, CSTACK_LIMIT)
     deeper = move_stack_and_heap(source, SOURCE_LAYOUT, target)
     (workdir / "source.wasm").write_bytes(source)
@@ -770,7 +815,9 @@ def build(source: bytes, wasm_opt: Path, workdir: Path) -> tuple[bytes, dict[str
         raise BuildError(f"global {STACK_POINTER_INDEX} of the source is not a mutable i32")
     (workdir / "named.wasm").write_bytes(
         add_global_names(source, {STACK_POINTER_INDEX: STACK_POINTER_NAME}))
-    optimized = run_wasm_opt(wasm_opt, workdir)
+    (workdir / "interning.wasm").write_bytes(skip_new_str_interning(run_wasm_opt(wasm_opt, workdir)))
+    check_interning_patch(wasm_opt.parent / "wasm-dis", workdir / "out.wasm", workdir / "interning.wasm")
+    optimized = (workdir / "interning.wasm").read_bytes()
     stack_pointer = find_stack_pointer(parse_defined_globals(optimized), source_sp)
     result, exported = export_mutable_globals(optimized, stack_pointer)
     verify(result, exported)
@@ -800,6 +847,7 @@ def make_metadata(source_version: str, source_sha: str, binaryen: dict[str, str]
             "wasm_opt_version": wasm_opt_ver,
         },
         "wasm_opt_command": WASM_OPT_COMMAND,
+        "patches": {"new_strs_not_interned": {"mp_type_str": MP_TYPE_STR, "compared_with": MP_TYPE_STR + 1}},
         "output": {
             "file": OUTPUT_NAME,
             "sha256": sha256_hex(output),
