@@ -27,9 +27,13 @@ Steps (each one is a small function below):
    with no feature flags. binaryen reads the module's ``target_features``
    section; ``--all-features`` makes it write an import encoding that
    wasmtime 50 refuses to load.
-5. Export every mutable global (``__stack_pointer``, ``__global_N``) so the
+5. Two same-length patches of wasm-opt's output, each checked on the disassembly like step 2:
+   new strs skip the linear search of the interned strings (``skip_new_str_interning``), and
+   the collector's rescan after its mark stack overflows stops at the last used block instead of
+   covering the whole heap (``bound_overflow_rescan``).
+6. Export every mutable global (``__stack_pointer``, ``__global_N``) so the
    host can snapshot and restore them: wasmtime-py reaches exported globals only.
-6. Verify with wasmtime (a GC smoke test and a recursion smoke test), write
+7. Verify with wasmtime (a GC smoke test and a recursion smoke test), write
    the artifact and ``artifact.json``.
 
 ``--check`` rebuilds in a temporary directory and fails unless the result is
@@ -45,6 +49,7 @@ import hashlib
 import importlib.metadata
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -519,11 +524,7 @@ def check_layout_patch(wasm_dis: Path, before: Path, after: Path, source: Layout
     The byte patch is position-based; this check does not trust it. Both texts must have the
     same lines, and each line that differs must be one of the expected constant changes.
     """
-    def disassemble(path: Path) -> list[str]:
-        out = subprocess.run([str(wasm_dis), str(path)], check=True, capture_output=True, text=True)
-        return out.stdout.splitlines()
-
-    old_lines, new_lines = disassemble(before), disassemble(after)
+    old_lines, new_lines = disassemble(wasm_dis, before), disassemble(wasm_dis, after)
     if len(old_lines) != len(new_lines):
         raise BuildError("the layout patch changed the disassembly's line count")
     expected = {
@@ -545,6 +546,100 @@ def check_layout_patch(wasm_dis: Path, before: Path, after: Path, source: Layout
     wrong = {old: (seen[old], count) for old, (_, count) in expected.items() if seen[old] != count}
     if wrong:
         raise BuildError(f"the layout patch changed the wrong number of lines (seen, expected): {wrong}")
+
+
+# --------------------------------------------------------------------------
+# New strs are not interned
+# --------------------------------------------------------------------------
+
+# `mp_obj_new_str_type_from_vstr` (every str built by `*`, `+`, str(), join, format, slicing into a
+# buffer...) first asks `qstr_find_strn` whether the text is already an interned string. That
+# search is linear over the unsorted static pool and every dynamic pool (each identifier of every
+# module loaded, 477 entries once the CPython helpers are in), so it cost about half of building
+# a str: `'abc' * 10` took 11,900 instructions, 6,100 of them in the search. Without it the str is
+# an ordinary heap str. MicroPython already makes such strs elsewhere (mp_obj_new_str_copy), and
+# equality, hashing and dict lookups compare heap strs with interned ones by content, so nothing
+# but identity (`is`, which CPython does not promise for strs either) can tell.
+# In wasm-opt's output the function starts `if (type != &mp_type_str) skip the search`; the
+# address of mp_type_str in the pinned source is MP_TYPE_STR. The patch compares with an odd
+# address instead, which no type object has, so the search is always skipped.
+MP_TYPE_STR = 27044
+STR_LOOKUP_GUARD = (b"\x20\x00" + i32_const(MP_TYPE_STR) + b"\x47\x0d\x00"  # local.get 0; i32.ne; br_if 0
+                    + b"\x20\x01\x28\x02\x08")  # local.get 1; i32.load offset=8 (vstr->buf)
+
+
+def skip_new_str_interning(module: bytes) -> bytes:
+    """Rewrite the one `type != &mp_type_str` guard in front of the qstr search, in place."""
+    sections = parse_sections(module)
+    for index, section in enumerate(sections):
+        if section.id == SECTION_CODE:
+            patched = STR_LOOKUP_GUARD.replace(i32_const(MP_TYPE_STR), i32_const(MP_TYPE_STR + 1))
+            sections[index] = Section(section.id, replace_same_length(
+                section.payload, STR_LOOKUP_GUARD, patched, 1, "the new-str qstr lookup"))
+    return serialize_sections(sections)
+
+
+def check_interning_patch(wasm_dis: Path, before: Path, after: Path) -> None:
+    """Diff the disassemblies: exactly one `i32.const MP_TYPE_STR` changed, and nothing else."""
+    old_lines, new_lines = disassemble(wasm_dis, before), disassemble(wasm_dis, after)
+    changed = [(old.strip(), new.strip()) for old, new in zip(old_lines, new_lines) if old != new]
+    expected = [(f"(i32.const {MP_TYPE_STR})", f"(i32.const {MP_TYPE_STR + 1})")]
+    if len(old_lines) != len(new_lines) or changed != expected:
+        raise BuildError(f"the interning patch changed {changed[:5]!r}, expected {expected!r}")
+
+
+# MicroPython's collector marks depth-first with a stack of only 64 entries. Any object with more
+# unmarked children (a list of 65 strs, a module's dict) overflows it, and then
+# `gc_deal_with_stack_overflow` rescans the allocation table for marked blocks, once per overflow,
+# over every block of the heap: about 30 instructions a block, 30M for the default 15 MiB heap
+# however little of it is used. The sweep that follows already stops at `gc_last_used_block`
+# (no block past it is in use: gc_alloc and gc_realloc keep it up to date), so the rescan may stop
+# there too. In wasm-opt's output the rescan loop runs `block < byte_len << 2`, with byte_len
+# (`gc_alloc_table_byte_len`, at GC_TABLE_BYTE_LEN) loaded into a local in the only two places
+# this function reads it; the patch loads `gc_last_used_block` (at GC_LAST_USED_BLOCK) there and
+# runs `block < last_used + 1`.
+GC_TABLE_BYTE_LEN = 67384
+GC_LAST_USED_BLOCK = 67404
+
+
+def bound_overflow_rescan(module: bytes) -> bytes:
+    """Rewrite the overflow rescan's bound in the one function that has it, in place."""
+    sections = parse_sections(module)
+    for index, section in enumerate(sections):
+        if section.id != SECTION_CODE:
+            continue
+        payload = section.payload
+        # local.get B; i32.const 1; i32.add; local.tee B; local.get L; i32.const 2; i32.shl; i32.lt_u; br_if
+        loop_end = re.compile(rb"\x20(.)\x41\x01\x6a\x22\1\x20(.)\x41\x02\x74\x49\x0d", re.S)
+        matches = list(loop_end.finditer(payload))
+        if len(matches) != 1:
+            raise BuildError(f"the overflow rescan's loop: found {len(matches)}, expected 1")
+        match = matches[0]
+        start, end = next((s, e) for s, e in function_bodies(payload) if s <= match.start() < e)
+        load = i32_const(GC_TABLE_BYTE_LEN) + b"\x28\x02\x00\x21" + match.group(2)  # i32.load; local.set L
+        body = replace_same_length(payload[start:end], load, i32_const(GC_LAST_USED_BLOCK) + load[4:],
+                                   2, "the overflow rescan's bound")
+        if body.count(i32_const(GC_TABLE_BYTE_LEN)):
+            raise BuildError("the overflow rescan's function reads the table length elsewhere")
+        at = match.start() - start + match.group().index(b"\x41\x02\x74")
+        body = body[:at] + b"\x41\x01\x6a" + body[at + 3:]  # i32.const 1; i32.add
+        sections[index] = Section(section.id, payload[:start] + body + payload[end:])
+    return serialize_sections(sections)
+
+
+def check_rescan_patch(wasm_dis: Path, before: Path, after: Path) -> None:
+    """Diff the disassemblies: the two loads and the loop bound changed, and nothing else."""
+    old_lines, new_lines = disassemble(wasm_dis, before), disassemble(wasm_dis, after)
+    changed = sorted((old.strip(), new.strip()) for old, new in zip(old_lines, new_lines) if old != new)
+    expected = sorted([(f"(i32.const {GC_TABLE_BYTE_LEN})", f"(i32.const {GC_LAST_USED_BLOCK})")] * 2
+                      + [("(i32.shl", "(i32.add"), ("(i32.const 2)", "(i32.const 1)")])
+    if len(old_lines) != len(new_lines) or changed != expected:
+        raise BuildError(f"the rescan patch changed {changed[:6]!r}, expected {expected!r}")
+
+
+def disassemble(wasm_dis: Path, path: Path) -> list[str]:
+    out = subprocess.run([str(wasm_dis), str(path)], check=True, capture_output=True, text=True)
+    return out.stdout.splitlines()
 
 
 # --------------------------------------------------------------------------
@@ -756,7 +851,8 @@ def check_pins(metadata: dict[str, Any], source_sha: str, binaryen: dict[str, st
 
 
 def build(source: bytes, wasm_opt: Path, workdir: Path) -> tuple[bytes, dict[str, int]]:
-    """Steps 2 to 6: move the stack, name the SP, spill pointers, export mutable globals, verify."""
+    """Steps 2 to 7: move the stack, name the SP, spill pointers, skip interning new strs, export
+    mutable globals, verify."""
     target = SOURCE_LAYOUT.moved(EXTRA_STACK_PAGES, CSTACK_LIMIT)
     deeper = move_stack_and_heap(source, SOURCE_LAYOUT, target)
     (workdir / "source.wasm").write_bytes(source)
@@ -770,7 +866,11 @@ def build(source: bytes, wasm_opt: Path, workdir: Path) -> tuple[bytes, dict[str
         raise BuildError(f"global {STACK_POINTER_INDEX} of the source is not a mutable i32")
     (workdir / "named.wasm").write_bytes(
         add_global_names(source, {STACK_POINTER_INDEX: STACK_POINTER_NAME}))
-    optimized = run_wasm_opt(wasm_opt, workdir)
+    (workdir / "interning.wasm").write_bytes(skip_new_str_interning(run_wasm_opt(wasm_opt, workdir)))
+    check_interning_patch(wasm_opt.parent / "wasm-dis", workdir / "out.wasm", workdir / "interning.wasm")
+    (workdir / "rescan.wasm").write_bytes(bound_overflow_rescan((workdir / "interning.wasm").read_bytes()))
+    check_rescan_patch(wasm_opt.parent / "wasm-dis", workdir / "interning.wasm", workdir / "rescan.wasm")
+    optimized = (workdir / "rescan.wasm").read_bytes()
     stack_pointer = find_stack_pointer(parse_defined_globals(optimized), source_sp)
     result, exported = export_mutable_globals(optimized, stack_pointer)
     verify(result, exported)
@@ -800,6 +900,11 @@ def make_metadata(source_version: str, source_sha: str, binaryen: dict[str, str]
             "wasm_opt_version": wasm_opt_ver,
         },
         "wasm_opt_command": WASM_OPT_COMMAND,
+        "patches": {
+            "new_strs_not_interned": {"mp_type_str": MP_TYPE_STR, "compared_with": MP_TYPE_STR + 1},
+            "overflow_rescan_to_last_used_block": {"gc_alloc_table_byte_len": GC_TABLE_BYTE_LEN,
+                                                   "gc_last_used_block": GC_LAST_USED_BLOCK},
+        },
         "output": {
             "file": OUTPUT_NAME,
             "sha256": sha256_hex(output),

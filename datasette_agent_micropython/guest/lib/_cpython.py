@@ -42,6 +42,9 @@ def repr(value):
 
 def str(*args, **kwargs):
     if len(args) == 1 and not kwargs:
+        # An int (not a bool, which is its own type here) reads the same in both: skip the walk.
+        if _native_type(args[0]) is int:
+            return _native_str(args[0])
         return _format._text(args[0])
     return _native_str(*args, **kwargs)
 
