@@ -178,6 +178,14 @@ class _Reader:
                 if d.quoting == QUOTE_NONNUMERIC:
                     fields = [_number(field) if field else field for field in fields]
                 return fields
+        elif quote is not None and d.doublequote and not d.skipinitialspace and d.quoting != QUOTE_NONNUMERIC:
+            if escape is None or escape not in line:
+                # Quoted fields on one line: str.find jumps from quote to quote.
+                body = line.rstrip("\r\n")
+                if len(body) <= _field_limit and "\r" not in body and "\n" not in body and "\0" not in body:
+                    fields = _split_quoted(body, d.delimiter, quote)
+                    if fields is not None:
+                        return fields
         return self._parse(line, d, quote, escape)
 
     def _parse(self, line, d, quote, escape):
@@ -298,6 +306,47 @@ class _Reader:
             self.line_num += 1
             if type(line) is not str:
                 raise Error("iterator should return strings, not %s (the file should be opened in text mode)" % type(line).__name__)
+
+
+def _split_quoted(body, delimiter, quote):
+    """The fields of one complete line with doubled quotes, or None for anything the state
+    machine in _Reader._parse must decide (a quote inside an unquoted field, text after a
+    closing quote, a quoted field that runs on to the next line)."""
+    fields = []
+    n = len(body)
+    i = 0
+    while True:
+        if i < n and body[i] == quote:
+            start = i + 1
+            pieces = None
+            while True:
+                close = body.find(quote, start)
+                if close < 0:
+                    return None
+                if close + 1 < n and body[close + 1] == quote:
+                    if pieces is None:
+                        pieces = []
+                    pieces.append(body[start : close + 1])
+                    start = close + 2
+                    continue
+                break
+            field = body[start:close]
+            fields.append(field if pieces is None else "".join(pieces) + field)
+            i = close + 1
+            if i == n:
+                return fields
+            if body[i] != delimiter:
+                return None
+            i += 1
+        else:
+            end = body.find(delimiter, i)
+            field = body[i:] if end < 0 else body[i:end]
+            if quote in field:
+                return None
+            fields.append(field)
+            if end < 0:
+                return fields
+            i = end + 1
 
 
 def _finish(chars, numeric):
