@@ -231,7 +231,11 @@ class _Rewriter:
 
     def rule(self, node: ast.AST) -> str | None:
         if isinstance(node, ast.JoinedStr) and any(isinstance(v, ast.FormattedValue) for v in node.values):
-            return self.emit(node, ["("] + self.fstring_parts(node) + [")"])
+            if len(node.values) == 1:
+                return self.emit(node, ["("] + self.fstring_parts(node) + [")"])
+            # One join of a tuple: MicroPython allocates once for the result, where a chain of
+            # `+` allocates an intermediate string per piece (allocation dominates its cost).
+            return self.emit(node, ["''.join(("] + self.fstring_parts(node, ", ") + ["))"])
         if isinstance(node, ast.Dict):
             return self.dict_display(node)
         if isinstance(node, ast.DictComp):
@@ -291,14 +295,19 @@ class _Rewriter:
                 # print("total:", n) and str(1) print the same either way.
                 return []
             start, end = self.span(func)
-            return [(start, end, f"{HELPERS}.{self.builtins[func.id]}")]
+            helper = self.builtins[func.id]
+            if func.id == "str" and len(call.args) == 1 and not call.keywords and not isinstance(call.args[0], ast.Starred):
+                # str(x), by far the commonest form: a one-argument helper, without the cost of
+                # packing *args and **kwargs on every call.
+                helper = "str1"
+            return [(start, end, f"{HELPERS}.{helper}")]
         return []
 
-    def fstring_parts(self, node: ast.JoinedStr) -> list:
+    def fstring_parts(self, node: ast.JoinedStr, separator: str = " + ") -> list:
         parts: list = []
         for value in node.values:
             if parts:
-                parts.append(" + ")
+                parts.append(separator)
             if isinstance(value, ast.Constant):
                 parts.append(repr(value.value))
                 continue

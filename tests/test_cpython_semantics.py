@@ -337,3 +337,16 @@ def test_type_exec_and_eval_take_ordered_namespaces_like_cpython(session):
         "print(namespace['total'], sorted(k for k in namespace if k != '__builtins__'))\n"
         "print(eval('base * 2 + total', namespace), eval('a + b', {'a': 1}, {'b': 2}))\n",
     )
+
+
+@settings(max_examples=15, **SETTINGS)
+@given(st.lists(st.one_of(st.text(st.characters(max_codepoint=0x2FF), max_size=6), st.integers(-10**20, 10**20), st.booleans(), floats.filter(math.isfinite)), min_size=1, max_size=4))
+def test_fstrings_without_specs_and_str_of_one_value_agree(session, values):
+    # The fast paths: f-strings joined in one go, str(x) through its one-argument helper.
+    code = f"values = {values!r}\n"
+    code += "class Big(int):\n    def __str__(self):\n        return 'big'\n"
+    code += "for v in values:\n"
+    code += "    print(f'<{v}>', f'{v}', f'a{v}b{v!r}c{v:>3}', str(v), type(f'{v}{v}').__name__)\n"
+    code += "for v in [Big(3), None, [1.5, 'é'], {'k': 2.5}]:\n"
+    code += "    print(f'<{v}>', f'{v}', f'a{v}b{v!r}c', str(v), str(v) == f'{v}')\n"
+    agree(session, code)

@@ -152,3 +152,42 @@ dw = csv.DictWriter(sys.stdout, fieldnames=['name', 'total'], lineterminator='\\
 dw.writeheader()
 dw.writerow({'name': 'Ann', 'total': 3})
 """)
+
+
+# A field as a writer would put it on a line: plain, or quoted with its quotes doubled.
+def _quoted_or_plain(draw, quotechar):
+    text = draw(st.text(alphabet=st.sampled_from(list("ab ,;\"'")), max_size=6))
+    if draw(st.booleans()):
+        return quotechar + text.replace(quotechar, quotechar * 2) + quotechar
+    return text
+
+
+@st.composite
+def csv_lines(draw, delimiter, quotechar):
+    lines = []
+    for _ in range(draw(st.integers(1, 4))):
+        fields = [_quoted_or_plain(draw, quotechar) for _ in range(draw(st.integers(1, 4)))]
+        line = delimiter.join(fields)
+        if draw(st.integers(0, 4)) == 0:
+            # Now and then a broken line: a stray quote, text after a closing quote, a line end.
+            at = draw(st.integers(0, len(line)))
+            line = line[:at] + draw(st.sampled_from([quotechar, "x", "\r", "\n", delimiter])) + line[at:]
+        lines.append(line + draw(st.sampled_from(["", "\n", "\r\n"])))
+    return lines
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.data(), st.sampled_from([",", ";"]), st.sampled_from(['"', "'"]), st.booleans())
+def test_quoted_lines_read_as_in_cpython(session, data, delimiter, quotechar, strict):
+    # Lines with quotes take a find-based path when the dialect doubles quotes; anything it
+    # cannot decide (a stray quote, text after a closing quote, a field running on) goes to the
+    # character state machine. Either way the rows and errors are CPython's.
+    lines = data.draw(csv_lines(delimiter, quotechar))
+    agree(session, f"""
+import csv
+lines = {lines!r}
+try:
+    print(list(csv.reader(lines, delimiter={delimiter!r}, quotechar={quotechar!r}, strict={strict!r})))
+except csv.Error as e:
+    print(type(e).__name__, e)
+""")

@@ -238,3 +238,23 @@ print(datetime.fromtimestamp(1714550400, tz=timezone.utc), datetime(2024, 5, 1, 
 @pytest.mark.parametrize("program", ANALYST_PROGRAMS)
 def test_analyst_style_programs_print_what_cpython_prints(session, program):
     agree(session, program)
+
+
+def test_ordinal_to_ymd_matches_cpython_on_every_ordinal():
+    # The guest's calendar arithmetic is plain Python: run it here against CPython's own
+    # date.fromordinal on every day from 0001-01-01 to 9999-12-31.
+    import datetime as cpython_datetime
+    import re
+    from pathlib import Path
+
+    source = (Path(__file__).parent.parent / "datasette_agent_micropython/guest/lib/datetime.py").read_text()
+    namespace: dict = {}
+    exec(re.search(r"^_DAYS_BEFORE_MONTH = .*$", source, re.M).group(0), namespace)
+    exec(source[source.index("def _ordinal_to_ymd(ordinal):") : source.index("def _type_name(value):")], namespace)
+    ordinal_to_ymd = namespace["_ordinal_to_ymd"]
+    wrong = [
+        ordinal
+        for ordinal in range(1, cpython_datetime.date.max.toordinal() + 1)
+        if ordinal_to_ymd(ordinal) != cpython_datetime.date.fromordinal(ordinal).timetuple()[:3]
+    ]
+    assert wrong == []

@@ -618,6 +618,19 @@ def _int_as_float(value):
 
 def format(value, spec=""):
     # The builtin format(): CPython's format-spec mini-language for str, int, bool and float.
+    # Kept this small on purpose: a MicroPython function whose frame (locals plus stack) exceeds
+    # 11 words gets its frame from the GC heap on every call, which costs far more than the
+    # call, so the common no-spec cases return here and the rest goes to _format_spec.
+    if not spec:
+        kind = type(value)
+        if kind is str:
+            return value
+        if kind is int:
+            return _native_str(value)
+    return _format_spec(value, spec)
+
+
+def _format_spec(value, spec):
     kind = type(value)
     if kind is str:
         if not spec:
@@ -684,6 +697,8 @@ def _text(value):
     kind = type(value)
     if kind is str:
         return value
+    if kind is int or kind is bool:
+        return _native_str(value)
     if kind is float or kind is list or kind is tuple or kind is dict or kind is ordered_dict:
         return _repr(value)
     if kind is KeyError and len(value.args) == 1:
@@ -812,6 +827,12 @@ def ascii(value):
 
 def fv(value, spec="", conversion=""):
     # One replacement field of an f-string: {value!conversion:spec}.
+    if not conversion and not spec:
+        kind = type(value)
+        if kind is str:
+            return value
+        if kind is int:
+            return _native_str(value)
     if conversion == "r":
         value = _repr(value)
     elif conversion == "s":

@@ -218,6 +218,14 @@ def from_ordered(keys, values):
     return new
 
 
+def from_pairs(keys, pairs):
+    """An odict of (key, value) `pairs` whose keys, in order, are the list `keys` (no key twice;
+    the caller checks the length): json builds its objects this way, without a native dict."""
+    new = odict()
+    new._load(keys, pairs)
+    return new
+
+
 class _View:
     def __init__(self, owner):
         self._owner = owner

@@ -91,19 +91,23 @@ class Counter(odict):
                 for key in iterable.keys():
                     self[key] = peek(key, 0) + iterable[key]
             else:
-                # Count in a native dict (C speed), then add the totals in first-seen order.
-                tally = {}
+                # Each key's slot in a native dict, its count in a list: one dict lookup per
+                # item (a list store is far cheaper than a dict store in MicroPython), then the
+                # totals are added in first-seen order.
+                slots = {}
                 first_seen = []
-                get = tally.get
+                tallies = []
+                slot_of = slots.get
                 for key in iterable:
-                    count = get(key)
-                    if count is None:
+                    slot = slot_of(key)
+                    if slot is None:
+                        slots[key] = len(tallies)
                         first_seen.append(key)
-                        tally[key] = 1
+                        tallies.append(1)
                     else:
-                        tally[key] = count + 1
-                for key in first_seen:
-                    self[key] = peek(key, 0) + tally[key]
+                        tallies[slot] += 1
+                for key, count in zip(first_seen, tallies):
+                    self[key] = peek(key, 0) + count
         if kwds:
             self.update(kwds)
 

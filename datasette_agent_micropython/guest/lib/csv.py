@@ -149,16 +149,31 @@ class _Reader:
         self.dialect = _Format(dialect, options)
         self._lines = iter(lines)
         self.line_num = 0
+        d = self.dialect
+        # The quote by which lines may be split with str.find (_split_line), or None when this
+        # dialect's quoted lines need the state machine.
+        self._find_quote = (d.quotechar if d.quoting != QUOTE_NONE and d.quoting != QUOTE_NONNUMERIC
+                            and d.doublequote and not d.skipinitialspace and d.escapechar is None else None)
 
     def __iter__(self):
         return self
 
     def __next__(self):
-        d = self.dialect
+        # Small on purpose: a MicroPython frame of more than 11 words comes from the GC heap on
+        # every call, so the common quoted line is split here and the rest goes to _next_of.
         line = next(self._lines)
         self.line_num += 1
         if type(line) is not str:
             raise Error("iterator should return strings, not %s (the file should be opened in text mode)" % type(line).__name__)
+        quote = self._find_quote
+        if quote is not None and quote in line:
+            fields = _split_line(line, self.dialect.delimiter, quote)
+            if fields is not None:
+                return fields
+        return self._next_of(line)
+
+    def _next_of(self, line):
+        d = self.dialect
         quote = d.quotechar if d.quoting != QUOTE_NONE else None
         escape = d.escapechar
         if (quote is None or quote not in line) and (escape is None or escape not in line):
@@ -298,6 +313,52 @@ class _Reader:
             self.line_num += 1
             if type(line) is not str:
                 raise Error("iterator should return strings, not %s (the file should be opened in text mode)" % type(line).__name__)
+
+
+def _split_line(line, delimiter, quote):
+    """The fields of one complete line whose quotes are doubled, found with str.find, or None for
+    anything the state machine in _Reader._parse must decide: a quote inside an unquoted field,
+    text after a closing quote, a quoted field that runs on to the next line, a long field."""
+    body = line.rstrip("\r\n")
+    if len(body) > _field_limit or "\r" in body or "\n" in body or "\0" in body:
+        return None
+    return _split_quoted(body, delimiter, quote)
+
+
+def _split_quoted(body, delimiter, quote):
+    fields = []
+    i = 0
+    while True:
+        if body.startswith(quote, i):
+            close = body.find(quote, i + 1)
+            while close >= 0 and body.startswith(quote, close + 1):
+                close = body.find(quote, close + 2)  # a doubled quote inside the field
+            if close < 0:
+                return None
+            field = body[i + 1 : close]
+            if quote in field:
+                field = _undouble(field, quote)
+            fields.append(field)
+            i = close + 1
+            if i == len(body):
+                return fields
+            if body[i] != delimiter:
+                return None
+            i += 1
+        else:
+            close = body.find(delimiter, i)
+            field = body[i:] if close < 0 else body[i:close]
+            if quote in field:
+                return None
+            fields.append(field)
+            if close < 0:
+                return fields
+            i = close + 1
+
+
+def _undouble(field, quote):
+    # Inside a closed quoted field every quote is one of a doubled pair.
+    return field.replace(quote + quote, quote)
 
 
 def _finish(chars, numeric):

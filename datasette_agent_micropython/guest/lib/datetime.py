@@ -52,21 +52,30 @@ def _ymd_to_ordinal(year, month, day):
 
 
 def _ordinal_to_ymd(ordinal):
-    """Inverse of _ymd_to_ordinal: 400-year cycles of 146097 days, then centuries, 4-year groups, years."""
+    """Inverse of _ymd_to_ordinal: 400-year cycles of 146097 days, then centuries, 4-year groups, years.
+
+    Written with // and % rather than divmod, and few locals: each divmod allocates a tuple, and
+    a frame of more than 11 words comes from the GC heap on every call."""
     n = ordinal - 1
-    cycles, n = divmod(n, 146097)
-    centuries, n = divmod(n, 36524)
-    quads, n = divmod(n, 1461)
-    years, n = divmod(n, 365)
-    year = cycles * 400 + centuries * 100 + quads * 4 + years + 1
-    if years == 4 or centuries == 4:
-        return year - 1, 12, 31
-    leap = years == 3 and (quads != 24 or centuries == 3)
+    year = n // 146097 * 400 + 1
+    n %= 146097
+    centuries = n // 36524
+    if centuries == 4:
+        return year + 399, 12, 31
+    n %= 36524
+    quads = n // 1461
+    n %= 1461
+    years = n // 365
+    if years == 4:
+        return year + centuries * 100 + quads * 4 + 3, 12, 31
+    n %= 365
+    year += centuries * 100 + quads * 4 + years
+    leap = 1 if years == 3 and (quads != 24 or centuries == 3) else 0
     month = (n + 50) >> 5
-    before = _DAYS_BEFORE_MONTH[month] + (1 if month > 2 and leap else 0)
+    before = _DAYS_BEFORE_MONTH[month] + (leap if month > 2 else 0)
     if before > n:
         month -= 1
-        before = _DAYS_BEFORE_MONTH[month] + (1 if month > 2 and leap else 0)
+        before = _DAYS_BEFORE_MONTH[month] + (leap if month > 2 else 0)
     return year, month, n - before + 1
 
 

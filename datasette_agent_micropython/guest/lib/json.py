@@ -14,7 +14,7 @@ dumps is quadratic. Here:
 """
 
 import sys
-from _odict import odict, from_ordered
+from _odict import odict, from_pairs
 
 
 def _builtin(name):
@@ -278,32 +278,46 @@ def _restore(x, counts):
     """A value of the marked parse, with each [marker, k1, v1, ..., marker] turned into an odict.
 
     An object's list starts and ends with a marker, an array's with neither: anything else is a
-    '{' closed by ']' or a '[' closed by '}'."""
+    '{' closed by ']' or a '[' closed by '}'. These functions keep few locals on purpose: a
+    MicroPython frame of more than 11 words comes from the GC heap, on every call."""
     if not x:
         return x
-    opened = type(x[0]) is _dict
-    if opened != (type(x[-1]) is _dict) or (opened and len(x) < 2):
+    if type(x[0]) is _dict:
+        return _object(x, counts)
+    if type(x[-1]) is _dict:
         raise _Unsure
-    if opened:
-        keys = x[1:-1:2]
-        values = x[2:-1:2]
-        if len(keys) != len(values) or (keys and set(map(type, keys)) != _STR_ONLY):
-            raise _Unsure
-        counts[0] += 1
-        if keys:
-            counts[1] += 2 * len(keys) - 1
-        if list in map(type, values):
-            values = [_restore(v, counts) if type(v) is list else v for v in values]
-        native = _dict(zip(keys, values))
-        if len(native) != len(keys):
-            raise _Unsure  # repeated keys: the Python parser keeps CPython's order for them
-        return from_ordered(keys, native)
     counts[1] += len(x) - 1
     if list in map(type, x):
         # A new list, not the old one changed in place: freeing its items one by one would
         # fragment the heap, and MicroPython's allocator then slows down with every block.
         return [_restore(v, counts) if type(v) is list else v for v in x]
     return x
+
+
+def _object(x, counts):
+    # [marker, k1, v1, ..., marker]: an even length, a marker at both ends, str keys.
+    if len(x) % 2 or type(x[-1]) is not _dict:
+        raise _Unsure
+    keys = x[1:-1:2]
+    if keys and _str_keys(keys) is not True:
+        raise _Unsure
+    values = x[2:-1:2]
+    counts[0] += 1
+    if keys:
+        counts[1] += 2 * len(keys) - 1
+    if list in map(type, values):
+        values = [_restore(v, counts) if type(v) is list else v for v in values]
+    new = from_pairs(keys, zip(keys, values))
+    if len(new) != len(keys):
+        raise _Unsure  # repeated keys: the Python parser keeps CPython's order for them
+    return new
+
+
+def _str_keys(keys):
+    for key in keys:
+        if type(key) is not str:
+            return False
+    return True
 
 
 def _fast_loads(s):

@@ -604,6 +604,12 @@ class Pattern:
         return None if native is None else Match(self, native, text, pos, start)
 
     def match(self, string, pos=0, endpos=None):
+        if pos or endpos is not None or self._bounded:
+            return self._match_from(string, pos, endpos)
+        self._check(string)
+        return self._wrap(self._engine.match(string), string, 0, 0)
+
+    def _match_from(self, string, pos, endpos):
         self._check(string)
         text = string if endpos is None else string[:endpos]
         if pos > 0 and self._translation.caret:
@@ -615,6 +621,14 @@ class Pattern:
         return self._wrap(native, text, pos, pos)
 
     def search(self, string, pos=0, endpos=None):
+        # The common call, search(text), in a frame small enough for MicroPython to keep it off
+        # the GC heap (more than 11 words of locals and stack are allocated on every call).
+        if pos or endpos is not None or self._bounded:
+            return self._search_from(string, pos, endpos)
+        self._check(string)
+        return self._wrap(self._engine.search(string), string, 0, -1)
+
+    def _search_from(self, string, pos, endpos):
         self._check(string)
         text = string if endpos is None else string[:endpos]
         if self._bounded:
@@ -828,12 +842,11 @@ class Match:
             return self.re.groupindex[group]
         raise IndexError("no such group")
 
-    def group(self, *groups):
-        if not groups:
-            return self._native.group(0)
-        if len(groups) == 1:
-            return self._native.group(self._index(groups[0]))
-        return tuple(self._native.group(self._index(g)) for g in groups)
+    def group(self, group=0, *more):
+        # One group, the common call, packs no tuple of arguments.
+        if not more:
+            return self._native.group(self._index(group))
+        return tuple(self._native.group(self._index(g)) for g in (group,) + more)
 
     def __getitem__(self, group):
         return self._native.group(self._index(group))
