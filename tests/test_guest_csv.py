@@ -126,6 +126,16 @@ except (csv.Error, TypeError, ValueError) as e:
 """)
 
 
+def test_a_field_goes_on_across_lines_after_an_escaped_line_break(session):
+    """Found by the property below: after an escaped CR or LF the field continues through line
+    ends (even empty lines) until a delimiter, a bare line break or another escape."""
+    agree(session, r"""
+import csv
+for lines in (['\\\r;', ''], ['\\\ra', '', 'y'], ['\\\ra,b', 'x'], ['a\\\rb,c', 'd'], ['\\\ra\\b', 'x'], ['"\\\r"a', 'x']):
+    print([row for row in csv.reader(lines, escapechar='\\')])
+""")
+
+
 @settings(max_examples=120, deadline=None)
 @given(st.lists(st.text(alphabet=st.sampled_from(list("ab,;\t'\"\\\r\n ")), max_size=10), max_size=4), dialect_options)
 def test_reading_arbitrary_lines_agrees_with_cpython(session, lines, options):

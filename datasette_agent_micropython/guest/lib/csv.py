@@ -248,10 +248,11 @@ class _Reader:
                     field.append("\n" if c == "\0" else c)
                     state = IN_FIELD
                 elif state == IN_FIELD or state == AFTER_ESCAPED_CRNL:
-                    if state == AFTER_ESCAPED_CRNL and c == "\0":
-                        continue
-                    state = IN_FIELD
+                    # After an escaped line break the field goes on across line ends, as in
+                    # CPython, until a delimiter, a bare line break or another escape ends that.
                     if c == "\n" or c == "\r" or c == "\0":
+                        if c == "\0" and state == AFTER_ESCAPED_CRNL:
+                            continue
                         fields.append(finish(field, numeric))
                         field, numeric = [], False
                         state = START_RECORD if c == "\0" else EAT_CRNL
