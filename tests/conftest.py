@@ -8,6 +8,9 @@ import long_runs
 
 def pytest_addoption(parser):
     long_runs.add_options(parser)
+    parser.addoption(
+        "--save-screenshots", action="store_true", help="test_browser.py replaces docs/*.png with its screenshots"
+    )
 
 
 def pytest_configure(config):

@@ -7,7 +7,7 @@ one-time root login URL the server prints. The model is llm-echo's `echo`, so th
 JSON message that makes the model call `execute_micropython`.
 
 Screenshots go to the test's temporary folder (the test prints where the admin page's are; see them
-with `pytest -s`); with SAVE_SCREENSHOTS=1 they replace docs/admin-page.png,
+with `pytest -s`); with --save-screenshots they replace docs/admin-page.png,
 docs/admin-reset-confirmation.png, docs/show-result.png and docs/charts.png.
 """
 
@@ -39,8 +39,8 @@ CHROMIUM_ARGS = [
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
-def screenshot_folder(tmp_path):
-    return DOCS if os.environ.get("SAVE_SCREENSHOTS") else tmp_path
+def screenshot_folder(request, tmp_path):
+    return DOCS if request.config.getoption("save_screenshots") else tmp_path
 PAYLOAD = "<script>window.__pwned=1</script><b>bold</b>"
 # The code the model runs: it prints the payload (built from pieces, so that the payload itself
 # appears only in what the code printed) after a query, so the widget has something to show.
@@ -172,9 +172,9 @@ def echo_message(arguments: dict) -> str:
     return json.dumps({"prompt": "show me", "tool_calls": [{"name": "execute_micropython", "arguments": arguments}]})
 
 
-def test_show_result_widget_and_admin_page(server, browser, tmp_path):
+def test_show_result_widget_and_admin_page(server, browser, request, tmp_path):
     base, login = server
-    folder = screenshot_folder(tmp_path)
+    folder = screenshot_folder(request, tmp_path)
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     page = context.new_page()
     errors: list[str] = []
@@ -297,7 +297,7 @@ def test_show_result_widget_and_admin_page(server, browser, tmp_path):
     context.close()
 
 
-def test_chart_and_table_from_python_render_statically_and_survive_a_reload(server, browser, tmp_path):
+def test_chart_and_table_from_python_render_statically_and_survive_a_reload(server, browser, request, tmp_path):
     base, login = server
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     page = context.new_page()
@@ -353,7 +353,7 @@ def test_chart_and_table_from_python_render_statically_and_survive_a_reload(serv
 
     assert_inert()
     page.locator(".micropython-display-chart").evaluate("e => e.scrollIntoView({block: 'start'})")
-    page.screenshot(path=str(screenshot_folder(tmp_path) / "charts.png"))
+    page.screenshot(path=str(screenshot_folder(request, tmp_path) / "charts.png"))
 
     page.reload()
     page.locator(".micropython-display-chart svg").wait_for(timeout=TURN_TIMEOUT)
