@@ -1,0 +1,191 @@
+"""The guest's linear memory at the quiescent point: capture it, restore it, guard its stack.
+
+Everything here reads and writes memory through raw addresses (ctypes), on the session's own
+thread while the guest waits at Q, where nothing else touches it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import wasmtime
+from wasmtime import WasmtimeError
+
+from .snapshot import MAX_MEMORY_BYTES, PAGE_SIZE, WASM_PAGE_SIZE, Snapshot, page_runs
+
+KIB = 1024
+ZERO_PAGE = bytes(PAGE_SIZE)
+BLOCK_PAGES = 16
+ZERO_BLOCK = bytes(BLOCK_PAGES * PAGE_SIZE)
+
+# The bottom of the shadow stack that no legitimate use reaches. MicroPython's own limit stops
+# recursion it checks at 208 KiB of the 704 KiB stack; C recursion it never checks (==, hash of
+# deeply nested data, the compiler) overflows the native stack first, at up to about 590 KiB.
+# Anything written here means the stack came within this distance of .bss, so the session is
+# treated as corrupted: discarded, never snapshotted. It is read after every snippet, so it is
+# small; no MicroPython frame is big enough to step over it without writing to it.
+STACK_GUARD_BYTES = 16 * KIB
+ZERO_GUARD = bytes(STACK_GUARD_BYTES)
+STACK_OVERRUN_ERROR = "the interpreter's stack ran into its static data; its state was discarded"
+
+
+@dataclass(frozen=True)
+class QuiescentPoint:
+    """Where the guest waits between snippets. A snapshot is only valid at the same point."""
+
+    stack_pointer: int
+    result_ptr: int
+    result_cap: int
+
+
+def stack_guard(artifact: Path, artifact_sha256: str) -> tuple[int, int] | None:
+    """The guarded bottom of `artifact`'s shadow stack, from the artifact.json that describes it.
+
+    None for an artifact that artifact.json does not describe (its layout is unknown).
+    """
+    metadata_path = artifact.with_name("artifact.json")
+    if not metadata_path.exists():
+        return None
+    metadata = json.loads(metadata_path.read_text())
+    if metadata.get("output", {}).get("sha256") != artifact_sha256:
+        return None
+    layout = metadata.get("layout", {}).get("output")
+    if not layout or layout["stack_top"] - layout["stack_bottom"] < 4 * STACK_GUARD_BYTES:
+        return None
+    return layout["stack_bottom"], layout["stack_bottom"] + STACK_GUARD_BYTES
+
+
+def memory_base(caller: wasmtime.Caller) -> int:
+    """The host address of the guest's linear memory (valid until the memory grows)."""
+    return ctypes.addressof(caller["memory"].data_ptr(caller).contents)
+
+
+def stack_reached_guard(caller: wasmtime.Caller, guard: tuple[int, int] | None) -> bool:
+    """Whether anything was written into the stack's guard (always False without a known guard)."""
+    if guard is None:
+        return False
+    start, end = guard
+    return ctypes.string_at(memory_base(caller) + start, end - start) != ZERO_GUARD
+
+
+def clear_dead_stack(caller: wasmtime.Caller, guard: tuple[int, int] | None) -> None:
+    """Zero what finished calls left below the stack pointer, page by page down to a clean one.
+
+    Nothing below the stack pointer is live at Q, but MicroPython's conservative collector
+    later scans new frames' uninitialised slots there, and images would carry the dirty pages
+    of a deep recursion. Done at every arrival at Q, snapshotted or not, so a restored session
+    and one never snapshotted hold the same bytes. The guard below is left for its check.
+    """
+    if guard is None:
+        return
+    memory = caller["memory"]
+    base = ctypes.addressof(memory.data_ptr(caller).contents)
+    end = caller["__stack_pointer"].value(caller)
+    if not guard[1] <= end <= memory.data_len(caller):
+        return
+    while end > guard[1]:
+        start = max(guard[1], (end - 1) // PAGE_SIZE * PAGE_SIZE)
+        if ctypes.string_at(base + start, end - start) == ZERO_PAGE[: end - start]:
+            return
+        ctypes.memset(base + start, 0, end - start)
+        end = start
+
+
+def nonzero_pages(base: int, size: int) -> tuple[list[int], list[bytes]]:
+    """The indices and contents of the non-zero pages of the memory at `base`.
+
+    Memory is read in blocks of 16 pages, and only non-zero blocks are looked at page by page:
+    most of a session's memory is untouched heap, and this keeps a 16 MiB scan near 2 ms.
+    """
+    pages, chunks = [], []
+    block_size = BLOCK_PAGES * PAGE_SIZE
+    for block_start in range(0, size - size % block_size, block_size):
+        block = ctypes.string_at(base + block_start, block_size)
+        if block == ZERO_BLOCK:
+            continue
+        for offset in range(0, block_size, PAGE_SIZE):
+            page = block[offset : offset + PAGE_SIZE]
+            if page != ZERO_PAGE:
+                pages.append((block_start + offset) // PAGE_SIZE)
+                chunks.append(page)
+    for start in range(size - size % block_size, size - size % PAGE_SIZE, PAGE_SIZE):
+        page = ctypes.string_at(base + start, PAGE_SIZE)
+        if page != ZERO_PAGE:
+            pages.append(start // PAGE_SIZE)
+            chunks.append(page)
+    return pages, chunks
+
+
+def capture(
+    caller: wasmtime.Caller,
+    point: QuiescentPoint,
+    fingerprint: str,
+    clock_ns: int,
+    calls: int,
+    names: list[str],
+) -> Snapshot:
+    """The guest's memory at `point` as a Snapshot: its non-zero pages and the state around them."""
+    memory = caller["memory"]
+    size = memory.data_len(caller)
+    pages, chunks = nonzero_pages(ctypes.addressof(memory.data_ptr(caller).contents), size)
+    return Snapshot(
+        fingerprint=fingerprint,
+        memory_size=size,
+        stack_pointer=caller["__stack_pointer"].value(caller),
+        result_ptr=point.result_ptr,
+        result_cap=point.result_cap,
+        clock_ns=clock_ns,
+        calls=calls,
+        pages=pages,
+        data=b"".join(chunks),
+        names=list(names),
+    )
+
+
+def restore(
+    caller: wasmtime.Caller,
+    snapshot: Snapshot,
+    point: QuiescentPoint,
+    fingerprint: str,
+    memory_limit: int,
+) -> str | None:
+    """Lay `snapshot` over a fresh instance's memory at `point`, or say why it cannot be used.
+
+    Everything is checked before the first byte is written: a refused snapshot leaves the fresh
+    instance untouched.
+    """
+    memory = caller["memory"]
+    size = memory.data_len(caller)
+    if snapshot.fingerprint != fingerprint:
+        return "the stored state was made by a different build or configuration of the sandbox"
+    if (snapshot.stack_pointer, snapshot.result_ptr, snapshot.result_cap) != (
+        point.stack_pointer,
+        point.result_ptr,
+        point.result_cap,
+    ):
+        return "the stored state was taken at a different quiescent point"
+    problem = snapshot.layout_problem(min(memory_limit, MAX_MEMORY_BYTES))
+    if problem:
+        return problem
+    if snapshot.memory_size < size:
+        return "the stored state's memory size does not fit this sandbox"
+    if snapshot.memory_size > size:
+        try:
+            memory.grow(caller, (snapshot.memory_size - size) // WASM_PAGE_SIZE)
+        except WasmtimeError:
+            return "the stored state's memory size does not fit this sandbox"
+        if memory.data_len(caller) != snapshot.memory_size:
+            return "the stored state's memory size does not fit this sandbox"
+    base = ctypes.addressof(memory.data_ptr(caller).contents)
+    for index in nonzero_pages(base, size)[0]:
+        ctypes.memset(base + index * PAGE_SIZE, 0, PAGE_SIZE)
+    source = ctypes.cast(ctypes.c_char_p(snapshot.data), ctypes.c_void_p).value
+    position = 0
+    for first, count in page_runs(snapshot.pages):
+        ctypes.memmove(base + first * PAGE_SIZE, source + position, count * PAGE_SIZE)
+        position += count * PAGE_SIZE
+    caller["__stack_pointer"].set_value(caller, snapshot.stack_pointer)
+    return None
