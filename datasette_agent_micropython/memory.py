@@ -151,11 +151,14 @@ def restore(
     point: QuiescentPoint,
     fingerprint: str,
     memory_limit: int,
+    fresh_pages: list[int] | None = None,
 ) -> str | None:
     """Lay `snapshot` over a fresh instance's memory at `point`, or say why it cannot be used.
 
-    Everything is checked before the first byte is written: a refused snapshot leaves the fresh
-    instance untouched.
+    Afterwards the memory holds exactly the snapshot's bytes: the instance's non-zero pages
+    (`fresh_pages` when they were found ahead, else found by a scan now) are cleared unless the
+    snapshot writes them anyway, and its pages are laid. Everything is checked before the first
+    byte is written: a refused snapshot leaves the fresh instance untouched.
     """
     memory = caller["memory"]
     size = memory.data_len(caller)
@@ -180,7 +183,9 @@ def restore(
         if memory.data_len(caller) != snapshot.memory_size:
             return "the stored state's memory size does not fit this sandbox"
     base = ctypes.addressof(memory.data_ptr(caller).contents)
-    for index in nonzero_pages(base, size)[0]:
+    if fresh_pages is None:
+        fresh_pages = nonzero_pages(base, size)[0]
+    for index in set(fresh_pages).difference(snapshot.pages):
         ctypes.memset(base + index * PAGE_SIZE, 0, PAGE_SIZE)
     source = ctypes.cast(ctypes.c_char_p(snapshot.data), ctypes.c_void_p).value
     position = 0

@@ -19,6 +19,7 @@ import queue
 import secrets
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -32,11 +33,14 @@ from .class_records import record_class_bodies
 from .guest_library import MOUNT as GUEST_LIB_MOUNT
 from .guest_library import compiled_library, source_sha256
 from .guest_protocol import HELPERS_MARK, RESULT_CAP_BYTES, GuestProtocol, RunResult, log_once
+from .instance_pool import InstancePool
 from .memory import (
     STACK_OVERRUN_ERROR,
     QuiescentPoint,
     capture,
     clear_dead_stack,
+    memory_base,
+    nonzero_pages,
     restore,
     stack_guard,
     stack_reached_guard,
@@ -72,6 +76,10 @@ OVERHEAD_BYTES_PER_SECOND = 512 * MIB
 CAPTURE_BYTES_PER_SECOND = 50 * MIB
 BOOT_TIMEOUT_SECONDS = 10.0
 BOOT_FUEL = 50_000_000
+# Instances booted ahead for restores (instance_pool.py): this many of each kind, at most this
+# many kinds (a kind is a limits and host functions combination).
+POOL_PER_KIND = 2
+POOL_MAX_KINDS = 4
 
 ARTIFACT_PATH = Path(__file__).parent / "artifacts" / "micropython-wasi-gcsafe.wasm"
 # Loading the helpers is the sandbox's work, not the snippet's: it gets fuel and time of its own,
@@ -168,6 +176,7 @@ class Runtime:
         cache_dir: Path | None = None,
         use_cache: bool = True,
         cpython_semantics: bool = True,
+        pool_per_kind: int = POOL_PER_KIND,
     ) -> None:
         self.artifact = Path(artifact)
         # Rewrite each snippet (transform.py) so that MicroPython behaves like CPython.
@@ -189,6 +198,18 @@ class Runtime:
         self.compiled(metered=False)
         self._ticker = threading.Thread(target=self._tick, name="micropython-ticker", daemon=True)
         self._ticker.start()
+        # Instances parked at Q for restores (None: every restore boots one); closed at exit (or by
+        # close()), each on its own thread.
+        self.pool: InstancePool[Session] | None = None
+        if pool_per_kind > 0:
+            self.pool = InstancePool(pool_per_kind, POOL_MAX_KINDS)
+            weakref.finalize(self, self.pool.close)
+
+    def close(self) -> None:
+        """Close the instances parked for restores and stop booting more. Sessions already handed
+        out are the caller's to close; new ones still work, booted on demand."""
+        if self.pool is not None:
+            self.pool.close()
 
     def compiled(self, metered: bool) -> CompiledModule:
         """The engine and module for sessions with (`metered`) or without a fuel limit."""
@@ -264,8 +285,31 @@ class Runtime:
         host_functions: Mapping[str, Callable[..., Any]] | None = None,
         snapshot: Snapshot | None = None,
     ) -> "Session":
-        """A fresh session, or one carrying on from `snapshot` (see `Session.restore_error`)."""
-        return Session(self, limits or Limits(), host_functions or {}, snapshot)
+        """A fresh session, or one carrying on from `snapshot` (see `Session.restore_error`).
+
+        A restore takes an instance the pool booted ahead when one is ready, and boots one otherwise.
+        """
+        limits = limits or Limits()
+        host_functions = dict(host_functions or {})
+        if snapshot is None:
+            return Session(self, limits, host_functions)
+        session = None
+        if self.pool is not None:
+            session = self.pool.take(
+                (limits, tuple(sorted(host_functions))), lambda: self._boot_for_pool(limits, host_functions)
+            )
+        if session is None:
+            session = Session(self, limits, host_functions)
+        else:
+            session.host_functions = host_functions
+        session._carry_on_from(snapshot)
+        return session
+
+    def _boot_for_pool(self, limits: Limits, host_functions: dict[str, Callable[..., Any]]) -> "Session":
+        """A fresh session for the pool, with the pages its restore will have to clear found now."""
+        session = Session(self, limits, host_functions)
+        session._find_fresh_pages()
+        return session
 
     def fingerprint(self, limits: Limits, host_function_names: list[str]) -> str:
         """What an image depends on: restoring it anywhere else would run garbage."""
@@ -346,7 +390,6 @@ class Session(GuestProtocol):
         runtime: Runtime,
         limits: Limits,
         host_functions: Mapping[str, Callable[..., Any]],
-        snapshot: Snapshot | None = None,
     ) -> None:
         for name in host_functions:
             if not name.isidentifier():
@@ -358,10 +401,11 @@ class Session(GuestProtocol):
         self.fingerprint = runtime.fingerprint(limits, list(host_functions))
         # The user's top-level names after the last snippet.
         self.names: list[str] = []
-        # Set when `snapshot` could not be used; the session then starts fresh.
+        # Set when the snapshot given to new_session could not be used; the session then starts fresh.
         self.restore_error: str | None = None
         self.restored = False
-        self._snapshot = snapshot
+        # The non-zero pages of this fresh instance's memory, when found ahead of its restore.
+        self._fresh_pages: list[int] | None = None
         self._arrivals = 0
         self._internal = False
         self._code_bytes = 0
@@ -658,16 +702,13 @@ class Session(GuestProtocol):
         """Q: the guest waits here for the next snippet, which it receives as raw text.
 
         The first arrival differs from later ones in the interpreter's own frames, so it is
-        answered with an internal snippet that seeds `random`; a snapshot is restored at the second.
+        answered with an internal snippet that seeds `random`; the session is ready at the second.
         A snippet's result goes to run() only now, with the guest back at Q.
         """
         self._arrivals += 1
         clear_dead_stack(caller, self.runtime.stack_guard)
         if self._arrivals == 1:
             return self._deliver(secrets.token_hex(16), f"__import__('urandom').seed({secrets.randbits(30)})", True)
-        if self._snapshot is not None:
-            snapshot, self._snapshot = self._snapshot, None
-            self.restore_error = self._restore(caller, snapshot)
         self._phase = "idle"
         if self._finished is not None:
             finished, self._finished = self._finished, None
@@ -726,13 +767,26 @@ class Session(GuestProtocol):
             raise SessionError(STACK_OVERRUN_ERROR)
         return capture(caller, self.quiescent_point, self.fingerprint, self.clock_now(), self.calls, self.names)
 
+    def _find_fresh_pages(self) -> None:
+        """Find this fresh instance's non-zero pages now, so its restore need not scan memory."""
+        self._fresh_pages = self._at_quiescent_point(
+            lambda caller: nonzero_pages(memory_base(caller), caller["memory"].data_len(caller))[0]
+        )
+
+    def _carry_on_from(self, snapshot: Snapshot) -> None:
+        """Restore `snapshot` into this fresh instance, or set `restore_error` and stay fresh."""
+        self.restore_error = self._at_quiescent_point(lambda caller: self._restore(caller, snapshot))
+
     def _restore(self, caller: wasmtime.Caller, snapshot: Snapshot) -> str | None:
-        """Carry on from `snapshot` in this fresh instance, or say why it cannot be used."""
-        problem = restore(caller, snapshot, self.quiescent_point, self.fingerprint, self.limits.memory_bytes)
+        fresh_pages, self._fresh_pages = self._fresh_pages, None
+        problem = restore(
+            caller, snapshot, self.quiescent_point, self.fingerprint, self.limits.memory_bytes, fresh_pages
+        )
         if problem is None:
             self._set_clock(snapshot.clock_ns)
             self.calls = snapshot.calls
             self.names = list(snapshot.names)
+            self.memory_size = snapshot.memory_size
             self.restored = True
         return problem
 
