@@ -6,7 +6,8 @@ fresh instance depends on: its limits and its host functions' names), and boots 
 background thread after each one it hands out. It only serves restores: a restore replaces every
 byte of the instance's memory, its stack pointer, clock, call count and names, so a pooled instance
 that has waited is indistinguishable afterwards from one booted on the spot (the snapshot
-differential suite checks this byte for byte).
+differential suite checks this byte for byte). A restore that finds none parked waits for the one
+being booted, if any, rather than boot a second one beside it.
 
 Bounded: at most `per_key` instances for each of at most `max_keys` kinds; the kind used least
 recently is dropped (its instances closed) when another one comes. `close()` closes every parked
@@ -18,6 +19,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections import OrderedDict, deque
 from typing import Callable, Generic, Hashable, Protocol, TypeVar
 
@@ -45,20 +47,27 @@ class InstancePool(Generic[Instance]):
             raise ValueError("an instance pool holds at least one instance of at least one kind")
         self.per_key = per_key
         self.max_keys = max_keys
-        self._lock = threading.Lock()
+        self._changed = threading.Condition()
         # Kind -> how to boot one (the latest caller's way), most recently used last.
         self._boot: OrderedDict[Hashable, Callable[[], Instance]] = OrderedDict()
         self._ready: dict[Hashable, deque[Instance]] = {}
+        # Kind -> instances the filler is booting now (0 or 1: it boots one at a time).
+        self._booting: dict[Hashable, int] = {}
         # Kinds to top up; None stops the filler.
         self._wanted: queue.SimpleQueue[Hashable | None] = queue.SimpleQueue()
         self._filler: threading.Thread | None = None
         self._closed = False
 
-    def take(self, key: Hashable, boot: Callable[[], Instance]) -> Instance | None:
-        """A parked instance of kind `key`, or None if none is ready; either way the pool then
-        tops that kind up in the background with `boot()`."""
+    def take(self, key: Hashable, boot: Callable[[], Instance], wait_seconds: float = 0.0) -> Instance | None:
+        """A parked instance of kind `key`, or None; either way the pool then tops that kind up in
+        the background with `boot()`.
+
+        When none is parked but the filler is booting one of this kind, waits up to `wait_seconds`
+        for it: in a burst of restores that is sooner than a boot of one's own, and spares the
+        machine a second boot competing with the first.
+        """
         dropped: list[Instance] = []
-        with self._lock:
+        with self._changed:
             if self._closed:
                 return None
             self._boot[key] = boot
@@ -66,14 +75,15 @@ class InstancePool(Generic[Instance]):
             while len(self._boot) > self.max_keys:
                 old_key, _ = self._boot.popitem(last=False)
                 dropped.extend(self._ready.pop(old_key, ()))
-            ready = self._ready.setdefault(key, deque())
-            instance = None
-            while ready and instance is None:
-                candidate = ready.popleft()
-                if candidate.alive:
-                    instance = candidate
-                else:
-                    dropped.append(candidate)
+            self._ready.setdefault(key, deque())
+            instance = self._pop_alive(key, dropped)
+            deadline = time.monotonic() + wait_seconds
+            while instance is None and self._booting.get(key) and not self._closed:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._changed.wait(remaining)
+                instance = self._pop_alive(key, dropped)
             if self._filler is None:
                 self._filler = threading.Thread(target=self._fill, name="micropython-pool", daemon=True)
                 self._filler.start()
@@ -82,19 +92,30 @@ class InstancePool(Generic[Instance]):
             old.close(wait_seconds=0)
         return instance
 
+    def _pop_alive(self, key: Hashable, dropped: list[Instance]) -> Instance | None:
+        """The oldest live parked instance of `key`, if any; dead ones go to `dropped`."""
+        ready = self._ready.get(key)
+        while ready:
+            candidate = ready.popleft()
+            if candidate.alive:
+                return candidate
+            dropped.append(candidate)
+        return None
+
     def parked(self) -> int:
         """How many instances are parked now, of every kind."""
-        with self._lock:
+        with self._changed:
             return sum(len(ready) for ready in self._ready.values())
 
     def close(self) -> None:
         """Close every parked instance and stop the filler; later takes return None."""
-        with self._lock:
+        with self._changed:
             self._closed = True
             parked = [instance for ready in self._ready.values() for instance in ready]
             self._ready.clear()
             self._boot.clear()
             filler = self._filler
+            self._changed.notify_all()
         self._wanted.put(None)
         for instance in parked:
             instance.close(wait_seconds=CLOSE_WAIT_SECONDS)
@@ -108,19 +129,31 @@ class InstancePool(Generic[Instance]):
             if key is None:
                 return
             while True:
-                with self._lock:
+                with self._changed:
                     boot = self._boot.get(key)
                     if self._closed or boot is None or len(self._ready.get(key, ())) >= self.per_key:
                         break
+                    self._booting[key] = self._booting.get(key, 0) + 1
+                instance = None
                 try:
                     instance = boot()
                 except Exception:
                     # A kind that cannot boot is tried again only at its next take.
                     log.warning("could not boot an instance for the pool", exc_info=True)
-                    break
-                with self._lock:
-                    wanted = not self._closed and key in self._boot and len(self._ready[key]) < self.per_key
+                with self._changed:
+                    self._booting[key] -= 1
+                    if not self._booting[key]:
+                        del self._booting[key]
+                    wanted = (
+                        instance is not None
+                        and not self._closed
+                        and key in self._boot
+                        and len(self._ready[key]) < self.per_key
+                    )
                     if wanted:
                         self._ready[key].append(instance)
+                    self._changed.notify_all()
+                if instance is None:
+                    break
                 if not wanted:
                     instance.close(wait_seconds=0)

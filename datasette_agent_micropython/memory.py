@@ -19,7 +19,15 @@ from .snapshot import MAX_MEMORY_BYTES, PAGE_SIZE, WASM_PAGE_SIZE, Snapshot, pag
 KIB = 1024
 ZERO_PAGE = bytes(PAGE_SIZE)
 BLOCK_PAGES = 16
-ZERO_BLOCK = bytes(BLOCK_PAGES * PAGE_SIZE)
+BLOCK_SIZE = BLOCK_PAGES * PAGE_SIZE
+# Memory is compared with zeros by the C library's memcmp, in place: no copy, and without the GIL
+# (a ctypes call through CDLL releases it), so a scan does not stall the process's other threads.
+_memcmp = ctypes.CDLL(None).memcmp
+_memcmp.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t]
+_memcmp.restype = ctypes.c_int
+# A block of zeros that nothing ever writes.
+_ZEROS = ctypes.create_string_buffer(BLOCK_SIZE)
+_ZEROS_ADDRESS = ctypes.addressof(_ZEROS)
 
 # The bottom of the shadow stack that no legitimate use reaches. MicroPython's own limit stops
 # recursion it checks at 208 KiB of the 704 KiB stack; C recursion it never checks (==, hash of
@@ -94,29 +102,29 @@ def clear_dead_stack(caller: wasmtime.Caller, guard: tuple[int, int] | None) -> 
         end = start
 
 
-def nonzero_pages(base: int, size: int) -> tuple[list[int], list[bytes]]:
-    """The indices and contents of the non-zero pages of the memory at `base`.
+def nonzero_page_indices(base: int, size: int) -> list[int]:
+    """The indices of the non-zero pages of the `size` bytes of memory at `base`.
 
-    Memory is read in blocks of 16 pages, and only non-zero blocks are looked at page by page:
-    most of a session's memory is untouched heap, and this keeps a 16 MiB scan near 2 ms.
+    Blocks of 16 pages are compared first, and only non-zero blocks page by page: most of a
+    session's memory is untouched heap, and this keeps a 16 MiB scan near 1 ms.
     """
-    pages, chunks = [], []
-    block_size = BLOCK_PAGES * PAGE_SIZE
-    for block_start in range(0, size - size % block_size, block_size):
-        block = ctypes.string_at(base + block_start, block_size)
-        if block == ZERO_BLOCK:
-            continue
-        for offset in range(0, block_size, PAGE_SIZE):
-            page = block[offset : offset + PAGE_SIZE]
-            if page != ZERO_PAGE:
-                pages.append((block_start + offset) // PAGE_SIZE)
-                chunks.append(page)
-    for start in range(size - size % block_size, size - size % PAGE_SIZE, PAGE_SIZE):
-        page = ctypes.string_at(base + start, PAGE_SIZE)
-        if page != ZERO_PAGE:
+    pages = []
+    whole_blocks_end = size - size % BLOCK_SIZE
+    for block_start in range(0, whole_blocks_end, BLOCK_SIZE):
+        if _memcmp(base + block_start, _ZEROS_ADDRESS, BLOCK_SIZE):
+            for start in range(block_start, block_start + BLOCK_SIZE, PAGE_SIZE):
+                if _memcmp(base + start, _ZEROS_ADDRESS, PAGE_SIZE):
+                    pages.append(start // PAGE_SIZE)
+    for start in range(whole_blocks_end, size - size % PAGE_SIZE, PAGE_SIZE):
+        if _memcmp(base + start, _ZEROS_ADDRESS, PAGE_SIZE):
             pages.append(start // PAGE_SIZE)
-            chunks.append(page)
-    return pages, chunks
+    return pages
+
+
+def nonzero_pages(base: int, size: int) -> tuple[list[int], list[bytes]]:
+    """The indices and contents of the non-zero pages of the memory at `base`."""
+    pages = nonzero_page_indices(base, size)
+    return pages, [ctypes.string_at(base + page * PAGE_SIZE, PAGE_SIZE) for page in pages]
 
 
 def capture(
@@ -184,7 +192,7 @@ def restore(
             return "the stored state's memory size does not fit this sandbox"
     base = ctypes.addressof(memory.data_ptr(caller).contents)
     if fresh_pages is None:
-        fresh_pages = nonzero_pages(base, size)[0]
+        fresh_pages = nonzero_page_indices(base, size)
     for index in set(fresh_pages).difference(snapshot.pages):
         ctypes.memset(base + index * PAGE_SIZE, 0, PAGE_SIZE)
     source = ctypes.cast(ctypes.c_char_p(snapshot.data), ctypes.c_void_p).value

@@ -40,7 +40,7 @@ from .memory import (
     capture,
     clear_dead_stack,
     memory_base,
-    nonzero_pages,
+    nonzero_page_indices,
     restore,
     stack_guard,
     stack_reached_guard,
@@ -80,6 +80,9 @@ BOOT_FUEL = 50_000_000
 # many kinds (a kind is a limits and host functions combination).
 POOL_PER_KIND = 2
 POOL_MAX_KINDS = 4
+# A restore that finds none parked waits this long for the one being booted (a boot takes a few
+# milliseconds) before it boots its own.
+POOL_WAIT_SECONDS = 1.0
 
 ARTIFACT_PATH = Path(__file__).parent / "artifacts" / "micropython-wasi-gcsafe.wasm"
 # Loading the helpers is the sandbox's work, not the snippet's: it gets fuel and time of its own,
@@ -296,7 +299,9 @@ class Runtime:
         session = None
         if self.pool is not None:
             session = self.pool.take(
-                (limits, tuple(sorted(host_functions))), lambda: self._boot_for_pool(limits, host_functions)
+                (limits, tuple(sorted(host_functions))),
+                lambda: self._boot_for_pool(limits, host_functions),
+                wait_seconds=POOL_WAIT_SECONDS,
             )
         if session is None:
             session = Session(self, limits, host_functions)
@@ -770,7 +775,7 @@ class Session(GuestProtocol):
     def _find_fresh_pages(self) -> None:
         """Find this fresh instance's non-zero pages now, so its restore need not scan memory."""
         self._fresh_pages = self._at_quiescent_point(
-            lambda caller: nonzero_pages(memory_base(caller), caller["memory"].data_len(caller))[0]
+            lambda caller: nonzero_page_indices(memory_base(caller), caller["memory"].data_len(caller))
         )
 
     def _carry_on_from(self, snapshot: Snapshot) -> None:
