@@ -121,10 +121,9 @@ def nonzero_page_indices(base: int, size: int) -> list[int]:
     return pages
 
 
-def nonzero_pages(base: int, size: int) -> tuple[list[int], list[bytes]]:
-    """The indices and contents of the non-zero pages of the memory at `base`."""
-    pages = nonzero_page_indices(base, size)
-    return pages, [ctypes.string_at(base + page * PAGE_SIZE, PAGE_SIZE) for page in pages]
+def read_pages(base: int, pages: list[int]) -> bytes:
+    """The bytes of `pages` (ascending indices) of the memory at `base`, one run of pages at a time."""
+    return b"".join(ctypes.string_at(base + first * PAGE_SIZE, count * PAGE_SIZE) for first, count in page_runs(pages))
 
 
 def capture(
@@ -138,7 +137,8 @@ def capture(
     """The guest's memory at `point` as a Snapshot: its non-zero pages and the state around them."""
     memory = caller["memory"]
     size = memory.data_len(caller)
-    pages, chunks = nonzero_pages(ctypes.addressof(memory.data_ptr(caller).contents), size)
+    base = ctypes.addressof(memory.data_ptr(caller).contents)
+    pages = nonzero_page_indices(base, size)
     return Snapshot(
         fingerprint=fingerprint,
         memory_size=size,
@@ -148,7 +148,7 @@ def capture(
         clock_ns=clock_ns,
         calls=calls,
         pages=pages,
-        data=b"".join(chunks),
+        data=read_pages(base, pages),
         names=list(names),
     )
 
