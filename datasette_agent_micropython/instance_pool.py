@@ -59,8 +59,8 @@ class InstancePool(Generic[Instance]):
         self._closed = False
 
     def take(self, key: Hashable, boot: Callable[[], Instance], wait_seconds: float = 0.0) -> Instance | None:
-        """A parked instance of kind `key`, or None; either way the pool then tops that kind up in
-        the background with `boot()`.
+        """A parked instance of kind `key`, or None. Call `top_up(key)` once it is in use: the
+        pool then boots replacements with `boot()` in the background.
 
         When none is parked but the filler is booting one of this kind, waits up to `wait_seconds`
         for it: in a burst of restores that is sooner than a boot of one's own, and spares the
@@ -87,10 +87,17 @@ class InstancePool(Generic[Instance]):
             if self._filler is None:
                 self._filler = threading.Thread(target=self._fill, name="micropython-pool", daemon=True)
                 self._filler.start()
-        self._wanted.put(key)
         for old in dropped:
             old.close(wait_seconds=0)
         return instance
+
+    def top_up(self, key: Hashable) -> None:
+        """Boot instances of kind `key` in the background until `per_key` are parked.
+
+        Separate from take(), so that a boot's Python work does not compete for the GIL with the
+        restore that took the instance.
+        """
+        self._wanted.put(key)
 
     def _pop_alive(self, key: Hashable, dropped: list[Instance]) -> Instance | None:
         """The oldest live parked instance of `key`, if any; dead ones go to `dropped`."""

@@ -28,6 +28,12 @@ _memcmp.restype = ctypes.c_int
 # A block of zeros that nothing ever writes.
 _ZEROS = ctypes.create_string_buffer(BLOCK_SIZE)
 _ZEROS_ADDRESS = ctypes.addressof(_ZEROS)
+# madvise(MADV_POPULATE_WRITE) (Linux 5.14 and later) faults pages in, writable, without changing
+# a byte. Elsewhere it fails, and the pages fault in when first written, as they would anyway.
+_madvise = ctypes.CDLL(None).madvise
+_madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+_madvise.restype = ctypes.c_int
+MADV_POPULATE_WRITE = 23
 
 # The bottom of the shadow stack that no legitimate use reaches. MicroPython's own limit stops
 # recursion it checks at 208 KiB of the 704 KiB stack; C recursion it never checks (==, hash of
@@ -124,6 +130,21 @@ def nonzero_page_indices(base: int, size: int) -> list[int]:
 def read_pages(base: int, pages: list[int]) -> bytes:
     """The bytes of `pages` (ascending indices) of the memory at `base`, one run of pages at a time."""
     return b"".join(ctypes.string_at(base + first * PAGE_SIZE, count * PAGE_SIZE) for first, count in page_runs(pages))
+
+
+def prefault(caller: wasmtime.Caller, runs: list[list[int]]) -> None:
+    """Fault in the pages of `runs` ([first, count] pairs) ahead of a restore that will write them.
+
+    A fresh instance's untouched memory costs a page fault at the first write of each page (about
+    3 us here): 1.4 ms for the 1.9 MB of pages of a ~1 MB session. Done while the instance waits in
+    the pool, that time leaves the restore. Memory contents do not change.
+    """
+    base = memory_base(caller)
+    page_count = caller["memory"].data_len(caller) // PAGE_SIZE
+    for first, count in runs:
+        count = min(count, page_count - first)
+        if count > 0:
+            _madvise(base + first * PAGE_SIZE, count * PAGE_SIZE, MADV_POPULATE_WRITE)
 
 
 def capture(

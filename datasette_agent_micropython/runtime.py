@@ -23,7 +23,7 @@ import weakref
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Hashable, Mapping
 
 import wasmtime
 from wasmtime import ExitTrap, FuncType, Trap, TrapCode, ValType, WasmtimeError
@@ -41,12 +41,13 @@ from .memory import (
     clear_dead_stack,
     memory_base,
     nonzero_page_indices,
+    prefault,
     restore,
     stack_guard,
     stack_reached_guard,
 )
 from .module_cache import default_cache_dir, load_module
-from .snapshot import FORMAT_VERSION, Snapshot
+from .snapshot import FORMAT_VERSION, PAGE_SIZE, Snapshot, page_runs
 from .transform import transform, transform_version
 from .wasi_shims import CappedOutput
 
@@ -83,6 +84,8 @@ POOL_MAX_KINDS = 4
 # A restore that finds none parked waits this long for the one being booted (a boot takes a few
 # milliseconds) before it boots its own.
 POOL_WAIT_SECONDS = 1.0
+# A parked instance faults in, ahead, up to this much of the pages its kind's last restore wrote.
+POOL_PREFAULT_BYTES = 4 * MIB
 
 ARTIFACT_PATH = Path(__file__).parent / "artifacts" / "micropython-wasi-gcsafe.wasm"
 # Loading the helpers is the sandbox's work, not the snippet's: it gets fuel and time of its own,
@@ -207,6 +210,8 @@ class Runtime:
         if pool_per_kind > 0:
             self.pool = InstancePool(pool_per_kind, POOL_MAX_KINDS)
             weakref.finalize(self, self.pool.close)
+        # By kind of session: the page runs the last restore wrote, up to POOL_PREFAULT_BYTES.
+        self._restored_runs: dict[Hashable, list[list[int]]] = {}
 
     def close(self) -> None:
         """Close the instances parked for restores and stop booting more. Sessions already handed
@@ -298,22 +303,26 @@ class Runtime:
             return Session(self, limits, host_functions)
         session = None
         if self.pool is not None:
+            kind = (limits, tuple(sorted(host_functions)))
             session = self.pool.take(
-                (limits, tuple(sorted(host_functions))),
-                lambda: self._boot_for_pool(limits, host_functions),
-                wait_seconds=POOL_WAIT_SECONDS,
+                kind, lambda: self._boot_for_pool(limits, host_functions, kind), wait_seconds=POOL_WAIT_SECONDS
             )
+            self._restored_runs[kind] = _first_bytes_of(page_runs(snapshot.pages), POOL_PREFAULT_BYTES)
         if session is None:
             session = Session(self, limits, host_functions)
         else:
             session.host_functions = host_functions
         session._carry_on_from(snapshot)
+        if self.pool is not None:
+            self.pool.top_up(kind)
         return session
 
-    def _boot_for_pool(self, limits: Limits, host_functions: dict[str, Callable[..., Any]]) -> "Session":
-        """A fresh session for the pool, with the pages its restore will have to clear found now."""
+    def _boot_for_pool(
+        self, limits: Limits, host_functions: dict[str, Callable[..., Any]], kind: Hashable
+    ) -> "Session":
+        """A fresh session for the pool, made ready for a restore like its kind's last one."""
         session = Session(self, limits, host_functions)
-        session._find_fresh_pages()
+        session._prepare_for_restore(self._restored_runs.get(kind, []))
         return session
 
     def fingerprint(self, limits: Limits, host_function_names: list[str]) -> str:
@@ -372,6 +381,17 @@ def _dispatch(method: str, handler: Callable[..., int]) -> Callable[..., int]:
             return -1
 
     return imported
+
+
+def _first_bytes_of(runs: list[list[int]], limit_bytes: int) -> list[list[int]]:
+    """The leading page runs of `runs`, cut to `limit_bytes` of pages in all."""
+    kept, room = [], limit_bytes // PAGE_SIZE
+    for first, count in runs:
+        if room <= 0:
+            break
+        kept.append([first, min(count, room)])
+        room -= count
+    return kept
 
 
 # Kept alive here for as long as the linkers that use it (every engine's, for the process).
@@ -772,11 +792,15 @@ class Session(GuestProtocol):
             raise SessionError(STACK_OVERRUN_ERROR)
         return capture(caller, self.quiescent_point, self.fingerprint, self.clock_now(), self.calls, self.names)
 
-    def _find_fresh_pages(self) -> None:
-        """Find this fresh instance's non-zero pages now, so its restore need not scan memory."""
-        self._fresh_pages = self._at_quiescent_point(
-            lambda caller: nonzero_page_indices(memory_base(caller), caller["memory"].data_len(caller))
-        )
+    def _prepare_for_restore(self, runs: list[list[int]]) -> None:
+        """Do now what this fresh instance's restore would otherwise wait for: find its non-zero
+        pages (so the restore need not scan memory) and fault in the pages of `runs`."""
+
+        def prepare(caller: wasmtime.Caller) -> list[int]:
+            prefault(caller, runs)
+            return nonzero_page_indices(memory_base(caller), caller["memory"].data_len(caller))
+
+        self._fresh_pages = self._at_quiescent_point(prepare)
 
     def _carry_on_from(self, snapshot: Snapshot) -> None:
         """Restore `snapshot` into this fresh instance, or set `restore_error` and stay fresh."""
