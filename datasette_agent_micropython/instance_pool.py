@@ -2,8 +2,8 @@
 
 Booting an instance to its quiescent point costs a few milliseconds; laying a snapshot over one
 costs far less. The pool keeps a few booted instances parked at Q for each kind of instance (what a
-fresh instance depends on: its limits and its host functions' names), and boots a replacement in a
-background thread after each one it hands out. It only serves restores: a restore replaces every
+fresh instance depends on: its limits and its host functions' names), and boots replacements in a
+background thread once the one it handed out is in use (`top_up`). It only serves restores: a restore replaces every
 byte of the instance's memory, its stack pointer, clock, call count and names, so a pooled instance
 that has waited is indistinguishable afterwards from one booted on the spot (the snapshot
 differential suite checks this byte for byte). A restore that finds none parked waits for the one
@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 
 class Parkable(Protocol):
+    """What the pool needs of an instance (a runtime Session)."""
+
     @property
     def alive(self) -> bool: ...
 
