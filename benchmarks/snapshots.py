@@ -142,7 +142,7 @@ async def bench_restore(ctx: "Context") -> list[Row]:
             f"{SIZE_LABELS[size]}: gc.mem_alloc() {image.heap_in_use / MIB:.2f} MiB after a collection; "
             f"image {len(image.snapshot.pages) * 4096 / KIB:,.0f} KiB of non-zero pages, "
             f"{len(image.blob) / KIB:,.0f} KiB stored. Restore = Snapshot.decode() + "
-            f"Runtime.new_session(image=...) until the session is ready. x += 1 costs {call_fuel:,} fuel "
+            f"Runtime.new_session(snapshot=...) until the session is ready. x += 1 costs {call_fuel:,} fuel "
             f"after restore; in a twin session that ran one gc.collect() it costs {image.fuel_after_gc:,}."
         )
         rows.append(row)

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .runtime import GuestTypeError, GuestValueError
+from .guest_protocol import GuestTypeError, GuestValueError
 
 MAX_DISPLAYS_PER_CALL = 10
 MAX_TABLE_ROWS = 500

@@ -14,7 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from datasette_agent_micropython.runtime import Limits, Runtime  # noqa: E402
+from datasette_agent_micropython.runtime import Runtime  # noqa: E402
+from datasette_agent_micropython.settings import Limits  # noqa: E402
 
 ROUNDS = 5
 

@@ -59,7 +59,7 @@ def check_survives_a_restore(runtime: Runtime, limits: Limits, setup: str, probe
         image = Snapshot.decode(session.snapshot().encode())
     finally:
         session.close()
-    restored = runtime.new_session(limits, image=image)
+    restored = runtime.new_session(limits, snapshot=image)
     try:
         again = restored.run(probe)
         assert again.ok, again.error

@@ -120,7 +120,7 @@ def test_an_image_from_an_unmetered_session_restores_into_a_metered_one(runtime)
         image = unmetered.snapshot()
     finally:
         unmetered.close()
-    metered = runtime.new_session(Limits(fuel=10**9), image=image)
+    metered = runtime.new_session(Limits(fuel=10**9), snapshot=image)
     try:
         assert metered.restore_error is None
         result = metered.run("print(sum(kept))")

@@ -30,7 +30,7 @@ from datasette_agent_micropython.displays import (
     show_chart,
     show_table,
 )
-from datasette_agent_micropython.runtime import GuestTypeError, GuestValueError
+from datasette_agent_micropython.guest_protocol import GuestTypeError, GuestValueError
 from datasette_agent_micropython.settings import Limits
 from datasette_agent_micropython.sessions import shared_runtime
 from datasette_agent_micropython.sql import CallContext

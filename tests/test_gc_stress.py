@@ -195,11 +195,8 @@ def run_one(
         result = session.run(gc_prefix(mode.threshold) + program(seed, mode.scale, explicit_collect))
         return classify(result, session.alive, reference, heap)
     finally:
-        session.close()
         # Let the session's thread finish: a store freed while the interpreter exits can abort it.
-        thread = getattr(session, "_thread", None)
-        if thread is not None:
-            thread.join(30)
+        session.close(wait_seconds=30)
 
 
 def run_config(

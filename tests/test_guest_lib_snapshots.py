@@ -75,13 +75,13 @@ def test_guest_library_objects_carry_on_after_a_restore_into_a_fresh_session(run
         blob = original.snapshot().encode()
     finally:
         original.close()
-    restored = runtime.new_session(ROOMY, image=Snapshot.decode(blob, ROOMY.memory_bytes))
+    restored = runtime.new_session(ROOMY, snapshot=Snapshot.decode(blob, ROOMY.memory_bytes))
     try:
         assert restored.restore_error is None, restored.restore_error
         assert restored.restored
         assert sandbox_output(restored, CONTINUE) == cpython_output(SETUP + CONTINUE)
         # and once more, from the restored session's own image
-        again = runtime.new_session(ROOMY, image=Snapshot.decode(restored.snapshot().encode(), ROOMY.memory_bytes))
+        again = runtime.new_session(ROOMY, snapshot=Snapshot.decode(restored.snapshot().encode(), ROOMY.memory_bytes))
         try:
             assert again.restore_error is None, again.restore_error
             assert sandbox_output(again, "print(repr(counts), fib(21), list(Color))") == \

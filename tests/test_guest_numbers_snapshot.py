@@ -45,7 +45,7 @@ def test_numeric_module_state_survives_snapshot_and_restore(runtime):
         result = original.run(SETUP)
         assert result.ok, result.error
         blob = original.snapshot().encode()
-        restored = runtime.new_session(ROOMY, image=Snapshot.decode(blob, ROOMY.memory_bytes))
+        restored = runtime.new_session(ROOMY, snapshot=Snapshot.decode(blob, ROOMY.memory_bytes))
         try:
             assert restored.restore_error is None, restored.restore_error
             assert restored.restored
@@ -63,7 +63,7 @@ def test_a_restored_session_imports_math_extras_it_had_not_loaded(runtime):
     original = new_session(runtime)
     try:
         assert original.run("import math\nx = math.sqrt(2)").ok
-        restored = runtime.new_session(ROOMY, image=Snapshot.decode(original.snapshot().encode(), ROOMY.memory_bytes))
+        restored = runtime.new_session(ROOMY, snapshot=Snapshot.decode(original.snapshot().encode(), ROOMY.memory_bytes))
         try:
             assert sandbox_output(restored, "print(math.comb(6, 2), math.fsum([0.1] * 10), x)") == "15 1.0 1.4142135623730951\n"
         finally:

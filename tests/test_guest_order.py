@@ -260,7 +260,7 @@ def test_a_session_holding_ordered_dicts_survives_snapshot_and_restore(runtime):
         image = first.snapshot().encode()
     finally:
         first.close()
-    restored = runtime.new_session(limits, image=Snapshot.decode(image, limits.memory_bytes))
+    restored = runtime.new_session(limits, snapshot=Snapshot.decode(image, limits.memory_bytes))
     try:
         result = restored.run("d['mu'] = 0\nprint(d, rows)\nprint(json.dumps(d), json.dumps(rows))")
         assert result.ok, result.error

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from guest_oracle import cpython_output, new_session, sandbox_output
 
-from datasette_agent_micropython.runtime import Limits, Runtime
+from datasette_agent_micropython.runtime import Runtime
+from datasette_agent_micropython.settings import Limits
 
 STR_OF_INTS = """
 class Label(int):

@@ -3,7 +3,7 @@ TypeError or ValueError in the guest for GuestTypeError or GuestValueError on th
 
 import pytest
 
-from datasette_agent_micropython.runtime import GuestTypeError, GuestValueError
+from datasette_agent_micropython.guest_protocol import GuestTypeError, GuestValueError
 from datasette_agent_micropython.settings import Limits
 from datasette_agent_micropython.sessions import shared_runtime
 

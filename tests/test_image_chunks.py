@@ -69,7 +69,7 @@ def test_a_small_call_recompresses_only_the_chunks_it_changed(runtime):
         if chunk not in changed:
             assert previous.frames[chunk][0] == raw
     assert Snapshot.decode(image).data == snapshot.data
-    restored = runtime.new_session(LIMITS, image=Snapshot.decode(image, LIMITS.memory_bytes))
+    restored = runtime.new_session(LIMITS, snapshot=Snapshot.decode(image, LIMITS.memory_bytes))
     try:
         assert restored.restored
         assert restored.run("print(x, len(data), data[-1])").stdout == "1 20000 199991999919999\n"
@@ -94,7 +94,7 @@ def test_a_restored_session_reuses_the_frames_of_the_image_it_came_from(runtime)
     finally:
         session.close()
     snapshot, loaded = Snapshot.decode_reusable(stored, LIMITS.memory_bytes)
-    restored = runtime.new_session(LIMITS, image=snapshot)
+    restored = runtime.new_session(LIMITS, snapshot=snapshot)
     try:
         assert restored.restored and restored.run("x += 1").ok
         later = restored.snapshot()

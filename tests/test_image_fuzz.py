@@ -173,7 +173,7 @@ def test_mutated_images_are_refused_or_restored_within_bounds(runtime):
         if image is None:
             outcomes["refused by decode"] += 1
             continue
-        restored = runtime.new_session(LIMITS, image=image)
+        restored = runtime.new_session(LIMITS, snapshot=image)
         try:
             if restored.restore_error:
                 outcomes["refused by restore"] += 1

@@ -16,14 +16,10 @@ import textwrap
 
 import pytest
 
-from datasette_agent_micropython.runtime import (
-    MAX_ERROR_CHARS,
-    MAX_PAYLOAD_BYTES,
-    MIB,
-    STACK_OVERRUN_ERROR,
-    Limits,
-    SessionError,
-)
+from datasette_agent_micropython.guest_protocol import MAX_ERROR_CHARS, MAX_PAYLOAD_BYTES
+from datasette_agent_micropython.memory import STACK_OVERRUN_ERROR
+from datasette_agent_micropython.runtime import SessionError
+from datasette_agent_micropython.settings import MIB, Limits
 from guest_oracle import cpython_output, sandbox_output
 
 ROOMY = Limits(fuel=10**11, timeout_seconds=120)
@@ -223,7 +219,7 @@ def test_unchecked_c_recursion_ends_cleanly(runtime, name):
         assert session.run("print(kept, [[1, [2]]] == [[1, [2]]], hash((1, (2,))) == hash((1, (2,))))").stdout == (
             "still here True True\n"
         )
-        restored = runtime.new_session(ROOMY, image=session.snapshot())
+        restored = runtime.new_session(ROOMY, snapshot=session.snapshot())
         assert restored.restore_error is None
         assert restored.run("print(kept)").stdout == "still here\n"
         restored.close()
@@ -249,14 +245,14 @@ def test_a_stack_that_reaches_its_guard_discards_the_session_and_is_never_snapsh
 def test_a_session_snapshotted_after_deep_recursion_restores(runtime, session):
     session.run("def down(n):\n    return 0 if n == 0 else 1 + down(n - 1)\nprint(down(320))")
     image = session.snapshot()
-    restored = runtime.new_session(ROOMY, image=image)
+    restored = runtime.new_session(ROOMY, snapshot=image)
     assert restored.restore_error is None
     assert restored.run("print(down(320))").stdout == "320\n"
     restored.close()
 
 
 def test_clipping_keeps_both_ends_of_a_traceback_with_one_long_line():
-    from datasette_agent_micropython.runtime import _clip
+    from datasette_agent_micropython.guest_protocol import _clip
 
     text = "Traceback (most recent call last):\n" + "ValueError: " + "x" * 50_000 + " the end"
     clipped = _clip(text)

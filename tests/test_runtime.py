@@ -5,15 +5,9 @@ import threading
 
 import pytest
 
-from datasette_agent_micropython.runtime import (
-    KIB,
-    MIB,
-    RESULT_CAP_BYTES,
-    Limits,
-    Runtime,
-    SessionError,
-)
-from datasette_agent_micropython.settings import HEAP_RESERVE_BYTES, MIN_HEAP_BYTES, LimitError
+from datasette_agent_micropython.guest_protocol import RESULT_CAP_BYTES
+from datasette_agent_micropython.runtime import Runtime, SessionError
+from datasette_agent_micropython.settings import HEAP_RESERVE_BYTES, KIB, MIB, MIN_HEAP_BYTES, Limits, LimitError
 
 ROOMY = Limits(fuel=10**10, timeout_seconds=30)
 
@@ -191,7 +185,7 @@ def test_host_functions_get_the_run_context_and_arguments(runtime):
         return {"got": list(args), "kw": kwargs}
 
     session = runtime.new_session(ROOMY, {"record": record})
-    result = session.run("r = record(1, 'two', three=[3])\nprint(r['got'], r['kw'])", context="ctx-1")
+    result = session.run("r = record(1, 'two', three=[3])\nprint(r['got'], r['kw'])", host_context="ctx-1")
     assert result.stdout == "[1, 'two'] {'three': [3]}\n"
     assert calls == [("ctx-1", (1, "two"), {"three": [3]})]
 

@@ -193,7 +193,7 @@ def boot_variant_blocks(rt: Runtime, limits: Limits, stats: Stats) -> set[int]:
 def restore_copy(rt: Runtime, session, limits: Limits):
     """A fresh instance carrying on from `session`'s image, through the byte encoding."""
     blob = session.snapshot().encode()
-    restored = rt.new_session(limits, image=Snapshot.decode(blob, limits.memory_bytes))
+    restored = rt.new_session(limits, snapshot=Snapshot.decode(blob, limits.memory_bytes))
     assert restored.restore_error is None, restored.restore_error
     assert restored.restored
     return restored
@@ -333,7 +333,7 @@ for line in sys.stdin:
     request = json.loads(line)
     limits = Limits(**request["limits"])
     image = Snapshot.decode(base64.b64decode(request["image"]), limits.memory_bytes)
-    session = rt.new_session(limits, image=image)
+    session = rt.new_session(limits, snapshot=image)
     reply = {"restored": session.restored, "restore_error": session.restore_error}
     result = session.run(request["code"])
     reply["outcome"] = {name: getattr(result, name) for name in request["fields"]}
@@ -413,7 +413,7 @@ def run_cross_process(rt: Runtime, worker: Worker, program: Program, limits: Lim
                 got_b, image = worker.step(image, code, limits)
                 where = " (B restored in the worker process)"
             else:
-                b = rt.new_session(limits, image=Snapshot.decode(image, limits.memory_bytes))
+                b = rt.new_session(limits, snapshot=Snapshot.decode(image, limits.memory_bytes))
                 try:
                     assert b.restore_error is None, b.restore_error
                     assert b.restored

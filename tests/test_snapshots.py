@@ -118,6 +118,8 @@ async def test_a_damaged_or_foreign_image_is_discarded_and_the_model_is_told(tmp
     assert result["state"] == "new"
     assert reason in result["state_note"]
     assert result["stdout"] == "False\n"
+    # The victim's call evicts the bystander in the background (max_sessions 1): let it finish.
+    await settle(ds)
     result = await run(ds, bystander, "print(x)")
     assert result["state"] == "restored"
     assert result["stdout"] == "bystander\n"

@@ -1,0 +1,225 @@
+"""The guest's linear memory at the quiescent point: capture it, restore it, guard its stack.
+
+Everything here reads and writes memory through raw addresses (ctypes), on the session's own
+thread while the guest waits at Q, where nothing else touches it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import wasmtime
+from wasmtime import WasmtimeError
+
+from .snapshot import MAX_MEMORY_BYTES, PAGE_SIZE, WASM_PAGE_SIZE, Snapshot, page_runs
+
+KIB = 1024
+ZERO_PAGE = bytes(PAGE_SIZE)
+BLOCK_PAGES = 16
+BLOCK_SIZE = BLOCK_PAGES * PAGE_SIZE
+# Memory is compared with zeros by the C library's memcmp, in place: no copy, and without the GIL
+# (a ctypes call through CDLL releases it), so a scan does not stall the process's other threads.
+_memcmp = ctypes.CDLL(None).memcmp
+_memcmp.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t]
+_memcmp.restype = ctypes.c_int
+# A block of zeros that nothing ever writes.
+_ZEROS = ctypes.create_string_buffer(BLOCK_SIZE)
+_ZEROS_ADDRESS = ctypes.addressof(_ZEROS)
+# madvise(MADV_POPULATE_WRITE) (Linux 5.14 and later) faults pages in, writable, without changing
+# a byte. Elsewhere it fails, and the pages fault in when first written, as they would anyway.
+_madvise = ctypes.CDLL(None).madvise
+_madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+_madvise.restype = ctypes.c_int
+MADV_POPULATE_WRITE = 23
+
+# The bottom of the shadow stack that no legitimate use reaches. MicroPython's own limit stops
+# recursion it checks at 208 KiB of the 704 KiB stack; C recursion it never checks (==, hash of
+# deeply nested data, the compiler) overflows the native stack first, at up to about 590 KiB.
+# Anything written here means the stack came within this distance of .bss, so the session is
+# treated as corrupted: discarded, never snapshotted. It is read after every snippet, so it is
+# small; no MicroPython frame is big enough to step over it without writing to it.
+STACK_GUARD_BYTES = 16 * KIB
+ZERO_GUARD = bytes(STACK_GUARD_BYTES)
+STACK_OVERRUN_ERROR = "the interpreter's stack ran into its static data; its state was discarded"
+
+
+@dataclass(frozen=True)
+class QuiescentPoint:
+    """Where the guest waits between snippets. A snapshot is only valid at the same point."""
+
+    stack_pointer: int
+    result_ptr: int
+    result_cap: int
+
+
+def stack_guard(artifact: Path, artifact_sha256: str) -> tuple[int, int] | None:
+    """The guarded bottom of `artifact`'s shadow stack, from the artifact.json that describes it.
+
+    None for an artifact that artifact.json does not describe (its layout is unknown).
+    """
+    metadata_path = artifact.with_name("artifact.json")
+    if not metadata_path.exists():
+        return None
+    metadata = json.loads(metadata_path.read_text())
+    if metadata.get("output", {}).get("sha256") != artifact_sha256:
+        return None
+    layout = metadata.get("layout", {}).get("output")
+    if not layout or layout["stack_top"] - layout["stack_bottom"] < 4 * STACK_GUARD_BYTES:
+        return None
+    return layout["stack_bottom"], layout["stack_bottom"] + STACK_GUARD_BYTES
+
+
+def memory_base(caller: wasmtime.Caller) -> int:
+    """The host address of the guest's linear memory (valid until the memory grows)."""
+    return ctypes.addressof(caller["memory"].data_ptr(caller).contents)
+
+
+def stack_reached_guard(caller: wasmtime.Caller, guard: tuple[int, int] | None) -> bool:
+    """Whether anything was written into the stack's guard (always False without a known guard)."""
+    if guard is None:
+        return False
+    start, end = guard
+    return ctypes.string_at(memory_base(caller) + start, end - start) != ZERO_GUARD
+
+
+def clear_dead_stack(caller: wasmtime.Caller, guard: tuple[int, int] | None) -> None:
+    """Zero what finished calls left below the stack pointer, page by page down to a clean one.
+
+    Nothing below the stack pointer is live at Q, but MicroPython's conservative collector
+    later scans new frames' uninitialised slots there, and images would carry the dirty pages
+    of a deep recursion. Done at every arrival at Q, snapshotted or not, so a restored session
+    and one never snapshotted hold the same bytes. The guard below is left for its check.
+    """
+    if guard is None:
+        return
+    memory = caller["memory"]
+    base = ctypes.addressof(memory.data_ptr(caller).contents)
+    end = caller["__stack_pointer"].value(caller)
+    if not guard[1] <= end <= memory.data_len(caller):
+        return
+    while end > guard[1]:
+        start = max(guard[1], (end - 1) // PAGE_SIZE * PAGE_SIZE)
+        if ctypes.string_at(base + start, end - start) == ZERO_PAGE[: end - start]:
+            return
+        ctypes.memset(base + start, 0, end - start)
+        end = start
+
+
+def nonzero_page_indices(base: int, size: int) -> list[int]:
+    """The indices of the non-zero pages of the `size` bytes of memory at `base`.
+
+    Blocks of 16 pages are compared first, and only non-zero blocks page by page: most of a
+    session's memory is untouched heap, and this keeps a 16 MiB scan near 1 ms.
+    """
+    pages = []
+    whole_blocks_end = size - size % BLOCK_SIZE
+    for block_start in range(0, whole_blocks_end, BLOCK_SIZE):
+        if _memcmp(base + block_start, _ZEROS_ADDRESS, BLOCK_SIZE):
+            for start in range(block_start, block_start + BLOCK_SIZE, PAGE_SIZE):
+                if _memcmp(base + start, _ZEROS_ADDRESS, PAGE_SIZE):
+                    pages.append(start // PAGE_SIZE)
+    for start in range(whole_blocks_end, size - size % PAGE_SIZE, PAGE_SIZE):
+        if _memcmp(base + start, _ZEROS_ADDRESS, PAGE_SIZE):
+            pages.append(start // PAGE_SIZE)
+    return pages
+
+
+def read_pages(base: int, pages: list[int]) -> bytes:
+    """The bytes of `pages` (ascending indices) of the memory at `base`, one run of pages at a time."""
+    return b"".join(ctypes.string_at(base + first * PAGE_SIZE, count * PAGE_SIZE) for first, count in page_runs(pages))
+
+
+def prefault(caller: wasmtime.Caller, runs: list[list[int]]) -> None:
+    """Fault in the pages of `runs` ([first, count] pairs) ahead of a restore that will write them.
+
+    A fresh instance's untouched memory costs a page fault at the first write of each page (about
+    3 us here): 1.4 ms for the 1.9 MB of pages of a ~1 MB session. Done while the instance waits in
+    the pool, that time leaves the restore. Memory contents do not change.
+    """
+    base = memory_base(caller)
+    page_count = caller["memory"].data_len(caller) // PAGE_SIZE
+    for first, count in runs:
+        count = min(count, page_count - first)
+        if count > 0:
+            _madvise(base + first * PAGE_SIZE, count * PAGE_SIZE, MADV_POPULATE_WRITE)
+
+
+def capture(
+    caller: wasmtime.Caller,
+    point: QuiescentPoint,
+    fingerprint: str,
+    clock_ns: int,
+    calls: int,
+    names: list[str],
+) -> Snapshot:
+    """The guest's memory at `point` as a Snapshot: its non-zero pages and the state around them."""
+    memory = caller["memory"]
+    size = memory.data_len(caller)
+    base = ctypes.addressof(memory.data_ptr(caller).contents)
+    pages = nonzero_page_indices(base, size)
+    return Snapshot(
+        fingerprint=fingerprint,
+        memory_size=size,
+        stack_pointer=caller["__stack_pointer"].value(caller),
+        result_ptr=point.result_ptr,
+        result_cap=point.result_cap,
+        clock_ns=clock_ns,
+        calls=calls,
+        pages=pages,
+        data=read_pages(base, pages),
+        names=list(names),
+    )
+
+
+def restore(
+    caller: wasmtime.Caller,
+    snapshot: Snapshot,
+    point: QuiescentPoint,
+    fingerprint: str,
+    memory_limit: int,
+    fresh_pages: list[int] | None = None,
+) -> str | None:
+    """Lay `snapshot` over a fresh instance's memory at `point`, or say why it cannot be used.
+
+    Afterwards the memory holds exactly the snapshot's bytes: the instance's non-zero pages
+    (`fresh_pages` when they were found ahead, else found by a scan now) are cleared unless the
+    snapshot writes them anyway, and its pages are laid. Everything is checked before the first
+    byte is written: a refused snapshot leaves the fresh instance untouched.
+    """
+    memory = caller["memory"]
+    size = memory.data_len(caller)
+    if snapshot.fingerprint != fingerprint:
+        return "the stored state was made by a different build or configuration of the sandbox"
+    if (snapshot.stack_pointer, snapshot.result_ptr, snapshot.result_cap) != (
+        point.stack_pointer,
+        point.result_ptr,
+        point.result_cap,
+    ):
+        return "the stored state was taken at a different quiescent point"
+    problem = snapshot.layout_problem(min(memory_limit, MAX_MEMORY_BYTES))
+    if problem:
+        return problem
+    if snapshot.memory_size < size:
+        return "the stored state's memory size does not fit this sandbox"
+    if snapshot.memory_size > size:
+        try:
+            memory.grow(caller, (snapshot.memory_size - size) // WASM_PAGE_SIZE)
+        except WasmtimeError:
+            return "the stored state's memory size does not fit this sandbox"
+        if memory.data_len(caller) != snapshot.memory_size:
+            return "the stored state's memory size does not fit this sandbox"
+    base = ctypes.addressof(memory.data_ptr(caller).contents)
+    if fresh_pages is None:
+        fresh_pages = nonzero_page_indices(base, size)
+    for index in set(fresh_pages).difference(snapshot.pages):
+        ctypes.memset(base + index * PAGE_SIZE, 0, PAGE_SIZE)
+    source = ctypes.cast(ctypes.c_char_p(snapshot.data), ctypes.c_void_p).value
+    position = 0
+    for first, count in page_runs(snapshot.pages):
+        ctypes.memmove(base + first * PAGE_SIZE, source + position, count * PAGE_SIZE)
+        position += count * PAGE_SIZE
+    caller["__stack_pointer"].set_value(caller, snapshot.stack_pointer)
+    return None
