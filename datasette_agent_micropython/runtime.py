@@ -65,6 +65,10 @@ RUN_GRACE_SECONDS = 5.0
 # much time, plus a second per OVERHEAD_BYTES_PER_SECOND of heap for a full garbage collection.
 OVERHEAD_SECONDS = 1.0
 OVERHEAD_BYTES_PER_SECOND = 512 * MIB
+# ...and, with fuel metered, this much fuel per byte of heap on top of BOOT_FUEL. A collection can
+# fall in that work; one of a full heap of small objects costs about 23 fuel a byte (8 MB live:
+# 188M), so 64 leaves room to spare while still bounding a scheduled callback.
+OVERHEAD_FUEL_PER_HEAP_BYTE = 64
 # A snapshot scans and copies memory at well over this rate; its wait is bounded by it.
 CAPTURE_BYTES_PER_SECOND = 50 * MIB
 BOOT_TIMEOUT_SECONDS = 10.0
@@ -410,7 +414,7 @@ class Session(GuestProtocol):
         # Time and fuel for the bootstrap's own work between snippets (receiving code, going back
         # to Q, closing): enough for a garbage collection of the whole heap, and no more.
         self.overhead_seconds = OVERHEAD_SECONDS + limits.heap / OVERHEAD_BYTES_PER_SECOND
-        self.overhead_fuel = BOOT_FUEL + 4 * limits.heap
+        self.overhead_fuel = BOOT_FUEL + OVERHEAD_FUEL_PER_HEAP_BYTE * limits.heap
         # The most a host function may send back: the guest must hold the reply, its chunks and
         # its parsed form at once.
         self.max_reply_bytes = max(RESULT_CAP_BYTES, limits.heap // 4)

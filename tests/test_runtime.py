@@ -371,3 +371,17 @@ def test_a_session_idle_longer_than_the_boot_timeout_still_runs(runtime):
     result = session.run("print(x)")
     assert result.ok, result.error
     assert result.stdout == "1\n"
+
+
+def test_the_budget_between_calls_covers_a_collection_of_a_full_heap(runtime):
+    """A collection can fall in the bootstrap's own work between calls (the result's allocations
+    can trigger it). With fuel metered, a budget smaller than one collection would end a session
+    that did nothing wrong."""
+    session = runtime.new_session(Limits(fuel=10**11, timeout_seconds=60))
+    try:
+        assert session.run("data = [[i] for i in range(220000)]").ok
+        collection = session.run("import gc\ngc.collect()")
+        assert collection.ok
+        assert collection.fuel_used < session.overhead_fuel
+    finally:
+        session.close()
