@@ -1,30 +1,30 @@
 """Calls: the first call of a new conversation, and warm calls, ours against the baseline."""
 
-
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from harness import (
+    CPU_ITERATIONS,
+    CPU_SNIPPET,
+    FUEL,
+    RAISED_FUEL,
+    Context,
+    Line,
+    Row,
     baseline_fuel_used,
     baseline_session,
     check,
     close_and_wait,
-    Context,
-    CPU_ITERATIONS,
-    CPU_SNIPPET,
-    FUEL,
     headline,
     host_functions,
     latency_gain,
     limits,
-    Line,
     make_store,
     manager,
     ms,
-    RAISED_FUEL,
-    Row,
     runtime,
     settings,
     settle,
@@ -32,12 +32,10 @@ from harness import (
     timed,
 )
 
-
-
 # 1. First call of a new conversation.
 
 
-async def bench_first_call(ctx: "Context") -> list[Row]:
+async def bench_first_call(ctx: Context) -> list[Row]:
     counts = ctx.counts
     row = Row("first_call", "1. first call", "first call of a new conversation (warm process)", "ms")
     _, store = await make_store(ctx.tmp, "first-call")
@@ -109,7 +107,7 @@ def _interleaved(ours_call: Callable[[], Any], base_call: Callable[[], Any], n: 
     return ours, base
 
 
-async def bench_warm(ctx: "Context") -> list[Row]:
+async def bench_warm(ctx: Context) -> list[Row]:
     counts = ctx.counts
     rt = runtime()
     rows = []
@@ -152,7 +150,9 @@ async def bench_warm(ctx: "Context") -> list[Row]:
         rows.append(row)
 
         # The ~10 ms CPU loop. Find what it costs first; raise the fuel equally if it needs more.
-        row = Row("warm_call_cpu_10ms", "2. warm call", f"warm call: ~10 ms CPU loop ({CPU_ITERATIONS:,} iterations)", "ms")
+        row = Row(
+            "warm_call_cpu_10ms", "2. warm call", f"warm call: ~10 ms CPU loop ({CPU_ITERATIONS:,} iterations)", "ms"
+        )
         base_cost = baseline_fuel_used(base_roomy, base_roomy.run(CPU_SNIPPET))
         ours_cost = ours_roomy.run(CPU_SNIPPET).fuel_used
         raised = max(base_cost, ours_cost) > FUEL
@@ -193,4 +193,3 @@ def _warm_target(row: Row) -> None:
     change = ours / base - 1
     row.target_met = change <= 0.10
     row.target_status = "met" if row.target_met else f"missed: {change:+.0%} vs baseline (limit +10%)"
-

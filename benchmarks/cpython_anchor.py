@@ -100,7 +100,7 @@ WORKLOADS = [
         "cpython_csv",
         "csv parse of 2,000 lines",
         "import csv, io\ntext = 'id,name,city,amount\\n' + ''.join("
-        "'%d,\"Name %d\",\"City, %d\",%d.25\\n' % (i, i, i % 50, i) for i in range(2000))",
+        '\'%d,"Name %d","City, %d",%d.25\\n\' % (i, i, i % 50, i) for i in range(2000))',
         "reader = csv.reader(io.StringIO(text))\nheader = next(reader)\ntotal = 0.0\ncities = set()\n"
         "for row in reader:\n    total += float(row[3])\n    cities.add(row[2])\nprint(header, total, len(cities))",
     ),
@@ -289,7 +289,9 @@ async def bench_cpython(ctx: Context) -> list[Row]:
     samples = ctx.counts.cpython
     # Sessions run on a worker thread; the fetches' queries run on this loop, as in a chat.
     try:
-        rows = await loop.run_in_executor(None, lambda: [measured(w, cpython, host_context, samples) for w in WORKLOADS])
+        rows = await loop.run_in_executor(
+            None, lambda: [measured(w, cpython, host_context, samples) for w in WORKLOADS]
+        )
     finally:
         cpython.close()
     return [*rows, geomean_row([row for row in rows if row.error is None])]

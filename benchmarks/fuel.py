@@ -57,7 +57,9 @@ def workloads(scale: float) -> list[Workload]:
         return max(10, int(count * scale))
 
     return [
-        Workload("arithmetic loop", "cpu", f"t = 0\nfor i in range({n(1_000_000)}):\n    t = (t + i * 7) % 1000003", True),
+        Workload(
+            "arithmetic loop", "cpu", f"t = 0\nfor i in range({n(1_000_000)}):\n    t = (t + i * 7) % 1000003", True
+        ),
         Workload(
             "function calls",
             "cpu",
@@ -101,9 +103,15 @@ def make_database(path: Path) -> None:
         conn.executemany(
             "insert into orders values (?, ?, ?, ?, ?, ?, ?)",
             [
-                (i, f"Customer {i % 97}", ("North", "South", "East", "West")[i % 4],
-                 f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}T10:{i % 60:02d}:00", ("paid", "refunded")[i % 7 == 0],
-                 round(10 + (i * 37 % 1000) / 7, 2), 1 + i % 9)
+                (
+                    i,
+                    f"Customer {i % 97}",
+                    ("North", "South", "East", "West")[i % 4],
+                    f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}T10:{i % 60:02d}:00",
+                    ("paid", "refunded")[i % 7 == 0],
+                    round(10 + (i * 37 % 1000) / 7, 2),
+                    1 + i % 9,
+                )
                 for i in range(1, 2001)
             ],
         )
@@ -219,7 +227,11 @@ def render(report: dict) -> str:
             f"{ours['fuel_per_second'] / 1e9:.2f}G",
         ]
         if base:
-            cells += [f"{base['fuel'] / 1e6:,.0f}M", f"{base['metered_ms']:,.0f} ms", f"{base['fuel_per_second'] / 1e9:.2f}G"]
+            cells += [
+                f"{base['fuel'] / 1e6:,.0f}M",
+                f"{base['metered_ms']:,.0f} ms",
+                f"{base['fuel_per_second'] / 1e9:.2f}G",
+            ]
         else:
             cells += ["-", "-", "-"]
         lines.append("| " + " | ".join(cells) + " |")

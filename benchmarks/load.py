@@ -1,7 +1,6 @@
 """Load: eviction churn, throughput of concurrent conversations, memory per idle session and
 process start (the last three in worker processes)."""
 
-
 from __future__ import annotations
 
 import asyncio
@@ -15,25 +14,26 @@ from pathlib import Path
 from typing import Any
 
 from harness import (
+    CPU_SNIPPET,
+    FUEL,
+    MEMORY_BYTES,
+    MIB,
+    RAISED_FUEL,
+    TIMEOUT_SECONDS,
+    Context,
+    Counts,
+    Line,
+    Row,
     baseline_session,
     baseline_sql,
     check,
     close_and_wait,
-    Context,
-    Counts,
-    CPU_SNIPPET,
-    FUEL,
     host_functions,
     latency_gain,
     limits,
-    Line,
     make_store,
     manager,
-    MEMORY_BYTES,
-    MIB,
     ms,
-    RAISED_FUEL,
-    Row,
     rss_bytes,
     runtime,
     settings,
@@ -41,14 +41,13 @@ from harness import (
     stats,
     target_at_most,
     timed,
-    TIMEOUT_SECONDS,
     value,
 )
 
 # 5. Eviction churn.
 
 
-async def bench_churn(ctx: "Context") -> list[Row]:
+async def bench_churn(ctx: Context) -> list[Row]:
     counts = ctx.counts
     row = Row(
         "churn",
@@ -124,7 +123,10 @@ async def worker_throughput_ours(counts: Counts) -> dict:
             conversations = [f"tp-{i}" for i in range(counts.tp_conversations)]
             await asyncio.gather(*(m.run(c, "x = 0") for c in conversations))
             await settle(m)
-            for name, code, calls in (("x_plus_1", "x += 1", counts.tp_calls), ("cpu", CPU_SNIPPET, counts.tp_cpu_calls)):
+            for name, code, calls in (
+                ("x_plus_1", "x += 1", counts.tp_calls),
+                ("cpu", CPU_SNIPPET, counts.tp_cpu_calls),
+            ):
                 await asyncio.gather(*(m.run(c, code) for c in conversations))
                 await settle(m)
                 latencies: list[float] = []
@@ -170,7 +172,7 @@ def worker_throughput_base(counts: Counts) -> dict:
     return out
 
 
-async def bench_throughput(ctx: "Context") -> list[Row]:
+async def bench_throughput(ctx: Context) -> list[Row]:
     counts = ctx.counts
     ours = ctx.worker("throughput-ours")
     base = ctx.worker("throughput-base")
@@ -187,8 +189,12 @@ async def bench_throughput(ctx: "Context") -> list[Row]:
         row.gain = row.ours["value"] / row.baseline["value"]
         row.lines += [
             Line("ours without a store", "calls/s", value(ours[f"no_store_{name}"]["calls_per_second"])),
-            Line("per-call latency under this load (ours with store / baseline)", "ms",
-                 ours[f"store_{name}"]["latency"], base[name]["latency"]),
+            Line(
+                "per-call latency under this load (ours with store / baseline)",
+                "ms",
+                ours[f"store_{name}"]["latency"],
+                base[name]["latency"],
+            ),
             Line("per-call latency under this load, ours without a store", "ms", ours[f"no_store_{name}"]["latency"]),
         ]
         row.notes.append(
@@ -241,7 +247,7 @@ def worker_rss_base(n: int) -> dict:
     return {"n": n, "rss_before": before, "rss_after": after, "per_session": (after - before) / n}
 
 
-async def bench_memory(ctx: "Context") -> list[Row]:
+async def bench_memory(ctx: Context) -> list[Row]:
     counts = ctx.counts
     ours = ctx.worker("rss-ours", str(counts.rss_ours))
     base = ctx.worker("rss-base", str(counts.rss_base))
@@ -251,7 +257,9 @@ async def bench_memory(ctx: "Context") -> list[Row]:
     row.gain = row.baseline["value"] / row.ours["value"] if row.ours["value"] > 0 else None
     target_at_most(row, 2.0, "MiB", lambda v: f"{v:.2f}")
     row.lines += [
-        Line("process RSS before the sessions", "MiB", value(ours["rss_before"] / MIB), value(base["rss_before"] / MIB)),
+        Line(
+            "process RSS before the sessions", "MiB", value(ours["rss_before"] / MIB), value(base["rss_before"] / MIB)
+        ),
         Line("process RSS with the sessions", "MiB", value(ours["rss_after"] / MIB), value(base["rss_after"] / MIB)),
     ]
     row.notes.append(
@@ -301,7 +309,7 @@ def worker_start_base() -> dict:
     return {"import": imported - start, "runtime": 0.0, "first_call": done - imported, "total": done - start}
 
 
-async def bench_process_start(ctx: "Context") -> list[Row]:
+async def bench_process_start(ctx: Context) -> list[Row]:
     counts = ctx.counts
     ours, base, cold = [], [], []
     for i in range(max(counts.start_runs, counts.start_cold_runs)):
@@ -319,9 +327,19 @@ async def bench_process_start(ctx: "Context") -> list[Row]:
     row.ours, row.baseline = part(ours, "total"), part(base, "total")
     latency_gain(row)
     row.lines += [
-        Line("import (ours: the plugin package, which imports datasette)", "ms", part(ours, "import"), part(base, "import")),
+        Line(
+            "import (ours: the plugin package, which imports datasette)",
+            "ms",
+            part(ours, "import"),
+            part(base, "import"),
+        ),
         Line("Runtime(): engine + cached compiled module + ticker", "ms", part(ours, "runtime")),
-        Line("first session + first call (baseline: compiles here)", "ms", part(ours, "first_call"), part(base, "first_call")),
+        Line(
+            "first session + first call (baseline: compiles here)",
+            "ms",
+            part(ours, "first_call"),
+            part(base, "first_call"),
+        ),
         Line("ours with an empty module cache (compiles)", "ms", part(cold, "total")),
     ]
     row.notes.append(
@@ -329,4 +347,3 @@ async def bench_process_start(ctx: "Context") -> list[Row]:
         "uses the on-disk module cache (warm after the first run on a machine) unless noted."
     )
     return [row]
-

@@ -47,9 +47,9 @@ import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Callable
 
 from calls import bench_first_call, bench_warm
 from cpython_anchor import ROW_IDS as CPYTHON_ROW_IDS
@@ -57,8 +57,8 @@ from cpython_anchor import SECTION as CPYTHON_SECTION
 from cpython_anchor import bench_cpython
 from harness import (
     CPU_SNIPPET,
-    FULL,
     FUEL,
+    FULL,
     MEMORY_BYTES,
     MIB,
     NO_SNAPSHOTS,
@@ -117,8 +117,12 @@ SECTIONS: list[tuple[str, list[str], Callable]] = [
     (
         "snapshot",
         [
-            "snapshot_added_fresh", "snapshot_added_1mb", "snapshot_added_8mb",
-            "stored_bytes_fresh", "stored_bytes_1mb", "stored_bytes_8mb",
+            "snapshot_added_fresh",
+            "snapshot_added_1mb",
+            "snapshot_added_8mb",
+            "stored_bytes_fresh",
+            "stored_bytes_1mb",
+            "stored_bytes_8mb",
         ],
         bench_snapshot,
     ),
@@ -204,7 +208,17 @@ def render_table(rows: list[Row], meta: dict) -> str:
             status = "ERROR: " + row.error[:50]
         table.append([row.metric, row.unit, *ours, *base, gain, row.target or "-", status])
         for line in row.lines:
-            table.append(["  . " + line.label, line.unit, *cells(line.ours, line.unit), *cells(line.baseline, line.unit), "", "", ""])
+            table.append(
+                [
+                    "  . " + line.label,
+                    line.unit,
+                    *cells(line.ours, line.unit),
+                    *cells(line.baseline, line.unit),
+                    "",
+                    "",
+                    "",
+                ]
+            )
     widths = [max(len(r[i]) for r in [headers, *table]) for i in range(len(headers))]
     widths[0] = min(widths[0], 86)
     right = {2, 3, 4, 5, 6}
@@ -232,7 +246,9 @@ def render_table(rows: list[Row], meta: dict) -> str:
     )
     lines.append("n/a: " + NO_SNAPSHOTS[5:] + ".")
     if any(row.section == CPYTHON_SECTION for row in rows):
-        lines.append(f"In the CPython anchor rows, base is CPython ({meta['platform']}) running the same source in this process.")
+        lines.append(
+            f"In the CPython anchor rows, base is CPython ({meta['platform']}) running the same source in this process."
+        )
     lines.append("")
     lines.append("Notes:")
     for row in rows:
@@ -283,7 +299,10 @@ def git_commit() -> str | None:
         ).stdout.strip()
         changed = subprocess.run(
             ["git", "status", "--porcelain", "--", "datasette_agent_micropython"],
-            cwd=REPO, capture_output=True, text=True, timeout=10,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=10,
         ).stdout.strip()
         return (head + ("+changes" if changed else "")) or None
     except Exception:
@@ -292,7 +311,9 @@ def git_commit() -> str | None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="tiny counts: proves the script works, in well under a minute")
+    parser.add_argument(
+        "--quick", action="store_true", help="tiny counts: proves the script works, in well under a minute"
+    )
     parser.add_argument("--json", action="store_true", help="print machine-readable JSON instead of the table")
     parser.add_argument(
         "--only",

@@ -92,7 +92,10 @@ async def measure(size: str, samples: int, store) -> dict:
         for _ in range(3):
             assert session.run("x += 1").ok
         whole_compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL, write_checksum=True)
-        previous = {chunk_pages: Snapshot.encode_reusing(session.snapshot(), None, chunk_pages)[1] for chunk_pages in CHUNK_SIZES}
+        previous = {
+            chunk_pages: Snapshot.encode_reusing(session.snapshot(), None, chunk_pages)[1]
+            for chunk_pages in CHUNK_SIZES
+        }
         times: dict[str, list[float]] = {}
         sizes: dict[str, int] = {}
         recompressed: dict[int, list[int]] = {chunk_pages: [] for chunk_pages in CHUNK_SIZES}
@@ -126,7 +129,9 @@ async def measure(size: str, samples: int, store) -> dict:
                     warm_image = image
             before = time.perf_counter()
             await store.save(f"bench-{size}", None, snapshot, warm_image)
-            times.setdefault("SnapshotStore.save() of the warm image (SQLite)", []).append(ms(before, time.perf_counter()))
+            times.setdefault("SnapshotStore.save() of the warm image (SQLite)", []).append(
+                ms(before, time.perf_counter())
+            )
             before = time.perf_counter()
             Snapshot.decode(warm_image)
             decoded = time.perf_counter()

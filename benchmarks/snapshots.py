@@ -1,7 +1,6 @@
 """Images: restore of an evicted conversation and the cost of a snapshot after a call, at three
 sizes of live data."""
 
-
 from __future__ import annotations
 
 import time
@@ -9,30 +8,30 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness import (
-    check,
-    close_and_wait,
-    Context,
-    data_code,
-    headline,
-    host_functions,
     KIB,
-    limits,
-    Line,
-    make_store,
-    manager,
     MEMORY_BYTES,
     MIB,
-    ms,
     NO_SNAPSHOTS,
-    percentile,
-    Row,
-    runtime,
-    settings,
-    settle,
     SETUP_FUEL,
     SETUP_TIMEOUT_SECONDS,
     SIZE_LABELS,
     SIZES,
+    Context,
+    Line,
+    Row,
+    check,
+    close_and_wait,
+    data_code,
+    headline,
+    host_functions,
+    limits,
+    make_store,
+    manager,
+    ms,
+    percentile,
+    runtime,
+    settings,
+    settle,
     stats,
     target_at_most,
     timed,
@@ -85,7 +84,7 @@ def make_image(size: str) -> Image:
     return Image(size, snapshot, blob, heap, steady, after_gc)
 
 
-async def bench_restore(ctx: "Context") -> list[Row]:
+async def bench_restore(ctx: Context) -> list[Row]:
     from datasette_agent_micropython.snapshot import Snapshot
 
     counts = ctx.counts
@@ -150,7 +149,7 @@ async def bench_restore(ctx: "Context") -> list[Row]:
     return rows
 
 
-async def bench_snapshot(ctx: "Context") -> list[Row]:
+async def bench_snapshot(ctx: Context) -> list[Row]:
     from datasette_agent_micropython.snapshot import Snapshot
 
     counts = ctx.counts
@@ -205,7 +204,9 @@ async def bench_snapshot(ctx: "Context") -> list[Row]:
                 samples.append(ms(seconds))
                 await settle(m)
 
-        row = Row(f"snapshot_added_{size}", "4. snapshot", f"snapshot after a call, {SIZE_LABELS[size]}: time added", "ms")
+        row = Row(
+            f"snapshot_added_{size}", "4. snapshot", f"snapshot after a call, {SIZE_LABELS[size]}: time added", "ms"
+        )
         row.ours = stats(to_free)
         row.baseline_note = NO_SNAPSHOTS
         if size != "8mb":
@@ -238,4 +239,3 @@ async def bench_snapshot(ctx: "Context") -> list[Row]:
     for m in (with_store, no_store):
         await m.shutdown()
     return added_rows + byte_rows
-

@@ -51,9 +51,11 @@ def record_class_bodies(code: str) -> str:
 
 
 def _class_edits(node: ast.ClassDef, lines: list[str]) -> list[tuple[int, int, int, int, str]]:
-    annotated = [statement for statement in _body_statements(node.body)
-                 if isinstance(statement, ast.AnnAssign) and statement.simple
-                 and isinstance(statement.target, ast.Name)]
+    annotated = [
+        statement
+        for statement in _body_statements(node.body)
+        if isinstance(statement, ast.AnnAssign) and statement.simple and isinstance(statement.target, ast.Name)
+    ]
     edits = []
     prefix = ""
     order = _definition_order(node)
@@ -64,7 +66,8 @@ def _class_edits(node: ast.ClassDef, lines: list[str]) -> list[tuple[int, int, i
             edits.append((first.lineno, first.col_offset, first.lineno, first.col_offset, prefix))
             prefix = ""
     setup = "__annotations__ = {}; __annotation_order__ = %r; " % (
-        tuple(dict.fromkeys(statement.target.id for statement in annotated)),)
+        tuple(dict.fromkeys(statement.target.id for statement in annotated)),
+    )
     for index, statement in enumerate(annotated):
         name = statement.target.id
         value = "" if statement.value is None else _source(lines, statement.value)
@@ -106,8 +109,11 @@ def _body_statements(body: list[ast.stmt]):
 def _definition_order(node: ast.ClassDef) -> tuple[str, ...]:
     names: list[str] = []
     for statement in node.body:
-        targets = statement.targets if isinstance(statement, ast.Assign) else (
-            [statement.target] if isinstance(statement, ast.AnnAssign) and statement.value is not None else [])
+        targets = (
+            statement.targets
+            if isinstance(statement, ast.Assign)
+            else ([statement.target] if isinstance(statement, ast.AnnAssign) and statement.value is not None else [])
+        )
         for target in targets:
             if isinstance(target, ast.Name) and target.id not in names:
                 names.append(target.id)
@@ -115,8 +121,22 @@ def _definition_order(node: ast.ClassDef) -> tuple[str, ...]:
 
 
 def _is_simple(statement: ast.stmt) -> bool:
-    return not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.For,
-                                      ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try, ast.Match))
+    return not isinstance(
+        statement,
+        (
+            ast.FunctionDef,
+            ast.AsyncFunctionDef,
+            ast.ClassDef,
+            ast.If,
+            ast.For,
+            ast.AsyncFor,
+            ast.While,
+            ast.With,
+            ast.AsyncWith,
+            ast.Try,
+            ast.Match,
+        ),
+    )
 
 
 def _padded(text: str, newlines: int) -> str:
@@ -128,10 +148,10 @@ def _source(lines: list[str], node: ast.expr) -> str:
     """The source text of node (ast positions count columns in UTF-8 bytes)."""
     first = lines[node.lineno - 1].encode("utf-8")
     if node.lineno == node.end_lineno:
-        return first[node.col_offset:node.end_col_offset].decode("utf-8")
-    middle = "".join(lines[node.lineno:node.end_lineno - 1])
-    last = lines[node.end_lineno - 1].encode("utf-8")[:node.end_col_offset].decode("utf-8")
-    return first[node.col_offset:].decode("utf-8") + middle + last
+        return first[node.col_offset : node.end_col_offset].decode("utf-8")
+    middle = "".join(lines[node.lineno : node.end_lineno - 1])
+    last = lines[node.end_lineno - 1].encode("utf-8")[: node.end_col_offset].decode("utf-8")
+    return first[node.col_offset :].decode("utf-8") + middle + last
 
 
 def _apply(lines: list[str], edits: list[tuple[int, int, int, int, str]]) -> str:
@@ -141,5 +161,5 @@ def _apply(lines: list[str], edits: list[tuple[int, int, int, int, str]]) -> str
         last = lines[end_line - 1]
         head = first.encode("utf-8")[:start_col].decode("utf-8")
         tail = last.encode("utf-8")[end_col:].decode("utf-8")
-        lines[start_line - 1:end_line] = [head + text + tail]
+        lines[start_line - 1 : end_line] = [head + text + tail]
     return "".join(lines)

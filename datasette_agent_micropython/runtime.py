@@ -20,10 +20,11 @@ import secrets
 import threading
 import time
 import weakref
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable, Hashable, Mapping
+from typing import Any
 
 import wasmtime
 from wasmtime import ExitTrap, FuncType, Trap, TrapCode, ValType, WasmtimeError
@@ -95,11 +96,8 @@ def bootstrap_source() -> str:
     return resources.files(__package__).joinpath("guest/bootstrap.py").read_text()
 
 
-
 class SessionError(RuntimeError):
     """A session could not start, or was used after it ended."""
-
-
 
 
 @dataclass(frozen=True)
@@ -238,7 +236,7 @@ class Runtime:
         limits: Limits | None = None,
         host_functions: Mapping[str, Callable[..., Any]] | None = None,
         snapshot: Snapshot | None = None,
-    ) -> "Session":
+    ) -> Session:
         """A fresh session, or one carrying on from `snapshot` (see `Session.restore_error`).
 
         A restore takes an instance the pool booted ahead when one is ready, and boots one otherwise.
@@ -263,9 +261,7 @@ class Runtime:
             self.pool.top_up(kind)
         return session
 
-    def _boot_for_pool(
-        self, limits: Limits, host_functions: dict[str, Callable[..., Any]], kind: Hashable
-    ) -> "Session":
+    def _boot_for_pool(self, limits: Limits, host_functions: dict[str, Callable[..., Any]], kind: Hashable) -> Session:
         """A fresh session for the pool, made ready for a restore like its kind's last one."""
         session = Session(self, limits, host_functions)
         session._prepare_for_restore(self._restored_runs.get(kind, []))
@@ -425,7 +421,9 @@ class Session(GuestProtocol):
             self._abandon("trap", "the interpreter did not start in time")
         if self._death is not None:
             stderr = self._stderr.text()[0].strip()
-            raise SessionError(f"the interpreter failed to start: {self._death.error}" + (f"\n{stderr}" if stderr else ""))
+            raise SessionError(
+                f"the interpreter failed to start: {self._death.error}" + (f"\n{stderr}" if stderr else "")
+            )
 
     @property
     def metered(self) -> bool:
@@ -437,7 +435,7 @@ class Session(GuestProtocol):
             self._wasm_store.set_fuel(fuel)
 
     @staticmethod
-    def current() -> "Session | None":
+    def current() -> Session | None:
         """The session whose host call is running on this thread, if any."""
         return getattr(_current, "session", None)
 
@@ -494,7 +492,9 @@ class Session(GuestProtocol):
         if self._death is not None:
             raise SessionError("the interpreter has ended: " + (self._death.error or ""))
         if "\x00" in code or code.startswith(HELPERS_MARK):
-            return RunResult(ok=False, error="the code contains a NUL or starts with a U+0001 character", error_type="exception")
+            return RunResult(
+                ok=False, error="the code contains a NUL or starts with a U+0001 character", error_type="exception"
+            )
         size, limit = len(code.encode("utf-8", "surrogatepass")), self.limits.memory_bytes // 4
         if size > limit:
             # The code, its chunks and its compiled form must all fit in the heap.
@@ -723,7 +723,9 @@ class Session(GuestProtocol):
         try:
             ok, value = reply.get(timeout=timeout)
         except queue.Empty:
-            self._abandon("timeout", f"the interpreter did not come back to its resting point within {timeout:.3g} seconds")
+            self._abandon(
+                "timeout", f"the interpreter did not come back to its resting point within {timeout:.3g} seconds"
+            )
             raise SessionError("the interpreter has ended: " + (self._death.error or "")) from None
         if not ok:
             raise value
@@ -764,4 +766,3 @@ class Session(GuestProtocol):
             self.memory_size = snapshot.memory_size
             self.restored = True
         return problem
-

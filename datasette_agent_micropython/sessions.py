@@ -23,9 +23,10 @@ import logging
 import threading
 import weakref
 from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Callable, Literal, Mapping, Union
+from typing import Any, Literal
 
 from .history import ConversationHistory
 from .runtime import RunResult, Runtime, Session, SessionError
@@ -111,9 +112,16 @@ class Trapped:
     error: str
 
 
-Reason = Union[
-    ResetRequested, DiscardedAfterTrap, GivenUp, RemovedByRetentionOrAdmin, FingerprintChanged, ImageUnreadable, CallsLost, Trapped
-]
+Reason = (
+    ResetRequested
+    | DiscardedAfterTrap
+    | GivenUp
+    | RemovedByRetentionOrAdmin
+    | FingerprintChanged
+    | ImageUnreadable
+    | CallsLost
+    | Trapped
+)
 
 
 @dataclass(frozen=True)
@@ -241,7 +249,13 @@ class SessionManager:
         return await asyncio.shield(outcome)
 
     async def _call(
-        self, conversation_id: str, code: str, reset: bool, host_context: Any, actor_id: str | None, outcome: asyncio.Future
+        self,
+        conversation_id: str,
+        code: str,
+        reset: bool,
+        host_context: Any,
+        actor_id: str | None,
+        outcome: asyncio.Future,
     ) -> None:
         """One call, start to finish, under the conversation's lock: pick the interpreter, run the
         code, hand the outcome over, write the image."""
@@ -324,7 +338,9 @@ class SessionManager:
         """The conversation's interpreter restored from its image, or a fresh one and why."""
         image = await self.store.load(conversation_id) if self.store else None
         if image is None:
-            return _Interpreter(await self._in_thread(self._new_session), "new", await self._why_no_image(conversation_id))
+            return _Interpreter(
+                await self._in_thread(self._new_session), "new", await self._why_no_image(conversation_id)
+            )
         session, problem = await self._restore(image)
         if problem is None:
             return _Interpreter(session, "restored", await self._calls_lost(conversation_id, session.calls))
@@ -338,7 +354,9 @@ class SessionManager:
         """A session carrying on from `image`, or why it cannot (with the untouched fresh session
         when one was started)."""
         try:
-            snapshot, encoded = await self._in_thread(Snapshot.decode_reusable, image, self.settings.limits.memory_bytes)
+            snapshot, encoded = await self._in_thread(
+                Snapshot.decode_reusable, image, self.settings.limits.memory_bytes
+            )
         except SnapshotError as error:
             return None, ImageUnreadable(str(error))
         if snapshot.fingerprint != self._runtime().fingerprint(self.settings.limits, list(self.host_functions)):
@@ -467,7 +485,7 @@ class SessionManager:
 
 # Each live session's last encode (None after a restore from a whole image): its next image
 # recompresses only the chunks that changed, and keeps the others where they were.
-_last_encodings: "weakref.WeakKeyDictionary[Session, EncodedChunks | None]" = weakref.WeakKeyDictionary()
+_last_encodings: weakref.WeakKeyDictionary[Session, EncodedChunks | None] = weakref.WeakKeyDictionary()
 
 
 def _snapshot_and_encode(session: Session) -> tuple[Snapshot, bytes]:

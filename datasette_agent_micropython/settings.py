@@ -60,7 +60,9 @@ def out_of_range(name: str, value: Any, minimum: float, maximum: float, kind: ty
     shown = repr(value)
     if len(shown) > MAX_SHOWN_VALUE_CHARS:
         shown = shown[: MAX_SHOWN_VALUE_CHARS - 3] + "..."
-    return f"{name} must be {'a number' if kind is float else 'an integer'} from {minimum:,} to {maximum:,}, got {shown}"
+    return (
+        f"{name} must be {'a number' if kind is float else 'an integer'} from {minimum:,} to {maximum:,}, got {shown}"
+    )
 
 
 @dataclass(frozen=True)
@@ -193,12 +195,14 @@ class Settings:
         MAX_SESSIONS.check(self.max_sessions)
 
     @classmethod
-    def from_plugin_config(cls, config: Any) -> "Settings":
+    def from_plugin_config(cls, config: Any) -> Settings:
         """The settings under `plugins: datasette-agent-micropython:`; ConfigError names a bad one."""
         if config is None:
             config = {}
         if not isinstance(config, dict):
-            raise ConfigError(f"{PLUGIN_NAME}: its settings must be a mapping of setting names to values, got {config!r}")
+            raise ConfigError(
+                f"{PLUGIN_NAME}: its settings must be a mapping of setting names to values, got {config!r}"
+            )
         unknown = sorted(str(name) for name in set(config) - set(SETTING_NAMES))
         if unknown:
             raise ConfigError(

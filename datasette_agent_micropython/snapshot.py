@@ -60,7 +60,16 @@ MAX_NAMES = 200
 MAX_NAME_CHARS = 100
 # Level 1: as small as level 3 on these images (within 1%), and 30% faster to write.
 ZSTD_LEVEL = 1
-HEADER_FIELDS = ("fingerprint", "memory_size", "stack_pointer", "result_ptr", "result_cap", "clock_ns", "calls", "names")
+HEADER_FIELDS = (
+    "fingerprint",
+    "memory_size",
+    "stack_pointer",
+    "result_ptr",
+    "result_cap",
+    "clock_ns",
+    "calls",
+    "names",
+)
 
 
 class SnapshotError(ValueError):
@@ -137,14 +146,14 @@ class Snapshot:
         return image, EncodedChunks(chunk_pages, frames, places, body_size)
 
     @classmethod
-    def decode(cls, image: bytes, memory_limit: int = MAX_MEMORY_BYTES) -> "Snapshot":
+    def decode(cls, image: bytes, memory_limit: int = MAX_MEMORY_BYTES) -> Snapshot:
         """The snapshot in `image`, for a sandbox of at most `memory_limit` bytes, or SnapshotError."""
         return cls.decode_reusable(image, memory_limit)[0]
 
     @classmethod
     def decode_reusable(
         cls, image: bytes, memory_limit: int = MAX_MEMORY_BYTES
-    ) -> tuple["Snapshot", EncodedChunks | None]:
+    ) -> tuple[Snapshot, EncodedChunks | None]:
         """The snapshot in `image`, and its frames for the restored session's next encode to reuse
         (None for a whole image). Every frame was just decompressed to its raw bytes, so the pairs hold."""
         try:
@@ -153,7 +162,7 @@ class Snapshot:
             raise SnapshotError("the stored image needs more memory than this process can give it") from None
 
     @classmethod
-    def _decode(cls, image: bytes, memory_limit: int) -> tuple["Snapshot", EncodedChunks | None]:
+    def _decode(cls, image: bytes, memory_limit: int) -> tuple[Snapshot, EncodedChunks | None]:
         if not isinstance(image, (bytes, bytearray, memoryview)):
             raise SnapshotError("the stored image is not a blob")
         image = bytes(image)
@@ -164,7 +173,11 @@ class Snapshot:
         (header_length,) = struct.unpack_from("<I", image, len(MAGIC) + 4)
         start = len(MAGIC) + 8
         # A chunked image's checksum covers its header; each frame has zstd's content checksum.
-        covered = memoryview(image)[len(MAGIC) + 4 : start + header_length] if chunked else memoryview(image)[len(MAGIC) + 4 :]
+        covered = (
+            memoryview(image)[len(MAGIC) + 4 : start + header_length]
+            if chunked
+            else memoryview(image)[len(MAGIC) + 4 :]
+        )
         if header_length > MAX_HEADER_BYTES or start + header_length > len(image):
             raise SnapshotError("the stored image's header is truncated")
         if zlib.crc32(covered) != checksum:
@@ -280,7 +293,10 @@ def _frames_of(snapshot: Snapshot, body: memoryview, chunk_pages: int, frame_pla
         starts[chunk] = offset
     # Each place reaches the next frame (or the end of the body): its room to grow.
     ends = sorted(starts.values())[1:] + [len(body)]
-    places = {chunk: (offset, following - offset) for (chunk, offset), following in zip(sorted(starts.items(), key=lambda item: item[1]), ends)}
+    places = {
+        chunk: (offset, following - offset)
+        for (chunk, offset), following in zip(sorted(starts.items(), key=lambda item: item[1]), ends)
+    }
     return EncodedChunks(chunk_pages, frames, places, len(body))
 
 
@@ -354,7 +370,9 @@ def _decompress_frame(decompressor: zstandard.ZstdDecompressor, frame: memoryvie
     except zstandard.ZstdError as error:
         raise SnapshotError(f"the stored image's pages are damaged or truncated ({error})") from None
     if declared != expected:
-        raise SnapshotError(f"the stored image's pages declare {declared:,} bytes where its header implies {expected:,}")
+        raise SnapshotError(
+            f"the stored image's pages declare {declared:,} bytes where its header implies {expected:,}"
+        )
     try:
         data = decompressor.decompress(frame, max_output_size=max(expected, 1))
     except zstandard.ZstdError as error:

@@ -38,7 +38,7 @@ def wrap(conn: sqlite3.Connection) -> Database:
     return Database(conn, recursive_triggers=False, execute_plugins=False)
 
 
-def migrations(folder: "Traversable | None" = None) -> Migrations:
+def migrations(folder: Traversable | None = None) -> Migrations:
     """The SQL files of `folder` (the package's `migrations/`), in name order, as one migration set.
 
     Each file runs whole, statement by statement as SQLite itself splits them (so a trigger body
@@ -53,7 +53,7 @@ def migrations(folder: "Traversable | None" = None) -> Migrations:
     return migration_set
 
 
-def apply_migrations(conn: sqlite3.Connection, folder: "Traversable | None" = None) -> list[str]:
+def apply_migrations(conn: sqlite3.Connection, folder: Traversable | None = None) -> list[str]:
     """Apply the migrations this database has not had yet; return their names."""
     db = wrap(conn)
     migration_set = migrations(folder)
@@ -101,9 +101,9 @@ def ensure_conversation_trigger(conn: sqlite3.Connection) -> bool:
 
 
 class SnapshotStore:
-    def __init__(self, database: Any, retention: Retention = Retention(), write_ahead_log: bool = False) -> None:
+    def __init__(self, database: Any, retention: Retention | None = None, write_ahead_log: bool = False) -> None:
         self.database = database
-        self.retention = retention
+        self.retention = retention or Retention()
         # Only for Datasette's internal database: a served database's journal mode is its owner's.
         self.write_ahead_log = write_ahead_log
         self._trigger_ready = False
@@ -155,7 +155,9 @@ class SnapshotStore:
             "image": image,
         }
         columns = ", ".join(row)
-        updates = ", ".join(f"{column} = excluded.{column}" for column in row if column not in ("conversation_id", "created_at"))
+        updates = ", ".join(
+            f"{column} = excluded.{column}" for column in row if column not in ("conversation_id", "created_at")
+        )
         sql = (
             f"INSERT INTO {TABLE} ({columns}) VALUES ({', '.join('?' * len(row))}) "
             f"ON CONFLICT (conversation_id) DO UPDATE SET {updates}"
@@ -171,7 +173,9 @@ class SnapshotStore:
 
     def _prune(self, conn: sqlite3.Connection) -> None:
         """Keep the table within its retention limits: drop old rows, then the least recently used."""
-        cutoff = (datetime.now(timezone.utc) - timedelta(days=self.retention.max_age_days)).isoformat(timespec="milliseconds")
+        cutoff = (datetime.now(timezone.utc) - timedelta(days=self.retention.max_age_days)).isoformat(
+            timespec="milliseconds"
+        )
         conn.execute(f"DELETE FROM {TABLE} WHERE last_used_at < ?", [cutoff])
         total = conn.execute(f"SELECT COALESCE(SUM(stored_bytes), 0) FROM {TABLE}").fetchone()[0]
         if total <= self.retention.max_total_bytes:
@@ -186,6 +190,7 @@ class SnapshotStore:
 
     async def delete(self, conversation_id: str) -> bool:
         await self.prepare()
+
         def remove(conn: sqlite3.Connection) -> bool:
             return conn.execute(f"DELETE FROM {TABLE} WHERE conversation_id = ?", [conversation_id]).rowcount > 0
 
@@ -230,4 +235,3 @@ def _is_utc_time(value: Any) -> bool:
         return datetime.fromisoformat(value).tzinfo is not None
     except ValueError:
         return False
-

@@ -25,7 +25,6 @@ from .sessions import (
 from .settings import ACTION, TOOL_NAME, Settings
 from .sql import CallContext
 
-
 # What the model may import, as it would in CPython: the guest library's modules first, then
 # MicroPython's own.
 IMPORTABLE = (

@@ -22,8 +22,8 @@ import re
 import sys
 import threading
 import warnings
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 # Bigger code is handed over as written: parsing it on the host would cost more than it saves.
 MAX_TRANSFORM_CHARS = 1_000_000
@@ -296,7 +296,12 @@ class _Rewriter:
                 return []
             start, end = self.span(func)
             helper = self.builtins[func.id]
-            if func.id == "str" and len(call.args) == 1 and not call.keywords and not isinstance(call.args[0], ast.Starred):
+            if (
+                func.id == "str"
+                and len(call.args) == 1
+                and not call.keywords
+                and not isinstance(call.args[0], ast.Starred)
+            ):
                 # str(x), by far the commonest form: a one-argument helper, without the cost of
                 # packing *args and **kwargs on every call.
                 helper = "str1"
@@ -411,7 +416,9 @@ class _Rewriter:
         classes without bases get it (MicroPython's multiple inheritance with native bases is
         limited), and only when the header is on one line.
         """
-        if node.bases and not (len(node.bases) == 1 and isinstance(node.bases[0], ast.Name) and node.bases[0].id == "object"):
+        if node.bases and not (
+            len(node.bases) == 1 and isinstance(node.bases[0], ast.Name) and node.bases[0].id == "object"
+        ):
             return []
         if node.keywords or node.decorator_list:
             # A decorator (functools.total_ordering, dataclass(order=True)) may add the missing

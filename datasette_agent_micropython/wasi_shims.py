@@ -11,7 +11,8 @@ from __future__ import annotations
 import ctypes
 import struct
 import time
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import wasmtime
 from wasmtime import Caller, FuncType, WasmtimeError
@@ -67,7 +68,9 @@ def clock_time_get(session: Session, caller: wasmtime.Caller, clock_id: int, pre
     return ERRNO_SUCCESS
 
 
-def fd_write(session: Session, caller: wasmtime.Caller, fd: int, iovs_ptr: int, iovs_len: int, nwritten_ptr: int) -> int:
+def fd_write(
+    session: Session, caller: wasmtime.Caller, fd: int, iovs_ptr: int, iovs_len: int, nwritten_ptr: int
+) -> int:
     """stdout and stderr, captured here on the session's thread and capped as they are written.
 
     WASI's own custom stdout calls Python back from Wasmtime's worker threads, which can
@@ -97,13 +100,19 @@ def fd_write(session: Session, caller: wasmtime.Caller, fd: int, iovs_ptr: int, 
     return ERRNO_SUCCESS
 
 
-def poll_oneoff(session: Session, caller: wasmtime.Caller, in_ptr: int, out_ptr: int, count: int, nevents_ptr: int) -> int:
+def poll_oneoff(
+    session: Session, caller: wasmtime.Caller, in_ptr: int, out_ptr: int, count: int, nevents_ptr: int
+) -> int:
     """Sleeps (the only use MicroPython has for poll_oneoff), never past the deadline of the
     guest code now running: every phase has one, so no sleep outlives its budget."""
     memory = caller["memory"]
     size = memory.data_len(caller)
-    if not (0 < count <= 16 and 0 <= in_ptr <= size - 48 * count and 0 <= out_ptr <= size - 32 * count
-            and 0 <= nevents_ptr <= size - 4):
+    if not (
+        0 < count <= 16
+        and 0 <= in_ptr <= size - 48 * count
+        and 0 <= out_ptr <= size - 32 * count
+        and 0 <= nevents_ptr <= size - 4
+    ):
         return ERRNO_INVAL
     subscriptions = bytes(memory.read(caller, in_ptr, in_ptr + 48 * count))
     wait_ns = None
@@ -116,9 +125,7 @@ def poll_oneoff(session: Session, caller: wasmtime.Caller, in_ptr: int, out_ptr:
             timeout = max(0, timeout - session.clock_now())
         wait_ns = timeout if wait_ns is None else min(wait_ns, timeout)
     session.sleep(wait_ns / 1e9)
-    events = b"".join(
-        subscriptions[48 * i : 48 * i + 8] + b"\x00\x00" + b"\x00" + b"\x00" * 21 for i in range(count)
-    )
+    events = b"".join(subscriptions[48 * i : 48 * i + 8] + b"\x00\x00" + b"\x00" + b"\x00" * 21 for i in range(count))
     memory.write(caller, events, out_ptr)
     memory.write(caller, count.to_bytes(4, "little"), nevents_ptr)
     return ERRNO_SUCCESS

@@ -22,7 +22,7 @@ from .store import TABLE, SnapshotStore
 
 log = logging.getLogger(__name__)
 
-_managers: "weakref.WeakKeyDictionary[Any, SessionManager]" = weakref.WeakKeyDictionary()
+_managers: weakref.WeakKeyDictionary[Any, SessionManager] = weakref.WeakKeyDictionary()
 
 
 def session_manager(datasette: Any) -> SessionManager:

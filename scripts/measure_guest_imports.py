@@ -36,8 +36,10 @@ def measure(runtime: Runtime, limits: Limits, code: str) -> str:
             growth.append(len(session.snapshot().encode()) - before)
         finally:
             session.close()
-    return (f"{code!r}: {statistics.median(wall):.1f} ms (min {min(wall):.1f}), "
-            f"fuel {statistics.median(fuel):,.0f}, image +{statistics.median(growth):,.0f} bytes")
+    return (
+        f"{code!r}: {statistics.median(wall):.1f} ms (min {min(wall):.1f}), "
+        f"fuel {statistics.median(fuel):,.0f}, image +{statistics.median(growth):,.0f} bytes"
+    )
 
 
 def main() -> None:

@@ -107,9 +107,7 @@ async def make_datasette(
     if databases is None:
         path = tmp_path / "data.db"
         with sqlite3.connect(path) as conn:
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, name TEXT)"
-            )
+            conn.execute("CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, name TEXT)")
         databases = [path]
     full_config = {
         "plugins": {
@@ -178,9 +176,7 @@ async def send(ds, actor, conversation_id, message):
     """
     if not isinstance(message, str):
         message = json.dumps(message)
-    response = await _post(
-        ds, actor, f"/-/agent/{conversation_id}/stream", {"message": message}
-    )
+    response = await _post(ds, actor, f"/-/agent/{conversation_id}/stream", {"message": message})
     return parse_sse(response.text)
 
 
@@ -201,9 +197,7 @@ def final_text(events):
         (i for i, e in enumerate(events) if e["event"] in ("tool_call", "tool_result")),
         default=-1,
     )
-    return "".join(
-        e["data"]["content"] for e in events[last + 1 :] if e["event"] == "text_chunk"
-    )
+    return "".join(e["data"]["content"] for e in events[last + 1 :] if e["event"] == "text_chunk")
 
 
 def tool_results(events):
@@ -216,11 +210,7 @@ def tool_results(events):
     """
     if any(e["event"] == "error" for e in events):
         raise AssertionError(f"agent turn failed: {events}")
-    raw = {
-        e["data"]["id"]: e["data"]["output"]
-        for e in events
-        if e["event"] == "tool_result"
-    }
+    raw = {e["data"]["id"]: e["data"]["output"] for e in events if e["event"] == "tool_result"}
     echoed = json.loads(final_text(events)).get("tool_results", [])
     return [
         {
@@ -228,9 +218,7 @@ def tool_results(events):
             "tool_call_id": r["tool_call_id"],
             "output": r["output"],
             "model": _parse(r["output"]),
-            "raw": _parse(raw[f"id:{r['tool_call_id']}"])
-            if f"id:{r['tool_call_id']}" in raw
-            else None,
+            "raw": _parse(raw[f"id:{r['tool_call_id']}"]) if f"id:{r['tool_call_id']}" in raw else None,
         }
         for r in echoed
     ]

@@ -35,7 +35,18 @@ EXPECTED_FAILURES = PROGRAMS_DIR / "expected_failures.json"
 DATABASE_NAME = "shop"
 # Datasette's default max_returned_rows: the shim truncates the same way.
 MAX_ROWS = 1000
-CATEGORIES = ("grouping", "dates", "statistics", "text", "formatting", "reporting", "collections", "json_csv", "sorting", "misc")
+CATEGORIES = (
+    "grouping",
+    "dates",
+    "statistics",
+    "text",
+    "formatting",
+    "reporting",
+    "collections",
+    "json_csv",
+    "sorting",
+    "misc",
+)
 
 
 @dataclass(frozen=True)
@@ -65,12 +76,52 @@ def load_expected_failures() -> dict[str, str]:
 # The database.
 
 FIRST_NAMES = [
-    "Olivia", "Liam", "José", "Zoë", "Søren", "Chloé", "Łukasz", "Amélie", "Mohammed", "Ana", "Björn", "Siobhán",
-    "Noah", "Emma", "Hiroshi", "Priya", "Mateo", "Ærin", "François", "Wei", "Fatima", "Jürgen", "Aoife", "Kenji",
+    "Olivia",
+    "Liam",
+    "José",
+    "Zoë",
+    "Søren",
+    "Chloé",
+    "Łukasz",
+    "Amélie",
+    "Mohammed",
+    "Ana",
+    "Björn",
+    "Siobhán",
+    "Noah",
+    "Emma",
+    "Hiroshi",
+    "Priya",
+    "Mateo",
+    "Ærin",
+    "François",
+    "Wei",
+    "Fatima",
+    "Jürgen",
+    "Aoife",
+    "Kenji",
 ]
 LAST_NAMES = [
-    "Smith", "Álvarez", "Müller", "Kierkegaard", "Dubois", "Nowak", "O'Brien", "García", "Nguyen", "Østergaard",
-    "Rossi", "Kowalczyk", "Tanaka", "Patel", "Johansson", "Côté", "李", "Ben-David", "van der Berg", "Schmidt",
+    "Smith",
+    "Álvarez",
+    "Müller",
+    "Kierkegaard",
+    "Dubois",
+    "Nowak",
+    "O'Brien",
+    "García",
+    "Nguyen",
+    "Østergaard",
+    "Rossi",
+    "Kowalczyk",
+    "Tanaka",
+    "Patel",
+    "Johansson",
+    "Côté",
+    "李",
+    "Ben-David",
+    "van der Berg",
+    "Schmidt",
 ]
 COUNTRIES = {
     "United States": ["New York", "Austin", "Seattle", "Chicago"],
@@ -82,19 +133,60 @@ COUNTRIES = {
     "Canada": ["Montréal", "Toronto"],
 }
 PRODUCTS = {
-    "Books": ["Data Science Handbook", "The Pragmatic Analyst", "SQL Pocket Guide", "Café Stories", "Poetry of Numbers", "Atlas of Maps"],
-    "Electronics": ["USB-C Hub", "Noise-Cancelling Headphones", "4K Monitor 27\"", "Mechanical Keyboard", "Wireless Mouse", "Webcam HD"],
-    "Garden": ["Pruning Shears", "Rain Barrel 200L", "Seed Starter Kit", "Garden Hose 30m", "Compost Bin", "Bird Feeder"],
-    "Kitchen": ["Chef's Knife", "Cast Iron Skillet", "Espresso Maker", "Crème Brûlée Torch", "Cutting Board", "Tea Kettle"],
+    "Books": [
+        "Data Science Handbook",
+        "The Pragmatic Analyst",
+        "SQL Pocket Guide",
+        "Café Stories",
+        "Poetry of Numbers",
+        "Atlas of Maps",
+    ],
+    "Electronics": [
+        "USB-C Hub",
+        "Noise-Cancelling Headphones",
+        '4K Monitor 27"',
+        "Mechanical Keyboard",
+        "Wireless Mouse",
+        "Webcam HD",
+    ],
+    "Garden": [
+        "Pruning Shears",
+        "Rain Barrel 200L",
+        "Seed Starter Kit",
+        "Garden Hose 30m",
+        "Compost Bin",
+        "Bird Feeder",
+    ],
+    "Kitchen": [
+        "Chef's Knife",
+        "Cast Iron Skillet",
+        "Espresso Maker",
+        "Crème Brûlée Torch",
+        "Cutting Board",
+        "Tea Kettle",
+    ],
     "Toys": ["Puzzle 1000pc", "Wooden Train Set", "Kite", "Building Blocks", "Board Game: Züge", "Plush Bear"],
     "Clothing": ["Rain Jacket", "Wool Socks (3-pack)", "Linen Shirt", "Denim Jeans", "Beanie", "Running Shoes"],
 }
 REVIEW_PHRASES = [
-    "Great product!!", "Would buy again.", "  Arrived late   but works fine. ", "Terrible quality :(", "Five stars ★★★★★",
-    "Not as described.<br>Returned it.", "Excellent value for money", "meh", "Works as expected; nothing special.",
-    "Customer service was very helpful - thanks Ana!", "Broke after 2 weeks... disappointed", "Perfect gift 🎁",
-    "Contact me at buyer{n}@example.com for details", "See https://example.com/review/{n} for photos",
-    "Très bien, je recommande", "Sehr gut!", "Price went up from $19.99 to $24.99, still OK", "",
+    "Great product!!",
+    "Would buy again.",
+    "  Arrived late   but works fine. ",
+    "Terrible quality :(",
+    "Five stars ★★★★★",
+    "Not as described.<br>Returned it.",
+    "Excellent value for money",
+    "meh",
+    "Works as expected; nothing special.",
+    "Customer service was very helpful - thanks Ana!",
+    "Broke after 2 weeks... disappointed",
+    "Perfect gift 🎁",
+    "Contact me at buyer{n}@example.com for details",
+    "See https://example.com/review/{n} for photos",
+    "Très bien, je recommande",
+    "Sehr gut!",
+    "Price went up from $19.99 to $24.99, still OK",
+    "",
 ]
 EVENT_TYPES = ["page_view", "page_view", "page_view", "search", "add_to_cart", "checkout", "login"]
 PAGES = ["/", "/products", "/products/{id}", "/cart", "/checkout", "/search", "/account"]
@@ -129,16 +221,29 @@ def build_database(path: Path) -> None:
         for cid in range(1, 151):
             country = rng.choice(list(COUNTRIES))
             name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
-            email = None if rng.random() < 0.05 else (
-                name.lower().replace(" ", ".").replace("'", "") + f"{cid}@" + rng.choice(["example.com", "mail.example.org", "Example.COM"])
+            email = (
+                None
+                if rng.random() < 0.05
+                else (
+                    name.lower().replace(" ", ".").replace("'", "")
+                    + f"{cid}@"
+                    + rng.choice(["example.com", "mail.example.org", "Example.COM"])
+                )
             )
             signup = start + timedelta(days=rng.randrange(0, 700))
-            customers.append((
-                cid, name, email, country, rng.choice(COUNTRIES[country]),
-                rng.choice(["consumer", "consumer", "small business", "enterprise"]), _iso_date(signup),
-                None if rng.random() < 0.1 else rng.randrange(1950, 2005),
-                None if rng.random() < 0.7 or cid < 5 else rng.randrange(1, cid),
-            ))
+            customers.append(
+                (
+                    cid,
+                    name,
+                    email,
+                    country,
+                    rng.choice(COUNTRIES[country]),
+                    rng.choice(["consumer", "consumer", "small business", "enterprise"]),
+                    _iso_date(signup),
+                    None if rng.random() < 0.1 else rng.randrange(1950, 2005),
+                    None if rng.random() < 0.7 or cid < 5 else rng.randrange(1, cid),
+                )
+            )
         conn.executemany("INSERT INTO customers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", customers)
 
         products = []
@@ -147,10 +252,17 @@ def build_database(path: Path) -> None:
             for name in names:
                 pid += 1
                 price = round(rng.uniform(4, 400) if category == "Electronics" else rng.uniform(3, 90), 2)
-                products.append((
-                    pid, name, category, price, round(price * rng.uniform(0.35, 0.8), 2),
-                    _iso_date(date(2022, 1, 1) + timedelta(days=rng.randrange(0, 900))), int(rng.random() > 0.1),
-                ))
+                products.append(
+                    (
+                        pid,
+                        name,
+                        category,
+                        price,
+                        round(price * rng.uniform(0.35, 0.8), 2),
+                        _iso_date(date(2022, 1, 1) + timedelta(days=rng.randrange(0, 900))),
+                        int(rng.random() > 0.1),
+                    )
+                )
         conn.executemany("INSERT INTO products VALUES (?, ?, ?, ?, ?, ?, ?)", products)
 
         orders, items = [], []
@@ -159,7 +271,9 @@ def build_database(path: Path) -> None:
             customer = rng.choice(customers)
             signup = date.fromisoformat(customer[6])
             day = signup + timedelta(days=rng.randrange(0, max(1, (date(2024, 12, 31) - signup).days)))
-            moment = datetime(day.year, day.month, day.day, rng.randrange(0, 24), rng.randrange(0, 60), rng.randrange(0, 60))
+            moment = datetime(
+                day.year, day.month, day.day, rng.randrange(0, 24), rng.randrange(0, 60), rng.randrange(0, 60)
+            )
             subtotal = 0.0
             for _ in range(rng.choice([1, 1, 2, 2, 3, 4])):
                 product = rng.choice(products)
@@ -171,11 +285,18 @@ def build_database(path: Path) -> None:
             discount = None if rng.random() < 0.6 else round(subtotal * rng.choice([0.05, 0.1, 0.15]), 2)
             shipping = 0.0 if subtotal > 100 else 4.99
             total = round(subtotal - (discount or 0) + shipping, 2)
-            orders.append((
-                oid, customer[0], moment.strftime("%Y-%m-%d %H:%M:%S"),
-                rng.choice(["paid", "paid", "paid", "shipped", "shipped", "refunded", "cancelled"]),
-                None if rng.random() < 0.08 else rng.choice(["web", "web", "mobile", "store"]), discount, shipping, total,
-            ))
+            orders.append(
+                (
+                    oid,
+                    customer[0],
+                    moment.strftime("%Y-%m-%d %H:%M:%S"),
+                    rng.choice(["paid", "paid", "paid", "shipped", "shipped", "refunded", "cancelled"]),
+                    None if rng.random() < 0.08 else rng.choice(["web", "web", "mobile", "store"]),
+                    discount,
+                    shipping,
+                    total,
+                )
+            )
         conn.executemany("INSERT INTO orders VALUES (?, ?, ?, ?, ?, ?, ?, ?)", orders)
         conn.executemany("INSERT INTO order_items VALUES (?, ?, ?, ?, ?)", items)
 
@@ -187,15 +308,24 @@ def build_database(path: Path) -> None:
             page = rng.choice(PAGES).replace("{id}", str(rng.randrange(1, 37)))
             properties = {"device": rng.choice(["desktop", "mobile", "tablet"])}
             if event_type == "search":
-                properties["query"] = rng.choice(["headphones", "knife", "Kite", "rain jacket", "crème", "usb c", "socks"])
+                properties["query"] = rng.choice(
+                    ["headphones", "knife", "Kite", "rain jacket", "crème", "usb c", "socks"]
+                )
             if event_type == "add_to_cart":
                 properties["product_id"] = rng.randrange(1, 37)
                 properties["price"] = products[properties["product_id"] - 1][3]
-            events.append((
-                eid, None if rng.random() < 0.15 else rng.randrange(1, 151), event_type, moment.isoformat(),
-                f"s{rng.randrange(1, 400):04d}", page, None if rng.random() < 0.2 else rng.randrange(50, 90_000),
-                json.dumps(properties),
-            ))
+            events.append(
+                (
+                    eid,
+                    None if rng.random() < 0.15 else rng.randrange(1, 151),
+                    event_type,
+                    moment.isoformat(),
+                    f"s{rng.randrange(1, 400):04d}",
+                    page,
+                    None if rng.random() < 0.2 else rng.randrange(50, 90_000),
+                    json.dumps(properties),
+                )
+            )
         conn.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?)", events)
 
         reviews = []
@@ -203,11 +333,18 @@ def build_database(path: Path) -> None:
             rating = rng.choices([1, 2, 3, 4, 5], weights=[1, 1, 2, 4, 5])[0]
             body = " ".join(rng.choice(REVIEW_PHRASES).format(n=rid) for _ in range(rng.randrange(1, 4)))
             title = rng.choice(["Great", "OK", "Bad", "LOVE IT", "not bad", "Disappointed", "Works", None])
-            reviews.append((
-                rid, rng.randrange(1, 37), rng.randrange(1, 151), rating, title, body,
-                _iso_date(date(2023, 3, 1) + timedelta(days=rng.randrange(0, 640))),
-                None if rng.random() < 0.3 else rng.randrange(0, 60),
-            ))
+            reviews.append(
+                (
+                    rid,
+                    rng.randrange(1, 37),
+                    rng.randrange(1, 151),
+                    rating,
+                    title,
+                    body,
+                    _iso_date(date(2023, 3, 1) + timedelta(days=rng.randrange(0, 640))),
+                    None if rng.random() < 0.3 else rng.randrange(0, 60),
+                )
+            )
         conn.executemany("INSERT INTO reviews VALUES (?, ?, ?, ?, ?, ?, ?, ?)", reviews)
 
 
@@ -236,7 +373,7 @@ def read_only_sql_query(name_of_database, sql, params=None):
     }
 '''
 
-CPYTHON_WORKER = '''
+CPYTHON_WORKER = """
 import contextlib, io, json, sys
 programs = json.load(sys.stdin)
 shim = sys.argv[1]
@@ -253,7 +390,7 @@ for name, code in programs.items():
             error = "%s: %s" % (type(exc).__name__, exc)
     results[name] = {"stdout": buffer.getvalue(), "error": error}
 json.dump(results, sys.stdout)
-'''
+"""
 
 
 def cpython_outputs(programs: list[Program], database: Path) -> dict[str, dict]:
@@ -295,7 +432,9 @@ async def run_in_sandbox(ds, tool, code: str) -> dict:
     return await tool.fn(datasette=ds, actor={"id": "root"}, context=context, python=code)
 
 
-async def sandbox_outputs_async(programs: list[Program], database: Path, plugin_config: dict | None = None) -> dict[str, dict]:
+async def sandbox_outputs_async(
+    programs: list[Program], database: Path, plugin_config: dict | None = None
+) -> dict[str, dict]:
     ds = await start_datasette(database, plugin_config)
     tool = await execute_micropython_tool(ds)
     results = {}
@@ -340,7 +479,9 @@ def _exception_reason(line: str, code: str) -> str:
         return f"missing API ({match.group(1)}.{match.group(2)})"
     if match := re.match(r"NameError: name '(\w+)' isn't defined", line):
         return f"missing builtin {match.group(1)}"
-    if line.startswith(("TypeError: function doesn't take keyword arguments", "TypeError: extra keyword arguments given")):
+    if line.startswith(
+        ("TypeError: function doesn't take keyword arguments", "TypeError: extra keyword arguments given")
+    ):
         return "missing API (keyword arguments)"
     if line.startswith("SyntaxError"):
         return "syntax error"

@@ -1,9 +1,8 @@
 # The analyst corpus (tests/corpus) is data for tests/test_analyst_corpus.py, not tests.
 collect_ignore = ["corpus"]
 
-import pytest
-
 import long_runs
+import pytest
 
 
 def pytest_addoption(parser):

@@ -95,13 +95,13 @@ def collected(v):
 
 '''
 
-FOOTER = '''\
+FOOTER = """\
 late = []
 for g in SUSPENDED:
     late.append(cs(list(g)))
 print("suspended", late)
 print("keep", len(KEEP), cs(KEEP))
-'''
+"""
 
 # Each fragment is a template. @I@ makes its names unique in the program, @N@ is its size and
 # @S@ its seed. (lo, hi) is the range of @N@ at scale 1.
@@ -112,7 +112,11 @@ def fragment(name: str, lo: int, hi: int, source: str) -> None:
     FRAGMENTS[name] = (lo, hi, textwrap.dedent(source))
 
 
-fragment("dict", 200, 700, '''
+fragment(
+    "dict",
+    200,
+    700,
+    """
 def frag_dict_@I@(n, s):
     d = {}
     for i in range(n):
@@ -145,9 +149,14 @@ def frag_dict_@I@(n, s):
 
 
 print("dict@I@", frag_dict_@I@(@N@, @S@))
-''')
+""",
+)
 
-fragment("sort", 200, 700, '''
+fragment(
+    "sort",
+    200,
+    700,
+    """
 def frag_sort_@I@(n, s):
     recs = []
     for i in range(n):
@@ -168,9 +177,14 @@ def frag_sort_@I@(n, s):
 
 
 print("sort@I@", frag_sort_@I@(@N@, @S@))
-''')
+""",
+)
 
-fragment("str", 120, 450, '''
+fragment(
+    "str",
+    120,
+    450,
+    """
 def frag_str_@I@(n, s):
     parts = []
     for i in range(n):
@@ -196,9 +210,14 @@ def frag_str_@I@(n, s):
 
 
 print("str@I@", frag_str_@I@(@N@, @S@))
-''')
+""",
+)
 
-fragment("class", 120, 450, '''
+fragment(
+    "class",
+    120,
+    450,
+    """
 class Node_@I@:
     def __init__(self, key, payload):
         self.key = key
@@ -260,9 +279,14 @@ def frag_class_@I@(n, s):
 
 
 print("class@I@", frag_class_@I@(@N@, @S@))
-''')
+""",
+)
 
-fragment("closure", 300, 1200, '''
+fragment(
+    "closure",
+    300,
+    1200,
+    """
 def frag_closure_@I@(n, s):
     def make_acc(start):
         total = [start]
@@ -312,9 +336,14 @@ def frag_closure_@I@(n, s):
 
 
 print("closure@I@", frag_closure_@I@(@N@, @S@))
-''')
+""",
+)
 
-fragment("gen", 300, 1200, '''
+fragment(
+    "gen",
+    300,
+    1200,
+    """
 def frag_gen_@I@(n, s):
     def numbers(k, s):
         for i in range(k):
@@ -370,9 +399,14 @@ def frag_gen_@I@(n, s):
 
 
 print("gen@I@", frag_gen_@I@(@N@, @S@))
-''')
+""",
+)
 
-fragment("exc", 225, 900, '''
+fragment(
+    "exc",
+    225,
+    900,
+    """
 class Err_@I@(Exception):
     def __init__(self, code, data):
         super().__init__(code)
@@ -441,9 +475,14 @@ def frag_exc_@I@(n, s):
 
 
 print("exc@I@", frag_exc_@I@(@N@, @S@))
-''')
+""",
+)
 
-fragment("comp", 300, 1200, '''
+fragment(
+    "comp",
+    300,
+    1200,
+    """
 def frag_comp_@I@(n, s):
     m = 2 + n // 60
     mat = [[(i * j + s) % 17 for j in range(m)] for i in range(m)]
@@ -460,9 +499,14 @@ def frag_comp_@I@(n, s):
 
 
 print("comp@I@", frag_comp_@I@(@N@, @S@))
-''')
+""",
+)
 
-fragment("rec", 150, 600, '''
+fragment(
+    "rec",
+    150,
+    600,
+    """
 def frag_rec_@I@(n, s):
     def build(d, s):
         if d == 0:
@@ -508,9 +552,14 @@ def frag_rec_@I@(n, s):
 
 
 print("rec@I@", frag_rec_@I@(@N@, @S@))
-''')
+""",
+)
 
-fragment("bytes", 300, 1350, '''
+fragment(
+    "bytes",
+    300,
+    1350,
+    """
 def frag_bytes_@I@(n, s):
     ba = bytearray()
     for i in range(n):
@@ -533,9 +582,14 @@ def frag_bytes_@I@(n, s):
 
 
 print("bytes@I@", frag_bytes_@I@(@N@, @S@))
-''')
+""",
+)
 
-fragment("big", 300, 1350, '''
+fragment(
+    "big",
+    300,
+    1350,
+    """
 def frag_big_@I@(n, s):
     a, b = 1, 1
     for i in range(n // 2):
@@ -561,9 +615,14 @@ def frag_big_@I@(n, s):
 
 
 print("big@I@", frag_big_@I@(@N@, @S@))
-''')
+""",
+)
 
-fragment("grid", 300, 1200, '''
+fragment(
+    "grid",
+    300,
+    1200,
+    """
 def frag_grid_@I@(n, s):
     w = min(8 + n % 9, 3 + n // 25)
     h = min(6 + n % 11, 3 + n // 30)
@@ -592,9 +651,14 @@ def frag_grid_@I@(n, s):
 
 
 print("grid@I@", frag_grid_@I@(@N@, @S@))
-''')
+""",
+)
 
-fragment("lru", 300, 1350, '''
+fragment(
+    "lru",
+    300,
+    1350,
+    """
 class LRU_@I@:
     def __init__(self, cap):
         self.cap = cap
@@ -635,9 +699,14 @@ def frag_lru_@I@(n, s):
 
 
 print("lru@I@", frag_lru_@I@(@N@, @S@))
-''')
+""",
+)
 
-fragment("ops", 15, 60, '''
+fragment(
+    "ops",
+    15,
+    60,
+    """
 def frag_ops_@I@(n, s):
     def mk(i):
         return [i, str(i), (i, "t%d" % i)]
@@ -727,9 +796,14 @@ def frag_ops_@I@(n, s):
 
 
 print("ops@I@", frag_ops_@I@(@N@, @S@))
-''')
+""",
+)
 
-fragment("toplevel", 300, 1200, '''
+fragment(
+    "toplevel",
+    300,
+    1200,
+    """
 tl_@I@ = []
 h_@I@ = 0
 for i_@I@ in range(@N@):
@@ -738,7 +812,8 @@ for i_@I@ in range(@N@):
         h_@I@ = mix(h_@I@, cs(tl_@I@[:25]))
         tl_@I@ = tl_@I@[25:]
 print("top@I@", h_@I@, cs(tl_@I@), len(tl_@I@))
-''')
+""",
+)
 
 # How likely each fragment is to be chosen (the residual-risk "ops" shape comes up most).
 WEIGHTS = {name: 1 for name in FRAGMENTS}
@@ -765,9 +840,7 @@ def program(seed: int, scale: float = 1.0, explicit_collect: bool = True) -> str
         lo, hi, template = FRAGMENTS[name]
         size = max(2, int(rng.randint(lo, hi) * scale))
         frag_seed = rng.randrange(1, 2**31 - 1)
-        parts.append(
-            template.replace("@I@", str(index)).replace("@N@", str(size)).replace("@S@", str(frag_seed))
-        )
+        parts.append(template.replace("@I@", str(index)).replace("@N@", str(size)).replace("@S@", str(frag_seed)))
         if rng.random() < 0.25:
             parts.append("gc.collect()\n")
     parts.append(FOOTER)

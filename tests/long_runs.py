@@ -68,7 +68,9 @@ def add_options(parser: Any) -> None:
         sized = f" (default {default}, {long} with --long)" if default is not None else ""
         group.addoption("--" + name.replace("_", "-"), type=type(default or 0), help=HELP[name] + sized)
     for name, default in SEEDS.items():
-        group.addoption("--" + name.replace("_", "-"), type=int, default=default, help=f"{HELP[name]} (default {default})")
+        group.addoption(
+            "--" + name.replace("_", "-"), type=int, default=default, help=f"{HELP[name]} (default {default})"
+        )
 
 
 def configure(config: Any) -> None:

@@ -37,15 +37,14 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 try:  # datasette >= 1.0a41 depends on httpx2, which is the httpx API
     import httpx2 as httpx
 except ImportError:  # pragma: no cover
     import httpx
-
-from datasette.app import Datasette
 
 from agent_harness import (
     ALICE,
@@ -57,6 +56,7 @@ from agent_harness import (
     tool_calls_message,
     tool_results,
 )
+from datasette.app import Datasette
 
 SECRET = "server-harness-secret"
 # Sends of a turn that failed before the tool ran (see failed_before_the_tool_ran).
@@ -87,7 +87,7 @@ def datasette_command() -> str:
     return found
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _signer(secret: str) -> Datasette:
     return Datasette(secret=secret)
 
@@ -159,7 +159,7 @@ class DatasetteServer:
         except OSError:
             return ""
 
-    def start(self, timeout: float = STARTUP_TIMEOUT) -> "DatasetteServer":
+    def start(self, timeout: float = STARTUP_TIMEOUT) -> DatasetteServer:
         if self.running:
             raise ServerError("already running")
         self.port = free_port()
@@ -227,7 +227,9 @@ class DatasetteServer:
                 self.process.wait(timeout)
             except subprocess.TimeoutExpired:
                 self.kill9()
-                raise ServerError(f"datasette did not stop within {timeout} s of signal {sig}:\n{self.log_text()}")
+                raise ServerError(
+                    f"datasette did not stop within {timeout} s of signal {sig}:\n{self.log_text()}"
+                ) from None
         return self._finish()
 
     def kill9(self) -> int:
@@ -249,14 +251,14 @@ class DatasetteServer:
             self._log = None
         return code
 
-    def restart(self, graceful: bool = True) -> "DatasetteServer":
+    def restart(self, graceful: bool = True) -> DatasetteServer:
         if graceful:
             self.stop()
         else:
             self.kill9()
         return self.start()
 
-    def __enter__(self) -> "DatasetteServer":
+    def __enter__(self) -> DatasetteServer:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:
@@ -264,7 +266,7 @@ class DatasetteServer:
 
     # -- HTTP --------------------------------------------------------------
 
-    def client(self, actor: dict | None = "default", timeout: float = REQUEST_TIMEOUT) -> "httpx.Client":
+    def client(self, actor: dict | None = "default", timeout: float = REQUEST_TIMEOUT) -> httpx.Client:
         """An httpx client for the running server, signed in as ``actor`` (``None``: anonymous)."""
         actor = self.actor if actor == "default" else actor
         cookies = {"ds_actor": actor_cookie(actor, self.secret)} if actor else {}
@@ -290,7 +292,9 @@ def start_conversation(server: DatasetteServer, actor: dict | None = ALICE) -> s
         return _checked(client.post("/-/agent/api/conversations", json={})).json()["conversation_id"]
 
 
-def send(server: DatasetteServer, actor: dict | None, conversation_id: str, message: str | dict, *, client=None) -> list[dict]:
+def send(
+    server: DatasetteServer, actor: dict | None, conversation_id: str, message: str | dict, *, client=None
+) -> list[dict]:
     """Send one user message (a dict is JSON-encoded: the echo model's tool-call syntax); the turn's SSE events.
 
     ``client``: an open ``server.client(actor)`` to reuse (load tests keep one per worker).
@@ -302,7 +306,14 @@ def send(server: DatasetteServer, actor: dict | None, conversation_id: str, mess
         return parse_sse(_checked(own.post(f"/-/agent/{conversation_id}/stream", json=body)).text)
 
 
-def call_tool(server: DatasetteServer, actor: dict | None, conversation_id: str, name: str, arguments: dict | None = None, *more_calls: tuple) -> list[dict]:
+def call_tool(
+    server: DatasetteServer,
+    actor: dict | None,
+    conversation_id: str,
+    name: str,
+    arguments: dict | None = None,
+    *more_calls: tuple,
+) -> list[dict]:
     """Have the model call ``name(**arguments)`` (and ``more_calls`` in the same response); ``tool_results``."""
     calls = [(name, arguments or {}), *more_calls]
     return tool_results(send(server, actor, conversation_id, tool_calls_message(calls)))
@@ -336,7 +347,13 @@ def run(
     raise ServerError(f"the turn failed {TURN_ATTEMPTS} times before the tool ran: {events}")
 
 
-def stream_events(server: DatasetteServer, actor: dict | None, conversation_id: str, message: str | dict, timeout: float = REQUEST_TIMEOUT) -> Iterator[tuple[float, dict]]:
+def stream_events(
+    server: DatasetteServer,
+    actor: dict | None,
+    conversation_id: str,
+    message: str | dict,
+    timeout: float = REQUEST_TIMEOUT,
+) -> Iterator[tuple[float, dict]]:
     """Like ``send`` but yields ``(time.monotonic(), event)`` as each SSE event arrives.
 
     Lets a test act mid-turn (e.g. ``kill9()`` once ``tool_call`` arrived,
@@ -344,7 +361,9 @@ def stream_events(server: DatasetteServer, actor: dict | None, conversation_id: 
     ``httpx`` error (or just ends).
     """
     with server.client(actor, timeout=timeout) as client:
-        with client.stream("POST", f"/-/agent/{conversation_id}/stream", json={"message": _encoded(message)}) as response:
+        with client.stream(
+            "POST", f"/-/agent/{conversation_id}/stream", json={"message": _encoded(message)}
+        ) as response:
             if response.status_code != 200:
                 response.read()
                 raise ServerError(f"HTTP {response.status_code}: {response.text[:500]}")
@@ -363,7 +382,21 @@ def stream_events(server: DatasetteServer, actor: dict | None, conversation_id: 
 
 
 __all__ = [
-    "ALICE", "PLUGIN", "TOOL", "DatasetteServer", "ServerError", "actor_cookie", "call_tool",
-    "datasette_command", "free_port", "micropython_message", "parse_sse", "run", "send", "start_conversation",
-    "stream_events", "tool_calls_message", "tool_results",
+    "ALICE",
+    "PLUGIN",
+    "TOOL",
+    "DatasetteServer",
+    "ServerError",
+    "actor_cookie",
+    "call_tool",
+    "datasette_command",
+    "free_port",
+    "micropython_message",
+    "parse_sse",
+    "run",
+    "send",
+    "start_conversation",
+    "stream_events",
+    "tool_calls_message",
+    "tool_results",
 ]

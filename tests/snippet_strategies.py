@@ -19,8 +19,8 @@ This module is only for tests; it never imports the package.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from hypothesis import strategies as st
 
@@ -40,7 +40,9 @@ class Program:
 
     def __repr__(self) -> str:  # Hypothesis prints this for a failing example.
         body = "\n".join(f"--- snippet {i}\n{code}" for i, code in enumerate(self.snippets))
-        return f"Program(uses_clock={self.uses_clock}, clock_snippets={sorted(self.clock_snippets)}, snippets=\n{body}\n)"
+        return (
+            f"Program(uses_clock={self.uses_clock}, clock_snippets={sorted(self.clock_snippets)}, snippets=\n{body}\n)"
+        )
 
 
 @dataclass
@@ -176,7 +178,13 @@ def op_show(draw, m: Model) -> str | None:
 MUTATIONS: dict[str, list[str]] = {
     "int": ["{n} += {i}", "{n} = {n} * {i} + 1", "{n} = -{n} // 3", "{n} <<= 3", "{n} = {n} ** 2 % 1000003"],
     "float": ["{n} *= 1.0001", "{n} += {f}", "{n} = -{n} / 3.0", "{n} = {n} ** 0.5 if {n} > 0 else {n}"],
-    "str": ["{n} += {s}", "{n} = {n}[1:] + {n}[:1]", "{n} = {n}.upper()", "{n} = {n}.replace('a', 'bb')[:200]", "{n} = {n} * 2"],
+    "str": [
+        "{n} += {s}",
+        "{n} = {n}[1:] + {n}[:1]",
+        "{n} = {n}.upper()",
+        "{n} = {n}.replace('a', 'bb')[:200]",
+        "{n} = {n} * 2",
+    ],
     "list": [
         "{n}.append({i})",
         "{n}.extend({l})",
@@ -199,10 +207,21 @@ MUTATIONS: dict[str, list[str]] = {
     ],
     "set": ["{n}.add({i})", "{n}.discard({i})", "{n} |= set({l})", "{n} &= set(range(-50, 500))", "{n}.remove({i})"],
     "tuple": ["{n} = {n} + ({i},)", "{n} = tuple(reversed({n}))", "{n} = {n}[1:]", "{n} = ({n}, {s})"],
-    "bytes": ["{n}.append({b})", "{n}.extend({bl})", "{n}[0:2] = b'zz'", "{n} = bytearray(reversed({n}))", "{n} = bytearray({n}.hex(), 'ascii')[:100]"],
+    "bytes": [
+        "{n}.append({b})",
+        "{n}.extend({bl})",
+        "{n}[0:2] = b'zz'",
+        "{n} = bytearray(reversed({n}))",
+        "{n} = bytearray({n}.hex(), 'ascii')[:100]",
+    ],
     "obj": ["print({n}.step({i}))", "{n}.extra = {s}", "{n}.a = {n}.a * 2", "print({n}.total())"],
     "acc": ["print({n}({i}))", "print({n}({i}), {n}({i}))"],
-    "gen": ["print(next({n}, 'exhausted'))", "print([next({n}, None) for _ in range(3)])", "print({n}.send(None))", "{n}.close()"],
+    "gen": [
+        "print(next({n}, 'exhausted'))",
+        "print([next({n}, None) for _ in range(3)])",
+        "print({n}.send(None))",
+        "{n}.close()",
+    ],
     "iter": ["print(next({n}, 'exhausted'))", "print([next({n}, None) for _ in range(2)])"],
     "deque": ["{n}.append({i})", "{n}.appendleft({i})", "print({n}.popleft())", "print({n}.pop())"],
     "odict": ["{n}[{s}] = {i}", "print(list({n}.keys()))", "print({n}.popitem())"],
@@ -452,7 +471,11 @@ def op_uncaught(draw, m: Model) -> str:
     if choice == 4:
         return f"assert {v} != {v}, {draw(word_texts)!r}"
     if choice == 5:
-        return draw(st.sampled_from(["def broken(:\n    pass", "x = (1, 2", "print('a' 'b' 'c'", "if True\n    pass", "return 5"]))
+        return draw(
+            st.sampled_from(
+                ["def broken(:\n    pass", "x = (1, 2", "print('a' 'b' 'c'", "if True\n    pass", "return 5"]
+            )
+        )
     if choice == 6:
         return draw(st.sampled_from(["raise SystemExit(3)", "import sys\nsys.exit('bye')", "raise KeyboardInterrupt"]))
     if choice == 7:
@@ -491,7 +514,11 @@ def op_json(draw, m: Model) -> str:
         name = draw(st.sampled_from(candidates))
         return prefix + f"_j = json.dumps({name})\nprint(_j)\nprint(json.loads(_j) == {name})"
     name = draw(st.sampled_from(NAMES))
-    value = draw(st.recursive(st.none() | st.booleans() | small_ints | word_texts, lambda c: st.lists(c, max_size=3), max_leaves=8))
+    value = draw(
+        st.recursive(
+            st.none() | st.booleans() | small_ints | word_texts, lambda c: st.lists(c, max_size=3), max_leaves=8
+        )
+    )
     if isinstance(value, list) and all(type(x) is int for x in value):
         m.vars[name] = "list"
     else:
@@ -567,7 +594,10 @@ def op_binascii(draw, m: Model) -> str:
 def op_hashlib(draw, m: Model) -> str:
     name = draw(st.sampled_from(NAMES))
     m.vars[name] = "hasher"
-    return m.imports("hashlib", "binascii") + f"{name} = hashlib.sha256({draw(st.binary(max_size=32))!r})\n{name}.update(b'more')"
+    return (
+        m.imports("hashlib", "binascii")
+        + f"{name} = hashlib.sha256({draw(st.binary(max_size=32))!r})\n{name}.update(b'more')"
+    )
 
 
 def op_seed(draw, m: Model) -> str:
@@ -644,7 +674,9 @@ def op_identity(draw, m: Model) -> str | None:
     if not m.vars:
         return None
     name = draw(st.sampled_from(sorted(m.vars)))
-    return f"print(id({name}) % 1000003, id(object()) % 1000003)\nprint(hash({name!r}), [hash(x) for x in ('a', 'bc', 7)])"
+    return (
+        f"print(id({name}) % 1000003, id(object()) % 1000003)\nprint(hash({name!r}), [hash(x) for x in ('a', 'bc', 7)])"
+    )
 
 
 def op_lambda(draw, m: Model) -> str:

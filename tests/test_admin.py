@@ -14,9 +14,9 @@ import re
 from urllib.parse import urlencode
 
 import pytest
+from agent_harness import ALICE, make_datasette, run, start_conversation
 from datasette.app import Datasette
 
-from agent_harness import ALICE, make_datasette, run, start_conversation
 from datasette_agent_micropython.admin import reset_token
 from datasette_agent_micropython.render import human_bytes
 from datasette_agent_micropython.snapshot import PAGE_SIZE, Snapshot
@@ -64,7 +64,9 @@ def table_cells(page: str, heading: str) -> list[list[str]]:
         return []
     headers = re.findall(r"<th[^>]*>(.*?)</th>", part, re.S)
     body = part[part.index("<tbody>") :]
-    return [headers] + [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
+    return [headers] + [
+        re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    ]
 
 
 def table_rows(page: str, heading: str) -> list[dict[str, str]]:

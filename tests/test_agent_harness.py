@@ -8,10 +8,6 @@ import asyncio
 
 import pytest
 import pytest_asyncio
-from datasette import hookimpl
-from datasette.plugins import pm
-from datasette_agent.tools import AgentTool
-
 from agent_harness import (
     ALICE,
     BOB,
@@ -25,6 +21,9 @@ from agent_harness import (
     stored_messages,
     tool_calls_message,
 )
+from datasette import hookimpl
+from datasette.plugins import pm
+from datasette_agent.tools import AgentTool
 
 pytestmark = pytest.mark.asyncio
 
@@ -156,9 +155,7 @@ async def test_background_agent_calls_tool_with_its_own_conversation(ds):
     status = await run_background_agent(ds, ALICE, calls)
     assert status["status"] == "completed"
     outputs = [
-        m["message"]["parts"][0]
-        for m in await stored_messages(ds, status["conversation_id"])
-        if m["role"] == "tool"
+        m["message"]["parts"][0] for m in await stored_messages(ds, status["conversation_id"]) if m["role"] == "tool"
     ]
     by_name = {p["name"]: p["output"] for p in outputs}
     # required_permission is not checked for background agents.

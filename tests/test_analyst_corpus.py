@@ -10,7 +10,6 @@ category.
 import asyncio
 
 import pytest
-
 from analyst_corpus import (
     CATEGORIES,
     build_database,
@@ -76,15 +75,29 @@ def test_program_prints_in_the_sandbox_what_it_prints_in_cpython(outputs, name):
     cpython, sandbox = outputs
     result = sandbox[name]
     reason = classify(result, cpython[name], CODE[name])
-    assert reason is None, f"{reason}: {result.get('error') or ''}\n--- sandbox\n{result.get('stdout')}\n--- cpython\n{cpython[name]['stdout']}"
+    assert reason is None, (
+        f"{reason}: {result.get('error') or ''}\n--- sandbox\n{result.get('stdout')}\n--- cpython\n{cpython[name]['stdout']}"
+    )
 
 
 @pytest.mark.parametrize(
     "sandbox, cpython, reason",
     [
         ({"ok": True, "stdout": "a 1\n"}, "a 1\n", None),
-        ({"ok": False, "error_type": "exception", "error": "Traceback...\nImportError: no module named 'datetime'\n"}, "x\n", "missing module datetime"),
-        ({"ok": False, "error_type": "exception", "error": "AttributeError: 'str' object has no attribute 'ljust'"}, "x\n", "missing API (str.ljust)"),
+        (
+            {
+                "ok": False,
+                "error_type": "exception",
+                "error": "Traceback...\nImportError: no module named 'datetime'\n",
+            },
+            "x\n",
+            "missing module datetime",
+        ),
+        (
+            {"ok": False, "error_type": "exception", "error": "AttributeError: 'str' object has no attribute 'ljust'"},
+            "x\n",
+            "missing API (str.ljust)",
+        ),
         ({"ok": False, "error_type": "timeout", "error": "exceeded the 5 second time limit"}, "x\n", "timeout"),
         ({"ok": True, "stdout": "Total    1234.50\n"}, "Total   1,234.50\n", "no , grouping in format specs"),
         ({"ok": True, "stdout": "Zoë  |1\n"}, "Zoë   |1\n", "padding counts bytes, not characters"),
@@ -102,7 +115,10 @@ def test_failures_are_classified_by_their_cause(sandbox, cpython, reason):
 
 def test_missing_names_are_traced_to_their_module():
     error = {"ok": False, "error_type": "exception", "error": "ImportError: can't import name Counter"}
-    assert classify(error, {"stdout": ""}, "from collections import Counter, defaultdict\n") == "missing API (collections.Counter)"
+    assert (
+        classify(error, {"stdout": ""}, "from collections import Counter, defaultdict\n")
+        == "missing API (collections.Counter)"
+    )
 
 
 def test_the_report_script_shows_one_program_and_refuses_a_partial_expected_file():
@@ -111,9 +127,13 @@ def test_the_report_script_shows_one_program_and_refuses_a_partial_expected_file
     from pathlib import Path
 
     script = Path(__file__).resolve().parent.parent / "scripts" / "corpus_report.py"
-    shown = subprocess.run([sys.executable, str(script), "-k", "formatting_03"], capture_output=True, text=True, timeout=300)
+    shown = subprocess.run(
+        [sys.executable, str(script), "-k", "formatting_03"], capture_output=True, text=True, timeout=300
+    )
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.startswith("== formatting_03_percent_operator: ")
-    refused = subprocess.run([sys.executable, str(script), "-k", "x", "--write-expected"], capture_output=True, text=True, timeout=300)
+    refused = subprocess.run(
+        [sys.executable, str(script), "-k", "x", "--write-expected"], capture_output=True, text=True, timeout=300
+    )
     assert refused.returncode == 2
     assert "--write-expected records the whole corpus" in refused.stderr

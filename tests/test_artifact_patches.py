@@ -13,10 +13,10 @@ nothing else.
 from __future__ import annotations
 
 import pytest
+from guest_oracle import cpython_output, new_session, sandbox_output
 
 from datasette_agent_micropython.runtime import Runtime
 from datasette_agent_micropython.settings import Limits
-from guest_oracle import cpython_output, new_session, sandbox_output
 
 # Each key is built at run time (by *, +, join, str(), %, format, slicing, upper) and is equal to a
 # literal the compiler interned; it must behave like that literal everywhere.

@@ -41,6 +41,8 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 def screenshot_folder(request, tmp_path):
     return DOCS if request.config.getoption("save_screenshots") else tmp_path
+
+
 PAYLOAD = "<script>window.__pwned=1</script><b>bold</b>"
 # The code the model runs: it prints the payload (built from pieces, so that the payload itself
 # appears only in what the code printed) after a query, so the widget has something to show.
@@ -52,9 +54,13 @@ tag = "script"
 print(f"<{tag}>window.__pwned=1</{tag}><b>bold</b>")
 """
 SALES = [
-    ("2026-01", "north", 120), ("2026-01", "south", 80),
-    ("2026-02", "north", 150), ("2026-02", "south", 90), ("2026-02", "east", 60),
-    ("2026-03", "north", 210), ("2026-03", "<script>window.__pwned=1</script>", 40),
+    ("2026-01", "north", 120),
+    ("2026-01", "south", 80),
+    ("2026-02", "north", 150),
+    ("2026-02", "south", 90),
+    ("2026-02", "east", 60),
+    ("2026-03", "north", 210),
+    ("2026-03", "<script>window.__pwned=1</script>", 40),
 ]
 # Totals by month (2026-01: 200, 2026-02: 300, 2026-03: 250), drawn as a bar chart and a table.
 CHART_CODE = """rows = read_only_sql_query("data", "select month, region, amount from sales")["rows"]
@@ -89,7 +95,9 @@ def server(tmp_path):
     data = tmp_path / "data.db"
     with sqlite3.connect(data) as conn:
         conn.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT, price REAL)")
-        conn.executemany("INSERT INTO items (name, price) VALUES (?, ?)", [("apple", 1.25), ("melon", 3.5), ("fig", 0.4)])
+        conn.executemany(
+            "INSERT INTO items (name, price) VALUES (?, ?)", [("apple", 1.25), ("melon", 3.5), ("fig", 0.4)]
+        )
         conn.execute("CREATE TABLE sales (month TEXT, region TEXT, amount INTEGER)")
         conn.executemany("INSERT INTO sales VALUES (?, ?, ?)", SALES)
     config = tmp_path / "datasette.yaml"
@@ -106,13 +114,20 @@ def server(tmp_path):
     log = open(log_path, "w")
     process = subprocess.Popen(
         [
-            datasette_command(), "serve", str(data),
+            datasette_command(),
+            "serve",
+            str(data),
             "--root",
-            "--secret", "browser-test-secret",
-            "--internal", str(tmp_path / "internal.db"),
-            "-c", str(config),
-            "--host", "127.0.0.1",
-            "--port", str(port),
+            "--secret",
+            "browser-test-secret",
+            "--internal",
+            str(tmp_path / "internal.db"),
+            "-c",
+            str(config),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
         ],
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -243,7 +258,10 @@ def test_show_result_widget_and_admin_page(server, browser, request, tmp_path):
     page.goto(f"{base}/-/micropython")
     assert page.title() == "MicroPython sessions"
     assert page.locator("h1").inner_text() == "MicroPython sessions"
-    assert page.evaluate("() => [...document.querySelectorAll('section.content h2')].map(e => e.textContent)") == ["Live", "Stored"]
+    assert page.evaluate("() => [...document.querySelectorAll('section.content h2')].map(e => e.textContent)") == [
+        "Live",
+        "Stored",
+    ]
     # The image is written just after the call returns: reload until it is listed.
     deadline = time.monotonic() + 20
     while not table_rows(page, "Stored") and time.monotonic() < deadline:
@@ -335,12 +353,16 @@ def test_chart_and_table_from_python_render_statically_and_survive_a_reload(serv
     bars, cells, markup = displayed()
     assert [title for title, _ in bars] == ["2026-01: 200", "2026-02: 300", "2026-03: 250"]
     heights = [height for _, height in bars]
-    assert heights[1] == pytest.approx(1.5 * heights[0], rel=0.02) and heights[2] == pytest.approx(1.25 * heights[0], rel=0.02)
+    assert heights[1] == pytest.approx(1.5 * heights[0], rel=0.02) and heights[2] == pytest.approx(
+        1.25 * heights[0], rel=0.02
+    )
     assert sorted(cells) == sorted([[month, region, str(amount)] for month, region, amount in SALES])
     assert page.locator(".micropython-display-table th").all_text_contents() == ["month", "region", "amount"]
     assert page.locator(".micropython-display-table table.agent-sql-result").count() == 1
     # The same look as datasette-agent's own SQL results: its stylesheet styles the header.
-    header_background = page.locator(".micropython-display-table th").first.evaluate("e => getComputedStyle(e).backgroundColor")
+    header_background = page.locator(".micropython-display-table th").first.evaluate(
+        "e => getComputedStyle(e).backgroundColor"
+    )
     assert header_background == "rgb(243, 244, 246)"
     assert page.locator(".micropython-display-title").all_text_contents() == [
         "Sales by month",

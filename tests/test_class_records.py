@@ -4,12 +4,12 @@ import contextlib
 import io
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from guest_oracle import cpython_output, new_session, sandbox_output
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from datasette_agent_micropython.class_records import record_class_bodies
 from datasette_agent_micropython.runtime import Runtime
-
-from guest_oracle import cpython_output, new_session, sandbox_output
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +67,9 @@ def test_an_annotated_class_imports_nothing(session):
     try:
         before = fresh.run("import sys\nloaded = set(sys.modules)")
         assert before.ok, before.error
-        result = fresh.run("class P:\n    x: int = 0\n    y: str\nprint(set(sys.modules) - loaded, P.__annotation_order__)")
+        result = fresh.run(
+            "class P:\n    x: int = 0\n    y: str\nprint(set(sys.modules) - loaded, P.__annotation_order__)"
+        )
         assert result.stdout == "set() ('x', 'y')\n", result.error
     finally:
         fresh.close()
@@ -79,9 +81,11 @@ def test_code_without_classes_or_that_does_not_parse_is_left_alone():
 
 
 def test_a_traceback_after_a_recorded_class_points_at_the_users_line(session):
-    code = "from dataclasses import dataclass\n@dataclass\nclass P:\n    x: int\n    y: list = (\n        None)\n\n1 / 0\n"
+    code = (
+        "from dataclasses import dataclass\n@dataclass\nclass P:\n    x: int\n    y: list = (\n        None)\n\n1 / 0\n"
+    )
     result = session.run(code)
-    assert 'line 8' in result.error.strip().splitlines()[-2]
+    assert "line 8" in result.error.strip().splitlines()[-2]
 
 
 def test_enum_members_follow_definition_order_even_for_names_used_before(session):
@@ -107,7 +111,9 @@ annotations = st.sampled_from(["int", "str", "List[int]", "Optional[str]", "'Row
 def test_dataclass_fields_come_out_in_definition_order(session, specs):
     # Fields without defaults first, as dataclasses require.
     specs = sorted(specs, key=lambda spec: spec[2])
-    body = "\n".join(f"    {name}: {annotation}" + (" = None" if has_default else "") for name, annotation, has_default in specs)
+    body = "\n".join(
+        f"    {name}: {annotation}" + (" = None" if has_default else "") for name, annotation, has_default in specs
+    )
     code = f"""
 from dataclasses import dataclass, fields
 from typing import List, Optional, Dict

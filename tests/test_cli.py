@@ -138,7 +138,16 @@ def no_traceback(*outcomes: Outcome) -> None:
 
 def test_run_code_script_and_stdin_share_state_across_processes(micropython, tmp_path, internal):
     """-c, a SCRIPT.py and `-` (stdin), each its own invocation: each sees the one before's state."""
-    first = micropython("run", "--internal", internal, "--conversation", "demo", "-v", "-c", "x = 20\ndef double(n):\n    return 2 * n\nprint('set', x)")
+    first = micropython(
+        "run",
+        "--internal",
+        internal,
+        "--conversation",
+        "demo",
+        "-v",
+        "-c",
+        "x = 20\ndef double(n):\n    return 2 * n\nprint('set', x)",
+    )
     assert first.code == 0, first
     assert first.stdout == "set 20\n"
     assert first.stderr == "[session new]\n"
@@ -150,7 +159,9 @@ def test_run_code_script_and_stdin_share_state_across_processes(micropython, tmp
     assert second.stdout == "script 42\n"
     assert second.stderr == "[session restored]\n"
 
-    third = micropython("run", "--internal", internal, "--conversation", "demo", "-v", "-", input="print('stdin', x, double(x))\n")
+    third = micropython(
+        "run", "--internal", internal, "--conversation", "demo", "-v", "-", input="print('stdin', x, double(x))\n"
+    )
     assert third.code == 0, third
     assert third.stdout == "stdin 42 84\n"
     assert third.stderr == "[session restored]\n"
@@ -175,7 +186,9 @@ def test_run_without_internal_starts_new_each_time(setup):
 
 def test_reset_starts_afresh(setup, internal):
     setup("run", "--internal", internal, "--conversation", "r", "-c", "z = 5")
-    outcome = setup("run", "--internal", internal, "--conversation", "r", "--reset", "-v", "-c", "print('z' in globals())")
+    outcome = setup(
+        "run", "--internal", internal, "--conversation", "r", "--reset", "-v", "-c", "print('z' in globals())"
+    )
     assert outcome.code == 0, outcome
     assert outcome.stdout == "False\n"
     assert "[session new]" in outcome.stderr
@@ -192,13 +205,15 @@ def test_read_only_sql_query_as_root_and_as_a_denied_actor(micropython, tmp_path
     assert as_root.code == 0, as_root
     assert as_root.stdout == SQL_RESULT
     assert denied.code == 0, denied  # the query's refusal is a value, not an exception
-    assert denied.stdout == "{'error': \"" + PERMISSION_DENIED + "\"}\n"
+    assert denied.stdout == "{'error': \"" + PERMISSION_DENIED + '"}\n'
 
 
 def test_read_only_sql_query_other_actors(setup, tmp_path, data_db):
     config = tmp_path / "datasette.yaml"
     config.write_text("databases:\n  data:\n    allow_sql:\n      id: [alice]\n")
-    alice = setup("run", data_db, "--config", config, "--actor", '{"id": "alice"}', "--conversation", "sql", "-c", SQL_CODE)
+    alice = setup(
+        "run", data_db, "--config", config, "--actor", '{"id": "alice"}', "--conversation", "sql", "-c", SQL_CODE
+    )
     assert alice.stdout == SQL_RESULT
     # No actor at all, with the locked-down config: denied.
     anonymous = setup("run", data_db, "--config", config, "--conversation", "sql", "-c", SQL_CODE)
@@ -207,10 +222,20 @@ def test_read_only_sql_query_other_actors(setup, tmp_path, data_db):
     unrestricted = setup("run", data_db, "--actor", '{"id": "x"}', "--conversation", "sql", "-c", SQL_CODE)
     assert unrestricted.stdout == SQL_RESULT
     # A database that is not served: the error lists the ones the actor can see.
-    unknown = setup("run", data_db, "--root", "--conversation", "sql", "-c", 'print(read_only_sql_query("nope", "select 1"))')
+    unknown = setup(
+        "run", data_db, "--root", "--conversation", "sql", "-c", 'print(read_only_sql_query("nope", "select 1"))'
+    )
     assert "error" in unknown.stdout and "data" in unknown.stdout
     # Writes are refused.
-    write = setup("run", data_db, "--root", "--conversation", "sql", "-c", 'print(read_only_sql_query("data", "delete from items"))')
+    write = setup(
+        "run",
+        data_db,
+        "--root",
+        "--conversation",
+        "sql",
+        "-c",
+        'print(read_only_sql_query("data", "delete from items"))',
+    )
     assert "'error'" in write.stdout
     with sqlite3.connect(data_db) as conn:
         assert conn.execute("SELECT count(*) FROM items").fetchone()[0] == 3
@@ -223,18 +248,50 @@ def test_output_and_exit_status(micropython, setup, tmp_path):
     for conversation in ("boom", "fuel"):
         setup("run", "--internal", internal[conversation], "--conversation", conversation, "-c", "kept = 1")
     fine, boom, slow, fuel = micropython.many(
-        ["run", "--internal", internal["fine"], "--conversation", "fine", "-c", "import sys\nprint('out')\nsys.stderr.write('err\\n')"],
-        ["run", "--internal", internal["boom"], "--conversation", "boom", "-c", "print('before')\ndef f():\n    return 1 / 0\nf()"],
         [
-            "run", "--internal", internal["slow"], "--conversation", "slow",
-            "-s", f"plugins.{PLUGIN}.wall_clock_timeout_seconds", "0.3",
-            "-s", f"plugins.{PLUGIN}.fuel", "1000000000000",
-            "-c", "print('start')\nwhile True:\n    pass",
+            "run",
+            "--internal",
+            internal["fine"],
+            "--conversation",
+            "fine",
+            "-c",
+            "import sys\nprint('out')\nsys.stderr.write('err\\n')",
         ],
         [
-            "run", "--internal", internal["fuel"], "--conversation", "fuel",
-            "-s", f"plugins.{PLUGIN}.fuel", "10000000",
-            "-c", "while True:\n    pass",
+            "run",
+            "--internal",
+            internal["boom"],
+            "--conversation",
+            "boom",
+            "-c",
+            "print('before')\ndef f():\n    return 1 / 0\nf()",
+        ],
+        [
+            "run",
+            "--internal",
+            internal["slow"],
+            "--conversation",
+            "slow",
+            "-s",
+            f"plugins.{PLUGIN}.wall_clock_timeout_seconds",
+            "0.3",
+            "-s",
+            f"plugins.{PLUGIN}.fuel",
+            "1000000000000",
+            "-c",
+            "print('start')\nwhile True:\n    pass",
+        ],
+        [
+            "run",
+            "--internal",
+            internal["fuel"],
+            "--conversation",
+            "fuel",
+            "-s",
+            f"plugins.{PLUGIN}.fuel",
+            "10000000",
+            "-c",
+            "while True:\n    pass",
         ],
     )
     assert (fine.code, fine.stdout, fine.stderr) == (0, "out\n", "err\n")
@@ -243,7 +300,7 @@ def test_output_and_exit_status(micropython, setup, tmp_path):
     assert boom.code == 1, boom
     assert boom.stdout == "before\n"
     assert boom.stderr.startswith("Traceback (most recent call last):\n")
-    assert 'line 4, in <module>' in boom.stderr and 'line 3, in f' in boom.stderr
+    assert "line 4, in <module>" in boom.stderr and "line 3, in f" in boom.stderr
     assert boom.stderr.rstrip().endswith("ZeroDivisionError: divide by zero")
 
     # A timeout, here set with -s plugins.datasette-agent-micropython.wall_clock_timeout_seconds.
@@ -261,9 +318,13 @@ def test_output_and_exit_status(micropython, setup, tmp_path):
     assert set(stored_rows(internal["boom"])) == {"boom"}
     assert stored_rows(internal["slow"]) == {}
     assert stored_rows(internal["fuel"]) == {}
-    after_boom = setup("run", "--internal", internal["boom"], "--conversation", "boom", "-v", "-c", "print(kept, f.__name__)")
+    after_boom = setup(
+        "run", "--internal", internal["boom"], "--conversation", "boom", "-v", "-c", "print(kept, f.__name__)"
+    )
     assert (after_boom.stdout, after_boom.stderr) == ("1 f\n", "[session restored]\n")
-    after_fuel = setup("run", "--internal", internal["fuel"], "--conversation", "fuel", "-v", "-c", "print('kept' in globals())")
+    after_fuel = setup(
+        "run", "--internal", internal["fuel"], "--conversation", "fuel", "-v", "-c", "print('kept' in globals())"
+    )
     assert (after_fuel.stdout, after_fuel.stderr) == ("False\n", "[session new]\n")
 
 
@@ -271,13 +332,25 @@ def test_timeout_and_memory_limit_from_a_config_file(setup, tmp_path, internal):
     config = tmp_path / "datasette.json"
     config.write_text(json.dumps({"plugins": {PLUGIN: {"wall_clock_timeout_seconds": 0.2, "fuel": 10**12}}}))
     started = time.monotonic()
-    slow = setup("run", "--internal", internal, "--config", config, "--conversation", "slow", "-c", "while True:\n    pass")
+    slow = setup(
+        "run", "--internal", internal, "--config", config, "--conversation", "slow", "-c", "while True:\n    pass"
+    )
     assert slow.code == 1, slow
     assert "exceeded the 0.2 second time limit" in slow.stderr
     assert time.monotonic() - started < 20
     # With enough fuel for the collection that precedes it, an allocation that cannot fit is a
     # MemoryError: exit 1, and the interpreter lives on.
-    memory = setup("run", "--internal", internal, "--config", config, "--conversation", "mem", "-c", "a = 1\nx = bytearray(100 * 1024 * 1024)")
+    memory = setup(
+        "run",
+        "--internal",
+        internal,
+        "--config",
+        config,
+        "--conversation",
+        "mem",
+        "-c",
+        "a = 1\nx = bytearray(100 * 1024 * 1024)",
+    )
     assert memory.code == 1, memory
     assert "MemoryError" in memory.stderr
     assert "mem" in stored_rows(internal)
@@ -286,7 +359,9 @@ def test_timeout_and_memory_limit_from_a_config_file(setup, tmp_path, internal):
 def test_refusals_and_truncation(setup, tmp_path):
     config = tmp_path / "datasette.yaml"
     config.write_text("permissions:\n  execute-micropython:\n    id: [alice]\n")
-    refused = setup("run", "--config", config, "--actor", '{"id": "bob"}', "--conversation", "p", "-v", "-c", "print(1)")
+    refused = setup(
+        "run", "--config", config, "--actor", '{"id": "bob"}', "--conversation", "p", "-v", "-c", "print(1)"
+    )
     assert refused.code == 1
     assert refused.stdout == ""
     assert refused.stderr == "[session not run]\npermission denied: this actor may not use execute-micropython\n"
@@ -297,7 +372,9 @@ def test_refusals_and_truncation(setup, tmp_path):
     assert no_conversation.code == 1
     assert "this tool needs a conversation" in no_conversation.stderr
 
-    truncated = setup("run", "--conversation", "t", "-s", f"plugins.{PLUGIN}.max_output_chars", "10", "-c", "print('x' * 100)")
+    truncated = setup(
+        "run", "--conversation", "t", "-s", f"plugins.{PLUGIN}.max_output_chars", "10", "-c", "print('x' * 100)"
+    )
     assert truncated.code == 0
     assert truncated.stdout == "x" * 10
     assert truncated.stderr == "[stdout truncated]\n"
@@ -359,9 +436,21 @@ def test_options_meant_to_repeat_still_repeat(setup, internal, data_db, tmp_path
     other = tmp_path / "other.db"
     sqlite3.connect(other).close()
     outcome = setup(
-        "run", data_db, other, "--internal", internal, "--conversation", "c",
-        "-s", f"plugins.{PLUGIN}.max_output_chars", "5", "-s", f"plugins.{PLUGIN}.fuel", "1e10",
-        "-c", "print(read_only_sql_query('other', 'select 1 as n')['rows'], 'and more')",
+        "run",
+        data_db,
+        other,
+        "--internal",
+        internal,
+        "--conversation",
+        "c",
+        "-s",
+        f"plugins.{PLUGIN}.max_output_chars",
+        "5",
+        "-s",
+        f"plugins.{PLUGIN}.fuel",
+        "1e10",
+        "-c",
+        "print(read_only_sql_query('other', 'select 1 as n')['rows'], 'and more')",
     )
     assert (outcome.code, outcome.stdout, outcome.stderr) == (0, "[{'n'", "[stdout truncated]\n")
 
@@ -389,7 +478,15 @@ def test_run_json_prints_the_whole_result(micropython, tmp_path):
 
 
 def test_a_failed_sql_query_prints_no_datasette_log_line(micropython, data_db):
-    outcome = micropython("run", data_db, "--root", "--conversation", "sql", "-c", 'print(read_only_sql_query("data", "select nope from items"))')
+    outcome = micropython(
+        "run",
+        data_db,
+        "--root",
+        "--conversation",
+        "sql",
+        "-c",
+        'print(read_only_sql_query("data", "select nope from items"))',
+    )
     assert outcome.code == 0, outcome
     assert outcome.stdout == "{'error': 'OperationalError: no such column: nope'}\n"
     assert outcome.stderr == ""
@@ -487,7 +584,17 @@ def test_sessions_and_purge_without_an_internal_database_say_so(micropython):
 
 
 def test_sessions_table_and_json(micropython, setup, internal):
-    setup("run", "--internal", internal, "--conversation", "conv-alice", "--actor", '{"id": "alice"}', "-c", "a = 1\nb = [1, 2]\ndef fn():\n    pass")
+    setup(
+        "run",
+        "--internal",
+        internal,
+        "--conversation",
+        "conv-alice",
+        "--actor",
+        '{"id": "alice"}',
+        "-c",
+        "a = 1\nb = [1, 2]\ndef fn():\n    pass",
+    )
     setup("run", "--internal", internal, "--conversation", "conv-anon", "-c", "only = 'me'")
 
     copy = internal.with_name("copy.db")  # the two invocations run concurrently: one file each
@@ -578,7 +685,9 @@ def test_purge(micropython, setup, tmp_path):
     assert stored_rows(files["accepted"]) == {}
 
     # A purged conversation starts afresh.
-    after = setup("run", "--internal", files["by_conversation"], "--conversation", "a", "-v", "-c", "print('name' in globals())")
+    after = setup(
+        "run", "--internal", files["by_conversation"], "--conversation", "a", "-v", "-c", "print('name' in globals())"
+    )
     assert (after.stdout, after.stderr) == ("False\n", "[session new]\n")
 
 
@@ -653,7 +762,14 @@ def test_repl_through_stdin(setup, internal):
     assert first.stdout.startswith("MicroPython session for conversation repl: new. Ctrl-D quits.\n")
     assert ">>> ... ... >>> 42\n" in first.stdout  # a block over three lines, then its output
 
-    second = setup("repl", "--internal", internal, "--conversation", "repl", input="print(f())\nprint(undefined_name)\nprint('still here')\n")
+    second = setup(
+        "repl",
+        "--internal",
+        internal,
+        "--conversation",
+        "repl",
+        input="print(f())\nprint(undefined_name)\nprint('still here')\n",
+    )
     assert second.code == 0, second
     assert "MicroPython session for conversation repl: restored." in second.stdout
     assert "41\n" in second.stdout
@@ -662,7 +778,9 @@ def test_repl_through_stdin(setup, internal):
     assert "still here\n" in second.stdout
 
     # A syntax error is MicroPython's to report; an unfinished block at end of input still runs.
-    third = setup("repl", "--internal", internal, "--conversation", "repl", input="def (:\nfor i in range(2):\n    print(i)")
+    third = setup(
+        "repl", "--internal", internal, "--conversation", "repl", input="def (:\nfor i in range(2):\n    print(i)"
+    )
     assert third.code == 0, third
     assert "SyntaxError" in third.stderr
     assert "0\n1\n" in third.stdout
@@ -714,7 +832,11 @@ def test_echo_expressions_leaves_code_cpython_cannot_parse_to_micropython():
 
 def test_repl_echoes_expression_values_in_the_sandbox(setup, internal):
     outcome = setup(
-        "repl", "--internal", internal, "--conversation", "echo",
+        "repl",
+        "--internal",
+        internal,
+        "--conversation",
+        "echo",
         input=(
             "6 * 7\nNone\nprint('p')\nx = 5; x + 1; 'a'\n{'b': 1, 'a': 2.5}\n0.1 + 0.2\n"
             "(1 +\n 1/0)\n\nsorted(name for name in globals() if 'echo' in name)\n"
@@ -723,8 +845,7 @@ def test_repl_echoes_expression_values_in_the_sandbox(setup, internal):
     assert outcome.code == 0, outcome
     prompts_and_output = outcome.stdout.split("Ctrl-D quits.\n", 1)[1]
     assert prompts_and_output == (
-        ">>> 42\n>>> >>> p\n>>> 6\n'a'\n>>> {'b': 1, 'a': 2.5}\n>>> 0.30000000000000004\n"
-        ">>> ... ... >>> []\n>>> \n"
+        ">>> 42\n>>> >>> p\n>>> 6\n'a'\n>>> {'b': 1, 'a': 2.5}\n>>> 0.30000000000000004\n>>> ... ... >>> []\n>>> \n"
     )
     # The error is on the user's second line, and echoing bound no global.
     assert "line 2, in <module>" in outcome.stderr
@@ -775,7 +896,7 @@ class Terminal:
     def wait(self, timeout: float = 30) -> int:
         return self.process.wait(timeout)
 
-    def __enter__(self) -> "Terminal":
+    def __enter__(self) -> Terminal:
         return self
 
     def __exit__(self, *exc) -> None:

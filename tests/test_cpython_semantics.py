@@ -4,27 +4,49 @@ str slices and methods, PEP 448 displays, padding. CPython is the oracle; progra
 
 import math
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from guest_oracle import agree
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from datasette_agent_micropython.runtime import Runtime
 from datasette_agent_micropython.settings import Limits
 from datasette_agent_micropython.transform import transform
 
-from guest_oracle import agree
-
 SETTINGS = dict(deadline=None, suppress_health_check=list(HealthCheck))
 
 
-HALFWAY = [2.675, 0.125, 2.5, 3.5, -0.0425, 0.045, 1.005, 9.995, -2.5, 0.5, 1.5, 1e16, 1e22, 1e-5, 5e-324,
-           1.7976931348623157e308, 123456789.125, 0.0, -0.0, 1 / 3, 10202.605, 999995.0]
+HALFWAY = [
+    2.675,
+    0.125,
+    2.5,
+    3.5,
+    -0.0425,
+    0.045,
+    1.005,
+    9.995,
+    -2.5,
+    0.5,
+    1.5,
+    1e16,
+    1e22,
+    1e-5,
+    5e-324,
+    1.7976931348623157e308,
+    123456789.125,
+    0.0,
+    -0.0,
+    1 / 3,
+    10202.605,
+    999995.0,
+]
 SPECIAL = [math.inf, -math.inf, math.nan]
 floats = st.one_of(
     st.sampled_from(HALFWAY + SPECIAL),
     st.floats(allow_nan=False, allow_infinity=False),
     st.floats(-1e7, 1e7).map(lambda x: round(x, 3)),
-    st.integers(-10**6, 10**6).map(lambda n: n / 8),
+    st.integers(-(10**6), 10**6).map(lambda n: n / 8),
 )
-numbers = st.one_of(floats, st.integers(-10**20, 10**20), st.booleans())
+numbers = st.one_of(floats, st.integers(-(10**20), 10**20), st.booleans())
 
 # [[fill]align][sign][z][#][0][width][grouping][.precision][type]
 specs = st.builds(
@@ -58,10 +80,7 @@ def value_literal(v):
 
 def checked(expression):
     """One output line: the value, or the exception's type (messages may be worded differently)."""
-    return (
-        f"try:\n    print('[' + {expression} + ']')\n"
-        f"except Exception as error:\n    print(type(error).__name__)\n"
-    )
+    return f"try:\n    print('[' + {expression} + ']')\nexcept Exception as error:\n    print(type(error).__name__)\n"
 
 
 def test_the_issues_examples_print_what_cpython_prints(session):
@@ -105,8 +124,27 @@ def test_nested_specs_conversions_and_debug_fields_agree(session, cases):
     st.lists(
         st.tuples(
             numbers,
-            st.sampled_from(["%5.2f", "%-10s|", "%d", "%r", "%+08.3e", "%#x", "%.3d", "%g", "%10.4G", "%s%%",
-                             "% i", "%#o", "%.1f%%", "%-8.3s|", "%(v)s and %(v)r", "%*d", "%.*f"]),
+            st.sampled_from(
+                [
+                    "%5.2f",
+                    "%-10s|",
+                    "%d",
+                    "%r",
+                    "%+08.3e",
+                    "%#x",
+                    "%.3d",
+                    "%g",
+                    "%10.4G",
+                    "%s%%",
+                    "% i",
+                    "%#o",
+                    "%.1f%%",
+                    "%-8.3s|",
+                    "%(v)s and %(v)r",
+                    "%*d",
+                    "%.*f",
+                ]
+            ),
         ),
         min_size=1,
         max_size=12,
@@ -127,7 +165,11 @@ def test_percent_formatting_agrees(session, cases):
 
 
 @settings(max_examples=40, **SETTINGS)
-@given(st.lists(st.tuples(floats.filter(math.isfinite), st.one_of(st.none(), st.integers(-8, 20))), min_size=1, max_size=15))
+@given(
+    st.lists(
+        st.tuples(floats.filter(math.isfinite), st.one_of(st.none(), st.integers(-8, 20))), min_size=1, max_size=15
+    )
+)
 def test_round_is_correctly_rounded_and_typed_like_cpython(session, cases):
     code = ""
     for value, ndigits in cases:
@@ -144,9 +186,18 @@ unicode_text = st.text(
 
 
 @settings(max_examples=40, **SETTINGS)
-@given(unicode_text, st.lists(st.tuples(st.one_of(st.none(), st.integers(-25, 25)),
-                                        st.one_of(st.none(), st.integers(-25, 25)),
-                                        st.one_of(st.none(), st.integers(-6, 6))), min_size=1, max_size=10))
+@given(
+    unicode_text,
+    st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.integers(-25, 25)),
+            st.one_of(st.none(), st.integers(-25, 25)),
+            st.one_of(st.none(), st.integers(-6, 6)),
+        ),
+        min_size=1,
+        max_size=10,
+    ),
+)
 def test_str_slices_with_any_step_agree(session, text, slices):
     code = f"s = {text!r}\nb = s.encode()\nl = list(s)\n"
     for start, stop, step in slices:
@@ -156,14 +207,39 @@ def test_str_slices_with_any_step_agree(session, text, slices):
 
 
 STR_CALLS = [
-    "s.ljust(12, '.')", "s.rjust(12)", "s.center(13, '*')", "s.zfill(9)", "s.title()", "s.capitalize()",
-    "s.swapcase()", "s.casefold()", "s.upper()", "s.lower()", "s.expandtabs(4)", "s.removeprefix('ab')",
-    "s.removesuffix('c')", "str(s.isalnum())", "str(s.isdecimal())", "str(s.isnumeric())", "str(s.istitle())",
-    "str(s.isidentifier())", "str(s.isprintable())", "str(s.isascii())",
-    "s.translate(str.maketrans('abc', 'xyz', 'X'))", "s.translate({ord('a'): None, ord('é'): 'E'})",
-    "'{n:>8}|{n!r}'.format_map({'n': s})", "'|'.join(s.split())", "'|'.join(s.split(None, 1))",
-    "'|'.join(s.rsplit(None, 1))", "'|'.join(s.split('a', maxsplit=1))", "'|'.join(s.splitlines(True))",
-    "s.strip() + '|' + s.lstrip() + '|' + s.rstrip('c')", "str([s.isspace(), s.isalpha(), s.isdigit(), s.isupper(), s.islower()])", "'|'.join(s.partition('a'))", "repr(s)", "f'{s!r:>12}'",
+    "s.ljust(12, '.')",
+    "s.rjust(12)",
+    "s.center(13, '*')",
+    "s.zfill(9)",
+    "s.title()",
+    "s.capitalize()",
+    "s.swapcase()",
+    "s.casefold()",
+    "s.upper()",
+    "s.lower()",
+    "s.expandtabs(4)",
+    "s.removeprefix('ab')",
+    "s.removesuffix('c')",
+    "str(s.isalnum())",
+    "str(s.isdecimal())",
+    "str(s.isnumeric())",
+    "str(s.istitle())",
+    "str(s.isidentifier())",
+    "str(s.isprintable())",
+    "str(s.isascii())",
+    "s.translate(str.maketrans('abc', 'xyz', 'X'))",
+    "s.translate({ord('a'): None, ord('é'): 'E'})",
+    "'{n:>8}|{n!r}'.format_map({'n': s})",
+    "'|'.join(s.split())",
+    "'|'.join(s.split(None, 1))",
+    "'|'.join(s.rsplit(None, 1))",
+    "'|'.join(s.split('a', maxsplit=1))",
+    "'|'.join(s.splitlines(True))",
+    "s.strip() + '|' + s.lstrip() + '|' + s.rstrip('c')",
+    "str([s.isspace(), s.isalpha(), s.isdigit(), s.isupper(), s.islower()])",
+    "'|'.join(s.partition('a'))",
+    "repr(s)",
+    "f'{s!r:>12}'",
 ]
 
 
@@ -252,7 +328,7 @@ def test_tracebacks_keep_the_users_line_numbers_and_hide_helper_frames(session):
     assert "/lib/_" not in result.error
     assert result.error.strip().splitlines()[-1].startswith("TypeError")
     result = session.run('def f(v):\n    return f"{v:,.2f}"\n\n\nf("text")\n')
-    assert 'line 5' in result.error and 'line 2' in result.error
+    assert "line 5" in result.error and "line 2" in result.error
     assert "/lib/_" not in result.error
     assert result.error.strip().splitlines()[-1].startswith("ValueError")
 
@@ -340,7 +416,18 @@ def test_type_exec_and_eval_take_ordered_namespaces_like_cpython(session):
 
 
 @settings(max_examples=15, **SETTINGS)
-@given(st.lists(st.one_of(st.text(st.characters(max_codepoint=0x2FF), max_size=6), st.integers(-10**20, 10**20), st.booleans(), floats.filter(math.isfinite)), min_size=1, max_size=4))
+@given(
+    st.lists(
+        st.one_of(
+            st.text(st.characters(max_codepoint=0x2FF), max_size=6),
+            st.integers(-(10**20), 10**20),
+            st.booleans(),
+            floats.filter(math.isfinite),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
 def test_fstrings_without_specs_and_str_of_one_value_agree(session, values):
     # The fast paths: f-strings joined in one go, str(x) through its one-argument helper.
     code = f"values = {values!r}\n"

@@ -8,13 +8,11 @@ computation is about 40G fuel, 4,000 times the old 10M default).
 import sqlite3
 
 import pytest
+from agent_harness import ALICE, call_tool, make_datasette, start_conversation
 
 from datasette_agent_micropython.module_cache import cache_key
 from datasette_agent_micropython.runtime import Runtime
-from datasette_agent_micropython.settings import Limits
-from datasette_agent_micropython.settings import Settings
-
-from agent_harness import ALICE, call_tool, make_datasette, start_conversation
+from datasette_agent_micropython.settings import Limits, Settings
 
 # Far more than the old default of 10M fuel (about 120M), and far less than 5 s.
 LOOP_PAST_OLD_FUEL = "t = 0\nfor i in range(50_000):\n    t = (t + i * 7) % 1000003\nprint(t)"
@@ -106,7 +104,8 @@ def test_each_fuel_mode_has_its_own_module_cache_entry(runtime, cache_dir):
     runtime.compiled(metered=True)
     names = {path.name for path in cache_dir.glob("*.cwasm")}
     expected = {
-        f"micropython-{cache_key(runtime._wasm, runtime.compiled(metered).config_name)}.cwasm" for metered in (False, True)
+        f"micropython-{cache_key(runtime._wasm, runtime.compiled(metered).config_name)}.cwasm"
+        for metered in (False, True)
     }
     assert expected <= names
     assert runtime.compiled(metered=True).config_name != runtime.compiled(metered=False).config_name

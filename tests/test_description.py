@@ -4,28 +4,44 @@ difference from CPython it lists is still there (a fixed one fails here until it
 import re
 
 import pytest
+from guest_oracle import cpython_output, sandbox_output
 
 from datasette_agent_micropython import tool
 from datasette_agent_micropython.guest_library import SOURCE_DIR as GUEST_LIB_PATH
-from datasette_agent_micropython.settings import Limits
-from datasette_agent_micropython.settings import Settings
+from datasette_agent_micropython.settings import Limits, Settings
 from datasette_agent_micropython.tool import IMPORTABLE, REMAINING_DIFFERENCES, describe
-
-from guest_oracle import cpython_output, sandbox_output
 
 # The model reads the description on every turn. 1,401 characters at the defaults today (173 of them
 # the show_table/show_chart signatures); it shrinks as REMAINING_DIFFERENCES does.
 MAX_DESCRIPTION_CHARS = 1_450
 
 # MicroPython modules that need no guest library file.
-BUILT_IN = {"json", "re", "math", "random", "heapq", "struct", "array", "binascii", "hashlib", "time", "io", "gc", "sys", "collections"}
+BUILT_IN = {
+    "json",
+    "re",
+    "math",
+    "random",
+    "heapq",
+    "struct",
+    "array",
+    "binascii",
+    "hashlib",
+    "time",
+    "io",
+    "gc",
+    "sys",
+    "collections",
+}
 MODULES = re.findall(r"(?:^|, )(\w+)", re.sub(r"\([^)]*\)", "", IMPORTABLE))
 COLLECTIONS_NAMES = re.search(r"collections \(([^)]*)\)", IMPORTABLE).group(1).split(", ")
 
 # For each listed difference, code on which the sandbox still prints something CPython does not.
 PROBES = {
     "recursion": ["def f(n):\n    return 0 if n == 0 else 1 + f(n - 1)\nprint(f(400))"],
-    "kwargs_order": ["def f(**kw):\n    return list(kw)\nprint(f(b=1, a=2, c=3))", "d = {}\nd.update(b=2, a=1, c=3)\nprint(d)"],
+    "kwargs_order": [
+        "def f(**kw):\n    return list(kw)\nprint(f(b=1, a=2, c=3))",
+        "d = {}\nd.update(b=2, a=1, c=3)\nprint(d)",
+    ],
     "bool_int": ["print(isinstance(True, int))"],
     "regex": ["import re\nprint(re.findall(r'^a', 'a\\na', re.M))"],
 }
@@ -40,7 +56,9 @@ def session(runtime):
 
 def test_the_description_is_short():
     assert len(describe(Settings())) <= MAX_DESCRIPTION_CHARS
-    everything = Settings.from_plugin_config({"fuel": 10**15, "wall_clock_timeout_seconds": 86_400, "max_output_chars": 100 * 1024 * 1024})
+    everything = Settings.from_plugin_config(
+        {"fuel": 10**15, "wall_clock_timeout_seconds": 86_400, "max_output_chars": 100 * 1024 * 1024}
+    )
     assert len(describe(everything)) <= MAX_DESCRIPTION_CHARS + 100
 
 
@@ -88,7 +106,9 @@ def _shipped(module: str) -> bool:
 @pytest.mark.parametrize(
     "module",
     [
-        module if _shipped(module) else pytest.param(module, marks=pytest.mark.xfail(strict=True, reason="not in the guest library yet"))
+        module
+        if _shipped(module)
+        else pytest.param(module, marks=pytest.mark.xfail(strict=True, reason="not in the guest library yet"))
         for module in MODULES
     ],
 )
@@ -98,7 +118,9 @@ def test_each_module_the_description_lists_imports(session, module):
 
 
 @pytest.mark.xfail(
-    not (GUEST_LIB_PATH / "collections.py").exists(), strict=True, reason="collections is not extended by the guest library yet"
+    not (GUEST_LIB_PATH / "collections.py").exists(),
+    strict=True,
+    reason="collections is not extended by the guest library yet",
 )
 def test_the_collections_names_the_description_lists_import(session):
     result = session.run(f"from collections import {', '.join(COLLECTIONS_NAMES)}")

@@ -13,10 +13,10 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from agent_harness import ALICE, call_tool, make_datasette, start_conversation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agent_harness import ALICE, call_tool, make_datasette, start_conversation
 from datasette_agent_micropython import displays
 from datasette_agent_micropython.displays import (
     MAX_CHART_POINTS,
@@ -31,8 +31,8 @@ from datasette_agent_micropython.displays import (
     show_table,
 )
 from datasette_agent_micropython.guest_protocol import GuestTypeError, GuestValueError
-from datasette_agent_micropython.settings import Limits
 from datasette_agent_micropython.sessions import shared_runtime
+from datasette_agent_micropython.settings import Limits
 from datasette_agent_micropython.sql import CallContext
 from datasette_agent_micropython.wiring import session_manager
 
@@ -47,13 +47,49 @@ HOSTILE = [
 ]
 # Everything the renderer may emit; anything else (script, a, img, foreignObject...) is a defect.
 ALLOWED_TAGS = {
-    "style", "div", "table", "thead", "tbody", "tfoot", "tr", "th", "td",
-    "svg", "line", "text", "rect", "circle", "path", "title",
+    "style",
+    "div",
+    "table",
+    "thead",
+    "tbody",
+    "tfoot",
+    "tr",
+    "th",
+    "td",
+    "svg",
+    "line",
+    "text",
+    "rect",
+    "circle",
+    "path",
+    "title",
 }
 ALLOWED_ATTRIBUTES = {
-    "class", "colspan", "viewbox", "role", "aria-label", "x", "y", "x1", "x2", "y1", "y2", "cx", "cy",
-    "r", "width", "height", "fill", "stroke", "stroke-width", "fill-opacity", "d", "dy", "text-anchor",
-    "font-size", "transform",
+    "class",
+    "colspan",
+    "viewbox",
+    "role",
+    "aria-label",
+    "x",
+    "y",
+    "x1",
+    "x2",
+    "y1",
+    "y2",
+    "cx",
+    "cy",
+    "r",
+    "width",
+    "height",
+    "fill",
+    "stroke",
+    "stroke-width",
+    "fill-opacity",
+    "d",
+    "dy",
+    "text-anchor",
+    "font-size",
+    "transform",
 }
 LINK_ATTRIBUTES = {"href", "xlink:href", "src", "srcdoc", "action", "formaction", "background"}
 
@@ -117,7 +153,15 @@ def shown_text(markup: str) -> str:
 def test_hostile_labels_values_and_titles_stay_text(label):
     rows = [{label: label, "n": 3}, {label: "plain", "n": 4}]
     table = shown(show_table, rows, title=label)
-    chart = shown(show_chart, [{"x": label, label: 2}, {"x": "b", label: 5}], "x", [label], title=label, x_label=label, y_label=label)
+    chart = shown(
+        show_chart,
+        [{"x": label, label: 2}, {"x": "b", label: 5}],
+        "x",
+        [label],
+        title=label,
+        x_label=label,
+        y_label=label,
+    )
     for markup in (table, chart):
         parsed = assert_static(markup)
         expected = label.replace("\x00", "\ufffd").replace("\x07", "\ufffd").replace("\x1b", "\ufffd")
@@ -130,7 +174,9 @@ def test_hostile_labels_values_and_titles_stay_text(label):
     labels=st.lists(st.text(min_size=1, max_size=30), min_size=1, max_size=6, unique=True),
     title=st.text(max_size=40),
     kind=st.sampled_from(["bar", "line", "scatter"]),
-    numbers=st.lists(st.floats(allow_nan=False, allow_infinity=False, min_value=-1e12, max_value=1e12), min_size=6, max_size=6),
+    numbers=st.lists(
+        st.floats(allow_nan=False, allow_infinity=False, min_value=-1e12, max_value=1e12), min_size=6, max_size=6
+    ),
 )
 def test_any_text_and_any_finite_number_render_static(labels, title, kind, numbers):
     rows = [{"x": label, "y": numbers[index], "z": index} for index, label in enumerate(labels)]
@@ -154,7 +200,8 @@ def test_bar_heights_are_proportional_to_values():
 
 
 @pytest.mark.parametrize(
-    "low, high", [(0, 0), (5, 5), (-3, -3), (0, 1.3e-171), (5e-324, 5e-324), (-1e300, 1e300), (0.1, 0.3), (1e12, 1e12 + 1)]
+    "low, high",
+    [(0, 0), (5, 5), (-3, -3), (0, 1.3e-171), (5e-324, 5e-324), (-1e300, 1e300), (0.1, 0.3), (1e12, 1e12 + 1)],
 )
 def test_ticks_cover_the_values_in_round_steps(low, high):
     ticks = nice_ticks(low, high)
@@ -166,7 +213,9 @@ def test_ticks_cover_the_values_in_round_steps(low, high):
 
 
 def test_every_coordinate_in_the_svg_is_a_finite_number():
-    chart = shown(show_chart, [{"x": 1e-9, "y": -1e12}, {"x": 2e-9, "y": 1e12}, {"x": 3e-9, "y": None}], "x", "y", kind="line")
+    chart = shown(
+        show_chart, [{"x": 1e-9, "y": -1e12}, {"x": 2e-9, "y": 1e12}, {"x": 3e-9, "y": None}], "x", "y", kind="line"
+    )
     parsed = Markup(chart)
     for name, value in parsed.attributes:
         if name in ("x", "y", "x1", "x2", "y1", "y2", "cx", "cy", "r", "width", "height"):
@@ -338,7 +387,9 @@ async def test_bad_input_raises_python_exceptions_in_the_sandbox(tmp_path):
 async def test_show_result_widget_and_displays_share_the_html(tmp_path):
     ds = await make_datasette(tmp_path)
     conversation = await start_conversation(ds, ALICE)
-    [result] = await call_tool(ds, ALICE, conversation, TOOL, {"python": "show_table([[1, 2]])\nprint(3)", "show_result": True})
+    [result] = await call_tool(
+        ds, ALICE, conversation, TOOL, {"python": "show_table([[1, 2]])\nprint(3)", "show_result": True}
+    )
     html_text = result["raw"]["_html"]
     assert html_text.index("micropython-result") < html_text.index("agent-sql-result")
     assert result["model"]["displayed"] == [{"kind": "table", "rows": 1, "columns": ["0", "1"]}]
@@ -352,7 +403,9 @@ async def test_sessions_stored_before_the_display_functions_start_anew_with_a_no
     conversation = await start_conversation(ds, ALICE)
     # An image from a build whose only host function was read_only_sql_query.
     runtime = manager._runtime()
-    old = runtime.new_session(manager.settings.limits, {"read_only_sql_query": manager.host_functions["read_only_sql_query"]})
+    old = runtime.new_session(
+        manager.settings.limits, {"read_only_sql_query": manager.host_functions["read_only_sql_query"]}
+    )
     try:
         assert old.run("kept = 1").ok
         image = old.snapshot()

@@ -23,7 +23,6 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
 import json
 import os
 import random
@@ -33,14 +32,24 @@ import struct
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-
-from datasette_agent_micropython.snapshot import MAGIC, Snapshot, SnapshotError
 from long_runs import sizes
-from server_harness import ALICE, DatasetteServer, ServerError, httpx, micropython_message, run, start_conversation, stream_events
+from server_harness import (
+    ALICE,
+    DatasetteServer,
+    ServerError,
+    httpx,
+    micropython_message,
+    run,
+    start_conversation,
+    stream_events,
+)
+
+from datasette_agent_micropython.snapshot import MAGIC, Snapshot
 
 TABLE = "micropython_sessions"
 ROUNDS = sizes().fault_rounds
@@ -185,7 +194,9 @@ def wal_transactions(path: Path) -> tuple[list[tuple[int, int]], int, int]:
         return [], 0, page_size
     transactions, frames, first, offset = [], 0, 0, 32
     while offset + 24 + page_size <= len(data):
-        _, commit, frame_salt1, frame_salt2, frame_check1, frame_check2 = struct.unpack(">6I", data[offset : offset + 24])
+        _, commit, frame_salt1, frame_salt2, frame_check1, frame_check2 = struct.unpack(
+            ">6I", data[offset : offset + 24]
+        )
         if (frame_salt1, frame_salt2) != (salt1, salt2):
             break
         running = checksum(data[offset : offset + 8], *running)
@@ -236,7 +247,9 @@ class Hammered:
         return count
 
 
-def hammer(server, conversations: list[Hammered], errors: list, stop: threading.Event, kill_on_result: threading.Event) -> None:
+def hammer(
+    server, conversations: list[Hammered], errors: list, stop: threading.Event, kill_on_result: threading.Event
+) -> None:
     """Alternate calls over `conversations` until the server dies (or `stop`). A result counts as
     seen the moment its `tool_result` event arrives: the image write starts then. With
     `kill_on_result` set, the first worker to see a result sends SIGKILL at once."""
@@ -248,7 +261,9 @@ def hammer(server, conversations: list[Hammered], errors: list, stop: threading.
         conversation.in_flight = True
         kinds = set()
         try:
-            for _, event in stream_events(server, ALICE, conversation.id, micropython_message(snippet(conversation.token, BLOB))):
+            for _, event in stream_events(
+                server, ALICE, conversation.id, micropython_message(snippet(conversation.token, BLOB))
+            ):
                 kinds.add(event["event"])
                 if event["event"] != "tool_result":
                     continue
@@ -284,7 +299,9 @@ def check_after_restart(server, conversations: list[Hammered]) -> tuple[list[str
         assert result["ok"], result
         count = conversation.accept(result["stdout"])
         restored_to = count - 1
-        allowed = {conversation.seen - 1, conversation.seen} | ({conversation.seen + 1} if conversation.in_flight else set())
+        allowed = {conversation.seen - 1, conversation.seen} | (
+            {conversation.seen + 1} if conversation.in_flight else set()
+        )
         assert restored_to in allowed, (
             f"{conversation.token}: restored to call {restored_to}; results seen up to {conversation.seen}, "
             f"in flight: {conversation.in_flight}; row: {stored.get(conversation.id, {}).get('calls')}"
@@ -294,7 +311,9 @@ def check_after_restart(server, conversations: list[Hammered]) -> tuple[list[str
         else:
             assert result["state"] == "restored", result
             if restored_to < reported:
-                assert f"the last {reported - restored_to} call(s) ran but their effects were lost" in result["state_note"], result
+                assert (
+                    f"the last {reported - restored_to} call(s) ran but their effects were lost" in result["state_note"]
+                ), result
             else:
                 assert "state_note" not in result, result
         restored[conversation.id] = restored_to
@@ -331,7 +350,9 @@ def test_kill9_during_snapshot_writes_keeps_a_whole_image(tmp_path, capsys):
             errors: list = []
             stop, kill_on_result = threading.Event(), threading.Event()
             workers = [
-                threading.Thread(target=hammer, args=(server, conversations[i::3], errors, stop, kill_on_result), daemon=True)
+                threading.Thread(
+                    target=hammer, args=(server, conversations[i::3], errors, stop, kill_on_result), daemon=True
+                )
                 for i in range(3)
             ]
             for worker in workers:
@@ -373,7 +394,11 @@ def test_kill9_during_snapshot_writes_keeps_a_whole_image(tmp_path, capsys):
             graceful_stop(server)
             decoded(server.internal)
             with capsys.disabled():
-                print("\n[faults] " + "\n[faults] ".join(report) + f"\n[faults] no torn WAL round: journal_mode {journal_mode}")
+                print(
+                    "\n[faults] "
+                    + "\n[faults] ".join(report)
+                    + f"\n[faults] no torn WAL round: journal_mode {journal_mode}"
+                )
             return
         result = run(server, victim.id, snippet(victim.token, BLOB))
         victim.seen = victim.accept(result["stdout"])

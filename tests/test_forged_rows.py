@@ -170,7 +170,9 @@ async def test_a_forged_row_becomes_a_fresh_interpreter_with_a_note(tmp_path, fo
     # Leave no live interpreter, so the next call must read the row.
     manager._live.pop(conversation).close()
     with sqlite3.connect(internal) as conn:
-        [image] = conn.execute("SELECT image FROM micropython_sessions WHERE conversation_id = ?", [conversation]).fetchone()
+        [image] = conn.execute(
+            "SELECT image FROM micropython_sessions WHERE conversation_id = ?", [conversation]
+        ).fetchone()
         real = Snapshot.decode(image, MEMORY_LIMIT)
         forged = forgery(real)
         conn.execute("UPDATE micropython_sessions SET image = ? WHERE conversation_id = ?", [forged, conversation])
@@ -188,7 +190,9 @@ async def test_a_forged_row_becomes_a_fresh_interpreter_with_a_note(tmp_path, fo
     assert "could not be restored" in result["state_note"]
     await manager.wait_for_writes()
     with sqlite3.connect(internal) as conn:
-        [calls] = conn.execute("SELECT calls FROM micropython_sessions WHERE conversation_id = ?", [conversation]).fetchone()
+        [calls] = conn.execute(
+            "SELECT calls FROM micropython_sessions WHERE conversation_id = ?", [conversation]
+        ).fetchone()
     # The forged row was discarded; the row there now is the fresh interpreter's own.
     assert calls == 1
 

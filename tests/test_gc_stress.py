@@ -41,8 +41,12 @@ from gc_programs import gc_prefix, program  # noqa: E402
 from long_runs import sizes  # noqa: E402
 
 from datasette_agent_micropython.runtime import Runtime, SessionError  # noqa: E402
-from datasette_agent_micropython.settings import KIB, MIB, Limits  # noqa: E402
-from datasette_agent_micropython.settings import HEAP_RESERVE_BYTES  # noqa: E402
+from datasette_agent_micropython.settings import (  # noqa: E402
+    HEAP_RESERVE_BYTES,  # noqa: E402
+    KIB,
+    MIB,
+    Limits,
+)
 
 FULL = sizes().long
 pytestmark = pytest.mark.long
@@ -317,8 +321,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--full", action="store_true", help="the full counts")
     parser.add_argument("--seed-offset", type=int, default=0)
     parser.add_argument("--workers", type=int, default=WORKERS)
-    parser.add_argument("--no-explicit-collect", action="store_true",
-                        help="turn the programs' own gc.collect() calls into no-ops")
+    parser.add_argument(
+        "--no-explicit-collect", action="store_true", help="turn the programs' own gc.collect() calls into no-ops"
+    )
     parser.add_argument("--show", type=int, default=3, help="failures to show per configuration")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
@@ -334,8 +339,9 @@ def main(argv: list[str] | None = None) -> int:
             mode = modes[name]
             count = args.programs or (mode.full if args.full else mode.fast)
             for heap in (int(h) * KIB for h in args.heaps.split(",")):
-                tally = run_config(runtime, heap, mode, count, args.workers, args.seed_offset,
-                                   not args.no_explicit_collect)
+                tally = run_config(
+                    runtime, heap, mode, count, args.workers, args.seed_offset, not args.no_explicit_collect
+                )
                 tallies.append(tally)
                 print(tally.line(), flush=True)
                 for failure in tally.failures[: args.show]:

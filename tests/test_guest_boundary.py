@@ -7,7 +7,6 @@ call returns, a snapshot or a close never waits without a bound, and only its ow
 
 import logging
 import threading
-
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -88,7 +87,9 @@ def test_a_forged_result_cannot_keep_the_guest_running(runtime):
         return Session.current()._token
 
     session = runtime.new_session(FAST, {"token": token})
-    code = "import host, json\nhost.call('__result__', json.dumps({'token': token(), 'ok': True}))\nwhile True:\n    pass"
+    code = (
+        "import host, json\nhost.call('__result__', json.dumps({'token': token(), 'ok': True}))\nwhile True:\n    pass"
+    )
     result = session.run(code)
     assert result.trapped
     assert "kept running outside the snippet" in result.error
@@ -129,7 +130,9 @@ def test_close_while_a_snippet_runs_still_ends_the_thread(runtime):
 def test_a_long_reply_the_guest_never_pulls_is_dropped_when_its_call_ends(runtime):
     blob = "y" * 100_000
     session = runtime.new_session(Limits(fuel=10**10), {"blob": lambda context: blob})
-    result = session.run("import host\nfirst = host.call('fn:blob', '[[], {}]')\nprint(repr(first[:1]), len(first) < 10)")
+    result = session.run(
+        "import host\nfirst = host.call('fn:blob', '[[], {}]')\nprint(repr(first[:1]), len(first) < 10)"
+    )
     assert result.ok, result.error
     assert result.stdout == "'\\x00' True\n"
     assert session._pending == []

@@ -1,11 +1,11 @@
 """The guest collections agree with CPython's: Counter, defaultdict, OrderedDict, namedtuple, deque, ChainMap."""
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from guest_oracle import cpython_output, new_session, sandbox_output
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from datasette_agent_micropython.runtime import Runtime
-
-from guest_oracle import cpython_output, new_session, sandbox_output
 
 
 @pytest.fixture(scope="module")
@@ -142,9 +142,15 @@ for key in groups:
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["append", "appendleft", "pop", "popleft", "rotate", "extendleft"]),
-                          st.integers(-3, 3)), max_size=25),
-       st.one_of(st.none(), st.integers(0, 4)))
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["append", "appendleft", "pop", "popleft", "rotate", "extendleft"]), st.integers(-3, 3)
+        ),
+        max_size=25,
+    ),
+    st.one_of(st.none(), st.integers(0, 4)),
+)
 def test_deque_agrees_with_cpython_on_random_operations(session, operations, maxlen):
     code = f"""
 from collections import deque

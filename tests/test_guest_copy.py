@@ -1,11 +1,11 @@
 """The guest copy module agrees with CPython's: copy, deepcopy, memo, __copy__ and __deepcopy__."""
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from guest_oracle import cpython_output, new_session, sandbox_output
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from datasette_agent_micropython.runtime import Runtime
-
-from guest_oracle import cpython_output, new_session, sandbox_output
 
 
 @pytest.fixture(scope="module")
@@ -81,8 +81,11 @@ print(d, d == r, copy.copy(r).rows is r.rows)
 
 json_like = st.recursive(
     st.one_of(st.none(), st.booleans(), st.integers(-9, 9), st.text("ab", max_size=2)),
-    lambda children: st.one_of(st.lists(children, max_size=3), st.dictionaries(st.text("xyz", max_size=1), children, max_size=3)),
-    max_leaves=12)
+    lambda children: st.one_of(
+        st.lists(children, max_size=3), st.dictionaries(st.text("xyz", max_size=1), children, max_size=3)
+    ),
+    max_leaves=12,
+)
 
 
 @settings(max_examples=40, deadline=None)

@@ -1,10 +1,9 @@
 """csv in the sandbox writes the same text and reads back the same rows as CPython's csv, across
 dialects, with quotes, delimiters and newlines inside fields."""
 
-from hypothesis import given, settings, strategies as st
-
-
 from guest_oracle import agree
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 # ASCII only: MicroPython's repr escapes non-ASCII characters (a repr difference, not csv's).
 field_text = st.text(alphabet=st.sampled_from(list("ab ,;|\t'\"\\\r\nx1.-")), max_size=8)
@@ -23,7 +22,9 @@ dialect_options = st.fixed_dictionaries(
 
 
 def test_an_analysts_export_and_import(session):
-    agree(session, """
+    agree(
+        session,
+        """
 import csv, io
 rows = [('id', 'name', 'note', 'amount'), (1, 'Ann', 'said "hi", left', 12), (2, 'Bob', 'line one\\nline two', None),
         (3, 'Cé', '', -4), (4, ' pad ', 'a;b', True)]
@@ -54,11 +55,14 @@ csv.writer(out, quoting=csv.QUOTE_NONNUMERIC).writerow([1, 'a', 2.5, None, True]
 csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator='\\n').writerow([1, 'a'])
 csv.writer(out, delimiter='|', quoting=csv.QUOTE_NONE, escapechar='\\\\').writerow(['a|b', 'c"d'])
 print(repr(out.getvalue()))
-""")
+""",
+    )
 
 
 def test_dialects_and_errors_match_cpython(session):
-    agree(session, """
+    agree(
+        session,
+        """
 import csv, io
 csv.register_dialect('pipes', delimiter='|', quoting=csv.QUOTE_ALL)
 d = csv.get_dialect('pipes')
@@ -104,13 +108,18 @@ try:
 except csv.Error as e:
     print(e)
 print(old, csv.field_size_limit(old), csv.field_size_limit())
-""")
+""",
+    )
 
 
 @settings(max_examples=120, deadline=None)
-@given(st.lists(st.lists(st.one_of(field_text, st.integers(-99, 99), st.none()), max_size=4), max_size=4), dialect_options)
+@given(
+    st.lists(st.lists(st.one_of(field_text, st.integers(-99, 99), st.none()), max_size=4), max_size=4), dialect_options
+)
 def test_round_trips_agree_with_cpython(session, rows, options):
-    agree(session, f"""
+    agree(
+        session,
+        f"""
 import csv, io
 rows = {rows!r}
 options = {options!r}
@@ -123,23 +132,29 @@ try:
     print(list(csv.reader(text.splitlines(True), **options)))
 except (csv.Error, TypeError, ValueError) as e:
     print(type(e).__name__, e)
-""")
+""",
+    )
 
 
 def test_a_field_goes_on_across_lines_after_an_escaped_line_break(session):
     """Found by the property below: after an escaped CR or LF the field continues through line
     ends (even empty lines) until a delimiter, a bare line break or another escape."""
-    agree(session, r"""
+    agree(
+        session,
+        r"""
 import csv
 for lines in (['\\\r;', ''], ['\\\ra', '', 'y'], ['\\\ra,b', 'x'], ['a\\\rb,c', 'd'], ['\\\ra\\b', 'x'], ['"\\\r"a', 'x']):
     print([row for row in csv.reader(lines, escapechar='\\')])
-""")
+""",
+    )
 
 
 @settings(max_examples=120, deadline=None)
 @given(st.lists(st.text(alphabet=st.sampled_from(list("ab,;\t'\"\\\r\n ")), max_size=10), max_size=4), dialect_options)
 def test_reading_arbitrary_lines_agrees_with_cpython(session, lines, options):
-    agree(session, f"""
+    agree(
+        session,
+        f"""
 import csv
 options = {options!r}
 options.pop('quoting', None)
@@ -149,11 +164,14 @@ try:
         print(row, r.line_num)
 except csv.Error as e:
     print('Error', e)
-""")
+""",
+    )
 
 
 def test_writing_to_stdout_prints_as_in_cpython(session):
-    agree(session, """
+    agree(
+        session,
+        """
 import csv, sys
 w = csv.writer(sys.stdout)
 w.writerow(['a', 'b c', 'd,e'])
@@ -161,7 +179,8 @@ w.writerows([[1, 2.5, None], ['x"y', '', 'z']])
 dw = csv.DictWriter(sys.stdout, fieldnames=['name', 'total'], lineterminator='\\n')
 dw.writeheader()
 dw.writerow({'name': 'Ann', 'total': 3})
-""")
+""",
+    )
 
 
 # A field as a writer would put it on a line: plain, or quoted with its quotes doubled.
@@ -193,11 +212,14 @@ def test_quoted_lines_read_as_in_cpython(session, data, delimiter, quotechar, st
     # cannot decide (a stray quote, text after a closing quote, a field running on) goes to the
     # character state machine. Either way the rows and errors are CPython's.
     lines = data.draw(csv_lines(delimiter, quotechar))
-    agree(session, f"""
+    agree(
+        session,
+        f"""
 import csv
 lines = {lines!r}
 try:
     print(list(csv.reader(lines, delimiter={delimiter!r}, quotechar={quotechar!r}, strict={strict!r})))
 except csv.Error as e:
     print(type(e).__name__, e)
-""")
+""",
+    )

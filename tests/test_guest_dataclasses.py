@@ -5,11 +5,11 @@ code reaches the guest, and a class without recorded annotations is refused, nev
 """
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from guest_oracle import agree, new_session, sandbox_output
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from datasette_agent_micropython.runtime import Runtime
-
-from guest_oracle import agree, new_session, sandbox_output
 
 
 @pytest.fixture(scope="module")
@@ -133,8 +133,14 @@ def test_a_class_without_recorded_annotations_is_refused_loudly(session):
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["north", "south", "east"]), st.integers(-5, 5),
-                          st.lists(st.integers(0, 3), max_size=3)), max_size=8))
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["north", "south", "east"]), st.integers(-5, 5), st.lists(st.integers(0, 3), max_size=3)
+        ),
+        max_size=8,
+    )
+)
 def test_ordered_frozen_dataclasses_sort_hash_and_convert_like_cpython(session, rows):
     code = f"""
 from dataclasses import dataclass, field, asdict, astuple, replace

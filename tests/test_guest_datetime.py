@@ -1,10 +1,9 @@
 """The guest datetime module prints what CPython's prints: arithmetic, formatting, parsing, errors, snapshots."""
 
 import pytest
-from hypothesis import given, settings, strategies as st
-
-
-from guest_oracle import check_survives_a_restore, agree, ROOMY, new_session
+from guest_oracle import ROOMY, agree, check_survives_a_restore, new_session
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 
 @pytest.fixture(scope="module")
@@ -17,11 +16,16 @@ def session(runtime):
 
 # Whole datetimes within the supported range, some aware with a fixed offset in minutes.
 datetimes = st.tuples(
-    st.integers(1, 9999), st.integers(1, 12), st.integers(1, 28), st.integers(0, 23), st.integers(0, 59),
-    st.integers(0, 59), st.one_of(st.just(0), st.integers(0, 999999)),
+    st.integers(1, 9999),
+    st.integers(1, 12),
+    st.integers(1, 28),
+    st.integers(0, 23),
+    st.integers(0, 59),
+    st.integers(0, 59),
+    st.one_of(st.just(0), st.integers(0, 999999)),
     st.one_of(st.none(), st.integers(-23 * 60 - 59, 23 * 60 + 59)),
 )
-deltas = st.tuples(st.integers(-20000, 20000), st.integers(-200000, 200000), st.integers(-10**7, 10**7))
+deltas = st.tuples(st.integers(-20000, 20000), st.integers(-200000, 200000), st.integers(-(10**7), 10**7))
 
 PRELUDE = """
 from datetime import date, time, datetime, timedelta, timezone
@@ -42,7 +46,9 @@ def attempt(f):
 @settings(max_examples=25, deadline=None)
 @given(st.lists(st.tuples(datetimes, datetimes, deltas), min_size=1, max_size=8))
 def test_arithmetic_and_comparisons_agree_with_cpython(session, cases):
-    code = PRELUDE + f"""
+    code = (
+        PRELUDE
+        + f"""
 for a, b, (days, seconds, us) in {cases!r}:
     x, y = make(*a), make(*b)
     td = timedelta(days=days, seconds=seconds, microseconds=us)
@@ -58,18 +64,36 @@ for a, b, (days, seconds, us) in {cases!r}:
     print(fl(x.timestamp()) if x.tzinfo else '-', x.utcoffset(), x.tzname(), repr(x.tzinfo), str(x.tzinfo))
     print(len({{x: 1, y: 2, x.replace(microsecond=0): 3}}), {{x.date(): 1, y.date(): 2}}[x.date()] in (1, 2))
 """
+    )
     agree(session, code)
 
 
-FORMATS = ["%Y-%m-%d %H:%M:%S", "%d/%m/%Y", "%m/%d/%y %I:%M %p", "%Y%m%dT%H%M%S.%f", "%a %d %b %Y",
-           "%A, %B %d, %Y", "%j %U %W %w", "%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S.%f%z", "%b %d %Y %H:%M", "%y%m%d",
-           "%G-W%V-%u", "%c", "%x %X", "%e %C %D %F %T %R %r", "%Z|%%|%z"]
+FORMATS = [
+    "%Y-%m-%d %H:%M:%S",
+    "%d/%m/%Y",
+    "%m/%d/%y %I:%M %p",
+    "%Y%m%dT%H%M%S.%f",
+    "%a %d %b %Y",
+    "%A, %B %d, %Y",
+    "%j %U %W %w",
+    "%H:%M:%S%z",
+    "%Y-%m-%dT%H:%M:%S.%f%z",
+    "%b %d %Y %H:%M",
+    "%y%m%d",
+    "%G-W%V-%u",
+    "%c",
+    "%x %X",
+    "%e %C %D %F %T %R %r",
+    "%Z|%%|%z",
+]
 
 
 @settings(max_examples=25, deadline=None)
 @given(st.lists(datetimes, min_size=1, max_size=6), st.sampled_from(FORMATS))
 def test_strftime_and_strptime_round_trip_as_in_cpython(session, values, fmt):
-    code = PRELUDE + f"""
+    code = (
+        PRELUDE
+        + f"""
 fmt = {fmt!r}
 for value in {values!r}:
     x = make(*value)
@@ -77,14 +101,19 @@ for value in {values!r}:
     print(text, x.date().strftime(fmt), x.timetz().strftime(fmt.replace('%G', '').replace('%V', '').replace('%u', '')))
     print(repr(attempt(lambda: datetime.strptime(text, fmt))))
 """
+    )
     agree(session, code)
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.lists(datetimes, min_size=1, max_size=6),
-       st.sampled_from(["auto", "hours", "minutes", "seconds", "milliseconds", "microseconds"]))
+@given(
+    st.lists(datetimes, min_size=1, max_size=6),
+    st.sampled_from(["auto", "hours", "minutes", "seconds", "milliseconds", "microseconds"]),
+)
 def test_isoformat_and_fromisoformat_round_trip_as_in_cpython(session, values, timespec):
-    code = PRELUDE + f"""
+    code = (
+        PRELUDE
+        + f"""
 for value in {values!r}:
     x = make(*value)
     text = x.isoformat(timespec={timespec!r})
@@ -93,21 +122,53 @@ for value in {values!r}:
     print(repr(time.fromisoformat(x.timetz().isoformat({timespec!r}))))
     print(repr(datetime.fromisoformat(text.replace('-', '', 2).replace(':', ''))) if x.year >= 1000 else '')
 """
+    )
     agree(session, code)
 
 
 ISO_STRINGS = [
-    "2024-01-05", "20240105", "2024-W01", "2024W015", "2024-W01-5", "2024-W53-1", "2020-W53-7", "2024-13-01",
-    "2024-02-30", "2024-1-05", "2024010500", "24-01-05", "2024-01-05T10", "2024-01-05 1030",
-    "2024-01-05T10:30:00.1234567", "2024-01-05T10:30+05", "2024-01-05T10:30Z", "2024-01-05T10:30:00-00:00",
-    "2024-01-05T24:00", "2024-01-05T10:30:00,5", "2024-01-05T10:30:00+05:30:15.5", "2024-01-05T", "2024-01-05T1",
-    "2024-01-05T10:3", "2024-01-05T10:30Zx", "2024-01-05T10:30+5", "2024-01-05T103000123", "T10:30", "10:30:00Z",
-    "10", "", "2024-W01T10:00", "2024W01T10", "2024-01-05T10:30:00+24:00", "2024-01-05T10:30:00+0530",
+    "2024-01-05",
+    "20240105",
+    "2024-W01",
+    "2024W015",
+    "2024-W01-5",
+    "2024-W53-1",
+    "2020-W53-7",
+    "2024-13-01",
+    "2024-02-30",
+    "2024-1-05",
+    "2024010500",
+    "24-01-05",
+    "2024-01-05T10",
+    "2024-01-05 1030",
+    "2024-01-05T10:30:00.1234567",
+    "2024-01-05T10:30+05",
+    "2024-01-05T10:30Z",
+    "2024-01-05T10:30:00-00:00",
+    "2024-01-05T24:00",
+    "2024-01-05T10:30:00,5",
+    "2024-01-05T10:30:00+05:30:15.5",
+    "2024-01-05T",
+    "2024-01-05T1",
+    "2024-01-05T10:3",
+    "2024-01-05T10:30Zx",
+    "2024-01-05T10:30+5",
+    "2024-01-05T103000123",
+    "T10:30",
+    "10:30:00Z",
+    "10",
+    "",
+    "2024-W01T10:00",
+    "2024W01T10",
+    "2024-01-05T10:30:00+24:00",
+    "2024-01-05T10:30:00+0530",
 ]
 
 
 def test_fromisoformat_accepts_and_rejects_what_cpython_3_11_does(session):
-    code = PRELUDE + f"""
+    code = (
+        PRELUDE
+        + f"""
 for text in {ISO_STRINGS!r}:
     for parse in (date.fromisoformat, datetime.fromisoformat, time.fromisoformat):
         try:
@@ -115,35 +176,70 @@ for text in {ISO_STRINGS!r}:
         except ValueError as error:
             print('ValueError', error)
 """
+    )
     agree(session, code)
 
 
 STRPTIME_CASES = [
-    ("2024-01-05", "%Y-%m-%d"), ("2024-1-5", "%Y-%m-%d"), ("2024115", "%Y%m%d"), ("20241231", "%Y%m%d"),
-    ("5 jan 2024", "%d %b %Y"), ("MONDAY 1 january 2024", "%A %d %B %Y"), ("12:30 am", "%I:%M %p"),
-    ("12:30 PM", "%I:%M %p"), ("2024-01-05x", "%Y-%m-%d"), ("2024/01/05", "%Y-%m-%d"), ("2024 5", "%Y %j"),
-    ("2024 0 0", "%Y %U %w"), ("2024 52 6", "%Y %W %w"), ("02-29", "%m-%d"), ("2024-02-29", "%Y-%m-%d"),
-    ("10:30:00.5", "%H:%M:%S.%f"), ("+05:30", "%z"), ("-0130", "%z"), ("Z", "%z"), ("+05:30:1", "%z"),
-    ("UTC +0100", "%Z %z"), ("99", "%y"), ("68", "%y"), ("69", "%y"), ("1   2", "%d %m"), ("12", "%m%d"),
-    ("111", "%m%d"), ("2024", "%Y%"), ("x", "%Q"), ("2024-W01-1", "%G-W%V-%u"), ("2024 01", "%G %V"),
-    ("10:61", "%H:%M"), ("10:60", "%M:%S"), ("2024-01-05T10:30:00Z", "%Y-%m-%dT%H:%M:%S%z"),
-    ("Fri Jan  5 10:30:00 2024", "%c"), ("01/05/24", "%x"), ("%2024", "%%%Y"), ("\t2024 ", " %Y "),
+    ("2024-01-05", "%Y-%m-%d"),
+    ("2024-1-5", "%Y-%m-%d"),
+    ("2024115", "%Y%m%d"),
+    ("20241231", "%Y%m%d"),
+    ("5 jan 2024", "%d %b %Y"),
+    ("MONDAY 1 january 2024", "%A %d %B %Y"),
+    ("12:30 am", "%I:%M %p"),
+    ("12:30 PM", "%I:%M %p"),
+    ("2024-01-05x", "%Y-%m-%d"),
+    ("2024/01/05", "%Y-%m-%d"),
+    ("2024 5", "%Y %j"),
+    ("2024 0 0", "%Y %U %w"),
+    ("2024 52 6", "%Y %W %w"),
+    ("02-29", "%m-%d"),
+    ("2024-02-29", "%Y-%m-%d"),
+    ("10:30:00.5", "%H:%M:%S.%f"),
+    ("+05:30", "%z"),
+    ("-0130", "%z"),
+    ("Z", "%z"),
+    ("+05:30:1", "%z"),
+    ("UTC +0100", "%Z %z"),
+    ("99", "%y"),
+    ("68", "%y"),
+    ("69", "%y"),
+    ("1   2", "%d %m"),
+    ("12", "%m%d"),
+    ("111", "%m%d"),
+    ("2024", "%Y%"),
+    ("x", "%Q"),
+    ("2024-W01-1", "%G-W%V-%u"),
+    ("2024 01", "%G %V"),
+    ("10:61", "%H:%M"),
+    ("10:60", "%M:%S"),
+    ("2024-01-05T10:30:00Z", "%Y-%m-%dT%H:%M:%S%z"),
+    ("Fri Jan  5 10:30:00 2024", "%c"),
+    ("01/05/24", "%x"),
+    ("%2024", "%%%Y"),
+    ("\t2024 ", " %Y "),
 ]
 
 
 def test_strptime_matches_and_errors_as_in_cpython(session):
-    code = PRELUDE + f"""
+    code = (
+        PRELUDE
+        + f"""
 for text, fmt in {STRPTIME_CASES!r}:
     try:
         print(repr(datetime.strptime(text, fmt)))
     except ValueError as error:
         print('ValueError', error)
 """
+    )
     agree(session, code)
 
 
 def test_constructors_errors_and_class_attributes_agree_with_cpython(session):
-    code = PRELUDE + """
+    code = (
+        PRELUDE
+        + """
 import datetime as dt
 print(dt.MINYEAR, dt.MAXYEAR, repr(date.min), repr(date.max), repr(datetime.max), repr(time.max))
 print(repr(timedelta.max), repr(timedelta.min), repr(timedelta.resolution), repr(timezone.utc), repr(dt.UTC))
@@ -169,25 +265,32 @@ print(a == b, hash(a) == hash(b), len({a, b}), sorted([b, a, datetime(2024, 1, 1
 print(sorted([date(2024, 3, 1), date(2023, 12, 31), date(2024, 2, 29)]), len({timedelta(1), timedelta(hours=24), timedelta(0, 1)}))
 print(datetime(2024, 5, 6, 7, 8).isoformat(timespec='milliseconds'), time(7, 8, 9, 123456).isoformat('milliseconds'), attempt(lambda: time(1).isoformat('days')))
 """
+    )
     agree(session, code)
 
 
 def test_now_and_today_come_from_the_sandbox_clock(session):
-    result = session.run("from datetime import date, datetime, timezone\nimport time\n"
-                         "before = time.time()\nnow = datetime.now().timestamp()\nafter = time.time()\n"
-                         "print(before - 1 <= now <= after + 1, date.today() == datetime.now().date(),"
-                         " abs(datetime.now(timezone.utc).timestamp() - datetime.utcnow().replace(tzinfo=timezone.utc).timestamp()) < 2)")
+    result = session.run(
+        "from datetime import date, datetime, timezone\nimport time\n"
+        "before = time.time()\nnow = datetime.now().timestamp()\nafter = time.time()\n"
+        "print(before - 1 <= now <= after + 1, date.today() == datetime.now().date(),"
+        " abs(datetime.now(timezone.utc).timestamp() - datetime.utcnow().replace(tzinfo=timezone.utc).timestamp()) < 2)"
+    )
     assert result.ok, result.error
     assert result.stdout == "True True True\n"
 
 
 def test_a_session_holding_dates_survives_snapshot_and_restore(runtime):
-    setup = ("import datetime\nfrom datetime import date, datetime as DT, timedelta, timezone\n"
-             "days = [date(2024, 1, 1) + timedelta(days=i) for i in range(40)]\n"
-             "stamp = DT.strptime('2024-03-10 14:05', '%Y-%m-%d %H:%M').replace(tzinfo=timezone(timedelta(hours=2)))\n"
-             "by_day = {d: d.isoweekday() for d in days}\ngap = stamp - DT(2024, 1, 1, tzinfo=timezone.utc)")
-    probe = ("print(days[-1], repr(stamp), by_day[date(2024, 1, 7)], gap, stamp.strftime('%A %d %B %Y %z'),\n"
-             "      DT.fromisoformat('2024-02-29T12:00:00+01:00') - stamp, (days[3] + timedelta(weeks=1)).isocalendar())")
+    setup = (
+        "import datetime\nfrom datetime import date, datetime as DT, timedelta, timezone\n"
+        "days = [date(2024, 1, 1) + timedelta(days=i) for i in range(40)]\n"
+        "stamp = DT.strptime('2024-03-10 14:05', '%Y-%m-%d %H:%M').replace(tzinfo=timezone(timedelta(hours=2)))\n"
+        "by_day = {d: d.isoweekday() for d in days}\ngap = stamp - DT(2024, 1, 1, tzinfo=timezone.utc)"
+    )
+    probe = (
+        "print(days[-1], repr(stamp), by_day[date(2024, 1, 7)], gap, stamp.strftime('%A %d %B %Y %z'),\n"
+        "      DT.fromisoformat('2024-02-29T12:00:00+01:00') - stamp, (days[3] + timedelta(weeks=1)).isocalendar())"
+    )
     check_survives_a_restore(runtime, ROOMY, setup, probe)
 
 

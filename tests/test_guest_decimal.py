@@ -1,17 +1,25 @@
 """decimal in the sandbox gives CPython's Decimals: the same digits, exponents, text, rounding and
 errors, for the arithmetic and quantizing that money calculations use."""
 
-from hypothesis import example, given, settings, strategies as st
-
-
 from guest_oracle import agree, cpython_output, sandbox_output
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
-ROUNDINGS = ["ROUND_HALF_UP", "ROUND_HALF_EVEN", "ROUND_HALF_DOWN", "ROUND_DOWN", "ROUND_UP", "ROUND_FLOOR", "ROUND_CEILING", "ROUND_05UP"]
+ROUNDINGS = [
+    "ROUND_HALF_UP",
+    "ROUND_HALF_EVEN",
+    "ROUND_HALF_DOWN",
+    "ROUND_DOWN",
+    "ROUND_UP",
+    "ROUND_FLOOR",
+    "ROUND_CEILING",
+    "ROUND_05UP",
+]
 
 
 @st.composite
 def decimal_text(draw):
-    digits = draw(st.integers(0, 10**draw(st.integers(1, 30))))
+    digits = draw(st.integers(0, 10 ** draw(st.integers(1, 30))))
     exponent = draw(st.integers(-12, 6))
     sign = draw(st.sampled_from(["", "-"]))
     form = draw(st.sampled_from(["sci", "plain"]))
@@ -25,7 +33,9 @@ def decimal_text(draw):
 
 
 def test_money_arithmetic_prints_as_in_cpython(session):
-    agree(session, """
+    agree(
+        session,
+        """
 from decimal import Decimal, getcontext, localcontext, ROUND_HALF_UP, ROUND_HALF_EVEN, ROUND_DOWN, ROUND_UP, ROUND_FLOOR, ROUND_CEILING
 import decimal
 D = Decimal
@@ -53,11 +63,14 @@ print(D('1234.5678').__format__('.2f'), D('1234.5678').__format__(',.2f'), D('0.
       D('-3.14159').__format__('+.3e'), D('2.675').__format__('.2f'), D('2.665').__format__('.2f'), D('1234567').__format__(','), D('5').__format__('<6'))
 print(D('Infinity'), D('-inf'), D('nan'), D('1.000').adjusted(), D('-1.5').copy_abs(), D('1.5').copy_negate(), D('0').is_zero(), D('-2').is_signed())
 print(getcontext())
-""")
+""",
+    )
 
 
 def test_errors_match_cpython(session):
-    agree(session, """
+    agree(
+        session,
+        """
 from decimal import Decimal as D, InvalidOperation, DivisionByZero, getcontext
 import decimal
 for bad in ['abc', '1..2', '', '1e', 'e5', '--1', '1.2.3', ' ', '_1', '1__0', '1._5', '1_e5']:
@@ -82,13 +95,16 @@ try:
     getcontext().rounding = 'nope'
 except TypeError as e:
     print('TypeError')
-""")
+""",
+    )
 
 
 @settings(max_examples=120, deadline=None)
 @given(decimal_text(), decimal_text(), st.integers(1, 30), st.sampled_from(ROUNDINGS))
 def test_arithmetic_agrees_with_cpython(session, a, b, prec, rounding):
-    agree(session, f"""
+    agree(
+        session,
+        f"""
 from decimal import Decimal, localcontext
 import decimal
 a, b = Decimal({a!r}), Decimal({b!r})
@@ -102,13 +118,21 @@ with localcontext() as ctx:
             print(op())
         except (ArithmeticError, NotImplementedError) as e:
             print(type(e).__name__, e)
-""")
+""",
+    )
 
 
 @settings(max_examples=120, deadline=None)
-@given(decimal_text(), st.integers(-4, 3), st.sampled_from(ROUNDINGS), st.sampled_from(["", ".2f", ".0f", ",.2f", ".3e", ">12.1f", ".1%", "+.2f"]))
+@given(
+    decimal_text(),
+    st.integers(-4, 3),
+    st.sampled_from(ROUNDINGS),
+    st.sampled_from(["", ".2f", ".0f", ",.2f", ".3e", ">12.1f", ".1%", "+.2f"]),
+)
 def test_quantize_and_format_agree_with_cpython(session, a, places, rounding, spec):
-    agree(session, f"""
+    agree(
+        session,
+        f"""
 from decimal import Decimal
 import decimal
 a = Decimal({a!r})
@@ -117,22 +141,26 @@ try:
 except decimal.InvalidOperation as e:
     print('InvalidOperation', e)
 print(a.__format__({spec!r}), a.__round__({places}) if {places} >= 0 else '', str(a), a.normalize(), int(a))
-""")
+""",
+    )
 
 
 @settings(max_examples=80, deadline=None)
-@given(st.floats(allow_nan=False, allow_infinity=False, allow_subnormal=False), st.integers(-10**20, 10**20))
+@given(st.floats(allow_nan=False, allow_infinity=False, allow_subnormal=False), st.integers(-(10**20), 10**20))
 def test_conversions_from_floats_and_ints_are_exact_like_cpython(session, x, n):
     # The float is passed as its bytes: MicroPython's float repr is not CPython's.
     import struct
 
-    agree(session, f"""
+    agree(
+        session,
+        f"""
 import struct
 from decimal import Decimal
-x = struct.unpack('<d', {struct.pack('<d', x)!r})[0]
+x = struct.unpack('<d', {struct.pack("<d", x)!r})[0]
 d = Decimal(x)
 print(d, Decimal({n}), Decimal({n}) / 7, float(d) == x, d == x, d.as_integer_ratio())
-""")
+""",
+    )
 
 
 def test_huge_exponents_answer_quickly_and_as_in_cpython(session):
@@ -169,9 +197,18 @@ with decimal.localcontext() as c:
 @example("499900000000000000000000000000", 1, -1, "", 1, "ROUND_DOWN")
 @example("14999999", 5, -1, "", 1, "ROUND_HALF_UP")
 @example("15000000", 3, -2, "-", 2, "ROUND_HALF_EVEN")
-@given(decimal_text(), st.integers(1, 10**6), st.integers(-60, 10), st.sampled_from(["", "-"]), st.integers(1, 12), st.sampled_from(ROUNDINGS))
+@given(
+    decimal_text(),
+    st.integers(1, 10**6),
+    st.integers(-60, 10),
+    st.sampled_from(["", "-"]),
+    st.integers(1, 12),
+    st.sampled_from(ROUNDINGS),
+)
 def test_sums_with_a_negligible_operand_round_as_in_cpython(session, a, digits, exponent, sign, prec, rounding):
-    agree(session, f"""
+    agree(
+        session,
+        f"""
 from decimal import Decimal, localcontext
 import decimal
 a, b = Decimal({a!r}), Decimal('{sign}{digits}E{exponent}')
@@ -179,4 +216,5 @@ with localcontext() as ctx:
     ctx.prec = {prec}
     ctx.rounding = decimal.{rounding}
     print(a + b, b + a, a - b, b - a)
-""")
+""",
+    )

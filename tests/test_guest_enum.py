@@ -3,11 +3,11 @@
 import itertools
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from guest_oracle import cpython_output, new_session, sandbox_output
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from datasette_agent_micropython.runtime import Runtime
-
-from guest_oracle import cpython_output, new_session, sandbox_output
 
 
 @pytest.fixture(scope="module")
@@ -147,8 +147,11 @@ def test_members_iterate_in_definition_order(session, names, kind):
     # snippet already used keep their earlier place; auto() and _order_ do not depend on it.)
     suffix = next(FRESH_SUFFIX)
     names = [f"{name}_{suffix}" for name in names]
-    values = {"int": [f"{(i * 7) % 5 + 10}" for i in range(5)], "str": [repr(n.lower()) for n in names],
-              "auto": ["auto()"] * 5}[kind]
+    values = {
+        "int": [f"{(i * 7) % 5 + 10}" for i in range(5)],
+        "str": [repr(n.lower()) for n in names],
+        "auto": ["auto()"] * 5,
+    }[kind]
     body = "\n".join(f"    {name} = {value}" for name, value in zip(names, values))
     code = f"from enum import Enum, auto\nclass Fruit(Enum):\n{body}\nprint(list(Fruit), [m.value for m in Fruit])\n"
     assert sandbox_output(session, code) == cpython_output(code)

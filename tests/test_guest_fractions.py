@@ -3,17 +3,18 @@ exact arithmetic, comparisons, limit_denominator, text and errors."""
 
 import struct
 
-from hypothesis import given, settings, strategies as st
-
-
 from guest_oracle import agree
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-small = st.integers(-10**12, 10**12)
+small = st.integers(-(10**12), 10**12)
 nonzero = small.filter(bool)
 
 
 def test_fractions_print_as_in_cpython(session):
-    agree(session, """
+    agree(
+        session,
+        """
 from fractions import Fraction as F
 print(F(3, 4), repr(F(6, -8)), F('3/4'), F(' -0.25 '), F('1e-3'), F('1.5e2'), F('.5'), F('5.'), F('1_000/3'), F(0.1), F(-0.5), F(F(1, 3)), F(F(1, 2), F(1, 3)), F(7))
 a, b = F(1, 3), F(2, 5)
@@ -30,13 +31,16 @@ for f in [lambda: F(1, 0), lambda: F(-6, 5) / F(0), lambda: F(0) / 0, lambda: 5 
         print(type(e).__name__, e)
 from decimal import Decimal
 print(F(Decimal('1.25')), F.from_decimal(Decimal('-0.5')), F.from_float(0.25), Decimal('0.5') == F(1, 2))
-""")
+""",
+    )
 
 
 @settings(max_examples=60, deadline=None)
 @given(small, nonzero, small, nonzero, st.integers(-4, 4), st.integers(1, 10**6))
 def test_arithmetic_agrees_with_cpython(session, n1, d1, n2, d2, power, limit):
-    agree(session, f"""
+    agree(
+        session,
+        f"""
 import struct
 from fractions import Fraction as F
 a, b = F({n1}, {d1}), F({n2}, {d2})
@@ -47,28 +51,39 @@ for op in (lambda: a / b, lambda: a // b, lambda: a % b, lambda: divmod(a, b), l
     except ZeroDivisionError as e:
         print('ZeroDivisionError', e)
 print(a.limit_denominator({limit}), int(a), a.__round__(), a.__round__(3), struct.pack('<d', float(a)).hex())
-""")
+""",
+    )
 
 
 @settings(max_examples=80, deadline=None)
 @given(st.floats(allow_nan=False, allow_infinity=False, allow_subnormal=False), st.integers(1, 10**9))
 def test_floats_convert_exactly_like_cpython(session, x, limit):
-    agree(session, f"""
+    agree(
+        session,
+        f"""
 import struct
 from fractions import Fraction as F
-x = struct.unpack('<d', {struct.pack('<d', x)!r})[0]
+x = struct.unpack('<d', {struct.pack("<d", x)!r})[0]
 f = F(x)
 print(f, f == x, f < x, f.limit_denominator({limit}), struct.pack('<d', float(f)).hex(), F.from_float(x) == f)
-""")
+""",
+    )
 
 
 @settings(max_examples=80, deadline=None)
-@given(st.from_regex(r"\A ?[-+]?([0-9]{1,6}(/[0-9]{1,5})?|[0-9]{0,4}\.[0-9]{0,4}([eE][-+]?[0-9]{1,2})?|[0-9_/. e+-]{1,8}) ?\Z"))
+@given(
+    st.from_regex(
+        r"\A ?[-+]?([0-9]{1,6}(/[0-9]{1,5})?|[0-9]{0,4}\.[0-9]{0,4}([eE][-+]?[0-9]{1,2})?|[0-9_/. e+-]{1,8}) ?\Z"
+    )
+)
 def test_strings_parse_like_cpython(session, text):
-    agree(session, f"""
+    agree(
+        session,
+        f"""
 from fractions import Fraction as F
 try:
     print(repr(F({text!r})))
 except (ValueError, ZeroDivisionError) as e:
     print(type(e).__name__, e)
-""")
+""",
+    )

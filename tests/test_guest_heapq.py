@@ -1,9 +1,8 @@
 """heapq in the sandbox: nlargest, nsmallest and merge agree with CPython, ties included."""
 
-from hypothesis import given, settings, strategies as st
-
-
 from guest_oracle import cpython_output, sandbox_output
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 
 def test_top_n_over_rows_as_an_analyst_writes_it(session):

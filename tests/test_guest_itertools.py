@@ -1,11 +1,11 @@
 """The guest itertools agrees with CPython's, on fixed cases and on random iterables."""
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from guest_oracle import cpython_output, new_session, sandbox_output
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from datasette_agent_micropython.runtime import Runtime
-
-from guest_oracle import cpython_output, new_session, sandbox_output
 
 
 @pytest.fixture(scope="module")
@@ -77,9 +77,15 @@ print(next(zip_longest(count(), 'a')), [next(t) for t in tee(count(7))])
 def test_batched_makes_tuples_of_n_and_a_short_last_one(session):
     # batched is new in 3.12 and the oracle here may be older, so the reference is its documented rule.
     for values, n in (("ABCDEFG", 3), ("", 2), ("AB", 5), (list(range(6)), 2)):
-        expected = [tuple(values[i:i + n]) for i in range(0, len(values), n)]
-        assert sandbox_output(session, f"from itertools import batched\nprint(list(batched({values!r}, {n})))") == f"{expected!r}\n"
-    assert sandbox_output(session, "from itertools import batched\nbatched('abc', 0)") == "ValueError: n must be at least one\n"
+        expected = [tuple(values[i : i + n]) for i in range(0, len(values), n)]
+        assert (
+            sandbox_output(session, f"from itertools import batched\nprint(list(batched({values!r}, {n})))")
+            == f"{expected!r}\n"
+        )
+    assert (
+        sandbox_output(session, "from itertools import batched\nbatched('abc', 0)")
+        == "ValueError: n must be at least one\n"
+    )
 
 
 items = st.lists(st.integers(-3, 3), max_size=8)

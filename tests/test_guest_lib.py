@@ -1,9 +1,8 @@
 """The guest standard library: modules import as in CPython, only when imported, and agree with CPython."""
 
-from hypothesis import given, settings, strategies as st
-
-
 from guest_oracle import cpython_output, sandbox_output
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 
 def test_a_fresh_session_has_loaded_no_guest_module(session):
@@ -23,9 +22,12 @@ def test_the_guest_library_is_read_only(session):
 
 
 def test_nothing_outside_the_guest_library_is_readable(session):
-    output = sandbox_output(session, "for path in ('/etc/passwd', '/lib/../../etc/passwd', 'pyproject.toml'):\n"
-                                     "    try:\n        open(path)\n        print('read', path)\n"
-                                     "    except OSError:\n        print('refused')")
+    output = sandbox_output(
+        session,
+        "for path in ('/etc/passwd', '/lib/../../etc/passwd', 'pyproject.toml'):\n"
+        "    try:\n        open(path)\n        print('read', path)\n"
+        "    except OSError:\n        print('refused')",
+    )
     assert output == "refused\nrefused\nrefused\n"
 
 

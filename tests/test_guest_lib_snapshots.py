@@ -2,10 +2,9 @@
 instance: Counters, defaultdicts, OrderedDicts, namedtuples, deques, dataclass instances, enums
 and lru_cache'd functions carry on as if the session had never stopped."""
 
+from guest_oracle import ROOMY, cpython_output, sandbox_output
 
 from datasette_agent_micropython.snapshot import Snapshot
-
-from guest_oracle import ROOMY, cpython_output, sandbox_output
 
 SETUP = """
 import itertools, functools, operator, copy, pprint
@@ -84,8 +83,10 @@ def test_guest_library_objects_carry_on_after_a_restore_into_a_fresh_session(run
         again = runtime.new_session(ROOMY, snapshot=Snapshot.decode(restored.snapshot().encode(), ROOMY.memory_bytes))
         try:
             assert again.restore_error is None, again.restore_error
-            assert sandbox_output(again, "print(repr(counts), fib(21), list(Color))") == \
-                cpython_output(SETUP + CONTINUE + "print(repr(counts), fib(21), list(Color))").splitlines(True)[-1]
+            assert (
+                sandbox_output(again, "print(repr(counts), fib(21), list(Color))")
+                == cpython_output(SETUP + CONTINUE + "print(repr(counts), fib(21), list(Color))").splitlines(True)[-1]
+            )
         finally:
             again.close()
     finally:

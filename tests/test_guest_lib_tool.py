@@ -5,17 +5,22 @@ evicted and restored between calls, and every output matches CPython's on the sa
 import sqlite3
 
 import pytest
-
 from agent_harness import ALICE, call_tool, make_datasette, start_conversation
-from datasette_agent_micropython.wiring import session_manager
 from guest_oracle import cpython_output
+
+from datasette_agent_micropython.wiring import session_manager
 
 pytestmark = pytest.mark.asyncio
 
 TOOL = "execute_micropython"
-ROWS = [("north", "widget", 12.5, "2024-01-03"), ("south", "gadget", 7.0, "2024-01-03"),
-        ("north", "gadget", 3.25, "2024-01-04"), ("east", "widget", 9.0, "2024-01-05"),
-        ("south", "widget", 4.75, "2024-01-05"), ("north", "widget", 1.0, "2024-01-06")]
+ROWS = [
+    ("north", "widget", 12.5, "2024-01-03"),
+    ("south", "gadget", 7.0, "2024-01-03"),
+    ("north", "gadget", 3.25, "2024-01-04"),
+    ("east", "widget", 9.0, "2024-01-05"),
+    ("south", "widget", 4.75, "2024-01-05"),
+    ("north", "widget", 1.0, "2024-01-06"),
+]
 
 FIRST_CALL = """
 from dataclasses import dataclass, field, asdict
@@ -77,7 +82,9 @@ async def test_an_analysis_across_an_eviction_matches_cpython(tmp_path):
         conn.execute("create table sales (region text, product text, amount real, day text)")
         conn.executemany("insert into sales values (?, ?, ?, ?)", ROWS)
     DB_PATH[:] = [path]
-    ds = await make_datasette(tmp_path, databases=[path], plugin_config={"max_sessions": 1, "fuel": 10**10})  # imports compile: see README
+    ds = await make_datasette(
+        tmp_path, databases=[path], plugin_config={"max_sessions": 1, "fuel": 10**10}
+    )  # imports compile: see README
     conversation, other = await start_conversation(ds, ALICE), await start_conversation(ds, ALICE)
     [first] = await call_tool(ds, ALICE, conversation, TOOL, {"python": FIRST_CALL})
     await call_tool(ds, ALICE, other, TOOL, {"python": "x = 1"})  # evicts the conversation

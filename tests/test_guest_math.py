@@ -1,10 +1,9 @@
 """`import math` gives MicroPython's built-in math plus CPython's comb, perm, prod, fsum, isqrt, gcd,
 lcm, dist and hypot, agreeing with CPython; the extras cost nothing until first used."""
 
-from hypothesis import given, settings, strategies as st
-
-
 from guest_oracle import cpython_output, new_session, sandbox_output
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 # MicroPython parses subnormal literals inexactly (a parser issue, not math's): keep them out.
 floats = st.floats(allow_nan=False, allow_infinity=False, allow_subnormal=False, width=64)
@@ -38,7 +37,9 @@ print(inner(), __import__('math').dist((0, 0), (3, 4)))
 
 
 def test_a_fresh_import_of_math_compiles_no_extras(runtime):
-    output = fresh_output(runtime, "import sys, math\nx = math.sqrt(2)\nprint('_math_extras' in sys.modules, 'math' in sys.modules)")
+    output = fresh_output(
+        runtime, "import sys, math\nx = math.sqrt(2)\nprint('_math_extras' in sys.modules, 'math' in sys.modules)"
+    )
     assert output == "False True\n"
 
 
@@ -77,7 +78,9 @@ def test_fsum_is_correctly_rounded_like_cpython(session, values):
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.integers(0, 60), st.integers(0, 60), st.integers(0, 10**40), st.lists(st.integers(-10**6, 10**6), max_size=6))
+@given(
+    st.integers(0, 60), st.integers(0, 60), st.integers(0, 10**40), st.lists(st.integers(-(10**6), 10**6), max_size=6)
+)
 def test_integer_functions_agree_with_cpython(session, n, k, big, ints):
     code = f"""
 import math
@@ -87,7 +90,13 @@ print(math.comb({n}, {k}), math.perm({n}, {k}), math.isqrt({big}), math.gcd(*{in
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.tuples(floats.filter(lambda x: abs(x) < 1e150), floats.filter(lambda x: abs(x) < 1e150)), min_size=1, max_size=4))
+@given(
+    st.lists(
+        st.tuples(floats.filter(lambda x: abs(x) < 1e150), floats.filter(lambda x: abs(x) < 1e150)),
+        min_size=1,
+        max_size=4,
+    )
+)
 def test_dist_and_hypot_agree_with_cpython(session, pairs):
     p = [a for a, _ in pairs]
     q = [b for _, b in pairs]
@@ -133,9 +142,18 @@ print(math.comb(5, 2), math.sqrt(9.0))
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.one_of(st.sampled_from([1.7e308, -1.7e308, 8.9e307, -8.9e307, float("inf"), float("-inf"), float("nan")]), floats), max_size=8))
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from([1.7e308, -1.7e308, 8.9e307, -8.9e307, float("inf"), float("-inf"), float("nan")]), floats
+        ),
+        max_size=8,
+    )
+)
 def test_fsum_overflow_and_non_finite_items_behave_like_cpython(session, values):
-    code = BITS + f"""
+    code = (
+        BITS
+        + f"""
 import math
 inf, nan = float('inf'), float('nan')
 try:
@@ -144,4 +162,5 @@ try:
 except (OverflowError, ValueError) as e:
     print(type(e).__name__, e)
 """
+    )
     assert sandbox_output(session, code) == cpython_output(code)

@@ -1,10 +1,9 @@
 """Sessions holding objects of the numeric guest modules survive snapshot and restore: a restored
 copy carries on exactly like the session that was never snapshotted."""
 
+from guest_oracle import ROOMY, new_session, sandbox_output
 
 from datasette_agent_micropython.snapshot import Snapshot
-
-from guest_oracle import ROOMY, new_session, sandbox_output
 
 SETUP = """
 import csv, io, math, random, statistics, heapq
@@ -63,9 +62,14 @@ def test_a_restored_session_imports_math_extras_it_had_not_loaded(runtime):
     original = new_session(runtime)
     try:
         assert original.run("import math\nx = math.sqrt(2)").ok
-        restored = runtime.new_session(ROOMY, snapshot=Snapshot.decode(original.snapshot().encode(), ROOMY.memory_bytes))
+        restored = runtime.new_session(
+            ROOMY, snapshot=Snapshot.decode(original.snapshot().encode(), ROOMY.memory_bytes)
+        )
         try:
-            assert sandbox_output(restored, "print(math.comb(6, 2), math.fsum([0.1] * 10), x)") == "15 1.0 1.4142135623730951\n"
+            assert (
+                sandbox_output(restored, "print(math.comb(6, 2), math.fsum([0.1] * 10), x)")
+                == "15 1.0 1.4142135623730951\n"
+            )
         finally:
             restored.close()
     finally:

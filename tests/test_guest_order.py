@@ -8,12 +8,12 @@ builtins standing in (odict = dict, list_sort = list.sort, ...).
 import json
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from guest_oracle import cpython_output, sandbox_output
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from datasette_agent_micropython.settings import Limits
 from datasette_agent_micropython.snapshot import Snapshot
-
-from guest_oracle import cpython_output, sandbox_output
 
 SANDBOX_PRELUDE = (
     "from _odict import odict\n"
@@ -139,9 +139,7 @@ ONLY_GT = (
 def test_min_max_and_sorted_use_reflected_comparisons(session, values):
     agree(
         session,
-        ONLY_LT
-        + ONLY_GT
-        + f"values = {values!r}\n"
+        ONLY_LT + ONLY_GT + f"values = {values!r}\n"
         "for kind in (L, G):\n"
         "    items = [kind(v) for v in values]\n"
         "    print(max(items), min(items), sorted(items), sorted(items, reverse=True))\n"
@@ -254,7 +252,7 @@ def test_a_session_holding_ordered_dicts_survives_snapshot_and_restore(runtime):
         result = first.run(
             "from _odict import odict\nimport json\n"
             "d = odict()\nfor k in ['zeta', 'alpha', 'mu', 'beta']:\n    d[k] = len(k)\n"
-            "del d['mu']\nrows = json.loads('[{\"b\": 1, \"a\": 2}, {\"b\": 3, \"a\": 4}]')"
+            'del d[\'mu\']\nrows = json.loads(\'[{"b": 1, "a": 2}, {"b": 3, "a": 4}]\')'
         )
         assert result.ok, result.error
         image = first.snapshot().encode()
@@ -306,7 +304,12 @@ def test_json_round_trips_agree_with_cpython(session, value, indent, ensure_asci
 
 
 @settings(max_examples=80, deadline=None)
-@given(JSON_VALUES, st.integers(0, 10**6), st.sampled_from(["delete", "insert", "replace"]), st.sampled_from(list('{}[],:"\\ 0-etn')))
+@given(
+    JSON_VALUES,
+    st.integers(0, 10**6),
+    st.sampled_from(["delete", "insert", "replace"]),
+    st.sampled_from(list('{}[],:"\\ 0-etn')),
+)
 def test_damaged_json_is_refused_or_read_like_cpython(session, value, where, how, char):
     text = json.dumps(value, indent=1 if where % 2 else None)
     i = where % (len(text) + 1)
@@ -324,12 +327,59 @@ def test_damaged_json_is_refused_or_read_like_cpython(session, value, where, how
 
 
 INVALID_OR_ODD_TEXTS = [
-    "", " ", "[1,]", '{"a":1,}', "[1 2]", '{"a" 1}', "{a:1}", '"abc', "[1]x", '"\\x"', '"a\tb"', "[", "{",
-    '{"a":', "[1e]", "-", "nul", '"\\u12"', '{"\\u01f:": 1}', "[1,2", "[truefalse]", '{"a": }', '{"a" "b": 1}',
-    "[1,,2]", "{1: 2}", '["}"', '{"a": 1}}', "[}", '[{"a": 1]}', "01", "[-01]", "1.", "[1.e5]", "[-.5]", ".5",
-    '["{"]', '["}"]', '[{"a": "{}"}]', '{"a": "x:y,z"}', "[1e05, 1e-05, -0.5, 0, 10, 0.0]", '["a\\"b", "c\\\\"]',
-    '["tab\\there"]', '{"a": [], "b": {}, "c": [{}]}', "  [ 1 , 2 ]  ", '"plain"', "12", "null", "[[[[]]]]",
-    '{"a":1,"a":2,"b":3}', "[NaN, Infinity, -Infinity]", '"\\ud83d\\ude00"', '"\\ud83d"', "[1]\x00",
+    "",
+    " ",
+    "[1,]",
+    '{"a":1,}',
+    "[1 2]",
+    '{"a" 1}',
+    "{a:1}",
+    '"abc',
+    "[1]x",
+    '"\\x"',
+    '"a\tb"',
+    "[",
+    "{",
+    '{"a":',
+    "[1e]",
+    "-",
+    "nul",
+    '"\\u12"',
+    '{"\\u01f:": 1}',
+    "[1,2",
+    "[truefalse]",
+    '{"a": }',
+    '{"a" "b": 1}',
+    "[1,,2]",
+    "{1: 2}",
+    '["}"',
+    '{"a": 1}}',
+    "[}",
+    '[{"a": 1]}',
+    "01",
+    "[-01]",
+    "1.",
+    "[1.e5]",
+    "[-.5]",
+    ".5",
+    '["{"]',
+    '["}"]',
+    '[{"a": "{}"}]',
+    '{"a": "x:y,z"}',
+    "[1e05, 1e-05, -0.5, 0, 10, 0.0]",
+    '["a\\"b", "c\\\\"]',
+    '["tab\\there"]',
+    '{"a": [], "b": {}, "c": [{}]}',
+    "  [ 1 , 2 ]  ",
+    '"plain"',
+    "12",
+    "null",
+    "[[[[]]]]",
+    '{"a":1,"a":2,"b":3}',
+    "[NaN, Infinity, -Infinity]",
+    '"\\ud83d\\ude00"',
+    '"\\ud83d"',
+    "[1]\x00",
 ]
 
 
@@ -345,7 +395,7 @@ def test_json_loads_refuses_what_cpython_refuses_and_reads_the_rest_alike(sessio
 def test_json_dumps_options_and_errors_agree_with_cpython(session):
     agree(
         session,
-        "v = json.loads('{\"b\": [1, 2.5, null, true], \"a\": {\"z\": \"\\\\u00e9\\\\n\", \"y\": []}, \"c\": {}}')\n"
+        'v = json.loads(\'{"b": [1, 2.5, null, true], "a": {"z": "\\\\u00e9\\\\n", "y": []}, "c": {}}\')\n'
         "for kw in ({}, {'indent': 2}, {'indent': '--'}, {'sort_keys': True}, {'separators': (',', ':')},\n"
         "           {'ensure_ascii': False}, {'indent': 0}):\n"
         "    print(json.dumps(v, **kw))\n"
@@ -370,11 +420,11 @@ def test_json_loads_options_agree_with_cpython(session):
     agree(
         session,
         "import io\n"
-        "print(json.loads('{\"a\": 1, \"a\": 2, \"b\": 3}'), json.loads('[NaN, Infinity, -Infinity]'))\n"
+        'print(json.loads(\'{"a": 1, "a": 2, "b": 3}\'), json.loads(\'[NaN, Infinity, -Infinity]\'))\n'
         "print(json.loads('\"\\\\ud83d\\\\ude00 \\\\u00e9\"') == '\\U0001f600 \\u00e9', json.loads(b'[1]'), json.loads('  7 '))\n"
         "print(json.loads('{\"a\": 1}', object_pairs_hook=lambda p: p), json.loads('[1.5, 2]', parse_float=str, parse_int=float))\n"
         "print(json.loads('{\"a\": {\"b\": 1}}', object_hook=lambda d: sorted(d)), json.loads('[NaN]', parse_constant=str))\n"
-        "out = io.StringIO()\njson.dump(odict(z=1), out)\nprint(out.getvalue(), json.load(io.StringIO('{\"y\": 2, \"x\": 1}')))\n"
+        'out = io.StringIO()\njson.dump(odict(z=1), out)\nprint(out.getvalue(), json.load(io.StringIO(\'{"y": 2, "x": 1}\')))\n'
         "print(issubclass(json.JSONDecodeError, ValueError))\n"
         "try:\n    json.loads(5)\nexcept TypeError as e:\n    print(e)\n",
     )
@@ -385,7 +435,7 @@ def test_importing_the_guest_json_fits_the_old_default_fuel(runtime):
     session = runtime.new_session(Limits(fuel=10_000_000))
     try:
         result = session.run(
-            "import json\nv = json.loads('{\"b\": 1, \"caf\\\\u00e9\": [\"\u4e2d\"]}')\nprint(v)\nprint(json.dumps(v, indent=1))"
+            'import json\nv = json.loads(\'{"b": 1, "caf\\\\u00e9": ["\u4e2d"]}\')\nprint(v)\nprint(json.dumps(v, indent=1))'
         )
         assert result.ok, result.error
         assert result.stdout == "{'b': 1, 'café': ['中']}\n" + '{\n "b": 1,\n "caf\\u00e9": [\n  "\\u4e2d"\n ]\n}\n'

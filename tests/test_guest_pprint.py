@@ -1,11 +1,11 @@
 """The guest pprint lays structures out as CPython's does."""
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from guest_oracle import cpython_output, new_session, sandbox_output
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from datasette_agent_micropython.runtime import Runtime
-
-from guest_oracle import cpython_output, new_session, sandbox_output
 
 
 @pytest.fixture(scope="module")
@@ -68,13 +68,22 @@ pprint.pprint([Summary('s', [1])])
     assert sandbox_output(session, code) == cpython_output(code)
 
 
-scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.text("ab xy", max_size=12),
-                    st.floats(allow_nan=False, allow_infinity=False, width=16).map(lambda f: round(f, 2)))
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**6), 10**6),
+    st.text("ab xy", max_size=12),
+    st.floats(allow_nan=False, allow_infinity=False, width=16).map(lambda f: round(f, 2)),
+)
 nested = st.recursive(
     scalars,
-    lambda children: st.one_of(st.lists(children, max_size=6), st.tuples(children, children),
-                               st.dictionaries(st.text("kqz", min_size=1, max_size=6), children, max_size=5)),
-    max_leaves=25)
+    lambda children: st.one_of(
+        st.lists(children, max_size=6),
+        st.tuples(children, children),
+        st.dictionaries(st.text("kqz", min_size=1, max_size=6), children, max_size=5),
+    ),
+    max_leaves=25,
+)
 
 
 @settings(max_examples=40, deadline=None)

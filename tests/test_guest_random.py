@@ -2,8 +2,6 @@
 CPython's (another generator), so these tests prove properties and determinism, and compare
 errors with CPython's."""
 
-
-
 from guest_oracle import cpython_output, new_session, sandbox_output
 
 

@@ -1,10 +1,9 @@
 """The guest re module agrees with CPython, or raises a clear error where the engine cannot."""
 
 import pytest
-from hypothesis import given, settings, strategies as st
-
-
-from guest_oracle import check_survives_a_restore, ROOMY, cpython_output, new_session, sandbox_output
+from guest_oracle import ROOMY, check_survives_a_restore, cpython_output, new_session, sandbox_output
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 
 @pytest.fixture(scope="module")
@@ -16,12 +15,54 @@ def session(runtime):
 
 
 PATTERNS = [
-    r"\d+", r"[a-z]+", r"(\w+)@(\w+)\.com", r"(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})", r"a{2,3}",
-    r"x*", r"(a|b)+c?", r"[^,]+", r"\s+", r"^\w+", r"\d+$", r"(\d+)\.(\d*)", r"[A-Z][a-z]{1,}", r"b{,2}",
-    r"(?:ab)+", r"colou?r", r"\$\d+(?:\.\d\d)?", r"[-+]?\d*\.?\d+", r"(a)(b)?", r"a.c", r"\d{3}-\d{4}",
-    r"[aeiou]{2}", r"(\w)\w*", r"a+?", r"[.]", r"\W+", r"ab|a", r"(x)|y", r"é+", r"€\d", r"[^\s]+", r"\w+",
-    r"\s+\d", r"(?i)é", r"[é€]", r"\S", r"\bab\b", r"\b\w+\b", r"\b\d{2}\b", r"\b([a-c]+)\b", r"\bx", r"y\b",
-    r"\b\d*\b", r"a*?", r"|a", r"a|", r"(a|)b*", r"b??",
+    r"\d+",
+    r"[a-z]+",
+    r"(\w+)@(\w+)\.com",
+    r"(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})",
+    r"a{2,3}",
+    r"x*",
+    r"(a|b)+c?",
+    r"[^,]+",
+    r"\s+",
+    r"^\w+",
+    r"\d+$",
+    r"(\d+)\.(\d*)",
+    r"[A-Z][a-z]{1,}",
+    r"b{,2}",
+    r"(?:ab)+",
+    r"colou?r",
+    r"\$\d+(?:\.\d\d)?",
+    r"[-+]?\d*\.?\d+",
+    r"(a)(b)?",
+    r"a.c",
+    r"\d{3}-\d{4}",
+    r"[aeiou]{2}",
+    r"(\w)\w*",
+    r"a+?",
+    r"[.]",
+    r"\W+",
+    r"ab|a",
+    r"(x)|y",
+    r"é+",
+    r"€\d",
+    r"[^\s]+",
+    r"\w+",
+    r"\s+\d",
+    r"(?i)é",
+    r"[é€]",
+    r"\S",
+    r"\bab\b",
+    r"\b\w+\b",
+    r"\b\d{2}\b",
+    r"\b([a-c]+)\b",
+    r"\bx",
+    r"y\b",
+    r"\b\d*\b",
+    r"a*?",
+    r"|a",
+    r"a|",
+    r"(a|)b*",
+    r"b??",
 ]
 TEXTS = st.text(alphabet="abcxy AB129.,-@$\t\n\x1céÉ’€\xa0٣", max_size=24)
 
@@ -103,7 +144,12 @@ for bad in [r"(?<=a)b", r"(a)\1", r"\b(a|b)\b", r"(?=x)", "(", "a)", "[a", "a**"
     assert lines[:-10] == wanted[:-10]
     # Every pattern the engine cannot honour is refused; CPython accepts the valid ones among them.
     assert all(line.startswith("re.error") for line in lines[-10:])
-    assert [line for line in wanted[-10:] if line.startswith("re.error")] == ["re.error (", "re.error a)", "re.error [a", "re.error a**"]
+    assert [line for line in wanted[-10:] if line.startswith("re.error")] == [
+        "re.error (",
+        "re.error a)",
+        "re.error [a",
+        "re.error a**",
+    ]
 
 
 def test_what_the_engine_cannot_do_raises_instead_of_mismatching(session):
@@ -111,14 +157,17 @@ def test_what_the_engine_cannot_do_raises_instead_of_mismatching(session):
         "import re\n"
         "for f in (lambda: re.search(r'\\d+$', '12\\n'), lambda: re.findall(r'\\w+', 'café au lait'),\n"
         "          lambda: re.match(r'(a)(a)|x', 'aa').start(2)):\n"
-        "    try:\n        print(f())\n    except NotImplementedError as e:\n        print('NotImplementedError')\n")
+        "    try:\n        print(f())\n    except NotImplementedError as e:\n        print('NotImplementedError')\n"
+    )
     assert result.ok, result.error
     assert result.stdout == "NotImplementedError\n" * 3
 
 
 def test_a_session_holding_compiled_patterns_survives_snapshot_and_restore(runtime):
-    setup = ("import re\nWORD = re.compile(r'(?P<w>[a-z]+)(\\d*)', re.I)\n"
-             "last = WORD.search('xx Abc12 yy')\nfound = WORD.findall('a1 b22 C')")
+    setup = (
+        "import re\nWORD = re.compile(r'(?P<w>[a-z]+)(\\d*)', re.I)\n"
+        "last = WORD.search('xx Abc12 yy')\nfound = WORD.findall('a1 b22 C')"
+    )
     probe = "print(WORD.findall('q9 Rr'), last.group('w'), last.span(), found, WORD.sub(r'<\\2>', 'ab12 c'))"
     check_survives_a_restore(runtime, ROOMY, setup, probe)
 

@@ -4,14 +4,13 @@ the same errors."""
 import math
 
 import pytest
-from hypothesis import given, settings, strategies as st
-
-
 from guest_oracle import cpython_output, new_session, sandbox_output
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 # MicroPython parses subnormal literals inexactly (a parser issue, not statistics'): keep them out.
 reals = st.floats(-1e9, 1e9, allow_nan=False, allow_subnormal=False)
-numbers = st.one_of(st.integers(-10**6, 10**6), reals)
+numbers = st.one_of(st.integers(-(10**6), 10**6), reals)
 
 # MicroPython's float repr is not the shortest round-trip form (it prints 8.8 as 8.800000000000001),
 # so results are compared as exact bits: show() prints floats as the hex of their IEEE-754 bytes.
@@ -153,7 +152,9 @@ def test_geometric_mean_agrees_within_float_tolerance(session, data):
 
 def test_ordered_input_is_not_sorted_again(session):
     # MicroPython's quicksort is quadratic on ordered input; median of 20,000 ordered values must stay cheap.
-    result = session.run("import statistics\nxs = list(range(20000))\nprint(statistics.median(xs), statistics.median(xs[::-1]))")
+    result = session.run(
+        "import statistics\nxs = list(range(20000))\nprint(statistics.median(xs), statistics.median(xs[::-1]))"
+    )
     assert result.ok, result.error
     assert result.stdout == "9999.5 9999.5\n"
     assert result.fuel_used < 200_000_000
@@ -171,12 +172,15 @@ def values(output):
 def test_normal_dist_agrees_within_float_tolerance(session, mu, sigma, x, p):
     # pdf and cdf go through the C library's exp and erf, inv_cdf through Newton steps rather than
     # CPython's rational approximation: equal to about 1e-12, not bit for bit.
-    code = SHOW + f"""
+    code = (
+        SHOW
+        + f"""
 from statistics import NormalDist
 n = NormalDist({mu!r}, {sigma!r})
 show(n.mean, n.stdev, n.variance, n.zscore({x!r}), n.pdf({x!r}), n.cdf({x!r}), n.inv_cdf({p!r}))
 show(n.overlap(NormalDist({x!r}, {sigma!r} * 1.5)), *n.quantiles(5))
 """
+    )
     got, expected = values(sandbox_output(session, code)), values(cpython_output(code))
     assert len(got) == len(expected) == 12
     for a, b in zip(got, expected):
@@ -187,7 +191,9 @@ def test_normal_dist_is_loaded_on_first_use_and_behaves_like_cpythons(runtime):
     fresh = new_session(runtime)
     try:
         assert sandbox_output(fresh, "import statistics, sys\nprint('_normaldist' in sys.modules)") == "False\n"
-        code = SHOW + """
+        code = (
+            SHOW
+            + """
 from statistics import NormalDist, StatisticsError
 n = NormalDist(100, 15)
 m = NormalDist.from_samples(iter([2.5, 3.1, 2.1, 2.4, 2.7, 3.5]))
@@ -201,6 +207,7 @@ for f in (lambda: NormalDist(0, -1), lambda: NormalDist(0, 0).pdf(1), lambda: No
     except (StatisticsError, TypeError) as e:
         print(type(e).__name__, e)
 """
+        )
         assert sandbox_output(fresh, code) == cpython_output(code)
     finally:
         fresh.close()

@@ -1,11 +1,11 @@
 """The guest string module agrees with CPython: constants, capwords, Template."""
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from guest_oracle import cpython_output, new_session, sandbox_output
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from datasette_agent_micropython.runtime import Runtime
-
-from guest_oracle import cpython_output, new_session, sandbox_output
 
 
 @pytest.fixture(scope="module")
@@ -26,9 +26,16 @@ for name in ('whitespace', 'ascii_lowercase', 'ascii_uppercase', 'ascii_letters'
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.lists(st.tuples(st.text(alphabet="aB $x{}_1\n\t,", max_size=20),
-                          st.dictionaries(st.sampled_from(["a", "x", "B", "_1", "x_"]), st.integers(0, 9), max_size=3)),
-                min_size=1, max_size=6))
+@given(
+    st.lists(
+        st.tuples(
+            st.text(alphabet="aB $x{}_1\n\t,", max_size=20),
+            st.dictionaries(st.sampled_from(["a", "x", "B", "_1", "x_"]), st.integers(0, 9), max_size=3),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
 def test_capwords_and_template_agree_with_cpython(session, cases):
     code = f"""
 import string

@@ -1,11 +1,11 @@
 """The guest textwrap module breaks lines exactly as CPython's does."""
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from guest_oracle import cpython_output, new_session, sandbox_output
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from datasette_agent_micropython.runtime import Runtime
-
-from guest_oracle import cpython_output, new_session, sandbox_output
 
 
 @pytest.fixture(scope="module")
@@ -15,15 +15,55 @@ def session(tmp_path_factory):
     session.close()
 
 
-WORDS = ["the", "quick", "brown", "fox.", "jumps", "over", "well-known", "state-of-the-art", "x", "--", "a--b",
-         "supercalifragilisticexpialidocious", "e-mail", "1-2", "end!", "Mr.", "don't", "\t", "\n", "  ", "-", "a-", "café-bar",
-         "élan-vital", "naïve", "x—y", "“quoted”", "Ωmega-ζeta", "٣-٤", "ab-٣c", "a--é"]
-options = st.fixed_dictionaries({}, optional={
-    "initial_indent": st.sampled_from(["", "* ", "    "]), "subsequent_indent": st.sampled_from(["", "  "]),
-    "break_long_words": st.booleans(), "break_on_hyphens": st.booleans(), "drop_whitespace": st.booleans(),
-    "fix_sentence_endings": st.booleans(), "replace_whitespace": st.booleans(), "expand_tabs": st.booleans(),
-    "max_lines": st.integers(1, 4), "placeholder": st.sampled_from([" [...]", "...", " ~"]), "tabsize": st.integers(0, 4),
-})
+WORDS = [
+    "the",
+    "quick",
+    "brown",
+    "fox.",
+    "jumps",
+    "over",
+    "well-known",
+    "state-of-the-art",
+    "x",
+    "--",
+    "a--b",
+    "supercalifragilisticexpialidocious",
+    "e-mail",
+    "1-2",
+    "end!",
+    "Mr.",
+    "don't",
+    "\t",
+    "\n",
+    "  ",
+    "-",
+    "a-",
+    "café-bar",
+    "élan-vital",
+    "naïve",
+    "x—y",
+    "“quoted”",
+    "Ωmega-ζeta",
+    "٣-٤",
+    "ab-٣c",
+    "a--é",
+]
+options = st.fixed_dictionaries(
+    {},
+    optional={
+        "initial_indent": st.sampled_from(["", "* ", "    "]),
+        "subsequent_indent": st.sampled_from(["", "  "]),
+        "break_long_words": st.booleans(),
+        "break_on_hyphens": st.booleans(),
+        "drop_whitespace": st.booleans(),
+        "fix_sentence_endings": st.booleans(),
+        "replace_whitespace": st.booleans(),
+        "expand_tabs": st.booleans(),
+        "max_lines": st.integers(1, 4),
+        "placeholder": st.sampled_from([" [...]", "...", " ~"]),
+        "tabsize": st.integers(0, 4),
+    },
+)
 texts = st.lists(st.sampled_from(WORDS), max_size=25).map(" ".join)
 
 
@@ -50,8 +90,13 @@ for text, width, options in {cases!r}:
     assert sandbox_output(session, code) == cpython_output(code)
 
 
-lines = st.lists(st.tuples(st.sampled_from(["", " ", "  ", "\t", " \t", "    "]),
-                           st.sampled_from(["", "x", "def f():", "  y", " \t", "\r"])), max_size=8)
+lines = st.lists(
+    st.tuples(
+        st.sampled_from(["", " ", "  ", "\t", " \t", "    "]),
+        st.sampled_from(["", "x", "def f():", "  y", " \t", "\r"]),
+    ),
+    max_size=8,
+)
 
 
 @settings(max_examples=40, deadline=None)

@@ -5,10 +5,9 @@ Session.run records (class_records.py).
 """
 
 import pytest
+from guest_oracle import cpython_output, new_session, sandbox_output
 
 from datasette_agent_micropython.runtime import Runtime
-
-from guest_oracle import cpython_output, new_session, sandbox_output
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,8 @@ TypeError or ValueError in the guest for GuestTypeError or GuestValueError on th
 import pytest
 
 from datasette_agent_micropython.guest_protocol import GuestTypeError, GuestValueError
-from datasette_agent_micropython.settings import Limits
 from datasette_agent_micropython.sessions import shared_runtime
+from datasette_agent_micropython.settings import Limits
 
 
 @pytest.fixture
@@ -64,4 +64,8 @@ def test_refusals_raise_type_and_value_errors_other_failures_a_runtime_error(rec
     )
     result = session.run(code)
     assert result.ok, result.error
-    assert result.stdout.splitlines() == ["TypeError wrong type", "ValueError bad value", "RuntimeError KeyError: 'other'"]
+    assert result.stdout.splitlines() == [
+        "TypeError wrong type",
+        "ValueError bad value",
+        "RuntimeError KeyError: 'other'",
+    ]

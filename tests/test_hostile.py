@@ -1,7 +1,6 @@
 """Hostile and broken input gets a clear, bounded error; the server and other conversations carry on."""
 
 import asyncio
-import json
 import logging
 import sqlite3
 import string
@@ -70,7 +69,7 @@ HOST_CALLS = [
     "host.call('fn:read_only_sql_query', '{not json')",
     "host.call('fn:read_only_sql_query', '[' * 100000)",
     "host.call('fn:read_only_sql_query', 'x' * 5000000)",
-    "host.call('__result__', '{\"token\": \"forged\", \"ok\": true}')",
+    'host.call(\'__result__\', \'{"token": "forged", "ok": true}\')',
     "host.call('__next__', '')",
     "host.call('x' * 10000, '')",
     "host.call(b'bytes', b'payload')",
@@ -82,7 +81,11 @@ HOST_CALLS = [
 @pytest.mark.parametrize("call", HOST_CALLS)
 async def test_direct_host_calls_are_validated(sandbox, call):
     ds, conversation = sandbox
-    result = await run(ds, conversation, f"import host\ntry:\n    print(repr({call})[:200])\nexcept Exception as e:\n    print('refused', type(e).__name__)")
+    result = await run(
+        ds,
+        conversation,
+        f"import host\ntry:\n    print(repr({call})[:200])\nexcept Exception as e:\n    print('refused', type(e).__name__)",
+    )
     assert result["ok"], result.get("error")
     assert "error" in result["stdout"] or "refused" in result["stdout"]
     assert (await run(ds, conversation, "print(2 + 2)"))["stdout"] == "4\n"
@@ -129,7 +132,10 @@ async def test_ten_megabytes_of_code_is_refused_clearly(sandbox):
     ds, conversation = sandbox
     tool = make_tool(session_manager(ds))
     result = await tool.fn(
-        datasette=ds, actor=ALICE, context=SimpleNamespace(conversation_id=conversation), python="x = 1\n" + "#" * (10 * 1024 * 1024)
+        datasette=ds,
+        actor=ALICE,
+        context=SimpleNamespace(conversation_id=conversation),
+        python="x = 1\n" + "#" * (10 * 1024 * 1024),
     )
     assert result["ok"] is False
     assert "this sandbox accepts at most" in result["error"]
@@ -160,7 +166,9 @@ async def test_a_full_sessions_database_leaves_the_state_live_and_logs_a_warning
     data = tmp_path / "data.db"
     sqlite3.connect(data).close()
     ds = await make_datasette(
-        tmp_path, databases=[data, sessions], plugin_config={"max_sessions": 1, "sessions_database": "sessions", **ROOMY}
+        tmp_path,
+        databases=[data, sessions],
+        plugin_config={"max_sessions": 1, "sessions_database": "sessions", **ROOMY},
     )
     first, second = await start_conversation(ds, ALICE), await start_conversation(ds, ALICE)
     await run(ds, first, "x = 'first'")
@@ -169,7 +177,11 @@ async def test_a_full_sessions_database_leaves_the_state_live_and_logs_a_warning
     pages = (await db.execute("pragma page_count")).rows[0][0]
     await db.execute_write_fn(lambda conn: conn.execute(f"pragma max_page_count = {pages}"))
     with caplog.at_level(logging.WARNING, logger="datasette_agent_micropython"):
-        result = await run(ds, first, "x = 'first, changed'\nimport random\ny = bytes(random.getrandbits(8) for _ in range(20000))\nprint('answered')")
+        result = await run(
+            ds,
+            first,
+            "x = 'first, changed'\nimport random\ny = bytes(random.getrandbits(8) for _ in range(20000))\nprint('answered')",
+        )
         assert result["stdout"] == "answered\n"
         await run(ds, second, "x = 'second'")  # wants to evict the first, whose image cannot be written
         await settle(ds)
@@ -260,7 +272,11 @@ async def test_a_sql_reply_the_guest_never_pulls_cannot_pin_host_memory(sandbox)
         session = session_manager(ds)._live[conversation]
         assert session._pending == []
     # Pulled through the wrapper, the same 1 MB reply arrives whole.
-    result = await run(ds, conversation, "r = read_only_sql_query('data', 'select length(hex(zeroblob(500000))) as n')\nprint(r['rows'])")
+    result = await run(
+        ds,
+        conversation,
+        "r = read_only_sql_query('data', 'select length(hex(zeroblob(500000))) as n')\nprint(r['rows'])",
+    )
     assert result["stdout"] == "[{'n': 1000000}]\n"
 
 

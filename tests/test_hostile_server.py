@@ -51,7 +51,10 @@ def test_scheduled_callbacks_at_every_offset_then_a_graceful_stop_finishes(tmp_p
         for offset, (first, second) in outcomes.items():
             for result in (first, second):
                 # A result or a reported error: never a hang, never a bare "Error: ".
-                assert result["ok"] or (result["error"] and result.get("error_type") in ERROR_TYPES), (offset, json.dumps(result))
+                assert result["ok"] or (result["error"] and result.get("error_type") in ERROR_TYPES), (
+                    offset,
+                    json.dumps(result),
+                )
             if first["interpreter_reset"]:
                 assert second["state"] == "new"
                 assert "discarded the interpreter" in second["state_note"], (offset, json.dumps(second))

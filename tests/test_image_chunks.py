@@ -126,6 +126,8 @@ def test_after_a_small_call_the_image_differs_only_in_its_header_and_the_changed
     if not moved:
         assert len(after) == len(before)
     differing = [index for index in range(body_start, min(len(before), len(after))) if before[index] != after[index]]
-    allowed = [encoded.places[chunk] for chunk in changed] + [previous.places[chunk] for chunk in changed if chunk in previous.places]
+    allowed = [encoded.places[chunk] for chunk in changed] + [
+        previous.places[chunk] for chunk in changed if chunk in previous.places
+    ]
     assert all(any(start <= index - body_start < start + room for start, room in allowed) for index in differing)
     assert len(differing) < encoded.body_size // 4

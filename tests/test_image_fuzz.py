@@ -21,7 +21,14 @@ from image_forgery import chunk_frames, chunked_header_of, compress, forge, forg
 from long_runs import sizes
 
 from datasette_agent_micropython.settings import Limits
-from datasette_agent_micropython.snapshot import CHUNK_PAGES, PAGE_SIZE, WASM_PAGE_SIZE, Snapshot, SnapshotError, chunk_spans
+from datasette_agent_micropython.snapshot import (
+    CHUNK_PAGES,
+    PAGE_SIZE,
+    WASM_PAGE_SIZE,
+    Snapshot,
+    SnapshotError,
+    chunk_spans,
+)
 
 CASES = sizes().image_fuzz_cases
 SEED = sizes().image_fuzz_seed

@@ -47,7 +47,9 @@ def session_threads() -> int:
 def built_snapshot(runtime, host_functions=None):
     session = runtime.new_session(LIMITS, host_functions or {})
     try:
-        result = session.run("import random\nx = [random.getrandbits(20) for _ in range(2000)]\ndef f(n):\n    return n * 2")
+        result = session.run(
+            "import random\nx = [random.getrandbits(20) for _ in range(2000)]\ndef f(n):\n    return n * 2"
+        )
         assert result.ok, result.error
         return session.snapshot()
     finally:

@@ -62,11 +62,11 @@ import time
 from dataclasses import dataclass, field
 
 import pytest
-
-from datasette_agent_micropython.snapshot import Snapshot
 import server_harness
 from long_runs import sizes
 from server_harness import DatasetteServer, start_conversation
+
+from datasette_agent_micropython.snapshot import Snapshot
 
 MIB = 1024 * 1024
 FULL = sizes().long
@@ -225,7 +225,7 @@ class Run:
             self.wake.notify_all()
 
 
-def post_call(server: DatasetteServer, client, conversation_id: str, python: str, run: "Run | None" = None) -> dict:
+def post_call(server: DatasetteServer, client, conversation_id: str, python: str, run: Run | None = None) -> dict:
     """One turn calling the tool on a worker's client; its result. Turns that failed before the tool
     ran are retried by the harness, and counted here (see agent_harness.failed_before_the_tool_ran)."""
     on_retry = run.retried if run is not None else None
@@ -382,7 +382,10 @@ def test_many_conversations_through_few_live_interpreters(tmp_path, capsys):
 
     # The RSS plateau: the last third of the run stays near the middle third.
     series = run.rss
-    thirds = [[rss for done, rss in series if lo * total_calls / 3 < done <= hi * total_calls / 3] for lo, hi in ((1, 2), (2, 3))]
+    thirds = [
+        [rss for done, rss in series if lo * total_calls / 3 < done <= hi * total_calls / 3]
+        for lo, hi in ((1, 2), (2, 3))
+    ]
     middle, last = max(thirds[0]), max(thirds[1])
     lat = run.latencies
     with capsys.disabled():

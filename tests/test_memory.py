@@ -24,4 +24,6 @@ def test_every_non_zero_page_is_found_and_read_in_whole_blocks_and_in_the_tail(p
     data = ctypes.string_at(base, size)
     expected = [index for index in range(page_count) if any(data[index * PAGE_SIZE : (index + 1) * PAGE_SIZE])]
     assert nonzero_page_indices(base, size) == expected
-    assert read_pages(base, expected) == b"".join(data[index * PAGE_SIZE : (index + 1) * PAGE_SIZE] for index in expected)
+    assert read_pages(base, expected) == b"".join(
+        data[index * PAGE_SIZE : (index + 1) * PAGE_SIZE] for index in expected
+    )

@@ -73,7 +73,10 @@ async def test_a_trapped_call_says_its_interpreter_was_discarded_and_counts_no_c
     await run(ds, conversation, "x = 1")
     trapped = await run(ds, conversation, LOOP)
     assert trapped["state"] == "discarded" and trapped["calls"] is None and trapped["interpreter_reset"] is True
-    assert trapped["state_note"] == f"The interpreter was discarded ({TIMEOUT_WORDS}); the next call starts with no variables."
+    assert (
+        trapped["state_note"]
+        == f"The interpreter was discarded ({TIMEOUT_WORDS}); the next call starts with no variables."
+    )
 
 
 async def test_the_call_after_a_trap_in_the_same_turn_names_the_trap(tmp_path):

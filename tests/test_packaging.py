@@ -27,7 +27,17 @@ def fresh_checkout(folder: Path) -> Path:
 
 def test_the_wheel_ships_the_migrations_the_artifact_and_the_guest(tmp_path):
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(tmp_path), str(fresh_checkout(tmp_path))],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--wheel-dir",
+            str(tmp_path),
+            str(fresh_checkout(tmp_path)),
+        ],
         check=True,
         timeout=300,
     )
@@ -51,7 +61,9 @@ def readme_install_lines() -> list[str]:
     """The install commands of the README's Install section, as a user would type them in the checkout."""
     readme = (ROOT / "README.md").read_text()
     section = readme[readme.index("## Install\n") :]
-    block = section[section.index("```bash\n") + len("```bash\n") : section.index("```\n", section.index("```bash\n") + 1)]
+    block = section[
+        section.index("```bash\n") + len("```bash\n") : section.index("```\n", section.index("```bash\n") + 1)
+    ]
     commands = [line.split("#")[0].strip() for line in block.splitlines()]
     return [command for command in commands if command.startswith(("pip install", "datasette install"))]
 
@@ -72,7 +84,10 @@ def fresh_environment(folder: Path) -> Path:
             (dependencies / entry.name).symlink_to(entry)
     purelib = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True, capture_output=True, text=True, timeout=60,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
     ).stdout.strip()
     Path(purelib, "project_dependencies.pth").write_text(f"{dependencies}\n")
     return python
@@ -88,16 +103,27 @@ def test_the_readme_install_lines_install_this_checkout_as_a_datasette_plugin(tm
     for number, line in enumerate(lines):
         python = fresh_environment(tmp_path / f"environment-{number}")
         program, *arguments = line.split()
-        subprocess.run([str(python), "-m", program, *arguments], cwd=checkout, check=True, timeout=300, capture_output=True)
+        subprocess.run(
+            [str(python), "-m", program, *arguments], cwd=checkout, check=True, timeout=300, capture_output=True
+        )
 
         plugins = subprocess.run(
-            [str(python), "-m", "datasette", "plugins"], cwd=tmp_path, check=True, capture_output=True, text=True, timeout=120
+            [str(python), "-m", "datasette", "plugins"],
+            cwd=tmp_path,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         [plugin] = [plugin for plugin in json.loads(plugins.stdout) if plugin["name"] == "datasette-agent-micropython"]
         assert plugin["version"] == version, line
         installed = subprocess.run(
             [str(python), "-c", "import datasette_agent_micropython as package; print(package.__file__)"],
-            cwd=tmp_path, check=True, capture_output=True, text=True, timeout=120,
+            cwd=tmp_path,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=120,
         ).stdout.strip()
         package = Path(installed).parent
         assert package.is_relative_to(tmp_path / f"environment-{number}" / "venv"), (line, package)
@@ -110,6 +136,10 @@ def test_the_readme_install_lines_install_this_checkout_as_a_datasette_plugin(tm
     message = {"prompt": "hi", "tool_calls": [{"name": "execute_micropython", "arguments": {"python": "print(6 * 7)"}}]}
     chat = subprocess.run(
         [str(python), "-m", "datasette", "agent", "chat", str(data), "-m", "echo", "--root", "-p", json.dumps(message)],
-        cwd=tmp_path, check=True, capture_output=True, text=True, timeout=300,
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert '\\"stdout\\": \\"42\\\\n\\"' in chat.stdout, chat.stdout[-2000:]

@@ -15,12 +15,12 @@ import sys
 import textwrap
 
 import pytest
+from guest_oracle import cpython_output, sandbox_output
 
 from datasette_agent_micropython.guest_protocol import MAX_ERROR_CHARS, MAX_PAYLOAD_BYTES
 from datasette_agent_micropython.memory import STACK_OVERRUN_ERROR
 from datasette_agent_micropython.runtime import SessionError
 from datasette_agent_micropython.settings import MIB, Limits
-from guest_oracle import cpython_output, sandbox_output
 
 ROOMY = Limits(fuel=10**11, timeout_seconds=120)
 # The old plugin's fuel (10M a call), the tightest budget anyone is likely to configure.
@@ -109,8 +109,10 @@ DEPTH_PATTERNS = {
 def reached_depth(run, pattern: str) -> tuple[int, str]:
     """Run an unbounded recursion pattern; return the depth it reached and the error's type."""
     # CPython raises RecursionError, a RuntimeError; MicroPython a RuntimeError.
-    code = "deepest = [0]\ntry:\n" + textwrap.indent(textwrap.dedent(pattern), "    ") + (
-        "except RuntimeError as error:\n    print(deepest[0], type(error).__name__, error)\n"
+    code = (
+        "deepest = [0]\ntry:\n"
+        + textwrap.indent(textwrap.dedent(pattern), "    ")
+        + ("except RuntimeError as error:\n    print(deepest[0], type(error).__name__, error)\n")
     )
     output = run(code).split(" ", 1)
     return int(output[0]), output[1].strip()
@@ -119,7 +121,9 @@ def reached_depth(run, pattern: str) -> tuple[int, str]:
 def cpython_depth(pattern: str) -> int:
     """CPython's depth for the pattern, in a fresh interpreter at its default limit (1000)."""
     depth, error = reached_depth(
-        lambda source: subprocess.run([sys.executable, "-c", source], capture_output=True, text=True, check=True).stdout,
+        lambda source: (
+            subprocess.run([sys.executable, "-c", source], capture_output=True, text=True, check=True).stdout
+        ),
         pattern,
     )
     assert error.startswith("RecursionError maximum recursion depth exceeded")
@@ -182,9 +186,9 @@ def test_a_clipped_traceback_keeps_its_head_and_its_last_line(runtime):
     assert result.error.startswith("Traceback (most recent call last):\n")
     assert "characters omitted) ...\n" in result.error
     assert result.error.rstrip().splitlines()[-1] == "KeyError: the error itself"
-    assert all(
-        line.startswith(("Traceback", "  File ", "... (", "KeyError")) for line in result.error.splitlines()
-    ), "the cut falls between lines"
+    assert all(line.startswith(("Traceback", "  File ", "... (", "KeyError")) for line in result.error.splitlines()), (
+        "the cut falls between lines"
+    )
 
 
 NESTED_LISTS = "a = []\nb = []\nfor i in range(100000):\n    a = [a]\n    b = [b]\n"

@@ -17,7 +17,6 @@ import sqlite3
 import time
 
 import pytest
-
 from server_harness import (
     ALICE,
     DatasetteServer,
@@ -389,4 +388,3 @@ def test_sessions_database_table_is_served(tmp_path):
         with server.client() as alice:
             [row] = alice.get(f"/sessions/{TABLE}.json", params={"conversation_id": cid}).json()["rows"]
         assert row["calls"] == 2
-

@@ -7,7 +7,7 @@ import pytest
 
 from datasette_agent_micropython.guest_protocol import RESULT_CAP_BYTES
 from datasette_agent_micropython.runtime import Runtime, SessionError
-from datasette_agent_micropython.settings import HEAP_RESERVE_BYTES, KIB, MIB, MIN_HEAP_BYTES, Limits, LimitError
+from datasette_agent_micropython.settings import HEAP_RESERVE_BYTES, KIB, MIB, MIN_HEAP_BYTES, LimitError, Limits
 
 ROOMY = Limits(fuel=10**10, timeout_seconds=30)
 
@@ -82,7 +82,9 @@ def test_sleeping_past_the_time_limit_is_a_timeout(runtime):
 
 
 def test_sleep_within_the_limit_sleeps(session):
-    result = session.run("import time\nt = time.ticks_ms()\ntime.sleep(0.1)\nprint(time.ticks_diff(time.ticks_ms(), t) >= 100)")
+    result = session.run(
+        "import time\nt = time.ticks_ms()\ntime.sleep(0.1)\nprint(time.ticks_diff(time.ticks_ms(), t) >= 100)"
+    )
     assert result.stdout == "True\n"
 
 
@@ -139,7 +141,11 @@ def test_runaway_session_does_not_interrupt_another(runtime):
         threading.Thread(target=run_and_keep_result, args=("runaway", runaway, "while True:\n    pass")),
         threading.Thread(
             target=run_and_keep_result,
-            args=("worker", worker, "import time\nt = time.ticks_ms()\nn = 0\nwhile time.ticks_diff(time.ticks_ms(), t) < 1000:\n    n += 1\nprint('done')"),
+            args=(
+                "worker",
+                worker,
+                "import time\nt = time.ticks_ms()\nn = 0\nwhile time.ticks_diff(time.ticks_ms(), t) < 1000:\n    n += 1\nprint('done')",
+            ),
         ),
     ]
     for thread in threads:
@@ -219,7 +225,7 @@ def test_host_results_larger_than_the_buffer_travel_in_chunks(runtime):
 
 
 def test_host_results_keep_characters_outside_the_basic_plane(runtime):
-    text = "gift \U0001F381, caf\u00e9, \u2603, lone \ud800 surrogate"
+    text = "gift \U0001f381, caf\u00e9, \u2603, lone \ud800 surrogate"
     session = runtime.new_session(ROOMY, {"text": lambda context: text})
     result = session.run("t = text()\nprint(t[:14], len(t), t[5] == '\\U0001F381', t.endswith('surrogate'))")
     assert result.ok, result.error
@@ -273,7 +279,14 @@ def test_nul_in_code_is_refused_without_running(session):
 def test_the_quiescent_point_is_the_same_on_every_arrival(runtime):
     first = runtime.new_session(ROOMY)
     points = {first.quiescent_point}
-    for code in ["x = 1", "1 / 0", "raise SystemExit", "def g():\n    yield 1\ngen = g()", "import json", "[0] * 100000"]:
+    for code in [
+        "x = 1",
+        "1 / 0",
+        "raise SystemExit",
+        "def g():\n    yield 1\ngen = g()",
+        "import json",
+        "[0] * 100000",
+    ]:
         first.run(code)
         points.add(first.quiescent_point)
     points.add(runtime.new_session(ROOMY).quiescent_point)
@@ -345,7 +358,9 @@ def test_the_compiled_module_is_cached_on_disk(tmp_path):
 
 @pytest.mark.parametrize("heap_kib", [256, 1024])
 def test_a_heap_filled_by_globals_still_reports_its_memory_error(runtime, heap_kib):
-    limits = Limits(memory_bytes=heap_kib * KIB + HEAP_RESERVE_BYTES, heap_bytes=heap_kib * KIB, fuel=10**11, timeout_seconds=60)
+    limits = Limits(
+        memory_bytes=heap_kib * KIB + HEAP_RESERVE_BYTES, heap_bytes=heap_kib * KIB, fuel=10**11, timeout_seconds=60
+    )
     session = runtime.new_session(limits)
     session.run("keep = 'kept'")
     result = session.run("x = []\nwhile True:\n    x.append(str(len(x)))")

@@ -34,7 +34,9 @@ async def counting_datasette(tmp_path, **plugin_config):
 
 async def image_writes(ds) -> list[tuple[str, int]]:
     await session_manager(ds).wait_for_writes()
-    rows = (await ds.get_internal_database().execute(f"SELECT conversation_id, calls FROM {WRITES_TABLE} ORDER BY rowid")).rows
+    rows = (
+        await ds.get_internal_database().execute(f"SELECT conversation_id, calls FROM {WRITES_TABLE} ORDER BY rowid")
+    ).rows
     return [tuple(row) for row in rows]
 
 

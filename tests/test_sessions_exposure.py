@@ -48,7 +48,11 @@ async def test_crossdb_with_sessions_in_the_internal_database_starts(tmp_path):
 async def test_a_sessions_database_readable_by_everyone_is_warned_about(tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger=LOGGER):
         await make_datasette(tmp_path, databases=databases(tmp_path), plugin_config={"sessions_database": "sessions"})
-    warnings = [record.getMessage() for record in caplog.records if "readable by actors who are not admins" in record.getMessage()]
+    warnings = [
+        record.getMessage()
+        for record in caplog.records
+        if "readable by actors who are not admins" in record.getMessage()
+    ]
     assert len(warnings) == 1
     assert "'sessions'" in warnings[0]
 

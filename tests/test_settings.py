@@ -17,7 +17,8 @@ from types import SimpleNamespace
 import pytest
 from datasette.app import Datasette
 from datasette.utils import parse_metadata
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from datasette_agent_micropython.settings import (
     FUEL,
@@ -172,7 +173,9 @@ async def test_yaml_1_1_numbers_in_datasette_yaml_configure_a_real_datasette():
         [tool] = [tool for tool in await get_agent_tools(datasette) if tool.name == TOOL_NAME]
         assert "2.5 seconds, 100,000 fuel units" in tool.description
         context = SimpleNamespace(conversation_id="fuel")
-        result = await tool.fn(datasette=datasette, actor={"id": "root"}, context=context, python="while True:\n    pass")
+        result = await tool.fn(
+            datasette=datasette, actor={"id": "root"}, context=context, python="while True:\n    pass"
+        )
         assert result["ok"] is False
         assert "ran out of fuel: the limit is 100,000 units per call" in result["error"]
     finally:
@@ -187,9 +190,22 @@ def datasette_command() -> list[str]:
 def test_yaml_1_1_numbers_reach_the_cli_from_datasette_yaml(tmp_path):
     (tmp_path / "datasette.yaml").write_text(YAML_1_1_NUMBERS)
     completed = subprocess.run(
-        [*datasette_command(), "micropython", "run", "--config", "datasette.yaml", "--conversation", "c", "--json",
-         "-c", "while True:\n    pass"],
-        capture_output=True, text=True, timeout=SUBPROCESS_TIMEOUT, cwd=tmp_path,
+        [
+            *datasette_command(),
+            "micropython",
+            "run",
+            "--config",
+            "datasette.yaml",
+            "--conversation",
+            "c",
+            "--json",
+            "-c",
+            "while True:\n    pass",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=SUBPROCESS_TIMEOUT,
+        cwd=tmp_path,
     )
     assert completed.returncode == 1, completed
     result = json.loads(completed.stdout)
@@ -222,7 +238,10 @@ def test_datasette_serve_stops_on_a_bad_setting_with_one_sentence(tmp_path, plug
     (tmp_path / "datasette.yaml").write_text(f"plugins:\n  {PLUGIN_NAME}:\n    {plugin_yaml}\n")
     completed = subprocess.run(
         [*datasette_command(), "serve", "-c", "datasette.yaml", "--port", "0"],
-        capture_output=True, text=True, timeout=SUBPROCESS_TIMEOUT, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=SUBPROCESS_TIMEOUT,
+        cwd=tmp_path,
     )
     assert completed.returncode == 1, completed
     assert completed.stderr == sentence + "\n"

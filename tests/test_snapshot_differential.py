@@ -55,14 +55,13 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from long_runs import Sizes, sizes
+from snippet_strategies import Program, programs
 
 from datasette_agent_micropython import runtime as runtime_module
 from datasette_agent_micropython.runtime import Runtime
-from datasette_agent_micropython.settings import KIB, MIB, Limits
-from datasette_agent_micropython.settings import HEAP_RESERVE_BYTES
+from datasette_agent_micropython.settings import HEAP_RESERVE_BYTES, KIB, Limits
 from datasette_agent_micropython.snapshot import PAGE_SIZE, Snapshot
-from long_runs import Sizes, sizes
-from snippet_strategies import Program, programs
 
 TARGET_SNIPPETS = sizes().snapshot_diff_snippets
 CROSS_SNIPPETS = sizes().cross_snippets

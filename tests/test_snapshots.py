@@ -112,7 +112,9 @@ async def test_a_damaged_or_foreign_image_is_discarded_and_the_model_is_told(tmp
     await settle(ds)
     db = ds.get_internal_database()
     [[image]] = (await db.execute("SELECT image FROM micropython_sessions WHERE conversation_id = ?", [victim])).rows
-    await db.execute_write("UPDATE micropython_sessions SET image = ? WHERE conversation_id = ?", [damage(image), victim])
+    await db.execute_write(
+        "UPDATE micropython_sessions SET image = ? WHERE conversation_id = ?", [damage(image), victim]
+    )
 
     result = await run(ds, victim, "print('x' in globals())")
     assert result["state"] == "new"
@@ -160,7 +162,11 @@ async def test_the_table_stays_under_its_byte_budget_oldest_first(tmp_path):
     conversations = [await start_conversation(ds, ALICE) for _ in range(4)]
     for conversation in conversations:
         # Random data does not compress: each image is a few hundred KiB.
-        await run(ds, conversation, "import random\nrandom.seed(1)\nblob = bytes(random.getrandbits(8) for _ in range(300000))")
+        await run(
+            ds,
+            conversation,
+            "import random\nrandom.seed(1)\nblob = bytes(random.getrandbits(8) for _ in range(300000))",
+        )
         await settle(ds)
     rows = await stored_rows(ds)
     assert sum(row["stored_bytes"] for row in rows) <= 1024 * 1024

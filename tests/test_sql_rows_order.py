@@ -3,7 +3,6 @@
 import sqlite3
 
 import pytest
-
 from agent_harness import ALICE, make_datasette, run, start_conversation
 
 pytestmark = pytest.mark.asyncio

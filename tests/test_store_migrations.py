@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from agent_harness import ALICE, make_datasette, start_conversation
 
-from datasette_agent_micropython.wiring import session_manager
 from datasette_agent_micropython.snapshot import FORMAT_VERSION, MAGIC_WHOLE, Snapshot, page_runs
 from datasette_agent_micropython.store import LEGACY_MIGRATIONS_TABLE, MIGRATION_SET, apply_migrations, migrations
+from datasette_agent_micropython.wiring import session_manager
 
 PACKAGE_MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 TRIGGER_MIGRATION = """
@@ -60,7 +60,9 @@ def test_a_failing_migration_leaves_nothing_behind_and_stays_pending(tmp_path):
 def create_database_as_0_2a0_did(path: Path) -> sqlite3.Connection:
     """The schema exactly as 0.2a0 made it: its own record table, each file split on ';'."""
     conn = sqlite3.connect(path)
-    conn.execute(f"CREATE TABLE IF NOT EXISTS {LEGACY_MIGRATIONS_TABLE} (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    conn.execute(
+        f"CREATE TABLE IF NOT EXISTS {LEGACY_MIGRATIONS_TABLE} (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+    )
     for entry in sorted(PACKAGE_MIGRATIONS.glob("001_*.sql")):
         for statement in entry.read_text().split(";"):
             if statement.strip():

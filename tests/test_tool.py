@@ -9,17 +9,16 @@ the `datasette` command in a subprocess. Nothing is mocked.
 """
 
 import asyncio
-from ast import literal_eval
 import json
 import re
 import sqlite3
 import sys
 import time
+from ast import literal_eval
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
-
 from agent_harness import (
     ALICE,
     BOB,
@@ -83,7 +82,8 @@ def items_database(tmp_path, names=("apple", "banana", "cherry", "damson", "elde
 
 async def test_variables_functions_classes_and_imports_persist_across_calls(ds, conversation):
     first = await run(
-        ds, conversation,
+        ds,
+        conversation,
         "import json\n"
         "total = 40\n"
         "def bump(n):\n"
@@ -248,9 +248,7 @@ async def test_output_beyond_max_output_chars_is_cut_and_flagged(tmp_path):
     ds = await make_datasette(tmp_path, plugin_config={"max_output_chars": 100})
     conversation = await start_conversation(ds, ALICE)
 
-    result = await run(
-        ds, conversation, "import sys\nprint('a' * 500)\nprint('e' * 500, file=sys.stderr)"
-    )
+    result = await run(ds, conversation, "import sys\nprint('a' * 500)\nprint('e' * 500, file=sys.stderr)")
     assert result["ok"] is True
     assert result["stdout"] == "a" * 100
     assert result["stdout_truncated"] is True
@@ -319,9 +317,7 @@ async def test_concurrent_calls_in_different_conversations_each_keep_their_state
     conversations = [await start_conversation(ds, ALICE) for _ in range(3)]
     for index, conversation in enumerate(conversations):
         await run(ds, conversation, f"mine = {index}")
-    results = await asyncio.gather(
-        *(run(ds, conversation, "print(mine)") for conversation in conversations)
-    )
+    results = await asyncio.gather(*(run(ds, conversation, "print(mine)") for conversation in conversations))
     assert [r["stdout"] for r in results] == ["0\n", "1\n", "2\n"]
 
 
@@ -415,7 +411,8 @@ async def test_read_only_sql_query_binds_list_and_dict_params(tmp_path):
     ds = await make_datasette(tmp_path, databases=[items_database(tmp_path)])
     conversation = await start_conversation(ds, ALICE)
     result = await run(
-        ds, conversation,
+        ds,
+        conversation,
         "by_list = read_only_sql_query('data', 'select id, name from items where id in (?, ?) order by id', [2, 4])\n"
         "by_dict = read_only_sql_query('data', 'select name from items where name = :name', {'name': 'cherry'})\n"
         "print(by_list)\n"
@@ -471,7 +468,8 @@ async def test_read_only_sql_query_returns_bytes_as_hex(tmp_path):
     ds = await make_datasette(tmp_path, databases=[items_database(tmp_path)])
     conversation = await start_conversation(ds, ALICE)
     result = await run(
-        ds, conversation,
+        ds,
+        conversation,
         "rows = read_only_sql_query('data', 'select data, x\\'00ff\\' as literal from items where id = 1')['rows']\n"
         "print(rows[0]['data'] == {'type': 'bytes', 'hex': 'deadbeef00'})\n"
         "print(rows[0]['literal'] == {'type': 'bytes', 'hex': '00ff'})\n",
@@ -513,12 +511,11 @@ async def test_read_only_sql_query_honours_allow_sql_per_actor(tmp_path):
 
 
 async def test_read_only_sql_query_honours_max_returned_rows(tmp_path):
-    ds = await make_datasette(
-        tmp_path, databases=[items_database(tmp_path)], settings={"max_returned_rows": 3}
-    )
+    ds = await make_datasette(tmp_path, databases=[items_database(tmp_path)], settings={"max_returned_rows": 3})
     conversation = await start_conversation(ds, ALICE)
     result = await run(
-        ds, conversation,
+        ds,
+        conversation,
         "r = read_only_sql_query('data', 'select name from items order by id')\n"
         "print([row['name'] for row in r['rows']], r['truncated'])\n"
         "r = read_only_sql_query('data', 'select name from items where id <= 2')\n"
@@ -531,7 +528,8 @@ async def test_read_only_sql_query_errors_are_values_not_exceptions(tmp_path):
     ds = await make_datasette(tmp_path, databases=[items_database(tmp_path)])
     conversation = await start_conversation(ds, ALICE)
     result = await run(
-        ds, conversation,
+        ds,
+        conversation,
         "print(read_only_sql_query('data', 'select * from no_such_table'))\n"
         "print(read_only_sql_query('data', 'select ?', 5))\n"
         "print(read_only_sql_query(5, 'select 1'))\n",
@@ -568,7 +566,9 @@ async def test_read_only_sql_query_cannot_reach_the_internal_database(ds, name):
     # The internal database holds every actor's conversations.
     await run(ds, await start_conversation(ds, ALICE), "x = 'alice was here'")
     result = await run(
-        ds, await start_conversation(ds, BOB), f"print(read_only_sql_query({name!r}, 'select * from agent_messages'))",
+        ds,
+        await start_conversation(ds, BOB),
+        f"print(read_only_sql_query({name!r}, 'select * from agent_messages'))",
         actor=BOB,
     )
     assert literal_eval(result["stdout"]) == {"error": f"Database {name!r} not found", "available_databases": ["data"]}

@@ -8,11 +8,10 @@ import ast
 import time
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from snippet_strategies import programs
 
 from datasette_agent_micropython.transform import ROUTED_BUILTINS, transform
-
-from snippet_strategies import programs
 
 
 def lines_of_names(code: str) -> dict[str, set[int]]:
@@ -68,7 +67,10 @@ def test_rebound_builtins_are_left_alone():
     assert transform("def f(round):\n    return round(x)") is None
     assert transform("from mylib import sorted\nsorted(x)") is None
     assert transform("round(x)", bound_names=["round"]) is None
-    assert transform("for max in range(3):\n    print(min(max, 2))") == "for max in range(3):\n    __cp.print(__cp.min(max, 2))"
+    assert (
+        transform("for max in range(3):\n    print(min(max, 2))")
+        == "for max in range(3):\n    __cp.print(__cp.min(max, 2))"
+    )
 
 
 def test_builtins_passed_as_values_are_not_routed():

@@ -14,10 +14,10 @@ import host
 
 
 def _main():
-    import sys
-    import io
     import gc
+    import io
     import json
+    import sys
 
     call = host.call
     dumps = json.dumps

@@ -2,11 +2,11 @@
 # `__cp`: one import binds every helper, so a call site costs one attribute lookup.
 _native_str = type("")
 import _format
-from _format import fv, format, round, percent, ascii, str_format, str_format_map
+from _format import ascii, format, fv, percent, round, str_format, str_format_map
+from _order import dict_call, dict_from_pairs, ior, list_sort, max, min, odict, sorted
+from _order import repr as _order_repr
+from _order import str as _order_str
 from _strmethods import *
-
-from _order import odict, dict_from_pairs, dict_call, sorted, list_sort, min, max, ior
-from _order import str as _order_str, repr as _order_repr
 
 # Formatting walks lists, tuples and dicts itself (floats and strs inside them as CPython writes
 # them); any other object is shown by the ordering module's str/repr.

@@ -1,14 +1,25 @@
 """strptime and the less common ISO 8601 forms of the sandbox's datetime, compiled on first use."""
 
-from datetime import (MAXYEAR, MINYEAR, _MAX_ORDINAL, _UTC, _delta, _iso_to_ordinal, _is_leap, _ordinal_to_ymd,
-                      _type_name, _ymd_to_ordinal, timezone)
-
+from datetime import (
+    _MAX_ORDINAL,
+    _UTC,
+    MAXYEAR,
+    MINYEAR,
+    _delta,
+    _is_leap,
+    _iso_to_ordinal,
+    _ordinal_to_ymd,
+    _type_name,
+    _ymd_to_ordinal,
+    timezone,
+)
 
 # ISO 8601 parsing, with the forms and quirks of CPython 3.11's C implementation.
 
+
 def _digits(text, start, count):
     """The int of exactly `count` ASCII digits at text[start:], or -1."""
-    chunk = text[start:start + count]
+    chunk = text[start : start + count]
     if len(chunk) != count or not chunk.isdigit():
         return -1
     return int(chunk)
@@ -23,7 +34,7 @@ def _parse_iso_date(text):
     dashed = text[4:5] == "-"
     if dashed:
         at = 5
-    if text[at:at + 1] == "W":
+    if text[at : at + 1] == "W":
         week = _digits(text, at + 1, 2)
         if week < 0:
             return None
@@ -48,7 +59,7 @@ def _parse_iso_date(text):
         return None
     at += 2
     if dashed:
-        if text[at:at + 1] != "-":
+        if text[at : at + 1] != "-":
             return None
         at += 1
     day = _digits(text, at, 2)
@@ -121,8 +132,10 @@ def _parse_iso_time(text):
     if not us:
         return values + [_UTC]
     if not -86400000000 < us < 86400000000:
-        raise ValueError("offset must be a timedelta strictly between -timedelta(hours=24) and "
-                         "timedelta(hours=24), not %r." % _delta(us))
+        raise ValueError(
+            "offset must be a timedelta strictly between -timedelta(hours=24) and "
+            "timedelta(hours=24), not %r." % _delta(us)
+        )
     return values + [timezone(_delta(us))]
 
 
@@ -164,7 +177,7 @@ def _parse_iso_datetime(text):
         return None
     if len(text) <= split + 1:
         return None if len(text) > split else ymd
-    hms = _parse_iso_time(text[split + 1:])
+    hms = _parse_iso_time(text[split + 1 :])
     if hms is None:
         return None
     return ymd + tuple(hms)
@@ -180,8 +193,16 @@ _NUMERIC = {
     "H": (("2", "0123"), ("01", _D), (_D,)),
     "I": (("1", "012"), ("0", "123456789"), ("123456789",)),
     "G": ((_D, _D, _D, _D),),
-    "j": (("3", "6", "0123456"), ("3", "012345", _D), ("12", _D, _D), ("0", "123456789", _D), ("0", "0", "123456789"),
-          ("123456789", _D), ("0", "123456789"), ("123456789",)),
+    "j": (
+        ("3", "6", "0123456"),
+        ("3", "012345", _D),
+        ("12", _D, _D),
+        ("0", "123456789", _D),
+        ("0", "0", "123456789"),
+        ("123456789", _D),
+        ("0", "123456789"),
+        ("123456789",),
+    ),
     "m": (("1", "012"), ("0", "123456789"), ("123456789",)),
     "M": (("012345", _D), (_D,)),
     "S": (("6", "01"), ("012345", _D), (_D,)),
@@ -195,8 +216,21 @@ _NUMERIC = {
 }
 _NAMES = {
     "a": ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"],
-    "b": ["", "january", "february", "march", "april", "may", "june", "july", "august", "september",
-          "october", "november", "december"],
+    "b": [
+        "",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ],
     "p": ["am", "pm"],
     "Z": ["utc", "gmt"],
 }
@@ -214,9 +248,12 @@ def _name_choices(names):
 
 
 _CHOICES = {
-    "A": _name_choices(_NAMES["a"]), "a": _name_choices([n[:3] for n in _NAMES["a"]]),
-    "B": _name_choices(_NAMES["b"]), "b": _name_choices([n[:3] for n in _NAMES["b"]]),
-    "p": _name_choices(_NAMES["p"]), "Z": _name_choices(_NAMES["Z"]),
+    "A": _name_choices(_NAMES["a"]),
+    "a": _name_choices([n[:3] for n in _NAMES["a"]]),
+    "B": _name_choices(_NAMES["b"]),
+    "b": _name_choices([n[:3] for n in _NAMES["b"]]),
+    "p": _name_choices(_NAMES["p"]),
+    "Z": _name_choices(_NAMES["Z"]),
 }
 
 
@@ -254,7 +291,7 @@ def _ends(token, text, lowered, at):
     """Where a token may end when it starts at `at`, in the order the regular expression tries them."""
     kind = token[0]
     if kind == "lit":
-        return (at + 1,) if lowered[at:at + 1] == token[1] else ()
+        return (at + 1,) if lowered[at : at + 1] == token[1] else ()
     if kind == "space":
         end = at
         while end < len(text) and text[end].isspace():
@@ -287,21 +324,21 @@ def _ends(token, text, lowered, at):
 
 def _z_ends(text, at):
     """Ends for [+-]HH:?MM(:?SS(.f{1,6})?)? or a literal Z, longest first."""
-    if text[at:at + 1] == "Z":
+    if text[at : at + 1] == "Z":
         return (at + 1,)
-    if text[at:at + 1] not in ("+", "-") or len(text) < at + 3 or not text[at + 1:at + 3].isdigit():
+    if text[at : at + 1] not in ("+", "-") or len(text) < at + 3 or not text[at + 1 : at + 3].isdigit():
         return ()
     end = at + 3
-    if text[end:end + 1] == ":":
+    if text[end : end + 1] == ":":
         end += 1
     if len(text) < end + 2 or text[end] not in "012345" or text[end + 1] not in _D:
         return ()
     end += 2
     found = []
-    seconds = end + 1 if text[end:end + 1] == ":" else end
+    seconds = end + 1 if text[end : end + 1] == ":" else end
     if len(text) >= seconds + 2 and text[seconds] in "012345" and text[seconds + 1] in _D:
         seconds += 2
-        if text[seconds:seconds + 1] == ".":
+        if text[seconds : seconds + 1] == ".":
             digits = seconds + 1
             while digits < len(text) and digits - seconds <= 6 and text[digits] in _D:
                 digits += 1
@@ -353,7 +390,7 @@ def _greedy_spans(tokens, text):
                 table = _FIRST.get(code)
                 if table is None:
                     table = _FIRST[code] = _first_lengths(code)
-                width = table.get(text[at:at + 2]) or table.get(text[at:at + 1])
+                width = table.get(text[at : at + 2]) or table.get(text[at : at + 1])
                 if width is None:
                     return None
                 end = at + width
@@ -402,8 +439,9 @@ def _match_tokens(tokens, text):
             picks[index] += 1
             index += 1
             if index == count:
-                return [(starts[i], choices[i][picks[i] - 1]) if tokens[i][0] == "dir" else None
-                        for i in range(count)], at
+                return [
+                    (starts[i], choices[i][picks[i] - 1]) if tokens[i][0] == "dir" else None for i in range(count)
+                ], at
             choices[index] = None
         else:
             choices[index] = None
@@ -429,7 +467,7 @@ def _pair_table(code):
 
 def _first_name(choices, text, at):
     """Where the first of the names (longest first) that text has at `at`, in any case, ends; or -1."""
-    ahead = text[at:at + len(choices[0])].lower()
+    ahead = text[at : at + len(choices[0])].lower()
     for name in choices:
         if ahead.startswith(name):
             return at + len(name)
@@ -568,7 +606,7 @@ def _strptime(text, format):
         if span is None:
             continue
         code = tokens[i][1]
-        value = text[span[0]:span[1]]
+        value = text[span[0] : span[1]]
         if code == "Y":
             year = int(value)
         elif code == "m":
@@ -582,7 +620,7 @@ def _strptime(text, format):
         elif code == "S":
             second = int(value)
         elif code == "f":
-            microsecond = int(value + "000000"[len(value):])
+            microsecond = int(value + "000000"[len(value) :])
         elif code == "y":
             year = int(value)
             year += 2000 if year <= 68 else 1900
@@ -625,17 +663,23 @@ def _strptime(text, format):
                 hour = 0
     if iso_year is not None:
         if julian is not None:
-            raise ValueError("Day of the year directive '%j' is not compatible with ISO year directive '%G'. "
-                             "Use '%Y' instead.")
+            raise ValueError(
+                "Day of the year directive '%j' is not compatible with ISO year directive '%G'. Use '%Y' instead."
+            )
         if iso_week is None or weekday is None:
-            raise ValueError("ISO year directive '%G' must be used with the ISO week directive '%V' and a "
-                             "weekday directive ('%A', '%a', '%w', or '%u').")
+            raise ValueError(
+                "ISO year directive '%G' must be used with the ISO week directive '%V' and a "
+                "weekday directive ('%A', '%a', '%w', or '%u')."
+            )
     elif iso_week is not None:
         if year is None or weekday is None:
-            raise ValueError("ISO week directive '%V' must be used with the ISO year directive '%G' and a "
-                             "weekday directive ('%A', '%a', '%w', or '%u').")
-        raise ValueError("ISO week directive '%V' is incompatible with the year directive '%Y'. "
-                         "Use the ISO year '%G' instead.")
+            raise ValueError(
+                "ISO week directive '%V' must be used with the ISO year directive '%G' and a "
+                "weekday directive ('%A', '%a', '%w', or '%u')."
+            )
+        raise ValueError(
+            "ISO week directive '%V' is incompatible with the year directive '%Y'. Use the ISO year '%G' instead."
+        )
     leap_fix = False
     if year is None:
         if month == 2 and day == 29:
@@ -687,5 +731,5 @@ def _parse_z(found):
             value = value[:5] + value[6:]
     seconds = int(value[1:3]) * 3600 + int(value[3:5]) * 60 + int(value[5:7] or 0)
     fraction = value[8:]
-    us = seconds * 1000000 + (int(fraction + "000000"[len(fraction):]) if fraction else 0)
+    us = seconds * 1000000 + (int(fraction + "000000"[len(fraction) :]) if fraction else 0)
     return _delta(-us if value[0] == "-" else us)

@@ -4,7 +4,8 @@
 # arithmetic, which is not correctly rounded. Here every float is taken apart exactly (integer
 # mantissa and binary exponent), turned into exact decimal digits with integer arithmetic, and
 # rounded half to even, as CPython does. This module runs on MicroPython as it is.
-from math import frexp, copysign, ldexp, isnan, isinf
+from math import copysign, frexp, isinf, isnan, ldexp
+
 from _strmethods import printable
 
 _TWO53 = 9007199254740992.0
@@ -71,8 +72,8 @@ def fixed_digits(x, prec):
                 return whole + 1
     num, den = _ratio(x)
     if prec >= 0:
-        return _half_even(num * 10 ** prec, den)
-    return _half_even(num, den * 10 ** -prec)
+        return _half_even(num * 10**prec, den)
+    return _half_even(num, den * 10**-prec)
 
 
 def _ndigits(n):
@@ -82,8 +83,8 @@ def _ndigits(n):
 def _at_least_power(num, den, e10):
     # num/den >= 10**e10, exactly.
     if e10 >= 0:
-        return num >= den * 10 ** e10
-    return num * 10 ** -e10 >= den
+        return num >= den * 10**e10
+    return num * 10**-e10 >= den
 
 
 def sci_digits(x, prec):
@@ -96,9 +97,9 @@ def sci_digits(x, prec):
         e10 += 1
     shift = prec - e10
     if shift >= 0:
-        q = _half_even(num * 10 ** shift, den)
+        q = _half_even(num * 10**shift, den)
     else:
-        q = _half_even(num, den * 10 ** -shift)
+        q = _half_even(num, den * 10**-shift)
     if q == 10 ** (prec + 1):
         # Rounding carried into a new digit: 9.96 to two digits is 1.0e+01.
         q //= 10
@@ -110,9 +111,9 @@ def _cmp_decimal(d, k, b, j):
     # The sign of d*10**k - b*2**j, exactly.
     left, right = d, b
     if k >= 0:
-        left *= 10 ** k
+        left *= 10**k
     else:
-        right *= 10 ** -k
+        right *= 10**-k
     if j >= 0:
         right <<= j
     else:
@@ -279,7 +280,7 @@ def _plan(s, kind):
         prec = 6 if s.precision is None else s.precision
         if prec:
             body += ".{:0" + _native_str(prec) + "d}"
-        return body + ("%" if s.type == "%" else ""), pad, prec, 10 ** prec
+        return body + ("%" if s.type == "%" else ""), pad, prec, 10**prec
     if kind == "str":
         valid = s.sign is None and s.grouping is None and s.type in ("", "s")
         return (None, None, 0, 1) if valid else None
@@ -671,7 +672,9 @@ def _format_spec(value, spec):
         if plan is not None:
             value = int(value)
             negative = value < 0
-            text = plan[0].format("-" if negative else (s.sign if s.sign in ("+", " ") else ""), -value if negative else value)
+            text = plan[0].format(
+                "-" if negative else (s.sign if s.sign in ("+", " ") else ""), -value if negative else value
+            )
             return plan[1].format(text) if plan[1] else text
         if s.type in ("e", "E", "f", "F", "g", "G", "%"):
             return format_float(_int_as_float(int(value)), s)
@@ -872,15 +875,15 @@ def round(number, ndigits=None):
             # One correctly rounded division of two exact values: the double nearest q/10**n.
             result = q / _POW10[ndigits]
         elif ndigits >= 0:
-            result = to_float(q, 10 ** ndigits)
+            result = to_float(q, 10**ndigits)
         else:
-            result = to_float(q * 10 ** -ndigits, 1)
+            result = to_float(q * 10**-ndigits, 1)
         return -result if negative else result
     if kind is int or kind is bool:
         number = int(number)
         if ndigits is None or ndigits >= 0:
             return number
-        unit = 10 ** -ndigits
+        unit = 10**-ndigits
         negative = number < 0
         q = _half_even(-number if negative else number, unit) * unit
         return -q if negative else q
@@ -1065,7 +1068,9 @@ def _percent_one(value, flags, width, precision, code):
     if code == "c":
         if type(value) is str:
             if len(value) != 1:
-                raise TypeError("%c requires an int or a unicode character, not a string of length " + _native_str(len(value)))
+                raise TypeError(
+                    "%c requires an int or a unicode character, not a string of length " + _native_str(len(value))
+                )
             text = value
         elif type(value) is int:
             text = chr(value)

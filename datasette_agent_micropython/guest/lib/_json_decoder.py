@@ -2,6 +2,7 @@
 vouch for (invalid text, braces in strings, repeated keys, NaN, surrogate pairs, hooks)."""
 
 from json import JSONDecodeError
+
 from _odict import odict
 
 _INF = float("inf")

@@ -2,7 +2,8 @@
 (indent, sort_keys, separators, default, cls, skipkeys) and for data that MicroPython's C encoder
 cannot write as CPython does; json.py reaches the C encoder."""
 
-from json import _c_dumps, _finish, _NO
+from json import _NO, _c_dumps, _finish
+
 from _format import float_repr
 
 _INF = float("inf")
@@ -173,5 +174,3 @@ class JSONEncoder:
 
 def _first(pair):
     return pair[0]
-
-

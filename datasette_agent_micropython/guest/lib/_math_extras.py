@@ -5,8 +5,10 @@ ratios, correctly rounded), because MicroPython's big-int to float conversion an
 division are not correctly rounded.
 """
 
+from math import frexp as _frexp
 from math import inf
-from math import frexp as _frexp, ldexp as _ldexp, sqrt as _sqrt
+from math import ldexp as _ldexp
+from math import sqrt as _sqrt
 
 _TWO53 = 9007199254740992
 _TWO53F = 9007199254740992.0

@@ -4,9 +4,8 @@ cdf and pdf use the C library's erf and exp; inv_cdf refines a rough guess with 
 the cdf, so results agree with CPython's to about 1e-15, not bit for bit.
 """
 
-from math import erf, erfc, exp, fabs, log, sqrt
-
 import statistics
+from math import erf, erfc, exp, fabs, log, sqrt
 
 _SQRT2 = 1.4142135623730951
 _TAU = 6.283185307179586
@@ -20,7 +19,9 @@ def _standard_inv_cdf(p):
     # computed with erfc, which stays accurate far into either tail.
     q = p if p < 0.5 else 1.0 - p
     t = sqrt(-2.0 * log(q))
-    x = t - (2.515517 + 0.802853 * t + 0.010328 * t * t) / (1.0 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t)
+    x = t - (2.515517 + 0.802853 * t + 0.010328 * t * t) / (
+        1.0 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t
+    )
     if p < 0.5:
         x = -x
     for _ in range(60):
@@ -56,7 +57,9 @@ class NormalDist:
         if n < 2:
             raise statistics.StatisticsError("stdev requires at least two data points")
         total = statistics._Sum(data)
-        return cls(statistics._ratio_to_float(total.num, total.den * total.count), statistics._sqrt_ratio(num, den * (n - 1)))
+        return cls(
+            statistics._ratio_to_float(total.num, total.den * total.count), statistics._sqrt_ratio(num, den * (n - 1))
+        )
 
     def samples(self, n, *, seed=None):
         import random

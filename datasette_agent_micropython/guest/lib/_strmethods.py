@@ -26,7 +26,9 @@ def _upper1(ch):
     if 0x3B1 <= c <= 0x3C9:
         return chr(0x3A3) if c == 0x3C2 else chr(c - 32)
     if 0x3AC <= c <= 0x3AF or 0x3CC <= c <= 0x3CE:
-        return chr({0x3AC: 0x386, 0x3AD: 0x388, 0x3AE: 0x389, 0x3AF: 0x38A, 0x3CC: 0x38C, 0x3CD: 0x38E, 0x3CE: 0x38F}[c])
+        return chr(
+            {0x3AC: 0x386, 0x3AD: 0x388, 0x3AE: 0x389, 0x3AF: 0x38A, 0x3CC: 0x38C, 0x3CD: 0x38E, 0x3CE: 0x38F}[c]
+        )
     if 0x430 <= c <= 0x44F:
         return chr(c - 32)
     if 0x450 <= c <= 0x45F:
@@ -53,7 +55,9 @@ def _lower1(ch):
     if 0x391 <= c <= 0x3A9 and c != 0x3A2:
         return chr(c + 32)
     if c in (0x386, 0x388, 0x389, 0x38A, 0x38C, 0x38E, 0x38F):
-        return chr({0x386: 0x3AC, 0x388: 0x3AD, 0x389: 0x3AE, 0x38A: 0x3AF, 0x38C: 0x3CC, 0x38E: 0x3CD, 0x38F: 0x3CE}[c])
+        return chr(
+            {0x386: 0x3AC, 0x388: 0x3AD, 0x389: 0x3AE, 0x38A: 0x3AF, 0x38C: 0x3CC, 0x38E: 0x3CD, 0x38F: 0x3CE}[c]
+        )
     if 0x410 <= c <= 0x42F:
         return chr(c + 32)
     if 0x400 <= c <= 0x40F:
@@ -91,14 +95,36 @@ def _is_decimal1(ch):
     c = ord(ch)
     if c < 128:
         return 48 <= c <= 57
-    for base in (0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66, 0xE50, 0xED0, 0xF20, 0x1040, 0xFF10):
+    for base in (
+        0x660,
+        0x6F0,
+        0x7C0,
+        0x966,
+        0x9E6,
+        0xA66,
+        0xAE6,
+        0xB66,
+        0xBE6,
+        0xC66,
+        0xCE6,
+        0xD66,
+        0xE50,
+        0xED0,
+        0xF20,
+        0x1040,
+        0xFF10,
+    ):
         if base <= c <= base + 9:
             return True
     return False
 
 
 def _is_numeric1(ch):
-    return _is_decimal1(ch) or ch in "\xb2\xb3\xb9\xbc\xbd\xbe\u2150\u2151\u2152\u2153\u2154\u2155\u215b\u2160\u2161\u2162\u2163\u2164\u2070\u2074\u2075\u2076\u2077\u2078\u2079\u2080\u2081\u2082\u2083\u2084\u2085\u2086\u2087\u2088\u2089\u3007\u4e00\u4e8c\u4e09\u56db\u4e94\u516d\u4e03\u516b\u4e5d\u5341"
+    return (
+        _is_decimal1(ch)
+        or ch
+        in "\xb2\xb3\xb9\xbc\xbd\xbe\u2150\u2151\u2152\u2153\u2154\u2155\u215b\u2160\u2161\u2162\u2163\u2164\u2070\u2074\u2075\u2076\u2077\u2078\u2079\u2080\u2081\u2082\u2083\u2084\u2085\u2086\u2087\u2088\u2089\u3007\u4e00\u4e8c\u4e09\u56db\u4e94\u516d\u4e03\u516b\u4e5d\u5341"
+    )
 
 
 def _is_alpha1(ch):
@@ -107,10 +133,28 @@ def _is_alpha1(ch):
         return ch.isalpha()
     if c in (0xAA, 0xB5, 0xBA) or (0xC0 <= c <= 0x24F and c not in (0xD7, 0xF7)):
         return True
-    for low, high in ((0x250, 0x2C1), (0x370, 0x373), (0x386, 0x3FF), (0x400, 0x481), (0x48A, 0x52F),
-                      (0x531, 0x556), (0x561, 0x587), (0x5D0, 0x5EA), (0x620, 0x64A), (0x904, 0x939),
-                      (0xE01, 0xE30), (0x1E00, 0x1FFF), (0x3041, 0x3096), (0x30A1, 0x30FA), (0x3400, 0x4DBF),
-                      (0x4E00, 0x9FFF), (0xAC00, 0xD7A3), (0xF900, 0xFAFF), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A)):
+    for low, high in (
+        (0x250, 0x2C1),
+        (0x370, 0x373),
+        (0x386, 0x3FF),
+        (0x400, 0x481),
+        (0x48A, 0x52F),
+        (0x531, 0x556),
+        (0x561, 0x587),
+        (0x5D0, 0x5EA),
+        (0x620, 0x64A),
+        (0x904, 0x939),
+        (0xE01, 0xE30),
+        (0x1E00, 0x1FFF),
+        (0x3041, 0x3096),
+        (0x30A1, 0x30FA),
+        (0x3400, 0x4DBF),
+        (0x4E00, 0x9FFF),
+        (0xAC00, 0xD7A3),
+        (0xF900, 0xFAFF),
+        (0xFF21, 0xFF3A),
+        (0xFF41, 0xFF5A),
+    ):
         if low <= c <= high:
             return c != 0x387
     return False
@@ -589,7 +633,17 @@ def s_isalpha(s, *args, **kwargs):
 def s_isdigit(s, *args, **kwargs):
     if type(s) is not _str:
         return _method(s, "isdigit", args, kwargs)
-    return s.isdigit() or (not _ascii_only(s) and _all(s, lambda ch: _is_decimal1(ch) or ch in "\xb2\xb3\xb9\u2070\u2074\u2075\u2076\u2077\u2078\u2079\u2080\u2081\u2082\u2083\u2084\u2085\u2086\u2087\u2088\u2089"))
+    return s.isdigit() or (
+        not _ascii_only(s)
+        and _all(
+            s,
+            lambda ch: (
+                _is_decimal1(ch)
+                or ch
+                in "\xb2\xb3\xb9\u2070\u2074\u2075\u2076\u2077\u2078\u2079\u2080\u2081\u2082\u2083\u2084\u2085\u2086\u2087\u2088\u2089"
+            ),
+        )
+    )
 
 
 def _cased_test(s, wanted, other):

@@ -34,6 +34,7 @@ def _count_of(pair):
 
 # ---------------------------------------------------------------- Counter
 
+
 class Counter(odict):
     """A dict of counts: missing keys count 0, most_common() ranks, + - & | combine."""
 
@@ -64,6 +65,7 @@ class Counter(odict):
         # The n largest through a bounded heap, as CPython does: entries (count, -position)
         # rank ties by first insertion.
         import heapq
+
         heap = []
         for position, (key, count) in enumerate(items):
             entry = (count, -position, key)
@@ -275,6 +277,7 @@ class Counter(odict):
 
 # ---------------------------------------------------------------- defaultdict
 
+
 class defaultdict(odict):
     """A dict that makes a value with default_factory() for a missing key."""
 
@@ -324,6 +327,7 @@ class defaultdict(odict):
 
 # ---------------------------------------------------------------- OrderedDict
 
+
 class OrderedDict(odict):
     """A dict with move_to_end, popitem(last=) and order-sensitive equality."""
 
@@ -372,11 +376,45 @@ class OrderedDict(odict):
 
 # ---------------------------------------------------------------- namedtuple
 
-_KEYWORDS = frozenset((
-    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
-    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
-    "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
-    "with", "yield"))
+_KEYWORDS = frozenset(
+    (
+        "False",
+        "None",
+        "True",
+        "and",
+        "as",
+        "assert",
+        "async",
+        "await",
+        "break",
+        "class",
+        "continue",
+        "def",
+        "del",
+        "elif",
+        "else",
+        "except",
+        "finally",
+        "for",
+        "from",
+        "global",
+        "if",
+        "import",
+        "in",
+        "is",
+        "lambda",
+        "nonlocal",
+        "not",
+        "or",
+        "pass",
+        "raise",
+        "return",
+        "try",
+        "while",
+        "with",
+        "yield",
+    )
+)
 
 
 def _is_identifier(name):
@@ -395,8 +433,7 @@ def _field_names(typename, field_names, rename):
     if rename:
         seen = set()
         for index, name in enumerate(names):
-            if (not _is_identifier(name) or name in _KEYWORDS or name.startswith("_")
-                    or name in seen):
+            if not _is_identifier(name) or name in _KEYWORDS or name.startswith("_") or name in seen:
                 names[index] = "_%d" % index
             seen.add(names[index])
     for name in [typename] + names:
@@ -423,7 +460,7 @@ def namedtuple(typename, field_names, *, rename=False, defaults=None, module=Non
     if len(defaults) > len(fields):
         raise TypeError("Got more default values than field names")
     field_defaults = odict()
-    for name, value in zip(fields[len(fields) - len(defaults):], defaults):
+    for name, value in zip(fields[len(fields) - len(defaults) :], defaults):
         field_defaults[name] = value
     count = len(fields)
     positions = {}
@@ -435,8 +472,10 @@ def namedtuple(typename, field_names, *, rename=False, defaults=None, module=Non
             values = args
         else:
             if len(args) > count:
-                raise TypeError("%s.__new__() takes %d positional arguments but %d were given"
-                                % (typename, count + 1, len(args) + 1))
+                raise TypeError(
+                    "%s.__new__() takes %d positional arguments but %d were given"
+                    % (typename, count + 1, len(args) + 1)
+                )
             values = list(args) + [_NOTHING] * (count - len(args))
             for key in kwargs:
                 index = positions.get(key)
@@ -454,10 +493,15 @@ def namedtuple(typename, field_names, *, rename=False, defaults=None, module=Non
                     else:
                         missing.append(name)
             if missing:
-                listed = " and ".join(["'%s'" % name for name in missing]) if len(missing) <= 2 else \
-                    ", ".join(["'%s'" % name for name in missing[:-1]]) + ", and '%s'" % missing[-1]
-                raise TypeError("%s.__new__() missing %d required positional argument%s: %s"
-                                % (typename, len(missing), "" if len(missing) == 1 else "s", listed))
+                listed = (
+                    " and ".join(["'%s'" % name for name in missing])
+                    if len(missing) <= 2
+                    else ", ".join(["'%s'" % name for name in missing[:-1]]) + ", and '%s'" % missing[-1]
+                )
+                raise TypeError(
+                    "%s.__new__() missing %d required positional argument%s: %s"
+                    % (typename, len(missing), "" if len(missing) == 1 else "s", listed)
+                )
         super(made, self).__init__(*values)
 
     def _asdict(self):
@@ -501,6 +545,7 @@ def namedtuple(typename, field_names, *, rename=False, defaults=None, module=Non
 
 # ---------------------------------------------------------------- deque
 
+
 class deque:
     """A double-ended queue with an optional maxlen, kept in a list with a moving head.
 
@@ -528,7 +573,7 @@ class deque:
 
     def _compact(self):
         if self._head:
-            del self._items[:self._head]
+            del self._items[: self._head]
             self._head = 0
 
     def __len__(self):
@@ -607,6 +652,7 @@ class deque:
 
     def __deepcopy__(self, memo):
         import copy
+
         made = deque((), self._maxlen)
         memo[id(self)] = made
         made.extend(copy.deepcopy(list(self), memo))
@@ -675,10 +721,10 @@ class deque:
         del self._items[self._position(index)]
 
     def __iter__(self):
-        return iter(self._items[self._head:])
+        return iter(self._items[self._head :])
 
     def __reversed__(self):
-        return reversed(self._items[self._head:])
+        return reversed(self._items[self._head :])
 
     def __contains__(self, value):
         for item in self:
@@ -731,13 +777,14 @@ class deque:
         return made
 
     def __repr__(self):
-        shown = repr(self._items[self._head:])
+        shown = repr(self._items[self._head :])
         if self._maxlen is None:
             return "deque(%s)" % shown
         return "deque(%s, maxlen=%d)" % (shown, self._maxlen)
 
 
 # ---------------------------------------------------------------- ChainMap
+
 
 class ChainMap:
     """Several mappings searched in turn; writes go to the first."""

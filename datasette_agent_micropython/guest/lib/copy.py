@@ -7,8 +7,23 @@ class Error(Exception):
 
 error = Error
 
-_ATOMIC = (type(None), int, float, bool, complex, str, bytes, type, range, type(len),
-           type(lambda: 0), type(Ellipsis), type(NotImplemented))
+_ATOMIC = (
+    type(None),
+    int,
+    float,
+    bool,
+    complex,
+    str,
+    bytes,
+    type,
+    range,
+    type(len),
+    type(lambda: 0),
+    type(Ellipsis),
+    type(NotImplemented),
+)
+
+
 def copy(x):
     """A shallow copy: a new container holding the same items."""
     if isinstance(x, _ATOMIC):
@@ -124,5 +139,6 @@ def replace(obj, **changes):
         return obj._replace(**changes)
     if hasattr(type(obj), "__dataclass_fields__"):
         import dataclasses
+
         return dataclasses.replace(obj, **changes)
     raise TypeError("replace() does not support %s objects" % type(obj).__name__)

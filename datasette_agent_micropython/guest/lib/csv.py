@@ -106,7 +106,10 @@ class _Format:
         if type(self.lineterminator) is not str:
             raise TypeError('"lineterminator" must be a string')
         self.quoting = pick("quoting", QUOTE_MINIMAL)
-        if self.quoting not in (QUOTE_MINIMAL, QUOTE_ALL, QUOTE_NONNUMERIC, QUOTE_NONE) or type(self.quoting) is not int:
+        if (
+            self.quoting not in (QUOTE_MINIMAL, QUOTE_ALL, QUOTE_NONNUMERIC, QUOTE_NONE)
+            or type(self.quoting) is not int
+        ):
             raise TypeError('bad "quoting" value')
         quotechar = options["quotechar"] if "quotechar" in options else pick("quotechar", '"')
         self.quotechar = _char("quotechar", quotechar, True)
@@ -118,7 +121,16 @@ class _Format:
         self.strict = bool(pick("strict", False))
 
 
-_OPTION_NAMES = ("delimiter", "quotechar", "escapechar", "doublequote", "skipinitialspace", "lineterminator", "quoting", "strict")
+_OPTION_NAMES = (
+    "delimiter",
+    "quotechar",
+    "escapechar",
+    "doublequote",
+    "skipinitialspace",
+    "lineterminator",
+    "quoting",
+    "strict",
+)
 
 
 def register_dialect(name, dialect=None, **options):
@@ -152,8 +164,15 @@ class _Reader:
         d = self.dialect
         # The quote by which lines may be split with str.find (_split_line), or None when this
         # dialect's quoted lines need the state machine.
-        self._find_quote = (d.quotechar if d.quoting != QUOTE_NONE and d.quoting != QUOTE_NONNUMERIC
-                            and d.doublequote and not d.skipinitialspace and d.escapechar is None else None)
+        self._find_quote = (
+            d.quotechar
+            if d.quoting != QUOTE_NONE
+            and d.quoting != QUOTE_NONNUMERIC
+            and d.doublequote
+            and not d.skipinitialspace
+            and d.escapechar is None
+            else None
+        )
 
     def __iter__(self):
         return self
@@ -164,7 +183,9 @@ class _Reader:
         line = next(self._lines)
         self.line_num += 1
         if type(line) is not str:
-            raise Error("iterator should return strings, not %s (the file should be opened in text mode)" % type(line).__name__)
+            raise Error(
+                "iterator should return strings, not %s (the file should be opened in text mode)" % type(line).__name__
+            )
         quote = self._find_quote
         if quote is not None and quote in line:
             fields = _split_line(line, self.dialect.delimiter, quote)
@@ -203,8 +224,17 @@ class _Reader:
         strict = d.strict
         limit = _field_limit
         # The states as locals: a global lookup in a module is slow in MicroPython.
-        (START_RECORD, START_FIELD, ESCAPED_CHAR, IN_FIELD, IN_QUOTED_FIELD, ESCAPE_IN_QUOTED_FIELD,
-         QUOTE_IN_QUOTED_FIELD, EAT_CRNL, AFTER_ESCAPED_CRNL) = range(9)
+        (
+            START_RECORD,
+            START_FIELD,
+            ESCAPED_CHAR,
+            IN_FIELD,
+            IN_QUOTED_FIELD,
+            ESCAPE_IN_QUOTED_FIELD,
+            QUOTE_IN_QUOTED_FIELD,
+            EAT_CRNL,
+            AFTER_ESCAPED_CRNL,
+        ) = range(9)
         finish = _finish
         size = len
         fields = []
@@ -297,7 +327,9 @@ class _Reader:
                     if c == "\0":
                         state = START_RECORD
                     elif c != "\n" and c != "\r":
-                        raise Error("new-line character seen in unquoted field - do you need to open the file in universal-newline mode?")
+                        raise Error(
+                            "new-line character seen in unquoted field - do you need to open the file in universal-newline mode?"
+                        )
                 if size(field) > limit:
                     raise Error("field larger than field limit (%d)" % limit)
             if state == START_RECORD:
@@ -313,7 +345,10 @@ class _Reader:
                 raise
             self.line_num += 1
             if type(line) is not str:
-                raise Error("iterator should return strings, not %s (the file should be opened in text mode)" % type(line).__name__)
+                raise Error(
+                    "iterator should return strings, not %s (the file should be opened in text mode)"
+                    % type(line).__name__
+                )
 
 
 def _split_line(line, delimiter, quote):
@@ -507,9 +542,9 @@ class DictReader:
         for name, value in zip(names, row):
             result[name] = value
         if len(names) < len(row):
-            result[self.restkey] = row[len(names):]
+            result[self.restkey] = row[len(names) :]
         elif len(names) > len(row):
-            for key in names[len(row):]:
+            for key in names[len(row) :]:
                 result[key] = self.restval
         return result
 

@@ -45,8 +45,19 @@ _FIELD_INITVAR = "_FIELD_INITVAR"
 class Field:
     """One field of a dataclass: its name, type, default and flags."""
 
-    __slots__ = ("name", "type", "default", "default_factory", "repr", "hash", "init", "compare",
-                 "metadata", "kw_only", "_field_type")
+    __slots__ = (
+        "name",
+        "type",
+        "default",
+        "default_factory",
+        "repr",
+        "hash",
+        "init",
+        "compare",
+        "metadata",
+        "kw_only",
+        "_field_type",
+    )
 
     def __init__(self, default, default_factory, init, repr, hash, compare, metadata, kw_only):
         self.name = None
@@ -62,14 +73,36 @@ class Field:
         self._field_type = None
 
     def __repr__(self):
-        return ("Field(name=%r,type=%r,default=%r,default_factory=%r,init=%r,repr=%r,hash=%r,"
-                "compare=%r,metadata=%r,kw_only=%r,_field_type=%s)" % (
-                    self.name, self.type, self.default, self.default_factory, self.init, self.repr,
-                    self.hash, self.compare, self.metadata, self.kw_only, self._field_type))
+        return (
+            "Field(name=%r,type=%r,default=%r,default_factory=%r,init=%r,repr=%r,hash=%r,"
+            "compare=%r,metadata=%r,kw_only=%r,_field_type=%s)"
+            % (
+                self.name,
+                self.type,
+                self.default,
+                self.default_factory,
+                self.init,
+                self.repr,
+                self.hash,
+                self.compare,
+                self.metadata,
+                self.kw_only,
+                self._field_type,
+            )
+        )
 
 
-def field(*, default=MISSING, default_factory=MISSING, init=True, repr=True, hash=None,
-          compare=True, metadata=None, kw_only=MISSING):
+def field(
+    *,
+    default=MISSING,
+    default_factory=MISSING,
+    init=True,
+    repr=True,
+    hash=None,
+    compare=True,
+    metadata=None,
+    kw_only=MISSING,
+):
     """Describe a field beyond its default: a factory, or leaving it out of init/repr/compare."""
     if default is not MISSING and default_factory is not MISSING:
         raise ValueError("cannot specify both default and default_factory")
@@ -89,7 +122,8 @@ def _own_annotations(cls):
         # Without the recorded annotations the fields cannot be known: refuse, never guess.
         raise TypeError(
             "@dataclass cannot see the fields of %s: this interpreter discards class annotations "
-            "and none were recorded for this class" % cls.__name__)
+            "and none were recorded for this class" % cls.__name__
+        )
     order = cls.__dict__.get("__annotation_order__")
     names = [name for name in order if name in annotations] if order is not None else list(annotations)
     return [(name, annotations[name]) for name in names]
@@ -124,8 +158,9 @@ def _process_class(cls, init, repr, eq, order, unsafe_hash, frozen, match_args, 
         else:
             spec._field_type = _FIELD
         if spec._field_type == _FIELD and isinstance(spec.default, (list, dict, set)):
-            raise ValueError("mutable default %r for field %s is not allowed: use default_factory"
-                             % (type(spec.default), name))
+            raise ValueError(
+                "mutable default %r for field %s is not allowed: use default_factory" % (type(spec.default), name)
+            )
         if isinstance(default, Field):
             if spec.default is MISSING:
                 delattr(cls, name)
@@ -150,8 +185,10 @@ def _process_class(cls, init, repr, eq, order, unsafe_hash, frozen, match_args, 
         names = [f.name for f in real if f.compare]
         for op_name, op in (("__lt__", _lt), ("__le__", _le), ("__gt__", _gt), ("__ge__", _ge)):
             if op_name in cls.__dict__:
-                raise TypeError("Cannot overwrite attribute %s in class %s. Consider using functools.total_ordering"
-                                % (op_name, cls.__name__))
+                raise TypeError(
+                    "Cannot overwrite attribute %s in class %s. Consider using functools.total_ordering"
+                    % (op_name, cls.__name__)
+                )
             setattr(cls, op_name, _make_order(names, op))
     if frozen:
         cls.__setattr__ = _frozen_setattr
@@ -205,8 +242,7 @@ def _missing_message(cls, names):
     else:
         listed = ", ".join(quoted[:-1]) + ", and " + quoted[-1]
     plural = "argument" if len(names) == 1 else "arguments"
-    return "%s.__init__() missing %d required positional %s: %s" % (
-        _qualname(cls), len(names), plural, listed)
+    return "%s.__init__() missing %d required positional %s: %s" % (_qualname(cls), len(names), plural, listed)
 
 
 def _make_init(cls):
@@ -228,19 +264,16 @@ def _make_init(cls):
                 takes = "from %d to %d positional arguments" % (required + 1, len(positional) + 1)
             else:
                 takes = "%d positional argument%s" % (len(positional) + 1, "s" if positional else "")
-            raise TypeError("%s.__init__() takes %s but %d were given" % (
-                _qualname(type(self)), takes, len(args) + 1))
+            raise TypeError("%s.__init__() takes %s but %d were given" % (_qualname(type(self)), takes, len(args) + 1))
         values = {}
         for spec, value in zip(positional, args):
             values[spec.name] = value
         for name in kwargs:
             spec = by_name.get(name)
             if spec is None:
-                raise TypeError("%s.__init__() got an unexpected keyword argument '%s'" % (
-                    _qualname(type(self)), name))
+                raise TypeError("%s.__init__() got an unexpected keyword argument '%s'" % (_qualname(type(self)), name))
             if name in values:
-                raise TypeError("%s.__init__() got multiple values for argument '%s'" % (
-                    _qualname(type(self)), name))
+                raise TypeError("%s.__init__() got multiple values for argument '%s'" % (_qualname(type(self)), name))
             values[name] = kwargs[name]
         missing = []
         for spec in positional + keyword:
@@ -323,8 +356,10 @@ def _make_order(names, op):
     def compare(self, other):
         if other.__class__ is self.__class__:
             return op(_values(self, names), _values(other, names))
-        raise TypeError("'%s' not supported between instances of '%s' and '%s'" % (
-            _OP_SYMBOLS[op], type(self).__name__, type(other).__name__))
+        raise TypeError(
+            "'%s' not supported between instances of '%s' and '%s'"
+            % (_OP_SYMBOLS[op], type(self).__name__, type(other).__name__)
+        )
 
     return compare
 
@@ -351,8 +386,20 @@ def _frozen_delattr(self, name):
     object.__delattr__(self, name)
 
 
-def dataclass(cls=None, *, init=True, repr=True, eq=True, order=False, unsafe_hash=False,
-              frozen=False, match_args=True, kw_only=False, slots=False, weakref_slot=False):
+def dataclass(
+    cls=None,
+    *,
+    init=True,
+    repr=True,
+    eq=True,
+    order=False,
+    unsafe_hash=False,
+    frozen=False,
+    match_args=True,
+    kw_only=False,
+    slots=False,
+    weakref_slot=False,
+):
     """Add __init__, __repr__, __eq__ (and optionally ordering, hashing, freezing) from the fields."""
     if order and not eq:
         raise ValueError("eq must be true if order is true")
@@ -419,6 +466,7 @@ def _convert(obj, factory, as_dict):
         return made
     if hasattr(obj, "__deepcopy__") or isinstance(obj, (set, bytearray)):
         import copy
+
         return copy.deepcopy(obj)
     return obj
 
@@ -432,7 +480,9 @@ def replace(obj, **changes):
             continue
         if not spec.init:
             if spec.name in changes:
-                raise ValueError("field %s is declared with init=False, it cannot be specified with replace()" % spec.name)
+                raise ValueError(
+                    "field %s is declared with init=False, it cannot be specified with replace()" % spec.name
+                )
             continue
         if spec.name not in changes:
             if spec._field_type == _FIELD_INITVAR and spec.default is MISSING:

@@ -15,8 +15,21 @@ _DAYS_IN_MONTH = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _DAYS_BEFORE_MONTH = (0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334)
 _DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _DAY_ABBRS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTH_NAMES = ("", "January", "February", "March", "April", "May", "June", "July", "August",
-                "September", "October", "November", "December")
+_MONTH_NAMES = (
+    "",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 _MONTH_ABBRS = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _US_PER_DAY = 86400000000
 _MAX_ORDINAL = 3652059
@@ -26,6 +39,7 @@ _EPOCH_ORDINAL = 719163
 def _parsing():
     """strptime and the rarer ISO forms live in a module of their own, compiled on first use."""
     import _datetime_parsing
+
     return _datetime_parsing
 
 
@@ -175,17 +189,34 @@ class timedelta:
     """A duration: days, seconds (0..86399) and microseconds (0..999999), as CPython normalises them."""
 
     def __init__(self, days=0, seconds=0, microseconds=0, milliseconds=0, minutes=0, hours=0, weeks=0):
-        if (type(days) is int and type(seconds) is int and type(microseconds) is int and type(milliseconds) is int
-                and type(minutes) is int and type(hours) is int and type(weeks) is int):
-            self._set(((weeks * 7 + days) * 24 + hours) * 3600000000 + (minutes * 60 + seconds) * 1000000
-                      + milliseconds * 1000 + microseconds)
+        if (
+            type(days) is int
+            and type(seconds) is int
+            and type(microseconds) is int
+            and type(milliseconds) is int
+            and type(minutes) is int
+            and type(hours) is int
+            and type(weeks) is int
+        ):
+            self._set(
+                ((weeks * 7 + days) * 24 + hours) * 3600000000
+                + (minutes * 60 + seconds) * 1000000
+                + milliseconds * 1000
+                + microseconds
+            )
             return
         total = 0
         numerator = 0
         denominator = 1
-        for value, scale in ((days, 86400000000), (seconds, 1000000), (microseconds, 1),
-                             (milliseconds, 1000), (minutes, 60000000), (hours, 3600000000),
-                             (weeks, 604800000000)):
+        for value, scale in (
+            (days, 86400000000),
+            (seconds, 1000000),
+            (microseconds, 1),
+            (milliseconds, 1000),
+            (minutes, 60000000),
+            (hours, 3600000000),
+            (weeks, 604800000000),
+        ):
             if type(value) is int:
                 total += value * scale
             elif type(value) is float:
@@ -200,10 +231,15 @@ class timedelta:
             elif type(value) is bool:
                 total += int(value) * scale
             else:
-                raise TypeError("unsupported type for timedelta %s component: %s" % (
-                    ("days", "seconds", "microseconds", "milliseconds", "minutes", "hours", "weeks")[
-                        (days, seconds, microseconds, milliseconds, minutes, hours, weeks).index(value)],
-                    _type_name(value)))
+                raise TypeError(
+                    "unsupported type for timedelta %s component: %s"
+                    % (
+                        ("days", "seconds", "microseconds", "milliseconds", "minutes", "hours", "weeks")[
+                            (days, seconds, microseconds, milliseconds, minutes, hours, weeks).index(value)
+                        ],
+                        _type_name(value),
+                    )
+                )
         if numerator:
             total += _round_half_even(numerator, denominator)
         self._set(total)
@@ -415,8 +451,10 @@ class timezone(tzinfo):
         if name is not None and type(name) is not str:
             raise TypeError("timezone() argument 2 must be str, not %s" % _type_name(name))
         if not -86400000000 < offset._us() < 86400000000:
-            raise ValueError("offset must be a timedelta strictly between -timedelta(hours=24) and "
-                             "timedelta(hours=24), not %r." % offset)
+            raise ValueError(
+                "offset must be a timedelta strictly between -timedelta(hours=24) and "
+                "timedelta(hours=24), not %r." % offset
+            )
         if name is None and not offset and _UTC is not None:
             return _UTC
         self = object.__new__(cls)
@@ -482,8 +520,7 @@ def _checked_offset(tz, dt, what):
     if not isinstance(offset, timedelta):
         raise TypeError("tzinfo.%s() must return None or timedelta, not '%s'" % (what, _type_name(offset)))
     if not -86400000000 < offset._us() < 86400000000:
-        raise ValueError("offset must be a timedelta strictly between -timedelta(hours=24) and "
-                         "timedelta(hours=24).")
+        raise ValueError("offset must be a timedelta strictly between -timedelta(hours=24) and timedelta(hours=24).")
     return offset
 
 
@@ -633,8 +670,11 @@ class date:
         return _strftime(self, spec) if spec else str(self)
 
     def replace(self, year=None, month=None, day=None):
-        return type(self)(self.year if year is None else year, self.month if month is None else month,
-                          self.day if day is None else day)
+        return type(self)(
+            self.year if year is None else year,
+            self.month if month is None else month,
+            self.day if day is None else day,
+        )
 
     def __add__(self, other):
         if isinstance(other, timedelta):
@@ -701,8 +741,17 @@ date.resolution = timedelta(days=1)
 def _timetuple(fields, dst):
     year, month, day = fields[0], fields[1], fields[2]
     ordinal = _ymd_to_ordinal(year, month, day)
-    return (year, month, day, fields[3], fields[4], fields[5], (ordinal + 6) % 7,
-            ordinal - _days_before_year(year), dst)
+    return (
+        year,
+        month,
+        day,
+        fields[3],
+        fields[4],
+        fields[5],
+        (ordinal + 6) % 7,
+        ordinal - _days_before_year(year),
+        dst,
+    )
 
 
 def _timestamp_parts(t):
@@ -759,8 +808,12 @@ class time:
     __str__ = isoformat
 
     def __repr__(self):
-        text = "datetime.%s(%d, %d%s" % (_type_name(self), self.hour, self.minute,
-                                         _repr_seconds(self.second, self.microsecond))
+        text = "datetime.%s(%d, %d%s" % (
+            _type_name(self),
+            self.hour,
+            self.minute,
+            _repr_seconds(self.second, self.microsecond),
+        )
         return _repr_tail(text, self.tzinfo, self.fold)
 
     def strftime(self, format):
@@ -770,10 +823,14 @@ class time:
         return _strftime(self, spec) if spec else str(self)
 
     def replace(self, hour=None, minute=None, second=None, microsecond=None, tzinfo=True, *, fold=None):
-        return type(self)(self.hour if hour is None else hour, self.minute if minute is None else minute,
-                          self.second if second is None else second,
-                          self.microsecond if microsecond is None else microsecond,
-                          self.tzinfo if tzinfo is True else tzinfo, fold=self.fold if fold is None else fold)
+        return type(self)(
+            self.hour if hour is None else hour,
+            self.minute if minute is None else minute,
+            self.second if second is None else second,
+            self.microsecond if microsecond is None else microsecond,
+            self.tzinfo if tzinfo is True else tzinfo,
+            fold=self.fold if fold is None else fold,
+        )
 
     def _key(self, other, op):
         """Comparable keys of self and other, or None when they are never equal (naive vs aware)."""
@@ -792,9 +849,10 @@ class time:
             if op is None:
                 return None
             raise TypeError("can't compare offset-naive and offset-aware times")
-        return ((self.hour * 3600 + self.minute * 60 + self.second) * 1000000 + self.microsecond - my_offset._us(),
-                (other.hour * 3600 + other.minute * 60 + other.second) * 1000000 + other.microsecond
-                - their_offset._us())
+        return (
+            (self.hour * 3600 + self.minute * 60 + self.second) * 1000000 + self.microsecond - my_offset._us(),
+            (other.hour * 3600 + other.minute * 60 + other.second) * 1000000 + other.microsecond - their_offset._us(),
+        )
 
     def __eq__(self, other):
         keys = self._key(other, None)
@@ -823,8 +881,7 @@ class time:
         offset = self.utcoffset()
         if not offset:
             return hash((self.hour, self.minute, self.second, self.microsecond))
-        return hash((self.hour * 3600 + self.minute * 60 + self.second) * 1000000 + self.microsecond
-                    - offset._us())
+        return hash((self.hour * 3600 + self.minute * 60 + self.second) * 1000000 + self.microsecond - offset._us())
 
     def __bool__(self):
         return True
@@ -902,8 +959,12 @@ class datetime(date):
 
     def _us(self):
         """Microseconds since 0001-01-01 00:00 of the naive fields."""
-        return ((_ymd_to_ordinal(self.year, self.month, self.day) - 1) * 86400
-                + self.hour * 3600 + self.minute * 60 + self.second) * 1000000 + self.microsecond
+        return (
+            (_ymd_to_ordinal(self.year, self.month, self.day) - 1) * 86400
+            + self.hour * 3600
+            + self.minute * 60
+            + self.second
+        ) * 1000000 + self.microsecond
 
     @classmethod
     def now(cls, tz=None):
@@ -939,8 +1000,17 @@ class datetime(date):
             raise TypeError("combine() argument 1 must be datetime.date, not %s" % _type_name(date))
         if not isinstance(time, _Time):
             raise TypeError("combine() argument 2 must be datetime.time, not %s" % _type_name(time))
-        return cls(date.year, date.month, date.day, time.hour, time.minute, time.second, time.microsecond,
-                   time.tzinfo if tzinfo is True else tzinfo, fold=time.fold)
+        return cls(
+            date.year,
+            date.month,
+            date.day,
+            time.hour,
+            time.minute,
+            time.second,
+            time.microsecond,
+            time.tzinfo if tzinfo is True else tzinfo,
+            fold=time.fold,
+        )
 
     @classmethod
     def fromisoformat(cls, date_string):
@@ -1008,8 +1078,13 @@ class datetime(date):
         return tz.fromutc(utc)
 
     def isoformat(self, sep="T", timespec="auto"):
-        text = "%04d-%02d-%02d%s%s" % (self.year, self.month, self.day, sep,
-                                       _format_time(self.hour, self.minute, self.second, self.microsecond, timespec))
+        text = "%04d-%02d-%02d%s%s" % (
+            self.year,
+            self.month,
+            self.day,
+            sep,
+            _format_time(self.hour, self.minute, self.second, self.microsecond, timespec),
+        )
         if self.tzinfo is not None:
             offset = self.utcoffset()
             if offset is not None:
@@ -1020,21 +1095,44 @@ class datetime(date):
         return self.isoformat(" ")
 
     def __repr__(self):
-        text = "datetime.%s(%d, %d, %d, %d, %d%s" % (_type_name(self), self.year, self.month, self.day,
-                                                     self.hour, self.minute,
-                                                     _repr_seconds(self.second, self.microsecond))
+        text = "datetime.%s(%d, %d, %d, %d, %d%s" % (
+            _type_name(self),
+            self.year,
+            self.month,
+            self.day,
+            self.hour,
+            self.minute,
+            _repr_seconds(self.second, self.microsecond),
+        )
         return _repr_tail(text, self.tzinfo, self.fold)
 
     def __format__(self, spec):
         return _strftime(self, spec) if spec else str(self)
 
-    def replace(self, year=None, month=None, day=None, hour=None, minute=None, second=None, microsecond=None,
-                tzinfo=True, *, fold=None):
-        return type(self)(self.year if year is None else year, self.month if month is None else month,
-                          self.day if day is None else day, self.hour if hour is None else hour,
-                          self.minute if minute is None else minute, self.second if second is None else second,
-                          self.microsecond if microsecond is None else microsecond,
-                          self.tzinfo if tzinfo is True else tzinfo, fold=self.fold if fold is None else fold)
+    def replace(
+        self,
+        year=None,
+        month=None,
+        day=None,
+        hour=None,
+        minute=None,
+        second=None,
+        microsecond=None,
+        tzinfo=True,
+        *,
+        fold=None,
+    ):
+        return type(self)(
+            self.year if year is None else year,
+            self.month if month is None else month,
+            self.day if day is None else day,
+            self.hour if hour is None else hour,
+            self.minute if minute is None else minute,
+            self.second if second is None else second,
+            self.microsecond if microsecond is None else microsecond,
+            self.tzinfo if tzinfo is True else tzinfo,
+            fold=self.fold if fold is None else fold,
+        )
 
     def __add__(self, other):
         if isinstance(other, timedelta):
@@ -1087,9 +1185,15 @@ class datetime(date):
     def __eq__(self, other):
         # Sets and dicts call this on every probe: same-zone datetimes take the short path.
         if type(other) is type(self) and other.tzinfo is self.tzinfo:
-            return (self.day == other.day and self.second == other.second and self.minute == other.minute
-                    and self.hour == other.hour and self.month == other.month and self.year == other.year
-                    and self.microsecond == other.microsecond)
+            return (
+                self.day == other.day
+                and self.second == other.second
+                and self.minute == other.minute
+                and self.hour == other.hour
+                and self.month == other.month
+                and self.year == other.year
+                and self.microsecond == other.microsecond
+            )
         order = self._order(other, None)
         return order == 0 and order is not None
 
@@ -1113,8 +1217,12 @@ class datetime(date):
         if offset is not None:
             return hash(self._us() - offset._us())
         # Seconds on a (nearly) linear scale, as for dates: regular series fill distinct slots.
-        return ((((self.year - 2000) * 372 + self.month * 31 + self.day) * 86400 + self.hour * 3600
-                 + self.minute * 60 + self.second) ^ self.microsecond)
+        return (
+            ((self.year - 2000) * 372 + self.month * 31 + self.day) * 86400
+            + self.hour * 3600
+            + self.minute * 60
+            + self.second
+        ) ^ self.microsecond
 
     def __reduce__(self):
         return (type(self), self._ymd() + (self.tzinfo,))
@@ -1139,7 +1247,7 @@ def _fast_iso(cls, text):
         return cls(day // 10000, day // 100 % 100, day % 100)
     if length not in (16, 19, 23, 26) or text[13] != ":" or (length > 16 and text[16] != ":"):
         return None
-    clock = text[11:length if length < 19 else 19].replace(":", "")
+    clock = text[11 : length if length < 19 else 19].replace(":", "")
     if not clock.isdigit() or len(clock) != (4 if length == 16 else 6):
         return None
     clock = int(clock) * (100 if length == 16 else 1)
@@ -1156,24 +1264,51 @@ def _fast_iso(cls, text):
 # that reads the object's fields directly.
 
 _STRFTIME_FIELDS = {
-    "Y": ("%d", "v[0]"), "m": ("%02d", "v[1]"), "d": ("%02d", "v[2]"), "H": ("%02d", "v[3]"),
-    "M": ("%02d", "v[4]"), "S": ("%02d", "v[5]"), "f": ("%06d", "v[6]"), "y": ("%02d", "v[0] % 100"),
-    "e": ("%2d", "v[2]"), "C": ("%d", "v[0] // 100"), "I": ("%02d", "(v[3] + 11) % 12 + 1"),
-    "l": ("%2d", "(v[3] + 11) % 12 + 1"), "k": ("%2d", "v[3]"),
-    "p": ("%s", "'AM' if v[3] < 12 else 'PM'"), "P": ("%s", "'am' if v[3] < 12 else 'pm'"),
-    "a": ("%s", "_DAY_ABBRS[_wd(v[0], v[1], v[2])]"), "A": ("%s", "_DAY_NAMES[_wd(v[0], v[1], v[2])]"),
-    "b": ("%s", "_MONTH_ABBRS[v[1]]"), "h": ("%s", "_MONTH_ABBRS[v[1]]"), "B": ("%s", "_MONTH_NAMES[v[1]]"),
-    "j": ("%03d", "_yday(v[0], v[1], v[2])"), "w": ("%d", "(_wd(v[0], v[1], v[2]) + 1) % 7"),
+    "Y": ("%d", "v[0]"),
+    "m": ("%02d", "v[1]"),
+    "d": ("%02d", "v[2]"),
+    "H": ("%02d", "v[3]"),
+    "M": ("%02d", "v[4]"),
+    "S": ("%02d", "v[5]"),
+    "f": ("%06d", "v[6]"),
+    "y": ("%02d", "v[0] % 100"),
+    "e": ("%2d", "v[2]"),
+    "C": ("%d", "v[0] // 100"),
+    "I": ("%02d", "(v[3] + 11) % 12 + 1"),
+    "l": ("%2d", "(v[3] + 11) % 12 + 1"),
+    "k": ("%2d", "v[3]"),
+    "p": ("%s", "'AM' if v[3] < 12 else 'PM'"),
+    "P": ("%s", "'am' if v[3] < 12 else 'pm'"),
+    "a": ("%s", "_DAY_ABBRS[_wd(v[0], v[1], v[2])]"),
+    "A": ("%s", "_DAY_NAMES[_wd(v[0], v[1], v[2])]"),
+    "b": ("%s", "_MONTH_ABBRS[v[1]]"),
+    "h": ("%s", "_MONTH_ABBRS[v[1]]"),
+    "B": ("%s", "_MONTH_NAMES[v[1]]"),
+    "j": ("%03d", "_yday(v[0], v[1], v[2])"),
+    "w": ("%d", "(_wd(v[0], v[1], v[2]) + 1) % 7"),
     "u": ("%d", "_wd(v[0], v[1], v[2]) + 1"),
     "U": ("%02d", "(_yday(v[0], v[1], v[2]) + 6 - (_wd(v[0], v[1], v[2]) + 1) % 7) // 7"),
     "W": ("%02d", "(_yday(v[0], v[1], v[2]) + 6 - _wd(v[0], v[1], v[2])) // 7"),
-    "G": ("%d", "_iso(v[0], v[1], v[2])[0]"), "g": ("%02d", "_iso(v[0], v[1], v[2])[0] % 100"),
+    "G": ("%d", "_iso(v[0], v[1], v[2])[0]"),
+    "g": ("%02d", "_iso(v[0], v[1], v[2])[0] % 100"),
     "V": ("%02d", "_iso(v[0], v[1], v[2])[1]"),
-    "z": ("%s", "_fz(t)"), "Z": ("%s", "_fZ(t)"), "s": ("%d", "_epoch(v[0], v[1], v[2], v[3], v[4], v[5])"),
-    "n": ("%s", "'\\n'"), "t": ("%s", "'\\t'"), "%": ("%s", "'%'"),
+    "z": ("%s", "_fz(t)"),
+    "Z": ("%s", "_fZ(t)"),
+    "s": ("%d", "_epoch(v[0], v[1], v[2], v[3], v[4], v[5])"),
+    "n": ("%s", "'\\n'"),
+    "t": ("%s", "'\\t'"),
+    "%": ("%s", "'%'"),
 }
-_STRFTIME_ALIASES = {"c": "%a %b %e %H:%M:%S %Y", "D": "%m/%d/%y", "x": "%m/%d/%y", "F": "%Y-%m-%d",
-                     "T": "%H:%M:%S", "X": "%H:%M:%S", "R": "%H:%M", "r": "%I:%M:%S %p"}
+_STRFTIME_ALIASES = {
+    "c": "%a %b %e %H:%M:%S %Y",
+    "D": "%m/%d/%y",
+    "x": "%m/%d/%y",
+    "F": "%Y-%m-%d",
+    "T": "%H:%M:%S",
+    "X": "%H:%M:%S",
+    "R": "%H:%M",
+    "r": "%I:%M:%S %p",
+}
 
 
 def _wd(year, month, day):
@@ -1202,9 +1337,18 @@ def _fZ(t):
     return "" if name is None else name
 
 
-_STRFTIME_NAMES = {"_DAY_ABBRS": _DAY_ABBRS, "_DAY_NAMES": _DAY_NAMES, "_MONTH_ABBRS": _MONTH_ABBRS,
-                   "_MONTH_NAMES": _MONTH_NAMES, "_wd": _wd, "_yday": _yday, "_iso": _iso, "_epoch": _epoch,
-                   "_fz": _fz, "_fZ": _fZ}
+_STRFTIME_NAMES = {
+    "_DAY_ABBRS": _DAY_ABBRS,
+    "_DAY_NAMES": _DAY_NAMES,
+    "_MONTH_ABBRS": _MONTH_ABBRS,
+    "_MONTH_NAMES": _MONTH_NAMES,
+    "_wd": _wd,
+    "_yday": _yday,
+    "_iso": _iso,
+    "_epoch": _epoch,
+    "_fz": _fz,
+    "_fZ": _fZ,
+}
 # What each field reads, for date ("d"), time ("t") and datetime ("dt") objects.
 _FIELD_SOURCES = {
     "d": ("t.year", "t.month", "t.day", "0", "0", "0", "0"),

@@ -7,7 +7,7 @@ MicroPython limits: its str.format and f-strings never call __format__ (f"{d:.2f
 its round() ignores __round__; d.__format__(spec) and d.quantize() give CPython's text.
 """
 
-from _math_extras import _ratio_to_float, _float_ratio
+from _math_extras import _float_ratio, _ratio_to_float
 
 ROUND_DOWN = "ROUND_DOWN"
 ROUND_HALF_UP = "ROUND_HALF_UP"
@@ -17,7 +17,16 @@ ROUND_FLOOR = "ROUND_FLOOR"
 ROUND_UP = "ROUND_UP"
 ROUND_HALF_DOWN = "ROUND_HALF_DOWN"
 ROUND_05UP = "ROUND_05UP"
-_ROUNDINGS = (ROUND_DOWN, ROUND_HALF_UP, ROUND_HALF_EVEN, ROUND_CEILING, ROUND_FLOOR, ROUND_UP, ROUND_HALF_DOWN, ROUND_05UP)
+_ROUNDINGS = (
+    ROUND_DOWN,
+    ROUND_HALF_UP,
+    ROUND_HALF_EVEN,
+    ROUND_CEILING,
+    ROUND_FLOOR,
+    ROUND_UP,
+    ROUND_HALF_DOWN,
+    ROUND_05UP,
+)
 
 MAX_PREC = 999999999999999999
 MAX_EMAX = 999999999999999999
@@ -88,13 +97,25 @@ class FloatOperation(DecimalException):
 
 
 _SIGNALS = (Clamped, DivisionByZero, Inexact, Overflow, Rounded, Underflow, InvalidOperation, Subnormal, FloatOperation)
-_REPR_ORDER = (Clamped, InvalidOperation, DivisionByZero, Inexact, FloatOperation, Overflow, Rounded, Subnormal, Underflow)
+_REPR_ORDER = (
+    Clamped,
+    InvalidOperation,
+    DivisionByZero,
+    Inexact,
+    FloatOperation,
+    Overflow,
+    Rounded,
+    Subnormal,
+    Underflow,
+)
 
 
 class Context:
     """Precision, rounding and the signals that raise (traps) or were seen (flags)."""
 
-    def __init__(self, prec=None, rounding=None, Emin=None, Emax=None, capitals=None, clamp=None, flags=None, traps=None):
+    def __init__(
+        self, prec=None, rounding=None, Emin=None, Emax=None, capitals=None, clamp=None, flags=None, traps=None
+    ):
         self.prec = 28 if prec is None else prec
         self.rounding = ROUND_HALF_EVEN if rounding is None else rounding
         self.Emin = -999999 if Emin is None else Emin
@@ -124,11 +145,22 @@ class Context:
     @rounding.setter
     def rounding(self, value):
         if value not in _ROUNDINGS:
-            raise TypeError("valid values for rounding are:\n  [ROUND_CEILING, ROUND_FLOOR, ROUND_UP, ROUND_DOWN,\n   ROUND_HALF_UP, ROUND_HALF_DOWN, ROUND_HALF_EVEN,\n   ROUND_05UP]")
+            raise TypeError(
+                "valid values for rounding are:\n  [ROUND_CEILING, ROUND_FLOOR, ROUND_UP, ROUND_DOWN,\n   ROUND_HALF_UP, ROUND_HALF_DOWN, ROUND_HALF_EVEN,\n   ROUND_05UP]"
+            )
         self._rounding = value
 
     def copy(self):
-        return Context(self.prec, self.rounding, self.Emin, self.Emax, self.capitals, self.clamp, dict(self.flags), dict(self.traps))
+        return Context(
+            self.prec,
+            self.rounding,
+            self.Emin,
+            self.Emax,
+            self.capitals,
+            self.clamp,
+            dict(self.flags),
+            dict(self.traps),
+        )
 
     __copy__ = copy
 
@@ -156,7 +188,15 @@ class Context:
         flags = [s.__name__ for s in _REPR_ORDER if self.flags.get(s)]
         traps = [s.__name__ for s in _REPR_ORDER if self.traps.get(s)]
         return "Context(prec=%d, rounding=%s, Emin=%d, Emax=%d, capitals=%d, clamp=%d, flags=[%s], traps=[%s])" % (
-            self.prec, self.rounding, self.Emin, self.Emax, self.capitals, self.clamp, ", ".join(flags), ", ".join(traps))
+            self.prec,
+            self.rounding,
+            self.Emin,
+            self.Emax,
+            self.capitals,
+            self.clamp,
+            ", ".join(flags),
+            ", ".join(traps),
+        )
 
     def _signal(self, signal, result=None, condition=None):
         """Record a condition; raise it if trapped, else return `result`."""
@@ -201,7 +241,9 @@ def _signal_dict(given, on):
 
 
 DefaultContext = Context()
-BasicContext = Context(prec=9, rounding=ROUND_HALF_UP, traps=[DivisionByZero, Overflow, InvalidOperation, Clamped, Underflow])
+BasicContext = Context(
+    prec=9, rounding=ROUND_HALF_UP, traps=[DivisionByZero, Overflow, InvalidOperation, Clamped, Underflow]
+)
 ExtendedContext = Context(prec=9, traps=[])
 _current = [DefaultContext.copy()]
 
@@ -255,7 +297,9 @@ def _round_coefficient(sign, coefficient, drop, rounding):
         return kept, False
     if rounding == ROUND_HALF_EVEN or rounding == ROUND_HALF_UP or rounding == ROUND_HALF_DOWN:
         twice = rest * 2
-        up = twice > unit or (twice == unit and (rounding == ROUND_HALF_UP or (rounding == ROUND_HALF_EVEN and kept & 1)))
+        up = twice > unit or (
+            twice == unit and (rounding == ROUND_HALF_UP or (rounding == ROUND_HALF_EVEN and kept & 1))
+        )
     elif rounding == ROUND_DOWN:
         up = False
     elif rounding == ROUND_UP:
@@ -323,7 +367,12 @@ class Decimal:
                 break
         whole, point, fraction = mantissa.partition(".")
         digits = whole + fraction
-        if not digits or not digits.isdigit() or (whole and not whole.isdigit()) or (fraction and not fraction.isdigit()):
+        if (
+            not digits
+            or not digits.isdigit()
+            or (whole and not whole.isdigit())
+            or (fraction and not fraction.isdigit())
+        ):
             self._invalid(context)
             return
         self._sign = sign
@@ -477,8 +526,11 @@ class Decimal:
 
     def as_integer_ratio(self):
         if self._special is not None:
-            raise (OverflowError("cannot convert Infinity to integer ratio") if self._special == "F"
-                   else ValueError("cannot convert NaN to integer ratio"))
+            raise (
+                OverflowError("cannot convert Infinity to integer ratio")
+                if self._special == "F"
+                else ValueError("cannot convert NaN to integer ratio")
+            )
         if self._exp >= 0:
             numerator, denominator = self._int * 10**self._exp, 1
         else:
@@ -517,7 +569,9 @@ class Decimal:
         if converted is NotImplemented:
             if equality:
                 return NotImplemented
-            raise TypeError("'%s' not supported between instances of 'decimal.Decimal' and '%s'" % (operator, type(other).__name__))
+            raise TypeError(
+                "'%s' not supported between instances of 'decimal.Decimal' and '%s'" % (operator, type(other).__name__)
+            )
         other = converted
         if self._special in ("n", "N") or other._special in ("n", "N"):
             if not equality:  # ordering a NaN is an invalid operation
@@ -643,8 +697,12 @@ class Decimal:
         other = _operand(other, "-", self, False)
         if other is NotImplemented:
             return other
-        return self.__add__(Decimal._make(1 - other._sign, other._int, other._exp, other._special)
-                            if other._special not in ("n", "N") else other, context)
+        return self.__add__(
+            Decimal._make(1 - other._sign, other._int, other._exp, other._special)
+            if other._special not in ("n", "N")
+            else other,
+            context,
+        )
 
     def __rsub__(self, other, context=None):
         other = _operand(other, "-", self, True)
@@ -844,8 +902,11 @@ class Decimal:
     def __round__(self, n=None):
         if n is None:
             if self._special is not None:
-                raise (OverflowError("cannot round an infinity") if self._special == "F"
-                       else ValueError("cannot round a NaN"))
+                raise (
+                    OverflowError("cannot round an infinity")
+                    if self._special == "F"
+                    else ValueError("cannot round a NaN")
+                )
             return int(self.to_integral_value(ROUND_HALF_EVEN))
         return self.quantize(Decimal._make(0, 1, -n))
 
@@ -1134,15 +1195,15 @@ def _parse_spec(spec):
     elif spec[:1] and spec[0] in "<>=^":
         align, i = spec[0], 1
     sign_mode = None
-    if spec[i:i + 1] in ("+", "-", " ") and spec[i:i + 1]:
+    if spec[i : i + 1] in ("+", "-", " ") and spec[i : i + 1]:
         sign_mode = spec[i]
         i += 1
-    if spec[i:i + 1] == "z":
+    if spec[i : i + 1] == "z":
         i += 1
-    if spec[i:i + 1] == "#":
+    if spec[i : i + 1] == "#":
         i += 1
     zero = False
-    if spec[i:i + 1] == "0":
+    if spec[i : i + 1] == "0":
         zero = True
         i += 1
     start = i
@@ -1150,11 +1211,11 @@ def _parse_spec(spec):
         i += 1
     width = int(spec[start:i]) if i > start else 0
     grouping = None
-    if spec[i:i + 1] in (",", "_"):
+    if spec[i : i + 1] in (",", "_"):
         grouping = spec[i]
         i += 1
     precision = None
-    if spec[i:i + 1] == ".":
+    if spec[i : i + 1] == ".":
         i += 1
         start = i
         while i < len(spec) and spec[i].isdigit():

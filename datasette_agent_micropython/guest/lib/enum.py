@@ -37,8 +37,7 @@ class auto:
         return "auto(%r)" % (self.value,) if self.value is not _NOTHING else "auto()"
 
 
-_DESCRIPTORS = ("function", "closure", "bound_method", "classmethod", "staticmethod", "property",
-                "_EnumClassMethod")
+_DESCRIPTORS = ("function", "closure", "bound_method", "classmethod", "staticmethod", "property", "_EnumClassMethod")
 
 
 def _is_descriptor(value):
@@ -124,8 +123,9 @@ def _lookup(cls, value=_NOTHING, *args, **kwargs):
         found = missing(value)
         if found is not None:
             if type(found) is not cls._native_:
-                raise TypeError("error in %s._missing_: returned %r instead of None or a valid member"
-                                % (cls.__name__, found))
+                raise TypeError(
+                    "error in %s._missing_: returned %r instead of None or a valid member" % (cls.__name__, found)
+                )
             return found
     raise ValueError("%r is not a valid %s" % (value, cls._native_.__name__))
 
@@ -188,15 +188,18 @@ def _build_enum(plain, name, bases):
     kind = Flag if is_flag else (str if is_str else None)
     generate = namespace.get("_generate_next_value_")
     if generate is not None and type(generate).__name__ == "staticmethod":
-        generate = getattr(plain, "_generate_next_value_")
+        generate = plain._generate_next_value_
     user_init = namespace.get("__init__")
     values = []
     last_values = []
     for index, member_name in enumerate(names):
         value = namespace.pop(member_name)
         if isinstance(value, auto):
-            value = value.value if value.value is not _NOTHING else _next_value(
-                kind, generate, member_name, 1, index, last_values)
+            value = (
+                value.value
+                if value.value is not _NOTHING
+                else _next_value(kind, generate, member_name, 1, index, last_values)
+            )
         values.append(value)
         last_values.append(value)
     namespace["__init__"] = _quiet_init
@@ -260,6 +263,7 @@ def _lookup_from_real_class(real, *args, **kwargs):
 def _new_odict():
     try:
         from _odict import odict
+
         return odict()
     except ImportError:
         return {}
@@ -446,17 +450,22 @@ class Flag(Enum):
             pseudo = native(value) if issubclass(native, int) else native()
         finally:
             native.__new__ = _lookup_from_real_class
-        parts = [member._name_ for member in cls._member_list_
-                 if member._value_ and member._value_ & value == member._value_
-                 and _is_single_bit(member._value_)]
+        parts = [
+            member._name_
+            for member in cls._member_list_
+            if member._value_ and member._value_ & value == member._value_ and _is_single_bit(member._value_)
+        ]
         pseudo._name_ = "|".join(parts) if parts else None
         pseudo._value_ = value
         cls._value2member_map_[value] = pseudo
         return pseudo
 
     def _members_in(self):
-        return [member for member in type(self)._member_list_
-                if _is_single_bit(member._value_) and member._value_ & self._value_ == member._value_]
+        return [
+            member
+            for member in type(self)._member_list_
+            if _is_single_bit(member._value_) and member._value_ & self._value_ == member._value_
+        ]
 
     def __iter__(self):
         return iter(self._members_in())
@@ -466,8 +475,9 @@ class Flag(Enum):
 
     def __contains__(self, other):
         if not isinstance(other, type(self)):
-            raise TypeError("unsupported operand type(s) for 'in': %r and %r"
-                            % (type(other).__name__, type(self).__name__))
+            raise TypeError(
+                "unsupported operand type(s) for 'in': %r and %r" % (type(other).__name__, type(self).__name__)
+            )
         return other._value_ & self._value_ == other._value_
 
     def __bool__(self):
@@ -542,8 +552,7 @@ def _is_single_bit(value):
 
 def unique(enumeration):
     """Refuse an enum in which two names share a value (aliases)."""
-    aliases = [(name, member._name_) for name, member in enumeration.__members__.items()
-               if name != member._name_]
+    aliases = [(name, member._name_) for name, member in enumeration.__members__.items() if name != member._name_]
     if aliases:
         details = ", ".join(["%s -> %s" % pair for pair in aliases])
         raise ValueError("duplicate values found in %r: %s" % (enumeration, details))

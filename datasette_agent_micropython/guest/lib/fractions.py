@@ -265,8 +265,8 @@ class Fraction:
             if power >= 0:
                 return Fraction._exact(self._numerator**power, self._denominator**power)
             if self._numerator == 0:
-                raise ZeroDivisionError("Fraction(%s, 0)" % (self._denominator ** -power))
-            n, d = self._denominator ** -power, self._numerator ** -power
+                raise ZeroDivisionError("Fraction(%s, 0)" % (self._denominator**-power))
+            n, d = self._denominator**-power, self._numerator**-power
             if d < 0:
                 n, d = -n, -d
             return Fraction._exact(n, d)
@@ -357,7 +357,9 @@ class Fraction:
     def _order(self, other, operator):
         converted = self._other(other)
         if converted is None:
-            raise TypeError("'%s' not supported between instances of 'Fraction' and '%s'" % (operator, type(other).__name__))
+            raise TypeError(
+                "'%s' not supported between instances of 'Fraction' and '%s'" % (operator, type(other).__name__)
+            )
         if converted is _NAN:
             return None
         if type(converted) is float:  # an infinity
@@ -417,5 +419,8 @@ class Fraction:
 
 
 def _rational(x):
-    return _is_int(x) or isinstance(x, Fraction) or (hasattr(x, "numerator") and hasattr(x, "denominator") and type(x) is not float)
-
+    return (
+        _is_int(x)
+        or isinstance(x, Fraction)
+        or (hasattr(x, "numerator") and hasattr(x, "denominator") and type(x) is not float)
+    )

@@ -122,8 +122,10 @@ def update_wrapper(wrapper, wrapped, assigned=WRAPPER_ASSIGNMENTS, updated=WRAPP
 
 def wraps(wrapped, assigned=WRAPPER_ASSIGNMENTS, updated=WRAPPER_UPDATES):
     """Decorator form of update_wrapper."""
+
     def decorate(wrapper):
         return update_wrapper(wrapper, wrapped, assigned, updated)
+
     return decorate
 
 
@@ -134,6 +136,7 @@ def _cache_info_type():
     global _CacheInfo
     if _CacheInfo is None:
         from collections import namedtuple
+
         _CacheInfo = namedtuple("CacheInfo", ["hits", "misses", "maxsize", "currsize"])
     return _CacheInfo
 
@@ -255,6 +258,7 @@ def lru_cache(maxsize=128, typed=False):
 
     def decorate(function):
         return _LruCacheWrapper(function, maxsize, typed)
+
     return decorate
 
 
@@ -265,6 +269,7 @@ def cache(function):
 
 def cmp_to_key(mycmp):
     """Turn an old-style cmp(a, b) function into a key= function."""
+
     class K:
         __slots__ = ("obj",)
 
@@ -287,6 +292,7 @@ def cmp_to_key(mycmp):
             return mycmp(self.obj, other.obj) >= 0
 
         __hash__ = None
+
     return K
 
 
@@ -411,9 +417,11 @@ class _SingleDispatch:
             self.registry[cls] = func
             return func
         if isinstance(cls, type):
+
             def decorate(function):
                 self.registry[cls] = function
                 return function
+
             return decorate
         raise TypeError("register() needs a type in this sandbox: annotations are not available")
 

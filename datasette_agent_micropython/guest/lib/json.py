@@ -14,7 +14,8 @@ dumps is quadratic. Here:
 """
 
 import sys
-from _odict import odict, from_pairs
+
+from _odict import from_pairs, odict
 
 
 def _builtin(name):
@@ -232,7 +233,7 @@ def dumps(
     separators=None,
     default=None,
     sort_keys=False,
-    **kw
+    **kw,
 ):
     """CPython's json.dumps."""
     if cls is None and not skipkeys and indent is None and separators is None and default is None and not sort_keys:
@@ -248,7 +249,7 @@ def dumps(
         separators=separators,
         default=default,
         sort_keys=sort_keys,
-        **kw
+        **kw,
     ).encode(obj)
 
 
@@ -353,7 +354,17 @@ def _fast_loads(s):
     return value
 
 
-def loads(s, *, cls=None, object_hook=None, parse_float=None, parse_int=None, parse_constant=None, object_pairs_hook=None, **kw):
+def loads(
+    s,
+    *,
+    cls=None,
+    object_hook=None,
+    parse_float=None,
+    parse_int=None,
+    parse_constant=None,
+    object_pairs_hook=None,
+    **kw,
+):
     """CPython's json.loads; objects come back as dicts in document order."""
     if isinstance(s, (bytes, bytearray)):
         s = bytes(s).decode()
@@ -374,5 +385,5 @@ def load(fp, **kw):
 
 # Imported with json, not when first needed: `import json` is compiled on fuel of its own (see
 # the bootstrap), a later import inside user code would cost the user's fuel.
-from _json_encoder import JSONEncoder  # noqa: E402
 from _json_decoder import Parser  # noqa: E402
+from _json_encoder import JSONEncoder  # noqa: E402

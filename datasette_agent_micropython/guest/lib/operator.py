@@ -105,7 +105,7 @@ def pos(a):
 
 
 def pow(a, b):
-    return a ** b
+    return a**b
 
 
 def rshift(a, b):

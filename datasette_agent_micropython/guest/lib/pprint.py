@@ -40,7 +40,7 @@ class _SafeKey:
         try:
             return self.obj < other.obj
         except TypeError:
-            return ((str(type(self.obj)), id(self.obj)) < (str(type(other.obj)), id(other.obj)))
+            return (str(type(self.obj)), id(self.obj)) < (str(type(other.obj)), id(other.obj))
 
     def __gt__(self, other):
         return other.__lt__(self)
@@ -52,6 +52,7 @@ def _pair_key(pair):
 
 def _sorted(items, key):
     from _stablesort import stable_sorted
+
     return stable_sorted(items, key)
 
 
@@ -66,8 +67,9 @@ def _group_digits(number):
 
 
 class PrettyPrinter:
-    def __init__(self, indent=1, width=80, depth=None, stream=None, *, compact=False,
-                 sort_dicts=True, underscore_numbers=False):
+    def __init__(
+        self, indent=1, width=80, depth=None, stream=None, *, compact=False, sort_dicts=True, underscore_numbers=False
+    ):
         indent = int(indent)
         width = int(width)
         if indent < 0:
@@ -163,8 +165,9 @@ class PrettyPrinter:
         if (kind is set or kind is frozenset) and object:
             # MicroPython's set order is not CPython's; ascending order is what CPython shows
             # for the common small-int sets.
-            parts = [self._safe_repr(item, context, maxlevels, level + 1)[0]
-                     for item in _sorted(list(object), _SafeKey)]
+            parts = [
+                self._safe_repr(item, context, maxlevels, level + 1)[0] for item in _sorted(list(object), _SafeKey)
+            ]
             text = "{%s}" % ", ".join(parts)
             return (text if kind is set else "frozenset(%s)" % text), True, False
         text = repr(object)
@@ -357,6 +360,7 @@ class PrettyPrinter:
 
     def _pprint_dataclass(self, object, stream, indent, allowance, context, level):
         import dataclasses
+
         name = type(object).__name__
         indent += len(name) + 1
         items = [(field.name, getattr(object, field.name)) for field in dataclasses.fields(object) if field.repr]
@@ -396,18 +400,31 @@ def _recursion(object):
     return "<Recursion on %s with id=%s>" % (type(object).__name__, id(object))
 
 
-def pformat(object, indent=1, width=80, depth=None, *, compact=False, sort_dicts=True,
-            underscore_numbers=False):
+def pformat(object, indent=1, width=80, depth=None, *, compact=False, sort_dicts=True, underscore_numbers=False):
     """The pretty-printed text of object."""
-    return PrettyPrinter(indent=indent, width=width, depth=depth, compact=compact,
-                         sort_dicts=sort_dicts, underscore_numbers=underscore_numbers).pformat(object)
+    return PrettyPrinter(
+        indent=indent,
+        width=width,
+        depth=depth,
+        compact=compact,
+        sort_dicts=sort_dicts,
+        underscore_numbers=underscore_numbers,
+    ).pformat(object)
 
 
-def pprint(object, stream=None, indent=1, width=80, depth=None, *, compact=False, sort_dicts=True,
-           underscore_numbers=False):
+def pprint(
+    object, stream=None, indent=1, width=80, depth=None, *, compact=False, sort_dicts=True, underscore_numbers=False
+):
     """Print object pretty-printed, followed by a newline."""
-    PrettyPrinter(stream=stream, indent=indent, width=width, depth=depth, compact=compact,
-                  sort_dicts=sort_dicts, underscore_numbers=underscore_numbers).pprint(object)
+    PrettyPrinter(
+        stream=stream,
+        indent=indent,
+        width=width,
+        depth=depth,
+        compact=compact,
+        sort_dicts=sort_dicts,
+        underscore_numbers=underscore_numbers,
+    ).pprint(object)
 
 
 def pp(object, *args, sort_dicts=False, **kwargs):

@@ -7,7 +7,11 @@ random() and uniform() stay the built-in C functions; randint(), randrange() and
 the built-in ones first and fall back to Python for ranges beyond 32 bits and for CPython's errors.
 """
 
-from math import cos as _cos, exp as _exp, log as _log, sin as _sin, sqrt as _sqrt
+from math import cos as _cos
+from math import exp as _exp
+from math import log as _log
+from math import sin as _sin
+from math import sqrt as _sqrt
 
 import urandom as _builtin
 from urandom import random, uniform  # noqa: F401

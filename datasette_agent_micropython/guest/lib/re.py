@@ -28,9 +28,31 @@ _MAX_PATTERN = 20000
 _SPECIAL = "()[]{}?*+-|^$\\.&~# \t\n\r\v\f"
 _CONTROL = {"t": "\t", "n": "\n", "r": "\r", "f": "\f", "v": "\v", "a": "\x07"}
 # Characters CPython's \s matches for str patterns beyond the engine's ASCII whitespace.
-_EXTRA_SPACES = ("\x1c", "\x1d", "\x1e", "\x1f", "\x85", "\xa0", "\u1680", "\u2000", "\u2001", "\u2002",
-                 "\u2003", "\u2004", "\u2005", "\u2006", "\u2007", "\u2008", "\u2009", "\u200a", "\u2028",
-                 "\u2029", "\u202f", "\u205f", "\u3000")
+_EXTRA_SPACES = (
+    "\x1c",
+    "\x1d",
+    "\x1e",
+    "\x1f",
+    "\x85",
+    "\xa0",
+    "\u1680",
+    "\u2000",
+    "\u2001",
+    "\u2002",
+    "\u2003",
+    "\u2004",
+    "\u2005",
+    "\u2006",
+    "\u2007",
+    "\u2008",
+    "\u2009",
+    "\u200a",
+    "\u2028",
+    "\u2029",
+    "\u202f",
+    "\u205f",
+    "\u3000",
+)
 _INLINE_FLAGS = {"i": I, "s": S, "m": M, "x": X, "a": A, "u": U, "L": L}
 
 
@@ -61,9 +83,9 @@ def _literal(c, icase):
 
 
 def _hex_escape(pattern, at, digits):
-    text = pattern[at:at + digits]
+    text = pattern[at : at + digits]
     if len(text) != digits or any(c not in "0123456789abcdefABCDEF" for c in text):
-        raise error("incomplete escape \\%s" % pattern[at - 1:at + digits], pattern, at - 2)
+        raise error("incomplete escape \\%s" % pattern[at - 1 : at + digits], pattern, at - 2)
     return chr(int(text, 16))
 
 
@@ -84,7 +106,7 @@ def _single_end(body):
     if body.startswith("(") and body.endswith(")") and body.count("(") == 1 and body.count(")") == 1:
         body = body[1:-1]
         if body.startswith("?P<"):
-            body = body[body.find(">") + 1:]
+            body = body[body.find(">") + 1 :]
         elif body.startswith("?:"):
             body = body[2:]
     if not body:
@@ -110,11 +132,14 @@ def _single_end(body):
     elif body.startswith("[") and not body.startswith("[^") and "]" in body[2:]:
         close = body.index("]", 2)
         inside = body[1:close]
-        if any(c not in _WORD_SET_CHARS and c != "\\" for c in inside) or inside.startswith("-") \
-                or inside.endswith("-") or any(inside[i] == "\\" and inside[i + 1:i + 2] not in ("w", "d")
-                                                for i in range(len(inside))):
+        if (
+            any(c not in _WORD_SET_CHARS and c != "\\" for c in inside)
+            or inside.startswith("-")
+            or inside.endswith("-")
+            or any(inside[i] == "\\" and inside[i + 1 : i + 2] not in ("w", "d") for i in range(len(inside)))
+        ):
             return False
-        rest = body[close + 1:]
+        rest = body[close + 1 :]
     elif body[0] in _WORD_SET_CHARS and body[0] != "-":
         rest = body[1:]
     else:
@@ -129,8 +154,10 @@ def _single_end(body):
 
 
 def _refuse_empty():
-    raise NotImplementedError("re: after an empty match CPython tries a longer match at the same place, which "
-                              "the sandbox's engine cannot do for a pattern with lazy repeats or '|'")
+    raise NotImplementedError(
+        "re: after an empty match CPython tries a longer match at the same place, which "
+        "the sandbox's engine cannot do for a pattern with lazy repeats or '|'"
+    )
 
 
 def _word_at(text, at, ascii_only):
@@ -142,6 +169,7 @@ def _word_at(text, at, ascii_only):
     if ascii_only:
         return False
     import _unicode_tables
+
     return _unicode_tables.is_word(c)
 
 
@@ -154,11 +182,11 @@ def _strip_verbose(pattern):
     while at < length:
         c = pattern[at]
         if c == "\\":
-            out.append(pattern[at:at + 2])
+            out.append(pattern[at : at + 2])
             at += 2
             continue
         if in_set:
-            if c == "]" and not (pattern[at - 1] == "[" or pattern[at - 2:at] == "[^"):
+            if c == "]" and not (pattern[at - 1] == "[" or pattern[at - 2 : at] == "[^"):
                 in_set = False
             out.append(c)
         elif c == "[":
@@ -208,7 +236,7 @@ class _Translation:
             end = pattern.find(")", at)
             if end < 0:
                 raise error("missing -, : or )", pattern, at)
-            for letter in pattern[at + 2:end]:
+            for letter in pattern[at + 2 : end]:
                 if letter not in _INLINE_FLAGS:
                     raise error("unknown flag", pattern, at)
                 self.flags |= _INLINE_FLAGS[letter]
@@ -257,9 +285,13 @@ class _Translation:
                     opened.append((len(out) - 1, self.groups))
                 elif pattern.startswith("?P<", at):
                     end = pattern.find(">", at)
-                    name = pattern[at + 3:end] if end > 0 else ""
-                    if not name or not (name[0].isalpha() or name[0] == "_") or name in self.names or any(
-                            not (ch.isalpha() or ch.isdigit() or ch == "_") for ch in name):
+                    name = pattern[at + 3 : end] if end > 0 else ""
+                    if (
+                        not name
+                        or not (name[0].isalpha() or name[0] == "_")
+                        or name in self.names
+                        or any(not (ch.isalpha() or ch.isdigit() or ch == "_") for ch in name)
+                    ):
                         raise error("bad character in group name %r" % name, pattern, at + 3)
                     if not opened:
                         self.top_level[self.groups + 1] = len("".join(out))
@@ -269,8 +301,9 @@ class _Translation:
                     out.append("(")
                     at = end + 1
                 elif pattern.startswith("?", at):
-                    self._unsupported("'(%s' (lookaround, backreference, comment or inline flag)"
-                                      % pattern[here + 1:here + 4], here)
+                    self._unsupported(
+                        "'(%s' (lookaround, backreference, comment or inline flag)" % pattern[here + 1 : here + 4], here
+                    )
                 else:
                     if not opened:
                         self.top_level[self.groups + 1] = len("".join(out))
@@ -294,13 +327,17 @@ class _Translation:
                     self._unsupported("a possessive quantifier", at)
                 out.append(c)
                 atom = None
-                if at < length and pattern[at] in "*+?{" and not (pattern[at] == "{" and not self._is_count(pattern, at)):
+                if (
+                    at < length
+                    and pattern[at] in "*+?{"
+                    and not (pattern[at] == "{" and not self._is_count(pattern, at))
+                ):
                     raise error("multiple repeat", pattern, at)
             elif c == "{" and self._is_count(pattern, here):
                 if atom is None:
                     raise error("nothing to repeat", pattern, here)
                 end = pattern.find("}", here)
-                low, _, high = pattern[here + 1:end].partition(",")
+                low, _, high = pattern[here + 1 : end].partition(",")
                 low = int(low) if low else 0
                 high = None if "," in pattern[here:end] and not high else int(high) if high else low
                 at = end + 1
@@ -357,15 +394,18 @@ class _Translation:
         end = pattern.find("}", at)
         if end < 0:
             return False
-        inside = pattern[at + 1:end]
+        inside = pattern[at + 1 : end]
         low, comma, high = inside.partition(",")
         return (low.isdigit() or (comma and not low)) and (not high or high.isdigit()) and (low or comma) != ""
 
     def _repeat(self, body, low, high, lazy):
         if (high or low) > 1000:
             self._unsupported("a counted repeat over 1000", None)
-        unit = body if len(body) == 1 or body.startswith("[") and body.endswith("]") and body.count("[") == 1 \
+        unit = (
+            body
+            if len(body) == 1 or body.startswith("[") and body.endswith("]") and body.count("[") == 1
             else "(?:%s)" % body
+        )
         mark = "??" if lazy else "?"
         if high is None:
             return unit * low + unit + ("*?" if lazy else "*")
@@ -460,7 +500,7 @@ class _Translation:
                 high = pattern[at + 1]
                 at += 2
                 if high == "\\":
-                    high = pattern[at:at + 1]
+                    high = pattern[at : at + 1]
                     at += 1
                     high = _CONTROL.get(high, high)
                 if ord(high) > 127:
@@ -516,6 +556,7 @@ def _has_code_point(text, runs_name, inside):
     """Whether text has a non-ASCII character inside the named runs (or outside them, when inside is
     False). The tables are loaded only for non-ASCII text."""
     import _unicode_tables
+
     runs = getattr(_unicode_tables, runs_name)
     in_runs = _unicode_tables.in_runs
     for c in text:
@@ -542,8 +583,9 @@ class Pattern:
         # The engine's own sub skips empty matches, so it serves only patterns that never match empty.
         self._native_sub = self._engine.match("") is None
         # Whether the engine's answer can depend on the text holding characters it mishandles.
-        self._text_matters = (translation.dollar or translation.space or translation.bytewise or translation.word
-                              or translation.digit)
+        self._text_matters = (
+            translation.dollar or translation.space or translation.bytewise or translation.word or translation.digit
+        )
         self._bounded = translation.boundary_start or translation.boundary_end
         if self._bounded:
             self._native_sub = False
@@ -560,18 +602,23 @@ class Pattern:
         if translation.dollar and text.endswith("\n"):
             raise NotImplementedError("re: '$' before a trailing newline is not supported by the sandbox's engine")
         if translation.space and any(space in text for space in _EXTRA_SPACES):
-            raise NotImplementedError("re: \\s and \\S know only ASCII whitespace in the sandbox's engine, "
-                                      "and this text has other whitespace")
+            raise NotImplementedError(
+                "re: \\s and \\S know only ASCII whitespace in the sandbox's engine, and this text has other whitespace"
+            )
         if (translation.bytewise or translation.word or translation.digit) and not _is_ascii(text):
             if translation.bytewise:
-                raise NotImplementedError("re: '.', \\W, \\S, \\D and negated sets match bytes, not "
-                                          "characters, on non-ASCII text in the sandbox's engine")
+                raise NotImplementedError(
+                    "re: '.', \\W, \\S, \\D and negated sets match bytes, not "
+                    "characters, on non-ASCII text in the sandbox's engine"
+                )
             if translation.word and _has_code_point(text, "NOT_WORD", False):
-                raise NotImplementedError("re: \\w matches only ASCII letters and digits in the sandbox's engine, "
-                                          "and this text has others")
+                raise NotImplementedError(
+                    "re: \\w matches only ASCII letters and digits in the sandbox's engine, and this text has others"
+                )
             if translation.digit and _has_code_point(text, "DIGITS", True):
-                raise NotImplementedError("re: \\d matches only ASCII digits in the sandbox's engine, "
-                                          "and this text has other decimal digits")
+                raise NotImplementedError(
+                    "re: \\d matches only ASCII digits in the sandbox's engine, and this text has other decimal digits"
+                )
 
     def _locate(self, text, pos, anchored, engine):
         """(engine match, start) of the first match at or after pos (or at pos, when anchored) whose
@@ -590,10 +637,12 @@ class Pattern:
             whole = native.group(0)
             start = pos if anchored else text.find(whole, pos)
             end = start + len(whole)
-            if ((not translation.boundary_start
-                 or _word_at(text, start - 1, ascii_only) != _word_at(text, start, ascii_only))
-                    and (not translation.boundary_end
-                         or _word_at(text, end - 1, ascii_only) != _word_at(text, end, ascii_only))):
+            if (
+                not translation.boundary_start
+                or _word_at(text, start - 1, ascii_only) != _word_at(text, start, ascii_only)
+            ) and (
+                not translation.boundary_end or _word_at(text, end - 1, ascii_only) != _word_at(text, end, ascii_only)
+            ):
                 return native, start
             if anchored:
                 return None, -1
@@ -728,7 +777,7 @@ class Pattern:
         for found in self.finditer(string):
             if maxsplit and len(pieces) >= maxsplit * (self.groups + 1):
                 break
-            pieces.append(string[last:found.start()])
+            pieces.append(string[last : found.start()])
             pieces.extend(found.groups())
             last = found.end()
         pieces.append(string[last:])
@@ -748,7 +797,7 @@ class Pattern:
         for found in self.finditer(string):
             if count and done >= count:
                 break
-            pieces.append(string[last:found.start()])
+            pieces.append(string[last : found.start()])
             pieces.append(render(found))
             last = found.end()
             done += 1
@@ -785,7 +834,7 @@ def _parse_template(repl, pattern):
             end = repl.find(">", at)
             if not repl.startswith("<", at) or end < 0:
                 raise error("missing <", repl, at)
-            name = repl[at + 1:end]
+            name = repl[at + 1 : end]
             at = end + 1
             if name.isdigit():
                 group = int(name)
@@ -853,8 +902,9 @@ class Match:
 
     def groups(self, default=None):
         native = self._native
-        return tuple(default if value is None else value
-                     for value in (native.group(i) for i in range(1, self.re.groups + 1)))
+        return tuple(
+            default if value is None else value for value in (native.group(i) for i in range(1, self.re.groups + 1))
+        )
 
     def groupdict(self, default=None):
         result = {}
@@ -903,8 +953,10 @@ class Match:
             again = prefix.match(self.string, _byte_offset(self.string, start)) if start else prefix.match(self.string)
             offset = len(again.group(1))
         elif not value or whole.find(value, offset + 1) >= 0:
-            raise NotImplementedError("re: the position of group %r is ambiguous in the sandbox's engine, "
-                                      "which reports only group texts" % (group,))
+            raise NotImplementedError(
+                "re: the position of group %r is ambiguous in the sandbox's engine, "
+                "which reports only group texts" % (group,)
+            )
         return start + offset, start + offset + len(value)
 
     def start(self, group=0):

@@ -8,6 +8,7 @@ operations are done in the same order.
 
 import math
 from math import frexp as _frexp
+
 from _math_extras import (
     _float_parts,
     _gcd2,
@@ -19,9 +20,26 @@ from _math_extras import (
 )
 
 __all__ = [
-    "NormalDist", "StatisticsError", "correlation", "covariance", "fmean", "geometric_mean",
-    "harmonic_mean", "linear_regression", "mean", "median", "median_grouped", "median_high",
-    "median_low", "mode", "multimode", "pstdev", "pvariance", "quantiles", "stdev", "variance",
+    "NormalDist",
+    "StatisticsError",
+    "correlation",
+    "covariance",
+    "fmean",
+    "geometric_mean",
+    "harmonic_mean",
+    "linear_regression",
+    "mean",
+    "median",
+    "median_grouped",
+    "median_high",
+    "median_low",
+    "mode",
+    "multimode",
+    "pstdev",
+    "pvariance",
+    "quantiles",
+    "stdev",
+    "variance",
 ]
 
 
@@ -219,7 +237,7 @@ def _sorted(data):
         data.sort()
         if zeros:
             start = data.index(0.0)
-            data[start:start + len(zeros)] = zeros
+            data[start : start + len(zeros)] = zeros
         return data
     # CPython's sort is stable, and which of two equal values comes first shows (0 and 0.0).
     decorated = [(x, i) for i, x in enumerate(data)]

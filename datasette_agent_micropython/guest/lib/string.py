@@ -210,7 +210,7 @@ class Formatter:
                 end += 1
             if nesting:
                 raise ValueError("expected '}' before end of string")
-            field = format_string[at + 1:end - 1]
+            field = format_string[at + 1 : end - 1]
             name, conversion, spec = field, None, ""
             colon = -1
             bracket = False
@@ -267,7 +267,7 @@ class Formatter:
                     raise ValueError("Missing ']' in format string")
                 index = rest[1:end]
                 value = value[int(index) if index.isdigit() else index]
-                rest = rest[end + 1:]
+                rest = rest[end + 1 :]
         return value, key
 
     def get_value(self, key, args, kwargs):

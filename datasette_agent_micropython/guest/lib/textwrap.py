@@ -14,6 +14,7 @@ def _is_word(c):
         return c.isalpha() or c.isdigit() or c == "_"
     # MicroPython's str methods know only ASCII: other characters are classed by CPython's tables.
     import _unicode_tables
+
     return _unicode_tables.is_word(c)
 
 
@@ -21,6 +22,7 @@ def _is_letter(c):
     if c < "\x80":
         return c.isalpha() or c == "_"
     import _unicode_tables
+
     return _unicode_tables.is_letter(c)
 
 
@@ -44,12 +46,16 @@ def _expand_tabs(text, tabsize):
 def _hyphenated_end(text, j):
     """Whether a word may end with the hyphen at text[j]: letters before it, a letter pair after it."""
     before = (j >= 2 and _is_letter(text[j - 2]) and _is_letter(text[j - 1])) or (
-        j >= 3 and _is_letter(text[j - 3]) and text[j - 2] == "-" and _is_letter(text[j - 1]))
+        j >= 3 and _is_letter(text[j - 3]) and text[j - 2] == "-" and _is_letter(text[j - 1])
+    )
     if not before:
         return False
-    first, second, third = text[j + 1:j + 2], text[j + 2:j + 3], text[j + 3:j + 4]
-    return first != "" and _is_letter(first) and (
-        (second != "" and _is_letter(second)) or (second == "-" and third != "" and _is_letter(third)))
+    first, second, third = text[j + 1 : j + 2], text[j + 2 : j + 3], text[j + 3 : j + 4]
+    return (
+        first != ""
+        and _is_letter(first)
+        and ((second != "" and _is_letter(second)) or (second == "-" and third != "" and _is_letter(third)))
+    )
 
 
 def _em_dash_at(text, j):
@@ -70,7 +76,9 @@ def _split_on_hyphens(text):
             end = at + 1
             while end < length and text[end] in _WHITESPACE:
                 end += 1
-        elif c == "-" and at > 0 and (_is_word(text[at - 1]) or text[at - 1] in _WORD_PUNCT) and _em_dash_at(text, at)[0]:
+        elif (
+            c == "-" and at > 0 and (_is_word(text[at - 1]) or text[at - 1] in _WORD_PUNCT) and _em_dash_at(text, at)[0]
+        ):
             end = _em_dash_at(text, at)[1]
         else:
             end = at + 1
@@ -105,7 +113,7 @@ def _split_on_whitespace(text):
 
 def _ends_sentence(chunk):
     """A lowercase letter, then . ! or ?, then an optional quote, at the end of the chunk."""
-    if chunk[-1:] in ("\"", "'"):
+    if chunk[-1:] in ('"', "'"):
         chunk = chunk[:-1]
     return len(chunk) >= 2 and chunk[-1] in ".!?" and "a" <= chunk[-2] <= "z"
 
@@ -113,9 +121,22 @@ def _ends_sentence(chunk):
 class TextWrapper:
     """Wraps paragraphs to a width, with CPython's options."""
 
-    def __init__(self, width=70, initial_indent="", subsequent_indent="", expand_tabs=True,
-                 replace_whitespace=True, fix_sentence_endings=False, break_long_words=True,
-                 drop_whitespace=True, break_on_hyphens=True, tabsize=8, *, max_lines=None, placeholder=" [...]"):
+    def __init__(
+        self,
+        width=70,
+        initial_indent="",
+        subsequent_indent="",
+        expand_tabs=True,
+        replace_whitespace=True,
+        fix_sentence_endings=False,
+        break_long_words=True,
+        drop_whitespace=True,
+        break_on_hyphens=True,
+        tabsize=8,
+        *,
+        max_lines=None,
+        placeholder=" [...]",
+    ):
         self.width = width
         self.initial_indent = initial_indent
         self.subsequent_indent = subsequent_indent
@@ -189,9 +210,14 @@ class TextWrapper:
                 line.pop()
             if not line:
                 continue
-            last_allowed = (self.max_lines is None or len(lines) + 1 < self.max_lines
-                            or ((not pending or (self.drop_whitespace and len(pending) == 1
-                                                 and not pending[0].strip())) and line_length <= width))
+            last_allowed = (
+                self.max_lines is None
+                or len(lines) + 1 < self.max_lines
+                or (
+                    (not pending or (self.drop_whitespace and len(pending) == 1 and not pending[0].strip()))
+                    and line_length <= width
+                )
+            )
             if last_allowed:
                 lines.append(indent + "".join(line))
                 continue
@@ -241,7 +267,7 @@ def dedent(text):
         if not stripped:
             lines[i] = ""
             continue
-        indent = line[:len(line) - len(stripped)]
+        indent = line[: len(line) - len(stripped)]
         if margin is None or margin.startswith(indent):
             margin = indent
         elif not indent.startswith(margin):
@@ -275,5 +301,7 @@ def _lines_with_ends(text):
 
 def indent(text, prefix, predicate=None):
     """Add prefix to each line for which predicate is true (by default, lines that are not blank)."""
-    return "".join(prefix + line if (predicate(line) if predicate is not None else line.strip()) else line
-                   for line in _lines_with_ends(text))
+    return "".join(
+        prefix + line if (predicate(line) if predicate is not None else line.strip()) else line
+        for line in _lines_with_ends(text)
+    )

@@ -32,8 +32,7 @@ class _Alias:
         return "typing.%s[%s]" % (self._name, ", ".join([_type_repr(arg) for arg in self.__args__]))
 
     def __eq__(self, other):
-        return (isinstance(other, _Alias) and self._name == other._name
-                and self.__args__ == other.__args__)
+        return isinstance(other, _Alias) and self._name == other._name and self.__args__ == other.__args__
 
     def __hash__(self):
         return hash((self._name, self.__args__))
@@ -90,7 +89,9 @@ AnyStr = _Alias("AnyStr")
 def _collections_alias(name, attribute):
     def origin(*args, **kwargs):
         import collections
+
         return getattr(collections, attribute)(*args, **kwargs)
+
     return _Alias(name, origin)
 
 
@@ -100,13 +101,46 @@ Counter = _collections_alias("Counter", "Counter")
 Deque = _collections_alias("Deque", "deque")
 ChainMap = _collections_alias("ChainMap", "ChainMap")
 
-for _name in ("Iterable", "Iterator", "Generator", "Sequence", "MutableSequence", "Mapping",
-              "MutableMapping", "AbstractSet", "MutableSet", "Collection", "Container", "Sized",
-              "Hashable", "Reversible", "KeysView", "ValuesView", "ItemsView", "MappingView",
-              "Awaitable", "Coroutine", "AsyncIterable", "AsyncIterator", "AsyncGenerator",
-              "ContextManager", "AsyncContextManager", "SupportsInt", "SupportsFloat",
-              "SupportsAbs", "SupportsIndex", "SupportsRound", "SupportsBytes", "SupportsComplex",
-              "IO", "TextIO", "BinaryIO", "Pattern", "Match", "ByteString"):
+for _name in (
+    "Iterable",
+    "Iterator",
+    "Generator",
+    "Sequence",
+    "MutableSequence",
+    "Mapping",
+    "MutableMapping",
+    "AbstractSet",
+    "MutableSet",
+    "Collection",
+    "Container",
+    "Sized",
+    "Hashable",
+    "Reversible",
+    "KeysView",
+    "ValuesView",
+    "ItemsView",
+    "MappingView",
+    "Awaitable",
+    "Coroutine",
+    "AsyncIterable",
+    "AsyncIterator",
+    "AsyncGenerator",
+    "ContextManager",
+    "AsyncContextManager",
+    "SupportsInt",
+    "SupportsFloat",
+    "SupportsAbs",
+    "SupportsIndex",
+    "SupportsRound",
+    "SupportsBytes",
+    "SupportsComplex",
+    "IO",
+    "TextIO",
+    "BinaryIO",
+    "Pattern",
+    "Match",
+    "ByteString",
+):
     globals()[_name] = _Alias(_name)
 del _name
 
@@ -114,8 +148,9 @@ del _name
 class TypeVar:
     """A type variable: only its name matters at run time."""
 
-    def __init__(self, name, *constraints, bound=None, covariant=False, contravariant=False,
-                 infer_variance=False, default=None):
+    def __init__(
+        self, name, *constraints, bound=None, covariant=False, contravariant=False, infer_variance=False, default=None
+    ):
         self.__name__ = name
         self.__constraints__ = constraints
         self.__bound__ = bound
@@ -164,9 +199,7 @@ class _NamedTupleFactory(_ClassFactory):
     def build(self, name, namespace):
         annotations = namespace.get("__annotations__")
         if annotations is None:
-            raise TypeError(
-                "NamedTuple %s: this interpreter discards class annotations and none were recorded"
-                % name)
+            raise TypeError("NamedTuple %s: this interpreter discards class annotations and none were recorded" % name)
         fields = _annotated_names(namespace)
         defaults = []
         for field in fields:
@@ -175,16 +208,22 @@ class _NamedTupleFactory(_ClassFactory):
             elif defaults:
                 raise TypeError("Non-default namedtuple field %s cannot follow default field" % field)
         from collections import namedtuple
+
         made = namedtuple(name, fields, defaults=defaults)
         for key in namespace:
-            if key not in fields and key not in ("__annotations__", "__annotation_order__", "__module__",
-                                                 "__qualname__"):
+            if key not in fields and key not in (
+                "__annotations__",
+                "__annotation_order__",
+                "__module__",
+                "__qualname__",
+            ):
                 setattr(made, key, namespace[key])
         made.__annotations__ = annotations
         return made
 
     def __call__(self, typename, fields=None, **kwargs):
         from collections import namedtuple
+
         pairs = list(fields) if fields is not None else list(kwargs.items())
         return namedtuple(typename, [pair[0] for pair in pairs])
 
@@ -196,6 +235,7 @@ class _TypedDictFactory(_ClassFactory):
 
         def make(*args, **kwargs):
             from _odict import odict
+
             made = odict(*args)
             # Keyword arguments arrive in hash order here: the declared order is the best guess.
             for key in declared:
@@ -207,13 +247,15 @@ class _TypedDictFactory(_ClassFactory):
             return made
 
         # Instances of a TypedDict are plain dicts in CPython too.
-        return type(name, (), {"__new__": lambda cls, *args, **kwargs: make(*args, **kwargs),
-                                "__annotations__": annotations})
+        return type(
+            name, (), {"__new__": lambda cls, *args, **kwargs: make(*args, **kwargs), "__annotations__": annotations}
+        )
 
     def __call__(self, typename, fields=None, total=True, **kwargs):
         pairs = list((fields or kwargs).items())
-        return self.build(typename, {"__annotations__": dict(pairs),
-                                     "__annotation_order__": tuple([pair[0] for pair in pairs])})
+        return self.build(
+            typename, {"__annotations__": dict(pairs), "__annotation_order__": tuple([pair[0] for pair in pairs])}
+        )
 
 
 class _GenericBase:
@@ -273,7 +315,9 @@ def overload(func):
         raise NotImplementedError(
             "You should not call an overloaded function. A series of @typing.overload-decorated "
             "functions outside a stub module should always be followed by an implementation "
-            "that is not @typing.overload-decorated.")
+            "that is not @typing.overload-decorated."
+        )
+
     return _overload_dummy
 
 
@@ -299,8 +343,10 @@ def override(obj):
 
 def NewType(name, tp):
     """A callable that returns its argument, as CPython's NewType does."""
+
     def new_type(x):
         return x
+
     return new_type
 
 
