@@ -312,7 +312,7 @@ def test_fresh_boots_differ_only_in_the_clock_base(rt, monkeypatch):
         second.close()
     assert addresses, "two boots at different clock readings should differ in the ticks base"
     assert max(addresses) - min(addresses) < BLOCK
-    assert max(addresses) < runtime_module.HEAP_RESERVE_BYTES, "the ticks base lives in static data, below the heap"
+    assert max(addresses) < HEAP_RESERVE_BYTES, "the ticks base lives in static data, below the heap"
 
 
 # The cross-process variant. It runs with real host randomness, as production does. Then
