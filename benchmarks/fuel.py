@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import sqlite3
 import sys
 import tempfile
 import time
@@ -33,6 +32,9 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+# The same orders table as the CPython anchor's fetch.
+from cpython_anchor import make_database  # noqa: E402
 
 from datasette_agent_micropython.runtime import Runtime  # noqa: E402
 from datasette_agent_micropython.settings import Limits  # noqa: E402
@@ -92,29 +94,6 @@ def workloads(scale: float) -> list[Workload]:
             "    assert len(result['rows']) == 1000\ndel result",
         ),
     ]
-
-
-def make_database(path: Path) -> None:
-    with sqlite3.connect(path) as conn:
-        conn.execute(
-            "create table orders (id integer primary key, customer text, region text, "
-            "ordered_at text, status text, amount real, quantity integer)"
-        )
-        conn.executemany(
-            "insert into orders values (?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    i,
-                    f"Customer {i % 97}",
-                    ("North", "South", "East", "West")[i % 4],
-                    f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}T10:{i % 60:02d}:00",
-                    ("paid", "refunded")[i % 7 == 0],
-                    round(10 + (i * 37 % 1000) / 7, 2),
-                    1 + i % 9,
-                )
-                for i in range(1, 2001)
-            ],
-        )
 
 
 def timed_run(session, code: str, context: CallContext) -> tuple[float, Any]:
