@@ -3,14 +3,13 @@
 
 import json
 import sqlite3
-import struct
-import zlib
 from pathlib import Path
 
 import pytest
 from agent_harness import ALICE, make_datasette, start_conversation
+from image_forgery import compress, forge, header_of
 
-from datasette_agent_micropython.snapshot import FORMAT_VERSION, MAGIC_WHOLE, Snapshot, page_runs
+from datasette_agent_micropython.snapshot import Snapshot
 from datasette_agent_micropython.store import LEGACY_MIGRATIONS_TABLE, MIGRATION_SET, apply_migrations, migrations
 from datasette_agent_micropython.wiring import session_manager
 
@@ -77,24 +76,7 @@ def create_database_as_0_2a0_did(path: Path) -> sqlite3.Connection:
 
 def format_2_image(snapshot: Snapshot) -> bytes:
     """The image 0.2a0 wrote: a CRC-32 over everything, a JSON header, one zstd frame of all pages."""
-    import zstandard
-
-    header = {
-        "fingerprint": snapshot.fingerprint,
-        "memory_size": snapshot.memory_size,
-        "stack_pointer": snapshot.stack_pointer,
-        "result_ptr": snapshot.result_ptr,
-        "result_cap": snapshot.result_cap,
-        "clock_ns": snapshot.clock_ns,
-        "calls": snapshot.calls,
-        "pages": page_runs(snapshot.pages),
-        "names": snapshot.names,
-        "format": FORMAT_VERSION,
-    }
-    header_bytes = json.dumps(header, separators=(",", ":")).encode()
-    body = zstandard.ZstdCompressor(level=1, write_checksum=True).compress(snapshot.data)
-    checked = struct.pack("<I", len(header_bytes)) + header_bytes + body
-    return MAGIC_WHOLE + struct.pack("<I", zlib.crc32(checked)) + checked
+    return forge(header_of(snapshot), compress(snapshot.data))
 
 
 @pytest.mark.asyncio
