@@ -17,6 +17,7 @@ through untouched and MicroPython reports on it as before.
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import re
 import sys
@@ -65,6 +66,20 @@ _CLASS_HEADER = re.compile(r"class[ \t]+(\w+)[ \t]*(?:\([ \t]*(?:object)?[ \t]*\
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)?")
 
+# Text without which no rule applies (see `may_rewrite`): the characters of dict and set
+# displays, starred items, `%` and `|=`; an f-string's prefix; and, as whole words, every name a
+# rule looks for (routed builtins, routed methods, `class`).
+_MAY_REWRITE = re.compile(
+    r"[{*%|]|[fF][rR]?['\"]|[rR][fF]['\"]|\b(?:"
+    + "|".join(sorted({*ROUTED_BUILTINS, *ROUTED_STR_METHODS, "sort", "fromkeys", "maketrans", "class"}))
+    + r")\b"
+)
+# Rewrites of recent snippets, by code and the routed builtins the session has rebound, for a
+# snippet sent again (a retry, a repeated check). Only short code is kept, so the cache holds a
+# few megabytes at most.
+CACHED_CODE_CHARS = 8 * 1024
+CACHED_REWRITES = 128
+
 
 def transform_version() -> str:
     """What the guest's state depends on: this module's rules and the parser that applies them."""
@@ -91,14 +106,37 @@ def transform(code: str, bound_names: Iterable[str] = ()) -> str | None:
     `bound_names` are names the session's globals already hold (from earlier calls): a builtin
     the user has rebound is never routed to a helper.
     """
-    if len(code) > MAX_TRANSFORM_CHARS or HELPERS in code:
+    if len(code) > MAX_TRANSFORM_CHARS or HELPERS in code or not may_rewrite(code):
         return None
+    rebound = frozenset(ROUTED_BUILTINS.keys() & set(bound_names))
+    if len(code) <= CACHED_CODE_CHARS:
+        return _cached_rewrite(code, rebound)
+    return rewrite(code, rebound)
+
+
+def may_rewrite(code: str) -> bool:
+    """Whether some rule could apply to `code`; False means `rewrite` would leave it as written.
+
+    A pre-check that spares the parse, which dominates the host's share of a small snippet.
+    It is exact only for ASCII code: the parser folds other identifiers to NFKC (`ｐrint` is
+    `print`), so any other code is parsed. A slice with a step has two colons.
+    """
+    if not code.isascii() or ("[" in code and code.count(":") >= 2):
+        return True
+    return _MAY_REWRITE.search(code) is not None
+
+
+def rewrite(code: str, bound_names: Iterable[str] = ()) -> str | None:
+    """The rewritten code, or None when it is left as written: the full parse, without shortcuts."""
     try:
         tree = parse(code)
         rewritten = _Rewriter(code, tree, set(bound_names)).rewrite()
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     return rewritten if rewritten != code else None
+
+
+_cached_rewrite = functools.lru_cache(maxsize=CACHED_REWRITES)(rewrite)
 
 
 def _is_text(node: ast.AST) -> bool:
