@@ -64,6 +64,23 @@ TEXT_BUILTINS = frozenset({"print", "str"})
 COMPARISONS = frozenset({"__lt__", "__gt__", "__le__", "__ge__"})
 _CLASS_HEADER = re.compile(r"class[ \t]+(\w+)[ \t]*(?:\([ \t]*(?:object)?[ \t]*\))?[ \t]*:")
 
+# The node types some rule rewrites, and common ones with nothing below them to rewrite.
+_RULE_NODES = frozenset(
+    {
+        ast.JoinedStr,
+        ast.Dict,
+        ast.DictComp,
+        ast.List,
+        ast.Tuple,
+        ast.Set,
+        ast.Subscript,
+        ast.BinOp,
+        ast.Call,
+        ast.AugAssign,
+    }
+)
+_LEAVES = frozenset({ast.Name, ast.Constant, ast.Load, ast.Store, ast.Del, ast.Pass, ast.Break, ast.Continue})
+
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)?")
 
 # Text without which no rule applies (see `may_rewrite`): the characters of dict and set
@@ -149,10 +166,16 @@ def _is_text(node: ast.AST) -> bool:
 def _bound_names(tree: ast.AST) -> set[str]:
     """Every name the module binds anywhere, in any scope: a simple, conservative scope check."""
     names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-            names.add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if type(node) in _LEAVES:
+            # Nothing below a leaf binds a name; only a Name's own context is looked at.
+            if type(node) is ast.Name and type(node.ctx) is not ast.Load:
+                names.add(node.id)
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             names.add(node.name)
         elif isinstance(node, ast.arg):
             names.add(node.arg)
@@ -231,6 +254,8 @@ class _Rewriter:
     def inner_edits(self, node: ast.AST) -> list[tuple[int, int, str]]:
         """The rewrites below `node`, and of a routed builtin's name when `node` calls it."""
         edits = []
+        if type(node) in _LEAVES:
+            return edits
         children = list(ast.iter_child_nodes(node))
         if isinstance(node, ast.Call):
             edits.extend(self.routed_callee(node))
@@ -268,6 +293,8 @@ class _Rewriter:
     # The rules.
 
     def rule(self, node: ast.AST) -> str | None:
+        if type(node) not in _RULE_NODES:
+            return None  # most nodes (names, constants, contexts): no rule applies
         if isinstance(node, ast.JoinedStr) and any(isinstance(v, ast.FormattedValue) for v in node.values):
             if len(node.values) == 1:
                 return self.emit(node, ["("] + self.fstring_parts(node) + [")"])

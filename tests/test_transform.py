@@ -248,3 +248,32 @@ def test_the_pre_check_and_the_cache_give_the_full_parse_s_rewrite(code, session
     if not may_rewrite(code):
         assert rewrite(code, session_names) is None
     assert transform(code, session_names) == rewrite(code, session_names)
+
+
+@pytest.mark.parametrize(
+    "binding",
+    [
+        "round = 1",
+        "round += 1",
+        "del round",
+        "(round := 1)",
+        "for round in a:\n    pass",
+        "with a as round:\n    pass",
+        "def round():\n    pass",
+        "class round:\n    pass",
+        "def f(*round):\n    pass",
+        "f = lambda round: 0",
+        "import round",
+        "from m import x as round",
+        "def f():\n    global round",
+        "try:\n    pass\nexcept E as round:\n    pass",
+        "match a:\n    case [*round]:\n        pass",
+        "match a:\n    case {**round}:\n        pass",
+        "match a:\n    case (1 as round):\n        pass",
+        "[0 for round in a]",
+        "x, [y, round] = a",
+    ],
+)
+def test_every_way_of_binding_a_builtin_keeps_its_calls_unrouted(binding):
+    assert transform(binding + "\nround(x)") is None
+    assert transform(binding.replace("round", "other") + "\nround(x)") is not None
