@@ -92,8 +92,8 @@ _MAY_REWRITE = re.compile(
     + r")\b"
 )
 # Rewrites of recent snippets, by code and the routed builtins the session has rebound, for a
-# snippet sent again (a retry, a repeated check). Only short code is kept, so the cache holds a
-# few megabytes at most.
+# snippet sent again (a retry, a repeated check). Only short code is kept, so the cache stays
+# bounded: 128 snippets of at most 8 Ki characters, with their rewrites.
 CACHED_CODE_CHARS = 8 * 1024
 CACHED_REWRITES = 128
 
