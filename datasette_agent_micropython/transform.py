@@ -17,6 +17,7 @@ through untouched and MicroPython reports on it as before.
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import re
 import sys
@@ -63,7 +64,38 @@ TEXT_BUILTINS = frozenset({"print", "str"})
 COMPARISONS = frozenset({"__lt__", "__gt__", "__le__", "__ge__"})
 _CLASS_HEADER = re.compile(r"class[ \t]+(\w+)[ \t]*(?:\([ \t]*(?:object)?[ \t]*\))?[ \t]*:")
 
+# The node types some rule rewrites, and common ones with nothing below them to rewrite.
+_RULE_NODES = frozenset(
+    {
+        ast.JoinedStr,
+        ast.Dict,
+        ast.DictComp,
+        ast.List,
+        ast.Tuple,
+        ast.Set,
+        ast.Subscript,
+        ast.BinOp,
+        ast.Call,
+        ast.AugAssign,
+    }
+)
+_LEAVES = frozenset({ast.Name, ast.Constant, ast.Load, ast.Store, ast.Del, ast.Pass, ast.Break, ast.Continue})
+
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)?")
+
+# Text without which no rule applies (see `may_rewrite`): the characters of dict and set
+# displays, starred items, `%` and `|=`; an f-string's prefix; and, as whole words, every name a
+# rule looks for (routed builtins, routed methods, `class`).
+_MAY_REWRITE = re.compile(
+    r"[{*%|]|[fF][rR]?['\"]|[rR][fF]['\"]|\b(?:"
+    + "|".join(sorted({*ROUTED_BUILTINS, *ROUTED_STR_METHODS, "sort", "fromkeys", "maketrans", "class"}))
+    + r")\b"
+)
+# Rewrites of recent snippets, by code and the routed builtins the session has rebound, for a
+# snippet sent again (a retry, a repeated check). Only short code is kept, so the cache stays
+# bounded: 128 snippets of at most 8 Ki characters, with their rewrites.
+CACHED_CODE_CHARS = 8 * 1024
+CACHED_REWRITES = 128
 
 
 def transform_version() -> str:
@@ -91,14 +123,37 @@ def transform(code: str, bound_names: Iterable[str] = ()) -> str | None:
     `bound_names` are names the session's globals already hold (from earlier calls): a builtin
     the user has rebound is never routed to a helper.
     """
-    if len(code) > MAX_TRANSFORM_CHARS or HELPERS in code:
+    if len(code) > MAX_TRANSFORM_CHARS or HELPERS in code or not may_rewrite(code):
         return None
+    rebound = frozenset(ROUTED_BUILTINS.keys() & set(bound_names))
+    if len(code) <= CACHED_CODE_CHARS:
+        return _cached_rewrite(code, rebound)
+    return rewrite(code, rebound)
+
+
+def may_rewrite(code: str) -> bool:
+    """Whether some rule could apply to `code`; False means `rewrite` would leave it as written.
+
+    A pre-check that spares the parse, which dominates the host's share of a small snippet.
+    It is exact only for ASCII code: the parser folds other identifiers to NFKC (`ｐrint` is
+    `print`), so any other code is parsed. A slice with a step has two colons.
+    """
+    if not code.isascii() or ("[" in code and code.count(":") >= 2):
+        return True
+    return _MAY_REWRITE.search(code) is not None
+
+
+def rewrite(code: str, bound_names: Iterable[str] = ()) -> str | None:
+    """The rewritten code, or None when it is left as written: the full parse, without shortcuts."""
     try:
         tree = parse(code)
         rewritten = _Rewriter(code, tree, set(bound_names)).rewrite()
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     return rewritten if rewritten != code else None
+
+
+_cached_rewrite = functools.lru_cache(maxsize=CACHED_REWRITES)(rewrite)
 
 
 def _is_text(node: ast.AST) -> bool:
@@ -111,10 +166,16 @@ def _is_text(node: ast.AST) -> bool:
 def _bound_names(tree: ast.AST) -> set[str]:
     """Every name the module binds anywhere, in any scope: a simple, conservative scope check."""
     names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-            names.add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if type(node) in _LEAVES:
+            # Nothing below a leaf binds a name; only a Name's own context is looked at.
+            if type(node) is ast.Name and type(node.ctx) is not ast.Load:
+                names.add(node.id)
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             names.add(node.name)
         elif isinstance(node, ast.arg):
             names.add(node.arg)
@@ -193,6 +254,8 @@ class _Rewriter:
     def inner_edits(self, node: ast.AST) -> list[tuple[int, int, str]]:
         """The rewrites below `node`, and of a routed builtin's name when `node` calls it."""
         edits = []
+        if type(node) in _LEAVES:
+            return edits
         children = list(ast.iter_child_nodes(node))
         if isinstance(node, ast.Call):
             edits.extend(self.routed_callee(node))
@@ -230,6 +293,8 @@ class _Rewriter:
     # The rules.
 
     def rule(self, node: ast.AST) -> str | None:
+        if type(node) not in _RULE_NODES:
+            return None  # most nodes (names, constants, contexts): no rule applies
         if isinstance(node, ast.JoinedStr) and any(isinstance(v, ast.FormattedValue) for v in node.values):
             if len(node.values) == 1:
                 return self.emit(node, ["("] + self.fstring_parts(node) + [")"])
