@@ -167,24 +167,31 @@ GLOBALS_AND_BEHAVIOUR = [
 ]
 
 
-def test_a_pooled_new_session_is_like_one_booted_on_the_spot(pooled, cache_dir):
+def test_pooled_new_sessions_are_like_one_booted_on_the_spot(pooled, cache_dir):
     pooled.new_session(LIMITS, {"who": lambda context: "first"}).close()
     assert eventually(lambda: pooled.pool.parked() == 2)
     threads_of_parked = set(threading.enumerate())
     unpooled = Runtime(cache_dir=cache_dir, pool_per_kind=0)
-    sessions = [runtime.new_session(LIMITS, {"who": lambda context: "second"}) for runtime in (pooled, unpooled)]
+    # The pool's first instance of a kind loaded the helpers itself; the next was laid from its
+    # snapshot (the kind's template) and reseeded.
+    sessions = [pooled.new_session(LIMITS, {"who": lambda context: "second"}) for _ in range(2)]
+    sessions.append(unpooled.new_session(LIMITS, {"who": lambda context: "second"}))
     try:
-        assert sessions[0]._thread in threads_of_parked, "the new session was not taken from the pool"
+        assert {sessions[0]._thread, sessions[1]._thread} <= threads_of_parked, "not taken from the pool"
+        assert len(pooled._helper_templates) == 1
         for session in sessions:
             assert (session.calls, session.names, session.restored) == (0, [], False)
             assert session.helpers_loaded
         outputs = [[session.run(code) for code in GLOBALS_AND_BEHAVIOUR] for session in sessions]
         for results in outputs:
             assert all(result.ok for result in results), results
-        assert [result.stdout for result in outputs[0]] == [result.stdout for result in outputs[1]]
+        assert [result.stdout for result in outputs[0]] == [result.stdout for result in outputs[2]]
+        assert [result.stdout for result in outputs[1]] == [result.stdout for result in outputs[2]]
         assert outputs[0][0].stdout == "['__cp', '__name__', 'who']\n"
         assert outputs[0][-1].stdout.endswith(" second\n")
-        assert [(session.calls, sorted(session.names)) for session in sessions] == [(4, ["d", "sys"])] * 2
+        assert [(session.calls, sorted(session.names)) for session in sessions] == [(4, ["d", "sys"])] * 3
+        draws = [session.run("import random\nprint(random.getrandbits(30))").stdout for session in sessions]
+        assert len(set(draws)) == 3, draws
     finally:
         for session in sessions:
             session.close()
