@@ -265,7 +265,11 @@ class Runtime:
         if session is None:
             session = Session(self, limits, host_functions, load_helpers)
             if load_helpers:
-                session._reseed()
+                try:
+                    session._reseed()
+                except BaseException:
+                    session.close(wait_seconds=0)
+                    raise
         else:
             session._hand_out(host_functions)
         if snapshot is not None:
@@ -279,24 +283,28 @@ class Runtime:
     ) -> Session:
         """A fresh session for the pool; one for restores is made ready like its kind's last restore,
         one for new sessions is laid from its kind's template once there is one."""
-        if not load_helpers:
-            session = Session(self, limits, host_functions)
-            session._prepare_for_restore(self._restored_runs.get(kind, []))
-            return session
-        template = self._helper_templates.get(kind)
-        if template is None:
-            session = Session(self, limits, host_functions, load_helpers=True)
-            if session.helpers_loaded:
-                self._helper_templates[kind] = session.snapshot()
-                while len(self._helper_templates) > POOL_MAX_KINDS:
-                    self._helper_templates.popitem(last=False)
-        else:
-            self._helper_templates.move_to_end(kind)
-            session = Session(self, limits, host_functions)
-            session._lay_template(template)
-        # Every new session ends its boot the same way, template or not: so all have the same
-        # history, and the same memory but for the seed, the tokens and the clock.
-        session._reseed()
+        template = self._helper_templates.get(kind) if load_helpers else None
+        session = Session(self, limits, host_functions, load_helpers and template is None)
+        try:
+            if not load_helpers:
+                session._prepare_for_restore(self._restored_runs.get(kind, []))
+                return session
+            if template is None:
+                if session.helpers_loaded:
+                    self._helper_templates[kind] = session.snapshot()
+                    while len(self._helper_templates) > POOL_MAX_KINDS:
+                        self._helper_templates.popitem(last=False)
+            else:
+                self._helper_templates.move_to_end(kind)
+                session._lay_template(template)
+            # Every new session ends its boot the same way, template or not: so all have the same
+            # history, and the same memory but for the seed, the tokens and the clock.
+            session._reseed()
+        except BaseException:
+            if template is not None:
+                self._helper_templates.pop(kind, None)
+            session.close(wait_seconds=0)
+            raise
         return session
 
     def fingerprint(self, limits: Limits, host_function_names: list[str]) -> str:
