@@ -189,6 +189,8 @@ class GuestProtocol:
         if self._internal:
             if not report.get("ok"):
                 log_once("internal snippet", "internal snippet failed: %s", str(report.get("error"))[:1000])
+            elif self._loads_helpers:
+                self.helpers_loaded = True
             return b"{}"
         fuel_used = self.limits.fuel - self._wasm_store.get_fuel() if self.metered else None
         names = report.get("names")

@@ -1,13 +1,15 @@
-"""Interpreters booted ahead of need, so that a restore does not wait for a boot.
+"""Interpreters booted ahead of need, so that a new session or a restore does not wait for a boot.
 
-Booting an instance to its quiescent point costs a few milliseconds; laying a snapshot over one
-costs far less. The pool keeps a few booted instances parked at Q for each kind of instance (what a
-fresh instance depends on: its limits and its host functions' names), and boots replacements in a
-background thread once the one it handed out is in use (`top_up`). It only serves restores: a restore replaces every
-byte of the instance's memory, its stack pointer, clock, call count and names, so a pooled instance
-that has waited is indistinguishable afterwards from one booted on the spot (the snapshot
-differential suite checks this byte for byte). A restore that finds none parked waits for the one
-being booted, if any, rather than boot a second one beside it.
+Booting an instance to its quiescent point costs a few milliseconds, and tens more when it also
+loads the CPython helpers (as a new session's does); laying a snapshot over one costs far less. The
+pool keeps a few booted instances parked at Q for each kind of instance (what a fresh instance
+depends on: what it is for, its limits and its host functions' names), and boots replacements in a
+background thread once the one it handed out is in use (`top_up`). A pooled instance that has
+waited is indistinguishable from one booted on the spot: a restore replaces every byte of its
+memory, its stack pointer, clock, call count and names (the snapshot differential suite checks
+this byte for byte); a new session gets one that has run no user code, with the caller's host
+functions and its clock set back to the end of its boot (the runtime does both). A take that finds
+none parked waits for the one being booted, if any, rather than boot a second one beside it.
 
 Bounded: at most `per_key` instances for each of at most `max_keys` kinds; the kind used least
 recently is dropped (its instances closed) when another one comes. `close()` closes every parked

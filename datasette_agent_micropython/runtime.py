@@ -20,6 +20,7 @@ import secrets
 import threading
 import time
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -74,12 +75,13 @@ OVERHEAD_FUEL_PER_HEAP_BYTE = 64
 CAPTURE_BYTES_PER_SECOND = 50 * MIB
 BOOT_TIMEOUT_SECONDS = 10.0
 BOOT_FUEL = 50_000_000
-# Instances booted ahead for restores (instance_pool.py): this many of each kind, at most this
-# many kinds (a kind is a limits and host functions combination).
+# Instances booted ahead for new sessions and for restores (instance_pool.py): this many of each
+# kind, at most this many kinds (a kind is a use, new session or restore, with a limits and host
+# functions combination; one configuration makes two kinds).
 POOL_PER_KIND = 2
 POOL_MAX_KINDS = 4
-# A restore that finds none parked waits this long for the one being booted (a boot takes a few
-# milliseconds) before it boots its own.
+# A new session or a restore that finds none parked waits this long for the one being booted (a
+# boot takes a few milliseconds, tens with the helpers) before it boots its own.
 POOL_WAIT_SECONDS = 1.0
 # A parked instance faults in, ahead, up to this much of the pages its kind's last restore wrote.
 POOL_PREFAULT_BYTES = 4 * MIB
@@ -148,18 +150,22 @@ class Runtime:
         self.compiled(metered=False)
         self._ticker = threading.Thread(target=self._tick, name="micropython-ticker", daemon=True)
         self._ticker.start()
-        # Instances parked at Q for restores (None: every restore boots one); closed at exit (or by
-        # close()), each on its own thread.
+        # Instances parked at Q for new sessions and restores (None: each boots its own); closed at
+        # exit (or by close()), each on its own thread.
         self.pool: InstancePool[Session] | None = None
         if pool_per_kind > 0:
             self.pool = InstancePool(pool_per_kind, POOL_MAX_KINDS)
             weakref.finalize(self, self.pool.close)
         # By kind of session: the page runs the last restore wrote, up to POOL_PREFAULT_BYTES.
         self._restored_runs: dict[Hashable, list[list[int]]] = {}
+        # By kind of new session, for the pool: the snapshot of one that loaded the helpers while
+        # booting, taken before it ran any user code. Laying it over a plain boot and reseeding
+        # `random` is several times quicker than loading the helpers again. At most POOL_MAX_KINDS.
+        self._helper_templates: OrderedDict[Hashable, Snapshot] = OrderedDict()
 
     def close(self) -> None:
-        """Close the instances parked for restores and stop booting more. Sessions already handed
-        out are the caller's to close; new ones still work, booted on demand."""
+        """Close the parked instances and stop booting more. Sessions already handed out are the
+        caller's to close; new ones still work, booted on demand."""
         if self.pool is not None:
             self.pool.close()
 
@@ -239,32 +245,66 @@ class Runtime:
     ) -> Session:
         """A fresh session, or one carrying on from `snapshot` (see `Session.restore_error`).
 
-        A restore takes an instance the pool booted ahead when one is ready, and boots one otherwise.
+        Either takes an instance the pool booted ahead when one is ready, and boots one otherwise.
+        A fresh session's instance has loaded the CPython helpers while booting, so that its first
+        call does not wait for them; a restore's has not (the image holds them).
         """
         limits = limits or Limits()
         host_functions = dict(host_functions or {})
-        if snapshot is None:
-            return Session(self, limits, host_functions)
+        load_helpers = snapshot is None and self.cpython_semantics
+        kind = (load_helpers, limits, tuple(sorted(host_functions)))
         session = None
         if self.pool is not None:
-            kind = (limits, tuple(sorted(host_functions)))
             session = self.pool.take(
-                kind, lambda: self._boot_for_pool(limits, host_functions, kind), wait_seconds=POOL_WAIT_SECONDS
+                kind,
+                lambda: self._boot_for_pool(limits, host_functions, kind, load_helpers),
+                wait_seconds=POOL_WAIT_SECONDS,
             )
-            self._restored_runs[kind] = _first_bytes_of(page_runs(snapshot.pages), POOL_PREFAULT_BYTES)
+            if snapshot is not None:
+                self._restored_runs[kind] = _first_bytes_of(page_runs(snapshot.pages), POOL_PREFAULT_BYTES)
         if session is None:
-            session = Session(self, limits, host_functions)
+            session = Session(self, limits, host_functions, load_helpers)
+            if load_helpers:
+                try:
+                    session._reseed()
+                except BaseException:
+                    session.close(wait_seconds=0)
+                    raise
         else:
-            session.host_functions = host_functions
-        session._carry_on_from(snapshot)
+            session._hand_out(host_functions)
+        if snapshot is not None:
+            session._carry_on_from(snapshot)
         if self.pool is not None:
             self.pool.top_up(kind)
         return session
 
-    def _boot_for_pool(self, limits: Limits, host_functions: dict[str, Callable[..., Any]], kind: Hashable) -> Session:
-        """A fresh session for the pool, made ready for a restore like its kind's last one."""
-        session = Session(self, limits, host_functions)
-        session._prepare_for_restore(self._restored_runs.get(kind, []))
+    def _boot_for_pool(
+        self, limits: Limits, host_functions: dict[str, Callable[..., Any]], kind: Hashable, load_helpers: bool
+    ) -> Session:
+        """A fresh session for the pool; one for restores is made ready like its kind's last restore,
+        one for new sessions is laid from its kind's template once there is one."""
+        template = self._helper_templates.get(kind) if load_helpers else None
+        session = Session(self, limits, host_functions, load_helpers and template is None)
+        try:
+            if not load_helpers:
+                session._prepare_for_restore(self._restored_runs.get(kind, []))
+                return session
+            if template is None:
+                if session.helpers_loaded:
+                    self._helper_templates[kind] = session.snapshot()
+                    while len(self._helper_templates) > POOL_MAX_KINDS:
+                        self._helper_templates.popitem(last=False)
+            else:
+                self._helper_templates.move_to_end(kind)
+                session._lay_template(template)
+            # Every new session ends its boot the same way, template or not: so all have the same
+            # history, and the same memory but for the seed, the tokens and the clock.
+            session._reseed()
+        except BaseException:
+            if template is not None:
+                self._helper_templates.pop(kind, None)
+            session.close(wait_seconds=0)
+            raise
         return session
 
     def fingerprint(self, limits: Limits, host_function_names: list[str]) -> str:
@@ -280,6 +320,11 @@ class Runtime:
             "functions=" + ",".join(sorted(host_function_names)),
         ]
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+
+
+def _seeding_code() -> str:
+    """The internal snippet that seeds `random`; always as long, so that it allocates the same."""
+    return f"__import__('urandom').seed({secrets.randbits(30):#010x})"
 
 
 _current = threading.local()
@@ -350,6 +395,9 @@ class Session(GuestProtocol):
     `micropython.schedule` callback), read its own memory and make any host call. So the host
     never trusts it to come back: every phase in which guest code runs has finite fuel and a
     finite deadline (`_resume`), and every wait of the host on the guest has a timeout.
+
+    With `load_helpers`, the boot also loads the helpers that rewritten code calls (an internal
+    snippet, before any user code can exist), so the first user snippet does not wait for them.
     """
 
     def __init__(
@@ -357,6 +405,7 @@ class Session(GuestProtocol):
         runtime: Runtime,
         limits: Limits,
         host_functions: Mapping[str, Callable[..., Any]],
+        load_helpers: bool = False,
     ) -> None:
         for name in host_functions:
             if not name.isidentifier():
@@ -376,7 +425,11 @@ class Session(GuestProtocol):
         self._arrivals = 0
         self._internal = False
         self._code_bytes = 0
-        self._user_code = False
+        # Whether the snippet being delivered carries HELPERS_MARK, and whether the helpers it asks
+        # for were loaded by the boot (set from the internal snippet's result).
+        self._loads_helpers = False
+        self._load_helpers_at_boot = load_helpers
+        self.helpers_loaded = False
         self._requests: queue.SimpleQueue = queue.SimpleQueue()
         self._results: queue.SimpleQueue = queue.SimpleQueue()
         self._ready = threading.Event()
@@ -417,13 +470,23 @@ class Session(GuestProtocol):
         # A monotonic clock of the session's own, which a restored session can carry on.
         self._set_clock(0)
         self._thread = _start_thread(self._thread_main, "micropython-session", SESSION_THREAD_STACK_BYTES)
-        if not self._ready.wait(BOOT_TIMEOUT_SECONDS + self.overhead_seconds):
+        boot_seconds = BOOT_TIMEOUT_SECONDS + self.overhead_seconds + (HELPERS_IMPORT_SECONDS if load_helpers else 0)
+        if not self._ready.wait(boot_seconds):
             self._abandon("trap", "the interpreter did not start in time")
         if self._death is not None:
             stderr = self._stderr.text()[0].strip()
             raise SessionError(
                 f"the interpreter failed to start: {self._death.error}" + (f"\n{stderr}" if stderr else "")
             )
+        # The clock as the booted guest last could have read it: a parked instance goes back to it.
+        self._booted_clock_ns = self.clock_now()
+
+    def _hand_out(self, host_functions: dict[str, Callable[..., Any]]) -> None:
+        """Make this instance, parked since its boot, the caller's: its host functions, and its
+        clock set back to the end of its boot, as if it had just booted (the guest has not run
+        since, so it read nothing later)."""
+        self.host_functions = host_functions
+        self._set_clock(self._booted_clock_ns)
 
     @property
     def metered(self) -> bool:
@@ -657,9 +720,10 @@ class Session(GuestProtocol):
             # Receiving the code is not the user's work: it gets fuel of its own, by its size, and
             # the interpreter's first user snippet loads the helpers that rewritten code calls.
             # Only that one gets their budget, so a callback the user scheduled cannot claim it on
-            # every call (a restored image already holds the helpers).
+            # every call (a restored image already holds the helpers), and not even that one when
+            # the boot loaded them: then the boot's internal snippet had it, before any user code.
             fuel, seconds = self.overhead_fuel + 400 * self._code_bytes, self.overhead_seconds
-            if self._user_code and self.calls == 0:
+            if self._loads_helpers and self.calls == 0 and not self.helpers_loaded:
                 fuel, seconds = fuel + HELPERS_IMPORT_FUEL, seconds + HELPERS_IMPORT_SECONDS
         elif phase in ("returning", "closing"):
             fuel, seconds = self.overhead_fuel, self.overhead_seconds
@@ -673,13 +737,16 @@ class Session(GuestProtocol):
         """Q: the guest waits here for the next snippet, which it receives as raw text.
 
         The first arrival differs from later ones in the interpreter's own frames, so it is
-        answered with an internal snippet that seeds `random`; the session is ready at the second.
+        answered with an internal snippet that seeds `random`; with `load_helpers`, the second with
+        an empty one that loads the helpers; the session is ready at the next.
         A snippet's result goes to run() only now, with the guest back at Q.
         """
         self._arrivals += 1
         clear_dead_stack(caller, self.runtime.stack_guard)
         if self._arrivals == 1:
-            return self._deliver(secrets.token_hex(16), f"__import__('urandom').seed({secrets.randbits(30)})", True)
+            return self._deliver(secrets.token_hex(16), _seeding_code(), True)
+        if self._arrivals == 2 and self._load_helpers_at_boot:
+            return self._deliver(secrets.token_hex(16), HELPERS_MARK, True)
         self._phase = "idle"
         if self._finished is not None:
             finished, self._finished = self._finished, None
@@ -697,6 +764,9 @@ class Session(GuestProtocol):
             if request[0] == "close" or self._death is not None:
                 self._phase = "closing"
                 return b""
+            if request[0] == "internal":
+                _, token, code = request
+                return self._deliver(token, code, True)
             _, token, code = request
             return self._deliver(token, code, False)
 
@@ -705,7 +775,7 @@ class Session(GuestProtocol):
         self._internal = internal
         encoded = code.encode("utf-8") or b"\n"
         self._code_bytes = len(encoded)
-        self._user_code = code.startswith(HELPERS_MARK)
+        self._loads_helpers = code.startswith(HELPERS_MARK)
         self._phase = "fetched"
         return encoded
 
@@ -749,6 +819,22 @@ class Session(GuestProtocol):
             return nonzero_page_indices(memory_base(caller), caller["memory"].data_len(caller))
 
         self._fresh_pages = self._at_quiescent_point(prepare)
+
+    def _lay_template(self, template: Snapshot) -> None:
+        """Become the session whose snapshot `template` is: booted with the helpers loaded, no user
+        code run. Raises SessionError if it cannot."""
+        self._carry_on_from(template)
+        if self.restore_error is not None:
+            raise SessionError(f"the template of a new session could not be laid: {self.restore_error}")
+        self.restored = False
+        self.helpers_loaded = True
+
+    def _reseed(self) -> None:
+        """Seed `random` afresh (an internal snippet), as the last step of a new session's boot."""
+        self._requests.put(("internal", secrets.token_hex(16), _seeding_code()))
+        # Served once the guest is back at Q from the internal snippet: requests are taken in order.
+        self._at_quiescent_point(lambda caller: None)
+        self._booted_clock_ns = self.clock_now()
 
     def _carry_on_from(self, snapshot: Snapshot) -> None:
         """Restore `snapshot` into this fresh instance, or set `restore_error` and stay fresh."""

@@ -302,6 +302,8 @@ def test_restored_chain_matches_a_session_never_snapshotted(rt, monkeypatch, cap
 def test_fresh_boots_differ_only_in_the_clock_base(rt, monkeypatch):
     """What the memory check above allows: sessions booted at different clock readings."""
     monkeypatch.setattr(runtime_module, "secrets", DeterministicSecrets())
+    # Booted on the spot: the pool lays new sessions from one template, ticks base included.
+    monkeypatch.setattr(rt, "pool", None)
     limits = LIMIT_CHOICES[0]
     first = rt.new_session(limits)
     second = rt.new_session(limits)
