@@ -41,6 +41,9 @@ UPSERT_COLUMNS = (
     "globals",
     "image",
 )
+# Batches of rows handed to the write thread at once: two, so that one is being written while
+# the next waits in the write thread's queue, and the rows arriving meanwhile form the one after.
+BATCHES_IN_FLIGHT = 2
 # A row's first write sets created_at; later writes keep it.
 UPSERT_SQL = (
     f"INSERT INTO {TABLE} ({', '.join(UPSERT_COLUMNS)}) VALUES ({', '.join('?' * len(UPSERT_COLUMNS))}) "
@@ -132,7 +135,9 @@ class SnapshotStore:
         self._prepared = False
         # Rows waiting for the next write transaction, each with the future its save awaits.
         self._pending: list[tuple[list[Any], asyncio.Future]] = []
-        self._writer: asyncio.Task | None = None
+        # Batches handed to the write thread and not yet committed, at most BATCHES_IN_FLIGHT: the
+        # next batch waits in the write thread's queue, not for the event loop to send it.
+        self._batches: set[asyncio.Task] = set()
 
     async def prepare(self) -> None:
         """Apply migrations (once per process; the migrations table makes it once per database)."""
@@ -161,7 +166,7 @@ class SnapshotStore:
         """Write `snapshot`'s image as its conversation's one row; returns once it is committed.
 
         Saves that arrive while a write is in flight are written together, in arrival order, in
-        the next transaction (`_write_pending`): many conversations' images then cost one trip
+        the next transaction (`_send_batches`): many conversations' images then cost one trip
         through the write thread and one commit, and each save still returns only after the
         commit that holds its row.
         """
@@ -182,31 +187,43 @@ class SnapshotStore:
         }
         committed = asyncio.get_running_loop().create_future()
         self._pending.append(([row[column] for column in UPSERT_COLUMNS], committed))
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.get_running_loop().create_task(self._write_pending())
+        self._send_batches()
         await committed
 
-    async def _write_pending(self) -> None:
-        """Write the queued rows, a batch per transaction, until none is left.
+    def _send_batches(self) -> None:
+        """Hand the queued rows to the write thread as one batch, unless enough batches wait there."""
+        if self._pending and len(self._batches) < BATCHES_IN_FLIGHT:
+            batch, self._pending = self._pending, []
+            task = asyncio.get_running_loop().create_task(self._write_batch(batch))
+            self._batches.add(task)
+            task.add_done_callback(self._batch_done)
+
+    def _batch_done(self, task: asyncio.Task) -> None:
+        self._batches.discard(task)
+        self._send_batches()
+
+    async def _write_batch(self, batch: list[tuple[list[Any], asyncio.Future]]) -> None:
+        """Write `batch` in one transaction and tell each save how it went.
 
         A batch that fails is written again row by row, each in its own transaction, so one bad
         row (say, one that does not fit a full database) fails only its own save.
         """
-        while self._pending:
-            batch, self._pending = self._pending, []
-            try:
-                await self.database.execute_write_fn(lambda conn: self._write_rows(conn, [row for row, _ in batch]))
-            except Exception:
-                for row, committed in batch:
-                    try:
-                        await self.database.execute_write_fn(lambda conn, row=row: self._write_rows(conn, [row]))
-                    except Exception as error:
-                        _settle(committed, error)
-                    else:
-                        _settle(committed, None)
-            else:
-                for _, committed in batch:
+        try:
+            await self.database.execute_write_fn(lambda conn: self._write_rows(conn, [row for row, _ in batch]))
+        except Exception as error:
+            if len(batch) == 1:
+                _settle(batch[0][1], error)
+                return
+            for row, committed in batch:
+                try:
+                    await self.database.execute_write_fn(lambda conn, row=row: self._write_rows(conn, [row]))
+                except Exception as row_error:
+                    _settle(committed, row_error)
+                else:
                     _settle(committed, None)
+        else:
+            for _, committed in batch:
+                _settle(committed, None)
 
     def _write_rows(self, conn: sqlite3.Connection, rows: list[list[Any]]) -> None:
         """Upsert `rows` (values in UPSERT_COLUMNS order), then prune, in the caller's transaction.
