@@ -8,6 +8,7 @@ which records them in `_sqlite_migrations`.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 from datetime import datetime, timedelta, timezone
@@ -27,6 +28,30 @@ MIGRATION_SET = "datasette-agent-micropython"
 # Where releases up to 0.2a0 recorded applied migrations: carried over once, then dropped.
 LEGACY_MIGRATIONS_TABLE = "micropython_migrations"
 TRIGGER = "micropython_sessions_follow_conversations"
+UPSERT_COLUMNS = (
+    "conversation_id",
+    "actor_id",
+    "created_at",
+    "updated_at",
+    "last_used_at",
+    "calls",
+    "raw_bytes",
+    "stored_bytes",
+    "fingerprint",
+    "globals",
+    "image",
+)
+# Batches of rows handed to the write thread at once: two, so that one is being written while
+# the next waits in the write thread's queue, and the rows arriving meanwhile form the one after.
+BATCHES_IN_FLIGHT = 2
+# A row's first write sets created_at; later writes keep it.
+UPSERT_SQL = (
+    f"INSERT INTO {TABLE} ({', '.join(UPSERT_COLUMNS)}) VALUES ({', '.join('?' * len(UPSERT_COLUMNS))}) "
+    f"ON CONFLICT (conversation_id) DO UPDATE SET "
+    + ", ".join(
+        f"{column} = excluded.{column}" for column in UPSERT_COLUMNS if column not in ("conversation_id", "created_at")
+    )
+)
 
 
 def utc_now() -> str:
@@ -108,6 +133,11 @@ class SnapshotStore:
         self.write_ahead_log = write_ahead_log
         self._trigger_ready = False
         self._prepared = False
+        # Rows waiting for the next write transaction, each with the future its save awaits.
+        self._pending: list[tuple[list[Any], asyncio.Future]] = []
+        # Batches handed to the write thread and not yet committed, at most BATCHES_IN_FLIGHT: the
+        # next batch waits in the write thread's queue, not for the event loop to send it.
+        self._batches: set[asyncio.Task] = set()
 
     async def prepare(self) -> None:
         """Apply migrations (once per process; the migrations table makes it once per database)."""
@@ -133,11 +163,12 @@ class SnapshotStore:
         image: bytes,
         last_used_at: str | None = None,
     ) -> None:
-        """Write `snapshot`'s image as its conversation's one row.
+        """Write `snapshot`'s image as its conversation's one row; returns once it is committed.
 
-        The upsert is written by hand, not sqlite-utils' `Table.upsert`: that one would overwrite
-        `created_at`, and it introspects the table (seven queries) on every call, on the path that
-        the conversation's next call waits for.
+        Saves that arrive while a write is in flight are written together, in arrival order, in
+        the next transaction (`_send_batches`): many conversations' images then cost one trip
+        through the write thread and one commit, and each save still returns only after the
+        commit that holds its row.
         """
         await self.prepare()
         now = utc_now()
@@ -154,22 +185,57 @@ class SnapshotStore:
             "globals": json.dumps(snapshot.names),
             "image": image,
         }
-        columns = ", ".join(row)
-        updates = ", ".join(
-            f"{column} = excluded.{column}" for column in row if column not in ("conversation_id", "created_at")
-        )
-        sql = (
-            f"INSERT INTO {TABLE} ({columns}) VALUES ({', '.join('?' * len(row))}) "
-            f"ON CONFLICT (conversation_id) DO UPDATE SET {updates}"
-        )
+        committed = asyncio.get_running_loop().create_future()
+        self._pending.append(([row[column] for column in UPSERT_COLUMNS], committed))
+        self._send_batches()
+        await committed
 
-        def write(conn: sqlite3.Connection) -> None:
-            if not self._trigger_ready:
-                self._trigger_ready = ensure_conversation_trigger(conn)
-            conn.execute(sql, list(row.values()))
-            self._prune(conn)
+    def _send_batches(self) -> None:
+        """Hand the queued rows to the write thread as one batch, unless enough batches wait there."""
+        if self._pending and len(self._batches) < BATCHES_IN_FLIGHT:
+            batch, self._pending = self._pending, []
+            task = asyncio.get_running_loop().create_task(self._write_batch(batch))
+            self._batches.add(task)
+            task.add_done_callback(self._batch_done)
 
-        await self.database.execute_write_fn(write)
+    def _batch_done(self, task: asyncio.Task) -> None:
+        self._batches.discard(task)
+        self._send_batches()
+
+    async def _write_batch(self, batch: list[tuple[list[Any], asyncio.Future]]) -> None:
+        """Write `batch` in one transaction and tell each save how it went.
+
+        A batch that fails is written again row by row, each in its own transaction, so one bad
+        row (say, one that does not fit a full database) fails only its own save.
+        """
+        try:
+            await self.database.execute_write_fn(lambda conn: self._write_rows(conn, [row for row, _ in batch]))
+        except Exception as error:
+            if len(batch) == 1:
+                _settle(batch[0][1], error)
+                return
+            for row, committed in batch:
+                try:
+                    await self.database.execute_write_fn(lambda conn, row=row: self._write_rows(conn, [row]))
+                except Exception as row_error:
+                    _settle(committed, row_error)
+                else:
+                    _settle(committed, None)
+        else:
+            for _, committed in batch:
+                _settle(committed, None)
+
+    def _write_rows(self, conn: sqlite3.Connection, rows: list[list[Any]]) -> None:
+        """Upsert `rows` (values in UPSERT_COLUMNS order), then prune, in the caller's transaction.
+
+        The upsert is written by hand, not sqlite-utils' `Table.upsert`: that one would overwrite
+        `created_at`, and it introspects the table (seven queries) on every call, on the path that
+        the conversation's next call waits for.
+        """
+        if not self._trigger_ready:
+            self._trigger_ready = ensure_conversation_trigger(conn)
+        conn.executemany(UPSERT_SQL, rows)
+        self._prune(conn)
 
     def _prune(self, conn: sqlite3.Connection) -> None:
         """Keep the table within its retention limits: drop old rows, then the least recently used."""
@@ -204,6 +270,16 @@ class SnapshotStore:
             f"stored_bytes, fingerprint, globals FROM {TABLE} ORDER BY last_used_at DESC"
         )
         return [readable_row(dict(row)) for row in results.rows]
+
+
+def _settle(committed: asyncio.Future, error: Exception | None) -> None:
+    """Tell a save how its write went (a save whose caller was cancelled is not told)."""
+    if committed.done():
+        return
+    if error is None:
+        committed.set_result(None)
+    else:
+        committed.set_exception(error)
 
 
 def readable_row(row: dict) -> dict:
