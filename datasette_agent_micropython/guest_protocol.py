@@ -188,7 +188,7 @@ class GuestProtocol:
         self._phase = "returning"
         if self._internal:
             if not report.get("ok"):
-                log_once("internal snippet", "internal snippet failed: %s", str(report.get("error"))[:1000])
+                log_once("internal snippet", "internal snippet failed: %s", str(report.get("type"))[:1000])
             elif self._loads_helpers:
                 self.helpers_loaded = True
             return b"{}"
