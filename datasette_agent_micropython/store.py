@@ -206,7 +206,8 @@ class SnapshotStore:
         """Write `batch` in one transaction and tell each save how it went.
 
         A batch that fails is written again row by row, each in its own transaction, so one bad
-        row (say, one that does not fit a full database) fails only its own save.
+        row (say, one that does not fit a full database) fails only its own save. A batch whose
+        task is cancelled (the event loop shutting down) still tells every save, so none waits on.
         """
         try:
             await self.database.execute_write_fn(lambda conn: self._write_rows(conn, [row for row, _ in batch]))
@@ -224,6 +225,9 @@ class SnapshotStore:
         else:
             for _, committed in batch:
                 _settle(committed, None)
+        finally:
+            for _, committed in batch:
+                _settle(committed, RuntimeError("the image write was cancelled before it was committed"))
 
     def _write_rows(self, conn: sqlite3.Connection, rows: list[list[Any]]) -> None:
         """Upsert `rows` (values in UPSERT_COLUMNS order), then prune, in the caller's transaction.

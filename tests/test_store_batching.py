@@ -107,3 +107,28 @@ async def test_a_save_after_a_batch_is_written_in_a_new_transaction(tmp_path):
     await store.save("c", None, second, second.encode())
     assert len(transactions) == 2
     assert committed_calls(tmp_path, "c") == 2
+
+
+async def test_a_batch_cancelled_before_its_commit_tells_every_save(tmp_path):
+    """The event loop shutting down cancels the batch task: no save may wait on for ever."""
+    ds, store, _ = await started_store(tmp_path)
+    started = asyncio.Event()
+    never = asyncio.Event()
+    database = store.database
+
+    async def stuck_write(fn, *args, **kwargs):
+        started.set()
+        await never.wait()
+
+    database.execute_write_fn = stuck_write
+    saves = [asyncio.create_task(store.save(f"c{i}", None, snapshot_of(i), b"image")) for i in range(3)]
+    await started.wait()
+    # Each cancelled batch hands the queued rows to a new one, which gets stuck in turn.
+    for _ in range(100):
+        for batch in list(store._batches):
+            batch.cancel()
+        await asyncio.sleep(0.01)
+        if all(save.done() for save in saves):
+            break
+    results = await asyncio.wait_for(asyncio.gather(*saves, return_exceptions=True), timeout=5)
+    assert all(isinstance(result, RuntimeError) and "cancelled" in str(result) for result in results), results
