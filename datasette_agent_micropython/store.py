@@ -278,7 +278,7 @@ class SnapshotStore:
 
 def _settle(committed: asyncio.Future, error: Exception | None) -> None:
     """Tell a save how its write went (a save whose caller was cancelled is not told)."""
-    if committed.done():
+    if committed.done() or committed.get_loop().is_closed():
         return
     if error is None:
         committed.set_result(None)

@@ -126,9 +126,13 @@ def transform(code: str, bound_names: Iterable[str] = ()) -> str | None:
     if len(code) > MAX_TRANSFORM_CHARS or HELPERS in code or not may_rewrite(code):
         return None
     rebound = frozenset(ROUTED_BUILTINS.keys() & set(bound_names))
-    if len(code) <= CACHED_CODE_CHARS:
-        return _cached_rewrite(code, rebound)
-    return rewrite(code, rebound)
+    try:
+        if len(code) <= CACHED_CODE_CHARS:
+            return _cached_rewrite(code, rebound)
+        return _rewrite(code, rebound)
+    except MemoryError:
+        # The host ran short for a moment: not cached, so the same code sent again is rewritten.
+        return None
 
 
 def may_rewrite(code: str) -> bool:
@@ -146,14 +150,21 @@ def may_rewrite(code: str) -> bool:
 def rewrite(code: str, bound_names: Iterable[str] = ()) -> str | None:
     """The rewritten code, or None when it is left as written: the full parse, without shortcuts."""
     try:
+        return _rewrite(code, bound_names)
+    except MemoryError:
+        return None
+
+
+def _rewrite(code: str, bound_names: Iterable[str]) -> str | None:
+    try:
         tree = parse(code)
         rewritten = _Rewriter(code, tree, set(bound_names)).rewrite()
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    except (SyntaxError, ValueError, RecursionError):
         return None
     return rewritten if rewritten != code else None
 
 
-_cached_rewrite = functools.lru_cache(maxsize=CACHED_REWRITES)(rewrite)
+_cached_rewrite = functools.lru_cache(maxsize=CACHED_REWRITES)(_rewrite)
 
 
 def _is_text(node: ast.AST) -> bool:

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from snippet_strategies import programs
 
+from datasette_agent_micropython import transform as transform_module
 from datasette_agent_micropython.transform import ROUTED_BUILTINS, may_rewrite, rewrite, transform
 
 
@@ -277,3 +278,17 @@ def test_the_pre_check_and_the_cache_give_the_full_parse_s_rewrite(code, session
 def test_every_way_of_binding_a_builtin_keeps_its_calls_unrouted(binding):
     assert transform(binding + "\nround(x)") is None
     assert transform(binding.replace("round", "other") + "\nround(x)") is not None
+
+
+def test_a_moment_without_host_memory_is_not_remembered_for_the_same_code(monkeypatch):
+    """A MemoryError while rewriting leaves the code as written this once; sent again, it is rewritten."""
+    code = "print({'b': 1, 'a': 2})  # memory-error probe"
+    real_parse = transform_module.parse
+
+    def failing_parse(text):
+        raise MemoryError
+
+    monkeypatch.setattr(transform_module, "parse", failing_parse)
+    assert transform(code) is None
+    monkeypatch.setattr(transform_module, "parse", real_parse)
+    assert transform(code) is not None
