@@ -108,6 +108,8 @@ def _interleaved(ours_call: Callable[[], Any], base_call: Callable[[], Any], n: 
 
 
 async def bench_warm(ctx: Context) -> list[Row]:
+    from datasette_agent_micropython.settings import Limits
+
     counts = ctx.counts
     rt = runtime()
     rows = []
@@ -175,6 +177,39 @@ async def bench_warm(ctx: Context) -> list[Row]:
             )
         else:
             row.notes.append(f"The loop costs {base_cost:,} fuel in the baseline and {ours_cost:,} in ours.")
+        rows.append(row)
+
+        # The same loop at each one's default settings: ours does not meter fuel unless a limit is
+        # set; the baseline always meters, and its default 10M fuel cannot finish the loop.
+        row = Row(
+            "warm_call_cpu_10ms_defaults",
+            "2. warm call",
+            f"warm call: ~10 ms CPU loop, each at its defaults ({CPU_ITERATIONS:,} iterations)",
+            "ms",
+        )
+        ours_defaults = rt.new_session(Limits(), host_functions())
+        try:
+            check(ours_defaults.run("x = 0"), "setup")
+            for _ in range(2):
+                check(ours_defaults.run(CPU_SNIPPET), "cpu loop")
+            ours, base = _interleaved(
+                lambda: check(ours_defaults.run(CPU_SNIPPET), "cpu loop"),
+                lambda: base_cpu.run(CPU_SNIPPET),
+                counts.warm_cpu,
+            )
+        finally:
+            close_and_wait(ours_defaults)
+        row.ours, row.baseline = stats(ours), stats(base)
+        latency_gain(row)
+        row.target = "faster than the baseline"
+        row.target_met = row.ours["p50"] < row.baseline["p50"]
+        row.target_status = "met" if row.target_met else f"missed: {row.ours['p50'] / row.baseline['p50'] - 1:+.0%}"
+        row.notes.append(
+            "Ours with Limits() (no fuel limit, so no fuel metering); the baseline always meters fuel, "
+            f"and ran with fuel = {RAISED_FUEL:,} because its default {FUEL:,} cannot finish the loop."
+            if raised
+            else "Ours with Limits() (no fuel limit, so no fuel metering); the baseline always meters fuel."
+        )
         rows.append(row)
     finally:
         for session in (ours_session, ours_roomy):

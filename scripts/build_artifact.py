@@ -740,9 +740,7 @@ def run_wasm_opt(wasm_opt: Path, workdir: Path) -> bytes:
     optimize, spill, finish = WASM_OPT_STEPS
     for args in (optimize, spill):
         subprocess.run([str(wasm_opt), *args], cwd=workdir, check=True)
-    placed = place_spills_at_definitions(
-        (workdir / "optimized.wat").read_text(), (workdir / "spilled.wat").read_text()
-    )
+    placed = place_spills_at_definitions((workdir / "optimized.wat").read_text(), (workdir / "spilled.wat").read_text())
     (workdir / "placed.wat").write_text(placed)
     subprocess.run([str(wasm_opt), *finish], cwd=workdir, check=True)
     return (workdir / "out.wasm").read_bytes()

@@ -14,6 +14,7 @@ ROWS = [
     "first_call",
     "warm_call_x_plus_1",
     "warm_call_cpu_10ms",
+    "warm_call_cpu_10ms_defaults",
     "restore_fresh",
     "restore_1mb",
     "restore_8mb",
