@@ -100,7 +100,7 @@ def test_running_out_of_fuel_kills_the_session(runtime):
 def test_fuel_is_refilled_for_each_snippet(runtime):
     session = runtime.new_session(Limits(fuel=20_000_000))
     for _ in range(5):
-        result = session.run("for i in range(5000):\n    pass")
+        result = session.run("for i in range(7000):\n    pass")
         assert result.ok, result.error
         assert 5_000_000 < result.fuel_used < 20_000_000
 
