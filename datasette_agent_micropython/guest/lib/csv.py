@@ -203,6 +203,7 @@ class _Reader:
         lines = self._lines
         delimiter = self.dialect.delimiter
         quote = self._find_quote
+        pair = None if quote is None else quote + quote
         while True:
             try:
                 line = next(lines)
@@ -221,62 +222,51 @@ class _Reader:
             fields = None
             if quote is not None:
                 source = _StringIO(line)
-                end = source.seek(0, 2)
-                if end == len(line) and end <= _field_limit:
-                    if line.endswith("\n"):
+                end = len(line)
+                newline = line.find("\n")
+                if source.seek(0, 2) == end <= _field_limit and newline in (-1, end - 1) and "\0" not in line:
+                    if newline >= 0:
                         end -= 1
-                    if line.endswith("\r", 0, end):
-                        end -= 1
-                    if line.find("\n", 0, end) < 0 and line.find("\r", 0, end) < 0 and "\0" not in line:
+                    newline = line.find("\r")
+                    if newline in (-1, end - 1):
+                        if newline >= 0:
+                            end -= 1
                         fields = []
-                        seek = source.seek
-                        read = source.read
                         i = 0
-                        if not end:
-                            pass
-                        elif line.find(quote, 0, end) < 0:
-                            # No quotes: every field runs to the next delimiter.
-                            while True:
-                                stop = line.find(delimiter, i, end)
-                                seek(i)
+                        # Where the next quote is, at or after i: at i, a quoted field starts.
+                        after = line.find(quote, 0, end) if end else -1
+                        doubled = pair in line
+                        while end:
+                            if after == i:
+                                stop = line.find(quote, i + 1, end)
+                                while doubled and stop >= 0 and stop + 1 < end and line.startswith(quote, stop + 1):
+                                    stop = line.find(quote, stop + 2, end)  # a doubled quote inside the field
                                 if stop < 0:
-                                    fields.append(read(end - i))
+                                    fields = None  # the field goes on past this line
                                     break
-                                fields.append(read(stop - i))
+                                source.seek(i + 1)
+                                field = source.read(stop - i - 1)
+                                fields.append(field.replace(pair, quote) if doubled else field)
                                 i = stop + 1
-                        else:
-                            while True:
-                                if line.startswith(quote, i):
-                                    stop = line.find(quote, i + 1, end)
-                                    doubled = False
-                                    while stop >= 0 and stop + 1 < end and line.startswith(quote, stop + 1):
-                                        doubled = True  # a doubled quote inside the field
-                                        stop = line.find(quote, stop + 2, end)
-                                    if stop < 0:
-                                        fields = None  # the field goes on past this line
-                                        break
-                                    seek(i + 1)
-                                    field = read(stop - i - 1)
-                                    fields.append(field.replace(quote + quote, quote) if doubled else field)
-                                    i = stop + 1
-                                    if i == end:
-                                        break
-                                    if not line.startswith(delimiter, i):
-                                        fields = None  # text after the closing quote
-                                        break
-                                    i += 1
-                                else:
-                                    stop = line.find(delimiter, i, end)
-                                    if stop < 0:
-                                        stop = end
-                                    if line.find(quote, i, stop) >= 0:
-                                        fields = None  # a quote inside an unquoted field
-                                        break
-                                    seek(i)
-                                    fields.append(read(stop - i))
-                                    if stop == end:
-                                        break
-                                    i = stop + 1
+                                if i == end:
+                                    break
+                                if not line.startswith(delimiter, i):
+                                    fields = None  # text after the closing quote
+                                    break
+                                i += 1
+                                after = line.find(quote, i, end)
+                            else:
+                                stop = line.find(delimiter, i, end)
+                                if stop < 0:
+                                    stop = end
+                                if 0 <= after < stop:
+                                    fields = None  # a quote inside an unquoted field
+                                    break
+                                source.seek(i)
+                                fields.append(source.read(stop - i))
+                                if stop == end:
+                                    break
+                                i = stop + 1
             if fields is None:
                 try:
                     fields = self._next_of(line)
