@@ -235,7 +235,7 @@ import csv, io
 def source():
     yield 'a,b\\n'
     yield 5
-    yield 'c,"d"\\n'
+    yield 'c,"d\\x00"\\n'
     yield '"e""f",g\\r\\n'
     yield 'h,"i\\n'
     yield 'j"\\n'

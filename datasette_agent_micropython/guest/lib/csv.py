@@ -224,7 +224,7 @@ class _Reader:
                 source = _StringIO(line)
                 end = len(line)
                 newline = line.find("\n")
-                if source.seek(0, 2) == end <= _field_limit and newline in (-1, end - 1) and "\0" not in line:
+                if source.seek(0, 2) == end <= _field_limit and newline in (-1, end - 1):
                     if newline >= 0:
                         end -= 1
                     newline = line.find("\r")
