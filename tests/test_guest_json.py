@@ -119,7 +119,12 @@ TEXTS = [
     '[{"a": 1, "b": 2}, {"a": 2, "b"}]',
     '[{"a": 1, "a": 2}, {"a": 3, "a": 4}]',
     '[{}, {}, {"": ""}]',
-    '[[1, 2], [3, 4], []]',
+    "[[1, 2], [3, 4], []]",
+    "[{}, {}]",
+    '[{}, {}, {"a": 1}]',
+    "[[], []]",
+    '[{"a": {}}, {"a": {}}]',
+    '[{"a": 1, "b": [{}, {}]}, {"a": 2, "b": [{}]}]',
     '[{"a": 1], {"a": 2}]',
     '[{"a": 1}, {"a": 2]]',
     '{"a": 1, "a": 2}',
@@ -136,3 +141,38 @@ TEXTS = [
 def test_edge_texts_read_or_refused_as_in_cpython(session, text):
     code = READ_BACK.format(text=text)
     assert sandbox_output(session, code) == cpython_output(code)
+
+
+FAST_READ = """
+import json
+v = {reader}({text!r})
+print(repr(v))
+print(json.dumps(v))
+"""
+# Strings without braces (which the marking would touch), the end marker or surrogates: valid
+# text of these the fast path must read itself, not hand to the slower Python parser.
+plain_text = st.text(alphabet=st.sampled_from(list('ab :,[]"\\\n\t\u00e9')), max_size=6)
+plain_documents = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(10**9), 10**9),
+        st.integers(-1000, 1000).map(lambda i: i / 4),
+        plain_text,
+    ),
+    lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(plain_text, children, max_size=4)),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.one_of(
+        plain_documents, st.lists(st.fixed_dictionaries({"b": plain_documents, "a": plain_documents}), max_size=4)
+    ),
+    st.sampled_from([None, 1]),
+)
+def test_the_fast_path_reads_valid_text_itself(session, value, indent):
+    text = json.dumps(value, indent=indent)
+    expected = cpython_output(FAST_READ.format(reader="json.loads", text=text))
+    assert sandbox_output(session, FAST_READ.format(reader="json._fast_loads", text=text)) == expected

@@ -304,8 +304,13 @@ def _rows(x, tally):
     column at C speed, or None for any other array. Each row still needs an odict of its own
     (from_pairs), but the checks, the slicing and the pairing are done by zip, map and count
     over whole columns instead of by bytecode per row."""
+    if type(x[0]) is not list:
+        return None
     width = len(x[0])
-    if width < 2 or width % 2 or type(x[0][0]) is not _dict or list(map(len, x)).count(width) != len(x):
+    # At least one key: zip(*values) of no columns would yield no rows at all.
+    if width < 4 or width % 2 or type(x[0][0]) is not _dict or list(map(type, x)).count(list) != len(x):
+        return None
+    if list(map(len, x)).count(width) != len(x):
         return None
     columns = list(zip(*x))
     if list(map(type, columns[0])).count(_dict) != len(x):
