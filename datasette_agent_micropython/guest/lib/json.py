@@ -436,8 +436,10 @@ def _fast_loads(s):
     if not len(pieces) % 2:
         raise _Unsure  # a string without its closing quote
     inside = b"".join(pieces[1::2])
-    if inside and (min(inside) < 32 or b"{" in inside or b"}" in inside):
-        raise _Unsure  # control characters in strings; braces there would be marked
+    # Control characters in strings; a '{' there would be marked. (A '}' there needs no look:
+    # its marker's quote ends the string early, and the C parser then fails on the '\x01'.)
+    if inside and (min(inside) < 32 or b"{" in inside):
+        raise _Unsure
     between = b'"'.join(pieces[0::2])
     if b"\x00" in between or b"\x0b" in between or b"\x0c" in between:
         raise _Unsure  # the C parser stops at a NUL; the others are spaces to it, not to JSON
@@ -448,6 +450,11 @@ def _fast_loads(s):
     # Each '}' ended one list, and each object's list was checked to end so: where as many
     # objects as '}' were found, no '}' closed a '['.
     if between.count(b"}") != tally[0] or between.count(b":") != tally[1] or between.count(b",") != tally[2]:
+        raise _Unsure
+    # Every ':' right after a string (a key), as it follows one in valid text (text that puts
+    # more space before it goes to the Python parser).
+    keyed = between.count(b'":') if tally[1] else 0
+    if keyed != tally[1] and keyed + between.count(b'" :') != tally[1]:
         raise _Unsure
     _check_numbers(between)
     return value
