@@ -217,7 +217,7 @@ print(repr(Counter(iter(items))), repr(Counter(x for x in fresh)))
     assert sandbox_output(session, code) == cpython_output(code)
 
 
-def test_counter_keeps_errors_of_cpython_for_unhashable_keys_and_failing_iterators(session):
+def test_counter_keeps_cpython_errors_ties_and_order_after_deletions(session):
     code = """
 from collections import Counter
 def words():
@@ -235,5 +235,12 @@ try:
 except TypeError as error:
     print('TypeError', error)
 print(Counter(a=2, b=2, c=3).most_common(2), Counter('bbaacc').most_common(1), Counter().most_common(3))
+emptied = Counter('ab')
+del emptied['a']
+del emptied['b']
+emptied.update('xyx')
+del emptied['x']
+emptied.update('zx')
+print(repr(emptied), list(emptied), emptied.most_common())
 """
     assert sandbox_output(session, code) == cpython_output(code)

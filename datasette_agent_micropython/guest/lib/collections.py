@@ -167,8 +167,9 @@ class Counter(odict):
                 try:
                     _tally(iterable, first_seen, tallies)
                 finally:
-                    # On an error too: CPython has counted the items before it.
-                    if not self:
+                    # On an error too: CPython has counted the items before it. An empty
+                    # Counter that never lost a key (no deletion index) is loaded whole.
+                    if not self and self._index is None:
                         self._load(first_seen, zip(first_seen, tallies))
                     else:
                         for key, count in zip(first_seen, tallies):
