@@ -2,8 +2,8 @@
 
 Reading takes any iterable of strings (a list of lines, io.StringIO, a text file). A one-line
 ASCII record of the common dialects, whose quotes enclose whole fields, is split with C string
-methods (_Reader._rows_of_lines); everything else goes through a character state machine that follows
-CPython's, so quoted fields may hold delimiters, quotes and newlines.
+methods (_Reader._rows_of_lines); everything else goes through a character state machine that
+follows CPython's, so quoted fields may hold delimiters, quotes and newlines.
 """
 
 from io import StringIO as _StringIO
@@ -165,8 +165,8 @@ class _Reader:
         self._lines = iter(lines)
         self.line_num = 0
         d = self.dialect
-        # The quote by which lines may be split with C string methods (in _rows), or None
-        # when this dialect's lines need the state machine.
+        # The quote by which lines may be split with C string methods (_rows_of_lines), or
+        # None when this dialect's lines need the state machine.
         self._find_quote = (
             d.quotechar
             if d.quoting != QUOTE_NONE
