@@ -183,3 +183,64 @@ print(str(c), '%s' % (d,), f'{c}', '{}'.format(d), [c, d])
 print(Counter(), defaultdict(int))
 """
     assert sandbox_output(session, code) == cpython_output(code)
+
+
+# Counter counts by identity first (collections._tally): these inputs mix objects repeated as the
+# same object, equal values made as new objects each time (past the number of objects it keeps),
+# values equal across types (1, 1.0, True), and keys a by-value dict would probe many times for.
+counted = st.lists(
+    st.one_of(
+        st.sampled_from(["w1", "w2", "w10", "w11", "w100", "x"]),
+        st.integers(0, 6),
+        st.sampled_from([1.0, 2.5, True, False, None, (1, 2), ("w1",)]),
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(counted, st.integers(0, 3), st.integers(-1, 20), st.booleans())
+def test_counter_counts_repeated_and_fresh_objects_like_cpython(session, items, copies, n, existing):
+    code = f"""
+from collections import Counter
+items = {items!r}
+fresh = [x + '' if type(x) is str else x for x in items * {copies}]
+vocabulary = ['w%d' % i for i in range(300)]
+drawn = [vocabulary[(i * 7919) % 300] for i in range(900)] + [str(i % 40) for i in range(600)]
+c = Counter({{'x': 5, 'w1': -1}}) if {existing} else Counter()
+c.update(items + fresh)
+print(repr(c), c.most_common({n}), c.most_common(), len(c))
+big = Counter(drawn)
+print(big.most_common(3), big.most_common(17), len(big), list(big)[:5], big['w7'], big['3'])
+print(repr(Counter(iter(items))), repr(Counter(x for x in fresh)))
+"""
+    assert sandbox_output(session, code) == cpython_output(code)
+
+
+def test_counter_keeps_cpython_errors_ties_and_order_after_deletions(session):
+    code = """
+from collections import Counter
+def words():
+    yield 'a'
+    yield 'a'
+    raise KeyError('from the iterator')
+for source in (lambda: ['a', ['b']], words, lambda: ['a', 'b', {}], lambda: iter(['a']) ):
+    try:
+        print(repr(Counter(source())))
+    except (KeyError, TypeError) as error:
+        print(type(error).__name__, error)
+c = Counter('ab')
+try:
+    c.update(['a', 'b', 'a', ['x']])
+except TypeError as error:
+    print('TypeError', error)
+print(Counter(a=2, b=2, c=3).most_common(2), Counter('bbaacc').most_common(1), Counter().most_common(3))
+emptied = Counter('ab')
+del emptied['a']
+del emptied['b']
+emptied.update('xyx')
+del emptied['x']
+emptied.update('zx')
+print(repr(emptied), list(emptied), emptied.most_common())
+"""
+    assert sandbox_output(session, code) == cpython_output(code)

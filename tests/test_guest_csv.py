@@ -223,3 +223,52 @@ except csv.Error as e:
     print(type(e).__name__, e)
 """,
     )
+
+
+def test_the_reader_reads_on_after_an_error_and_counts_lines_as_cpython_does(session):
+    # The reader splits common lines in a generator (csv._Reader._rows_of_lines) that hands its
+    # errors out instead of raising them, so that reading goes on after one as in CPython.
+    agree(
+        session,
+        """
+import csv, io
+def source():
+    yield 'a,b\\n'
+    yield 5
+    yield 'c,"d\\x00"\\n'
+    yield '"e""f",g\\r\\n'
+    yield 'h,"i\\n'
+    yield 'j"\\n'
+    raise ValueError('source broke')
+r = csv.reader(source())
+for _ in range(8):
+    try:
+        print(next(r), r.line_num)
+    except (csv.Error, ValueError, StopIteration) as e:
+        print(type(e).__name__, e, r.line_num)
+lines = ['caf\\u00e9,"na\\u00efve, yes",x\\n', '\\u00e9\\u00e9,\\n', '"\\u00e9""\\u00e9",1\\r\\n', 'a\\rb,c\\n', ',,\\n', '""\\n', '\\n', '']
+for row in csv.reader(lines):
+    print([field.encode() for field in row])
+for row in csv.DictReader(io.StringIO('k,v\\n1,"x, y"\\n2,\\n')):
+    print(sorted(row.items()))
+""",
+    )
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.lists(st.text(alphabet=st.sampled_from(list("ab,\"\n\r\u00e9 ")), max_size=6), min_size=1, max_size=5), max_size=6),
+    st.sampled_from(["\r\n", "\n"]),
+)
+def test_written_rows_read_back_as_in_cpython(session, rows, terminator):
+    agree(
+        session,
+        f"""
+import csv, io
+out = io.StringIO()
+csv.writer(out, lineterminator={terminator!r}).writerows({rows!r})
+text = out.getvalue()
+print([[field.encode() for field in row] for row in csv.reader(io.StringIO(text))])
+print([[field.encode() for field in row] for row in csv.reader(text.splitlines(True))])
+""",
+    )

@@ -34,6 +34,66 @@ def _count_of(pair):
 
 # ---------------------------------------------------------------- Counter
 
+# most_common(n) for n up to this takes the largest one by one instead of keeping a heap.
+_FEW = 16
+# Objects counted by identity: at most two per distinct key, and this many more (see _tally).
+_KEPT_SPARE = 256
+
+
+def _tally(iterable, first_seen, tallies):
+    """Append to `first_seen` the distinct keys of `iterable` in first-seen order, and to
+    `tallies` how often each occurs; on an error, what was counted before it is there.
+
+    Counting by value is slow in MicroPython: similar strs ('w1', 'w2', ...) get neighbouring
+    hashes, and its linear probing then compares many keys per lookup. Most items repeat an
+    object already seen (words drawn from a vocabulary, column values), so each item is looked
+    up by id() first, a small int with a well-spread hash, in a loop that does nothing else. An
+    object seen for the first time stops that loop (a KeyError) and is looked up by value, which
+    merges equal objects as a dict does and raises for an unhashable one; then its id is
+    recorded. The objects recorded are kept alive in `kept`, so that no other object can take
+    their id while the count runs. When most items are new objects (a generator making fresh
+    strs), recording ids only costs, and the rest of the items are counted by value alone."""
+    by_id = {}
+    slot_of = {}
+    kept = []
+    object_id = id
+    items = iter(iterable)
+    key = _NOTHING
+    while True:
+        try:
+            for key in items:
+                tallies[by_id[object_id(key)]] += 1
+            return
+        except KeyError:
+            # Not this loop's lookup: the iterator itself raised.
+            if key is _NOTHING or object_id(key) in by_id:
+                raise
+        slot = _slot(slot_of, key, first_seen, tallies)
+        if len(kept) >= 2 * len(tallies) + _KEPT_SPARE:
+            break
+        by_id[object_id(key)] = slot
+        kept.append(key)
+        key = _NOTHING
+    for key in items:
+        _slot(slot_of, key, first_seen, tallies)
+
+
+def _slot(slot_of, key, first_seen, tallies):
+    """Count `key` by value; its slot in `tallies`."""
+    try:
+        slot = slot_of.get(key)
+        if slot is None:
+            slot = slot_of[key] = len(tallies)
+            first_seen.append(key)
+            tallies.append(1)
+        else:
+            tallies[slot] += 1
+        return slot
+    except TypeError as error:
+        if str(error).startswith("unsupported type for __hash__"):
+            raise TypeError("unhashable type: '%s'" % type(key).__name__)
+        raise
+
 
 class Counter(odict):
     """A dict of counts: missing keys count 0, most_common() ranks, + - & | combine."""
@@ -57,15 +117,25 @@ class Counter(odict):
         return sum(self.values())
 
     def most_common(self, n=None):
-        items = list(self.items())
-        if n is None or n >= len(items):
-            return _by_count(items)
+        if n is None or n >= len(self):
+            return _by_count(list(self.items()))
         if n <= 0:
             return []
+        if n <= _FEW:
+            # A few of the largest: each is the first maximum left, found and taken out at C
+            # speed, so ties come out in insertion order as from CPython's stable sort.
+            keys = list(self._order())
+            counts = list(map(self._peek, keys))
+            top = []
+            for _ in range(n):
+                at = counts.index(max(counts))
+                top.append((keys.pop(at), counts.pop(at)))
+            return top
         # The n largest through a bounded heap, as CPython does: entries (count, -position)
         # rank ties by first insertion.
         import heapq
 
+        items = list(self.items())
         heap = []
         for position, (key, count) in enumerate(items):
             entry = (count, -position, key)
@@ -93,23 +163,17 @@ class Counter(odict):
                 for key in iterable.keys():
                     self[key] = peek(key, 0) + iterable[key]
             else:
-                # Each key's slot in a native dict, its count in a list: one dict lookup per
-                # item (a list store is far cheaper than a dict store in MicroPython), then the
-                # totals are added in first-seen order.
-                slots = {}
-                first_seen = []
-                tallies = []
-                slot_of = slots.get
-                for key in iterable:
-                    slot = slot_of(key)
-                    if slot is None:
-                        slots[key] = len(tallies)
-                        first_seen.append(key)
-                        tallies.append(1)
+                first_seen, tallies = [], []
+                try:
+                    _tally(iterable, first_seen, tallies)
+                finally:
+                    # On an error too: CPython has counted the items before it. An empty
+                    # Counter that never lost a key (no deletion index) is loaded whole.
+                    if not self and self._index is None:
+                        self._load(first_seen, zip(first_seen, tallies))
                     else:
-                        tallies[slot] += 1
-                for key, count in zip(first_seen, tallies):
-                    self[key] = peek(key, 0) + count
+                        for key, count in zip(first_seen, tallies):
+                            self[key] = peek(key, 0) + count
         if kwds:
             self.update(kwds)
 

@@ -1,9 +1,12 @@
 """csv for the sandbox: CPython's readers, writers and dialects (CPython 3.11's behaviour).
 
-Reading takes any iterable of strings (a list of lines, io.StringIO, a text file). Lines without
-quote or escape characters are split directly; the rest go through a character state machine
-that follows CPython's, so quoted fields may hold delimiters, quotes and newlines.
+Reading takes any iterable of strings (a list of lines, io.StringIO, a text file). A one-line
+ASCII record of the common dialects, whose quotes enclose whole fields, is split with C string
+methods (_Reader._rows_of_lines); everything else goes through a character state machine that
+follows CPython's, so quoted fields may hold delimiters, quotes and newlines.
 """
+
+from io import StringIO as _StringIO
 
 QUOTE_MINIMAL, QUOTE_ALL, QUOTE_NONNUMERIC, QUOTE_NONE = 0, 1, 2, 3
 __version__ = "1.0"
@@ -162,8 +165,8 @@ class _Reader:
         self._lines = iter(lines)
         self.line_num = 0
         d = self.dialect
-        # The quote by which lines may be split with str.find (_split_line), or None when this
-        # dialect's quoted lines need the state machine.
+        # The quote by which lines may be split with C string methods (_rows_of_lines), or
+        # None when this dialect's lines need the state machine.
         self._find_quote = (
             d.quotechar
             if d.quoting != QUOTE_NONE
@@ -171,27 +174,105 @@ class _Reader:
             and d.doublequote
             and not d.skipinitialspace
             and d.escapechar is None
+            and d.quotechar != d.delimiter
             else None
         )
+        self._rows = self._rows_of_lines()
 
     def __iter__(self):
         return self
 
     def __next__(self):
-        # Small on purpose: a MicroPython frame of more than 11 words comes from the GC heap on
-        # every call, so the common quoted line is split here and the rest goes to _next_of.
-        line = next(self._lines)
-        self.line_num += 1
-        if type(line) is not str:
-            raise Error(
-                "iterator should return strings, not %s (the file should be opened in text mode)" % type(line).__name__
-            )
+        row = next(self._rows)
+        if type(row) is list:
+            return row
+        raise row.error
+
+    def _rows_of_lines(self):
+        """Rows, or a _Raise for each error, one per resumption: a generator, so that the many
+        locals of the split live in one frame made once. (A MicroPython frame of more than 11
+        words comes from the GC heap on every call, which is slow in a fragmented heap.) It
+        never ends: after the lines run out it says so each time it is asked, and reads on if
+        more come, as CPython's reader does.
+
+        One complete ASCII line of a common dialect, whose quotes enclose whole fields, is split
+        here, with the fields read out of an io.StringIO: MicroPython looks every str made by
+        slicing or str.split up in its table of interned strings, a linear search that costs
+        more than the rest of the split, and its stream reads skip it. Positions in the stream
+        count bytes, equal to characters in ASCII. Everything else goes to _next_of."""
+        lines = self._lines
+        delimiter = self.dialect.delimiter
         quote = self._find_quote
-        if quote is not None and quote in line:
-            fields = _split_line(line, self.dialect.delimiter, quote)
-            if fields is not None:
-                return fields
-        return self._next_of(line)
+        pair = None if quote is None else quote + quote
+        while True:
+            try:
+                line = next(lines)
+            except Exception as error:
+                yield _Raise(error)
+                continue
+            if type(line) is not str:
+                yield _Raise(
+                    Error(
+                        "iterator should return strings, not %s (the file should be opened in text mode)"
+                        % type(line).__name__
+                    )
+                )
+                continue
+            self.line_num += 1
+            fields = None
+            if quote is not None:
+                source = _StringIO(line)
+                end = len(line)
+                newline = line.find("\n")
+                if source.seek(0, 2) == end <= _field_limit and newline in (-1, end - 1):
+                    if newline >= 0:
+                        end -= 1
+                    newline = line.find("\r")
+                    if newline in (-1, end - 1):
+                        if newline >= 0:
+                            end -= 1
+                        fields = []
+                        i = 0
+                        # Where the next quote is, at or after i: at i, a quoted field starts.
+                        after = line.find(quote, 0, end) if end else -1
+                        doubled = pair in line
+                        while end:
+                            if after == i:
+                                stop = line.find(quote, i + 1, end)
+                                while doubled and stop >= 0 and stop + 1 < end and line.startswith(quote, stop + 1):
+                                    stop = line.find(quote, stop + 2, end)  # a doubled quote inside the field
+                                if stop < 0:
+                                    fields = None  # the field goes on past this line
+                                    break
+                                source.seek(i + 1)
+                                field = source.read(stop - i - 1)
+                                fields.append(field.replace(pair, quote) if doubled else field)
+                                i = stop + 1
+                                if i == end:
+                                    break
+                                if not line.startswith(delimiter, i):
+                                    fields = None  # text after the closing quote
+                                    break
+                                i += 1
+                                after = line.find(quote, i, end)
+                            else:
+                                stop = line.find(delimiter, i, end)
+                                if stop < 0:
+                                    stop = end
+                                if 0 <= after < stop:
+                                    fields = None  # a quote inside an unquoted field
+                                    break
+                                source.seek(i)
+                                fields.append(source.read(stop - i))
+                                if stop == end:
+                                    break
+                                i = stop + 1
+            if fields is None:
+                try:
+                    fields = self._next_of(line)
+                except Exception as error:
+                    fields = _Raise(error)
+            yield fields
 
     def _next_of(self, line):
         d = self.dialect
@@ -351,50 +432,12 @@ class _Reader:
                 )
 
 
-def _split_line(line, delimiter, quote):
-    """The fields of one complete line whose quotes are doubled, found with str.find, or None for
-    anything the state machine in _Reader._parse must decide: a quote inside an unquoted field,
-    text after a closing quote, a quoted field that runs on to the next line, a long field."""
-    body = line.rstrip("\r\n")
-    if len(body) > _field_limit or "\r" in body or "\n" in body or "\0" in body:
-        return None
-    return _split_quoted(body, delimiter, quote)
+class _Raise:
+    """An error of _Reader._rows_of_lines, handed out for __next__ to raise: a generator that
+    raised would be over, and CPython's reader reads on after an error."""
 
-
-def _split_quoted(body, delimiter, quote):
-    fields = []
-    i = 0
-    while True:
-        if body.startswith(quote, i):
-            close = body.find(quote, i + 1)
-            while close >= 0 and body.startswith(quote, close + 1):
-                close = body.find(quote, close + 2)  # a doubled quote inside the field
-            if close < 0:
-                return None
-            field = body[i + 1 : close]
-            if quote in field:
-                field = _undouble(field, quote)
-            fields.append(field)
-            i = close + 1
-            if i == len(body):
-                return fields
-            if body[i] != delimiter:
-                return None
-            i += 1
-        else:
-            close = body.find(delimiter, i)
-            field = body[i:] if close < 0 else body[i:close]
-            if quote in field:
-                return None
-            fields.append(field)
-            if close < 0:
-                return fields
-            i = close + 1
-
-
-def _undouble(field, quote):
-    # Inside a closed quoted field every quote is one of a doubled pair.
-    return field.replace(quote + quote, quote)
+    def __init__(self, error):
+        self.error = error
 
 
 def _finish(chars, numeric):

@@ -7,10 +7,12 @@ dumps is quadratic. Here:
   OrderedDicts of a few keys, long lists and strings in slices) that are joined once; a walk
   checks the types first, so unknown objects raise as in CPython. A few C string passes fix
   what it writes differently. With options, the Python JSONEncoder (_json_encoder.py) writes.
-- loads/load return odicts in document order. The C parser reads the text with its braces turned
-  into brackets and a marker, which yields each object as [marker, k1, v1, k2, v2, ...] in
-  document order; C counts then confirm that the text was valid JSON. Anything this fast path
-  cannot vouch for goes to a Python parser (_json_decoder.py) that follows CPython, errors too.
+- loads/load return odicts in document order. The C parser reads the text with each '{' turned
+  into '[{}' and each '}' into an end marker and ']', which yields each object as
+  [{}, k1, v1, ..., END] in document order; checks with C string methods (counts of separators
+  against what the values need, numbers, escapes, control characters) confirm that the text was
+  valid JSON. Anything this fast path cannot vouch for goes to a Python parser
+  (_json_decoder.py) that follows CPython, errors too.
 """
 
 import sys
@@ -265,92 +267,196 @@ class _Unsure(Exception):
     """The fast path cannot vouch for this text; the Python parser decides."""
 
 
-_STR_ONLY = {str}
-# A number MicroPython reads and CPython refuses: a leading zero (01, -01), or a dot without a
-# digit on both sides (1., 1.e5, -.5).
-_re = _builtin("re")
-_BAD_NUMBER = _re.compile(b"(^|[^0-9.eE+-])-?0[0-9]|[.]([^0-9]|$)|(^|[^0-9])[.]").search
-# A \u escape without four hex digits (MicroPython reads \u01f as one).
-_SHORT_U = _re.compile(b"\\\\u([^0-9a-fA-F]|.[^0-9a-fA-F]|..[^0-9a-fA-F]|...[^0-9a-fA-F])").search
-_VALID_ESCAPES = [b"\\" + c for c in (b'"', b"/", b"b", b"f", b"n", b"r", b"t", b"u")]
+# What '}' becomes for the C parser: a str that ends each object's list. No str of valid text
+# can equal it here: raw control characters in strings and the escape \u0001 go to the Python
+# parser. (Not NUL: the C parser stops reading at a NUL.)
+_END = "\x01"
+_join = "".join
+_DIGITS = b"0123456789"
+# Bytes that may stand right before a digit inside a number (1.5, 1e5, 1e+5, 1e-5, 15).
+_IN_NUMBER = b"0123456789.eE+-"
+# Bytes that may follow a backslash once escaped backslashes and quotes are gone.
+_ESCAPED = b"/bfnrtu"
+_HEX = b"0123456789abcdefABCDEF"
 
 
-def _restore(x, counts):
-    """A value of the marked parse, with each [marker, k1, v1, ..., marker] turned into an odict.
-
-    An object's list starts and ends with a marker, an array's with neither: anything else is a
-    '{' closed by ']' or a '[' closed by '}'. These functions keep few locals on purpose: a
-    MicroPython frame of more than 11 words comes from the GC heap, on every call."""
-    if not x:
-        return x
-    if type(x[0]) is _dict:
-        return _object(x, counts)
-    if type(x[-1]) is _dict:
-        raise _Unsure
-    counts[1] += len(x) - 1
-    if list in map(type, x):
-        # A new list, not the old one changed in place: freeing its items one by one would
-        # fragment the heap, and MicroPython's allocator then slows down with every block.
-        return [_restore(v, counts) if type(v) is list else v for v in x]
+def _restore(x, tally):
+    """A list of the marked parse as the value it stands for: [{}, k1, v1, ..., END] is an
+    object (an odict), any other list an array. `tally` counts the objects and the ':' and ','
+    that valid text has between these items. Lists are restored in place: the parse made them
+    for this call alone. These functions keep few locals and shallow expressions on purpose: a
+    MicroPython frame of more than 11 words comes from the GC heap, on every call, and each
+    bytecode costs much, so the lists among a list's items are found at C speed."""
+    if x and type(x[0]) is _dict:
+        return _object(x, tally)
+    if x:
+        tally[2] += len(x) - 1
+        if list in map(type, x):
+            rows = _rows(x, tally) if len(x) > 1 else None
+            if rows is not None:
+                return rows
+            _restore_lists(x, tally)
     return x
 
 
-def _object(x, counts):
-    # [marker, k1, v1, ..., marker]: an even length, a marker at both ends, str keys.
-    if len(x) % 2 or type(x[-1]) is not _dict:
-        raise _Unsure
+def _rows(x, tally):
+    """An array of objects with the same keys in the same order (rows), restored column by
+    column at C speed, or None for any other array. Each row still needs an odict of its own
+    (from_pairs), but the checks, the slicing and the pairing are done by zip, map and count
+    over whole columns instead of by bytecode per row."""
+    if type(x[0]) is not list:
+        return None
+    width = len(x[0])
+    # At least one key: zip(*values) of no columns would yield no rows at all.
+    if width < 4 or width % 2 or type(x[0][0]) is not _dict or list(map(type, x)).count(list) != len(x):
+        return None
+    if list(map(len, x)).count(width) != len(x):
+        return None
+    columns = list(zip(*x))
+    if list(map(type, columns[0])).count(_dict) != len(x):
+        return None
+    keys = [column[0] for column in columns[1:-1:2]]
+    for column, key in zip(columns[1:-1:2], keys):
+        if type(key) is not str or column.count(key) != len(x):
+            return None
+    if columns[-1].count(_END) != len(x) or len(set(keys)) != len(keys):
+        raise _Unsure  # a ']' closed a '{'; or repeated keys, whose order the Python parser keeps
+    values = columns[2:-1:2]
+    for i in range(len(values)):
+        if list in map(type, values[i]):
+            values[i] = _restored(values[i], tally)
+    tally[0] += len(x)
+    tally[1] += len(x) * len(keys)
+    tally[2] += len(x) * (len(keys) - 1)
+    return list(map(from_pairs, map(list, [keys] * len(x)), map(zip, [keys] * len(x), zip(*values))))
+
+
+def _restored(column, tally):
+    """A column of values with lists among them, restored. A column of arrays of scalars only
+    (tags, say) is already what it stands for: it is checked and counted whole."""
+    if list(map(type, column)).count(list) == len(column):
+        items = []
+        list(map(items.extend, column))
+        kinds = set(map(type, items))
+        if list not in kinds and _dict not in kinds:
+            tally[2] += len(items) - len(column) + list(map(len, column)).count(0)
+            return column
+    return [_restore(v, tally) if type(v) is list else v for v in column]
+
+
+def _restore_lists(x, tally):
+    kinds = list(map(type, x))
+    left = kinds.count(list)
+    i = -1
+    while left:
+        i = kinds.index(list, i + 1)
+        item = x[i]
+        x[i] = _object(item, tally) if item and type(item[0]) is _dict else _restore(item, tally)
+        left -= 1
+
+
+def _object(x, tally):
+    # [{}, k1, v1, ..., kn, vn, END]: an even length, str keys, the end marker last.
+    if len(x) % 2 or x[-1] != _END:
+        raise _Unsure  # a ']' closed a '{', or a key without a value
     keys = x[1:-1:2]
-    if keys and _str_keys(keys) is not True:
-        raise _Unsure
-    values = x[2:-1:2]
-    counts[0] += 1
+    _join(keys)  # a TypeError unless every key is a str
+    x = x[2:-1:2]
+    if list in map(type, x):
+        _restore_lists(x, tally)
+    tally[0] += 1
+    tally[1] += len(keys)
     if keys:
-        counts[1] += 2 * len(keys) - 1
-    if list in map(type, values):
-        values = [_restore(v, counts) if type(v) is list else v for v in values]
-    new = from_pairs(keys, zip(keys, values))
-    if len(new) != len(keys):
+        tally[2] += len(keys) - 1
+    x = from_pairs(keys, zip(keys, x))
+    if len(x) != len(keys):
         raise _Unsure  # repeated keys: the Python parser keeps CPython's order for them
-    return new
+    return x
 
 
-def _str_keys(keys):
-    for key in keys:
-        if type(key) is not str:
-            return False
-    return True
+def _check_escapes(bare):
+    """Refuse what MicroPython reads and CPython does not: an unknown escape, or \\u without four
+    hex digits. `bare` has its escaped backslashes and quotes taken out already."""
+    for piece in bare.split(b"\\")[1:]:
+        if not piece or piece[0] not in _ESCAPED:
+            raise _Unsure
+        if piece[0] == 117:  # u
+            if len(piece) < 5:
+                raise _Unsure
+            for c in piece[1:5]:
+                if c not in _HEX:
+                    raise _Unsure
+
+
+def _check_numbers(text):
+    """Refuse numbers MicroPython reads and CPython does not: a dot without a digit on both sides
+    (1., -.5, 1.e5), and a leading zero (01, -01). `text` is the text outside strings, each
+    string left as one quote. Found with find, not split: pieces of more than a heap block
+    each cost a search of MicroPython's allocator."""
+    last = len(text) - 1
+    i = text.find(b".")
+    while i >= 0:
+        if i == 0 or i == last or text[i - 1] not in _DIGITS or text[i + 1] not in _DIGITS:
+            raise _Unsure
+        i = text.find(b".", i + 2)
+    i = text.find(b"0")
+    while i >= 0:
+        if i < last and text[i + 1] in _DIGITS and _starts_number(text, i):
+            raise _Unsure
+        i = text.find(b"0", i + 1)
+
+
+def _starts_number(text, i):
+    """Whether the character at i begins a number (is not preceded by one's characters)."""
+    if i == 0:
+        return True
+    if text[i - 1] == 45:  # '-'
+        return i == 1 or text[i - 2] not in _IN_NUMBER
+    return text[i - 1] not in _IN_NUMBER
 
 
 def _fast_loads(s):
-    if "\\ud" in s or "\\uD" in s:
-        raise _Unsure  # surrogate pairs: MicroPython does not join them
-    if "\x00" in s:
-        raise _Unsure  # never in valid JSON; the C parser stops at it, the marking below uses it
-    braces = "{" in s or "}" in s
-    if braces:
-        # The C parser reads ',' and ':' as spaces, so the markers need no separators.
-        s_marked = s.replace("}", "\x00").replace("{", "[{}").replace("\x00", "{}]")
-    marked = _c_loads(s_marked if braces else s)
-    counts = [0, 0]  # objects; separators that valid text has between items
-    value = _restore(marked, counts) if type(marked) is list else marked
-    if braces and (counts[0] != s.count("{") or counts[0] != s.count("}")):
-        raise _Unsure  # braces inside strings were turned into brackets
-    # MicroPython's parser reads invalid text ([1,], [1 2], 01, "\x", raw tabs in strings):
-    # look at the text between strings and inside them, split on the quotes once escaped
-    # backslashes and quotes are gone. As bytes: their pieces are neither interned nor indexed
-    # by walking UTF-8.
-    bare = s.encode()
-    if b"\\" in bare:
-        bare = bare.replace(b"\\\\", b"").replace(b'\\"', b"")
-        if bare.count(b"\\") != sum([bare.count(e) for e in _VALID_ESCAPES]) or _SHORT_U(bare):
-            raise _Unsure
+    """The C parser's reading of `s`, with objects in document order, or _Unsure.
+
+    The C parser reads the text with each '{' turned into '[{}' and each '}' into '"END"]', which
+    yields each object as [{}, k1, v1, ..., END] in document order. It reads more than JSON: ','
+    and ':' anywhere (as spaces), leading zeros, control characters and unknown escapes in
+    strings, a '}' closing a '['. Checks done with C string methods refuse those: the separators
+    are counted against what the values need, and the rest is looked for in the text split at
+    its quotes (strings inside, everything else between)."""
+    raw = s.encode()
+    bare = raw
+    if b"\\" in raw:
+        if b"\\ud" in raw or b"\\uD" in raw or b"\\u0001" in raw:
+            raise _Unsure  # surrogates (MicroPython does not join them), or the end marker
+        bare = raw.replace(b"\\\\", b"").replace(b'\\"', b"")
+        if b"\\" in bare:
+            _check_escapes(bare)
     pieces = bare.split(b'"')
-    between = b"".join(pieces[0::2])
+    if not len(pieces) % 2:
+        raise _Unsure  # a string without its closing quote
     inside = b"".join(pieces[1::2])
-    if between.count(b",") + between.count(b":") != counts[1]:
+    # Control characters in strings; a '{' there would be marked. (A '}' there needs no look:
+    # its marker's quote ends the string early, and the C parser then fails on the '\x01'.)
+    if inside and (min(inside) < 32 or b"{" in inside):
         raise _Unsure
-    if (inside and min(inside) < 32) or _BAD_NUMBER(between):
+    between = b'"'.join(pieces[0::2])
+    if b"\x00" in between or b"\x0b" in between or b"\x0c" in between:
+        raise _Unsure  # the C parser stops at a NUL; the others are spaces to it, not to JSON
+    value = _c_loads(raw.replace(b"}", b'"\x01"]').replace(b"{", b"[{}"))
+    tally = [0, 0, 0]  # objects; the ':' and ',' that valid text has
+    if type(value) is list:
+        value = _restore(value, tally)
+    # Each '}' ended one list, and each object's list was checked to end so: where as many
+    # objects as '}' were found, no '}' closed a '['.
+    if between.count(b"}") != tally[0] or between.count(b":") != tally[1] or between.count(b",") != tally[2]:
         raise _Unsure
+    # Every ':' right after a string (a key), as it follows one in valid text (text that puts
+    # more space before it goes to the Python parser).
+    keyed = between.count(b'":') if tally[1] else 0
+    if keyed != tally[1] and keyed + between.count(b'" :') != tally[1]:
+        raise _Unsure
+    _check_numbers(between)
     return value
 
 

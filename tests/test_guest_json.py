@@ -1,0 +1,181 @@
+"""json.loads in the sandbox reads what CPython reads and refuses what it refuses.
+
+The fast path (guest/lib/json.py: MicroPython's C parser over marked text, checked with C string
+methods) must give CPython's values, key order and number types, and hand anything it cannot
+vouch for to the Python parser, whose errors are CPython's. The code runs through the tool's own
+path (Session.run, the CPython-semantics rewrite included), as a model's code would.
+"""
+
+import json
+
+import pytest
+from guest_oracle import cpython_output, new_session, sandbox_output
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from datasette_agent_micropython.runtime import Runtime
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory):
+    session = new_session(Runtime(cache_dir=tmp_path_factory.mktemp("module-cache")))
+    yield session
+    session.close()
+
+
+READ_BACK = """
+import json
+try:
+    v = json.loads({text!r})
+    print(repr(v))
+    print(json.dumps(v))
+    def shape(x):
+        if isinstance(x, dict):
+            return [(k, shape(x[k])) for k in x]
+        if isinstance(x, list):
+            return [shape(i) for i in x]
+        return type(x).__name__
+    print(shape(v))
+except json.JSONDecodeError as e:
+    print('JSONDecodeError', e, e.pos, e.lineno, e.colno)
+"""
+
+keys = st.text(alphabet=st.sampled_from(list('abcxyz_ {}[]:,"\\\u00e9')), max_size=6)
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**20), 10**20),
+    st.integers(-(10**6), 10**6).map(lambda i: i / 8),
+    st.sampled_from([0.0, -0.0, 0.5, 100.25, 1e-05, 1e22, 10.0]),
+    st.text(alphabet=st.sampled_from(list('ab {}[]:,"\\\n\t\u00e9\u2028')), max_size=8),
+)
+documents = st.recursive(
+    scalars,
+    lambda children: st.one_of(st.lists(children, max_size=5), st.dictionaries(keys, children, max_size=5)),
+    max_leaves=30,
+)
+# Rows as an analyst's API gives them: the same keys, in an order that is not sorted.
+rows = st.lists(
+    st.fixed_dictionaries(
+        {"zeta": scalars, "id": st.integers(0, 10**6), "tags": st.lists(scalars, max_size=3), "alpha": documents}
+    ),
+    max_size=6,
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.one_of(documents, rows),
+    st.sampled_from([None, 0, 2]),
+    st.sampled_from([None, (",", ":"), (" , ", " : ")]),
+    st.booleans(),
+)
+def test_documents_read_back_as_in_cpython(session, value, indent, separators, ensure_ascii):
+    text = json.dumps(value, indent=indent, separators=separators, ensure_ascii=ensure_ascii)
+    code = READ_BACK.format(text=text)
+    assert sandbox_output(session, code) == cpython_output(code)
+
+
+# Texts the C parser would read and CPython refuses, and valid texts near what the fast path
+# marks or counts (its end marker is the str '\x01'; braces, colons and commas inside strings).
+# Known gap, as before this fast path: a separator missing in one place and one too many in
+# another keep the counts right, and the C parser reads such text.
+COUNTED_SEPARATORS = pytest.mark.xfail(strict=True, reason="a missing and an extra separator cancel out in the counts")
+TEXTS = [
+    pytest.param("[1,,2 3]", marks=COUNTED_SEPARATORS),
+    pytest.param('{"a":1 "b":2,}', marks=COUNTED_SEPARATORS),
+    pytest.param('{"a":"b":"c","d"}', marks=COUNTED_SEPARATORS),
+    "[1:2]",
+    '[{"a": 1}: {"b": 2}, 3]',
+    '{"a": 1, "b", [2: 3]}',
+    '{"a" : 1, "b"\n:\n2}',
+    '{"a", 1}',
+    "[1}",
+    '{"a": 1]',
+    '[{"a": [1}]]',
+    '[{"a": 1, "\\u0001"]}',
+    '["\\u0001", {"a": "\\u0001"}]',
+    '{"\\u0001": 1}',
+    "[1,\x0c2]",
+    "[1,\x0b2]",
+    "[1]\x00",
+    "[0, -0, 10, 100, 0.0, -0.5, 1e5, 1E+5, 1.5e-3, 00]",
+    "[01]",
+    "[-00.5]",
+    "[1.]",
+    "[1.e3]",
+    "[.5]",
+    "[-.5]",
+    "[1e]",
+    "[1.5e+]",
+    '{"a{": "}b", "c": "[,:]"}',
+    '{"k": "x: y, z"}',
+    '["a\\u00e9\\n\\"", "\\/\\b\\f\\r\\t"]',
+    '["\\x"]',
+    '["\\u12"]',
+    '["\\u12g4"]',
+    '"\\ud83d\\ude00"',
+    '{"a": {}, "b": [], "c": [{}], "d": [[]], "e": {"f": {"g": [1, {"h": null}]}}}',
+    '[{"b": 1, "a": 2}, {"a": 3, "b": 4}]',
+    '[{"b": 1, "a": [2, {"c": {}}]}, {"b": 3, "a": []}, {"b": null, "a": {"d": [[]]}}]',
+    '[{"a": 1, "b"}, {"a": 2, "b"}]',
+    '[{"a": 1, "b": 2}, {"a": 2, "b"}]',
+    '[{"a": 1, "a": 2}, {"a": 3, "a": 4}]',
+    '[{}, {}, {"": ""}]',
+    "[[1, 2], [3, 4], []]",
+    "[{}, {}]",
+    '[{}, {}, {"a": 1}]',
+    "[[], []]",
+    '[{"a": {}}, {"a": {}}]',
+    '[{"a": 1, "b": [{}, {}]}, {"a": 2, "b": [{}]}]',
+    '[{"a": 1], {"a": 2}]',
+    '[{"a": 1}, {"a": 2]]',
+    '{"a": 1, "a": 2}',
+    "  [  1 ,\n 2 ]  \n",
+    '[true, false, null, "true"]',
+    "[truefalse]",
+    "[nul]",
+    '{"a": 1} {"b": 2}',
+    "",
+]
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_edge_texts_read_or_refused_as_in_cpython(session, text):
+    code = READ_BACK.format(text=text)
+    assert sandbox_output(session, code) == cpython_output(code)
+
+
+FAST_READ = """
+import json
+v = {reader}({text!r})
+print(repr(v))
+print(json.dumps(v))
+"""
+# Strings without braces (which the marking would touch), the end marker or surrogates: valid
+# text of these the fast path must read itself, not hand to the slower Python parser.
+plain_text = st.text(alphabet=st.sampled_from(list('ab :,[]"\\\n\t\u00e9')), max_size=6)
+plain_documents = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(10**9), 10**9),
+        st.integers(-1000, 1000).map(lambda i: i / 4),
+        plain_text,
+    ),
+    lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(plain_text, children, max_size=4)),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.one_of(
+        plain_documents, st.lists(st.fixed_dictionaries({"b": plain_documents, "a": plain_documents}), max_size=4)
+    ),
+    st.sampled_from([None, 1]),
+)
+def test_the_fast_path_reads_valid_text_itself(session, value, indent):
+    text = json.dumps(value, indent=indent)
+    expected = cpython_output(FAST_READ.format(reader="json.loads", text=text))
+    assert sandbox_output(session, FAST_READ.format(reader="json._fast_loads", text=text)) == expected
