@@ -14,7 +14,15 @@ from pathlib import Path
 import wasmtime
 from wasmtime import WasmtimeError
 
-from .snapshot import MAX_MEMORY_BYTES, PAGE_SIZE, WASM_PAGE_SIZE, Snapshot, page_runs
+from .snapshot import (
+    MAX_MEMORY_BYTES,
+    PAGE_SIZE,
+    WASM_PAGE_SIZE,
+    CapturedChunks,
+    EncodedChunks,
+    Snapshot,
+    page_runs,
+)
 
 KIB = 1024
 ZERO_PAGE = bytes(PAGE_SIZE)
@@ -130,6 +138,73 @@ def nonzero_page_indices(base: int, size: int) -> list[int]:
     return pages
 
 
+def capture_chunks(base: int, size: int, chunk_pages: int, previous: EncodedChunks | None) -> CapturedChunks:
+    """The non-zero pages of the `size` bytes of memory at `base`, chunk by chunk, compared in place
+    with what `previous` (the session's last encode, or None) recorded of each chunk.
+
+    A chunk whose pages are the previous ones, byte for byte, is not copied (its bytes are given as
+    None); only the chunks that changed are scanned page by page and read. A chunk is compared
+    with a few memcmp calls: its recorded pages against their recorded bytes, the rest against
+    zeros. Memory is read once, and nothing that did not change is copied.
+    """
+    if previous is not None and previous.chunk_pages != chunk_pages:
+        previous = None
+    known_frames = previous.frames if previous is not None else {}
+    known_pages = previous.chunk_page_lists if previous is not None else {}
+    chunk_size = chunk_pages * PAGE_SIZE
+    end = size - size % PAGE_SIZE
+    memory = (ctypes.c_char * end).from_address(base) if end else b""
+    view = memoryview(memory).cast("B")
+    chunks: CapturedChunks = {}
+    for chunk_start in range(0, end, chunk_size):
+        chunk = chunk_start // chunk_size
+        chunk_end = min(chunk_start + chunk_size, end)
+        pages = known_pages.get(chunk)
+        if pages is None:
+            if _is_zero(base + chunk_start, chunk_end - chunk_start):
+                continue
+        elif _holds(view, base, chunk_start, chunk_end, pages, known_frames[chunk][0]):
+            chunks[chunk] = (pages, None)
+            continue
+        found = [
+            start // PAGE_SIZE
+            for start in range(chunk_start, chunk_end, PAGE_SIZE)
+            if not _is_zero(base + start, PAGE_SIZE)
+        ]
+        if found:
+            chunks[chunk] = (found, read_pages(base, found))
+    return chunks
+
+
+def _is_zero(address: int, length: int) -> bool:
+    """Whether the `length` bytes at `address` are all zero."""
+    while length > BLOCK_SIZE:
+        if _memcmp(address, _ZEROS_ADDRESS, BLOCK_SIZE):
+            return False
+        address += BLOCK_SIZE
+        length -= BLOCK_SIZE
+    return not _memcmp(address, _ZEROS_ADDRESS, length)
+
+
+def _holds(view: memoryview, base: int, start: int, end: int, pages: list[int], raw: bytes | memoryview) -> bool:
+    """Whether memory[start:end] holds exactly `pages` with the bytes `raw`, and zeros elsewhere."""
+    if not isinstance(raw, bytes):
+        raw = bytes(raw)
+    offset = 0
+    position = start
+    for first, count in page_runs(pages):
+        run_start = first * PAGE_SIZE
+        run_end = run_start + count * PAGE_SIZE
+        if run_start > position and not _is_zero(base + position, run_start - position):
+            return False
+        # bytes.startswith at an offset is a memcmp of the guest's bytes in place, with no copy.
+        if not raw.startswith(view[run_start:run_end], offset):
+            return False
+        offset += run_end - run_start
+        position = run_end
+    return position >= end or _is_zero(base + position, end - position)
+
+
 def read_pages(base: int, pages: list[int]) -> bytes:
     """The bytes of `pages` (ascending indices) of the memory at `base`, one run of pages at a time."""
     return b"".join(ctypes.string_at(base + first * PAGE_SIZE, count * PAGE_SIZE) for first, count in page_runs(pages))
@@ -219,10 +294,16 @@ def restore(
         fresh_pages = nonzero_page_indices(base, size)
     for index in set(fresh_pages).difference(snapshot.pages):
         ctypes.memset(base + index * PAGE_SIZE, 0, PAGE_SIZE)
-    source = ctypes.cast(ctypes.c_char_p(snapshot.data), ctypes.c_void_p).value
-    position = 0
-    for first, count in page_runs(snapshot.pages):
-        ctypes.memmove(base + first * PAGE_SIZE, source + position, count * PAGE_SIZE)
-        position += count * PAGE_SIZE
+    cursor = 0
+    for piece in snapshot.page_pieces():
+        if not isinstance(piece, bytes):
+            piece = bytes(piece)
+        source = ctypes.cast(ctypes.c_char_p(piece), ctypes.c_void_p).value
+        piece_pages = len(piece) // PAGE_SIZE
+        position = 0
+        for first, count in page_runs(snapshot.pages[cursor : cursor + piece_pages]):
+            ctypes.memmove(base + first * PAGE_SIZE, source + position, count * PAGE_SIZE)
+            position += count * PAGE_SIZE
+        cursor += piece_pages
     caller["__stack_pointer"].set_value(caller, snapshot.stack_pointer)
     return None

@@ -40,6 +40,7 @@ from .memory import (
     STACK_OVERRUN_ERROR,
     QuiescentPoint,
     capture,
+    capture_chunks,
     clear_dead_stack,
     memory_base,
     nonzero_page_indices,
@@ -50,7 +51,7 @@ from .memory import (
 )
 from .module_cache import default_cache_dir, load_module
 from .settings import MIB, Limits
-from .snapshot import FORMAT_VERSION, PAGE_SIZE, Snapshot, page_runs
+from .snapshot import CHUNK_PAGES, FORMAT_VERSION, PAGE_SIZE, EncodedChunks, Snapshot, page_runs
 from .transform import transform, transform_version
 from .wasi_shims import CappedOutput
 
@@ -809,6 +810,34 @@ class Session(GuestProtocol):
         if stack_reached_guard(caller, self.runtime.stack_guard):
             raise SessionError(STACK_OVERRUN_ERROR)
         return capture(caller, self.quiescent_point, self.fingerprint, self.clock_now(), self.calls, self.names)
+
+    def snapshot_image(self, previous: EncodedChunks | None) -> tuple[Snapshot, bytes, EncodedChunks]:
+        """The session's snapshot, its image, and what to pass as `previous` next time: one job on
+        the session's thread, which copies and compresses only the chunks of memory that differ
+        from `previous` (this session's last encode, or None)."""
+        return self._at_quiescent_point(lambda caller: self._capture_image(caller, previous))
+
+    def _capture_image(
+        self, caller: wasmtime.Caller, previous: EncodedChunks | None
+    ) -> tuple[Snapshot, bytes, EncodedChunks]:
+        if stack_reached_guard(caller, self.runtime.stack_guard):
+            raise SessionError(STACK_OVERRUN_ERROR)
+        size = caller["memory"].data_len(caller)
+        chunks = capture_chunks(memory_base(caller), size, CHUNK_PAGES, previous)
+        point = self.quiescent_point
+        return Snapshot.encode_captured(
+            chunks,
+            previous,
+            CHUNK_PAGES,
+            fingerprint=self.fingerprint,
+            memory_size=size,
+            stack_pointer=caller["__stack_pointer"].value(caller),
+            result_ptr=point.result_ptr,
+            result_cap=point.result_cap,
+            clock_ns=self.clock_now(),
+            calls=self.calls,
+            names=list(self.names),
+        )
 
     def _prepare_for_restore(self, runs: list[list[int]]) -> None:
         """Do now what this fresh instance's restore would otherwise wait for: find its non-zero

@@ -489,8 +489,7 @@ _last_encodings: weakref.WeakKeyDictionary[Session, EncodedChunks | None] = weak
 
 
 def _snapshot_and_encode(session: Session) -> tuple[Snapshot, bytes]:
-    snapshot = session.snapshot()
-    image, _last_encodings[session] = snapshot.encode_reusing(_last_encodings.get(session))
+    snapshot, image, _last_encodings[session] = session.snapshot_image(_last_encodings.get(session))
     return snapshot, image
 
 
