@@ -42,8 +42,10 @@ from .memory import (
     capture,
     capture_chunks,
     clear_dead_stack,
+    file_backed_end,
     memory_base,
     nonzero_page_indices,
+    pages_to_look_at,
     prefault,
     restore,
     stack_guard,
@@ -423,6 +425,8 @@ class Session(GuestProtocol):
         self.restored = False
         # The non-zero pages of this fresh instance's memory, when found ahead of its restore.
         self._fresh_pages: list[int] | None = None
+        # How far file-backed mappings reach into the memory (memory.file_backed_end), once known.
+        self._file_backed: int | None = None
         self._arrivals = 0
         self._internal = False
         self._code_bytes = 0
@@ -809,7 +813,21 @@ class Session(GuestProtocol):
     def _capture(self, caller: wasmtime.Caller) -> Snapshot:
         if stack_reached_guard(caller, self.runtime.stack_guard):
             raise SessionError(STACK_OVERRUN_ERROR)
-        return capture(caller, self.quiescent_point, self.fingerprint, self.clock_now(), self.calls, self.names)
+        return capture(
+            caller,
+            self.quiescent_point,
+            self.fingerprint,
+            self.clock_now(),
+            self.calls,
+            self.names,
+            self._file_backed_end(caller),
+        )
+
+    def _file_backed_end(self, caller: wasmtime.Caller) -> int:
+        """memory.file_backed_end of this instance's memory, found once (its start is mapped once)."""
+        if self._file_backed is None:
+            self._file_backed = file_backed_end(memory_base(caller), caller["memory"].data_len(caller))
+        return self._file_backed
 
     def snapshot_image(self, previous: EncodedChunks | None) -> tuple[Snapshot, bytes, EncodedChunks]:
         """The session's snapshot, its image, and what to pass as `previous` next time: one job on
@@ -823,7 +841,9 @@ class Session(GuestProtocol):
         if stack_reached_guard(caller, self.runtime.stack_guard):
             raise SessionError(STACK_OVERRUN_ERROR)
         size = caller["memory"].data_len(caller)
-        chunks = capture_chunks(memory_base(caller), size, CHUNK_PAGES, previous)
+        base = memory_base(caller)
+        look_at = pages_to_look_at(base, size, self._file_backed_end(caller))
+        chunks = capture_chunks(base, size, CHUNK_PAGES, previous, look_at)
         point = self.quiescent_point
         return Snapshot.encode_captured(
             chunks,
@@ -845,7 +865,8 @@ class Session(GuestProtocol):
 
         def prepare(caller: wasmtime.Caller) -> list[int]:
             prefault(caller, runs)
-            return nonzero_page_indices(memory_base(caller), caller["memory"].data_len(caller))
+            base, size = memory_base(caller), caller["memory"].data_len(caller)
+            return nonzero_page_indices(base, size, pages_to_look_at(base, size, self._file_backed_end(caller)))
 
         self._fresh_pages = self._at_quiescent_point(prepare)
 
@@ -872,7 +893,13 @@ class Session(GuestProtocol):
     def _restore(self, caller: wasmtime.Caller, snapshot: Snapshot) -> str | None:
         fresh_pages, self._fresh_pages = self._fresh_pages, None
         problem = restore(
-            caller, snapshot, self.quiescent_point, self.fingerprint, self.limits.memory_bytes, fresh_pages
+            caller,
+            snapshot,
+            self.quiescent_point,
+            self.fingerprint,
+            self.limits.memory_bytes,
+            fresh_pages,
+            self._file_backed_end(caller),
         )
         if problem is None:
             self._set_clock(snapshot.clock_ns)
