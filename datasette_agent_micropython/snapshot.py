@@ -9,7 +9,10 @@ each at the offset the header gives. A snapshot taken after a call differs from 
 a few chunks, so `encode_reusing` compresses just those, and keeps every frame where the previous
 image had it (a frame that outgrew its place moves to a free gap or the end, with room to grow): the
 image then has the same length and differs only where chunks changed, and SQLite, which overwrites a
-same-sized row in place, writes only the pages that differ. The cost of an image follows what
+same-sized row in place, writes only the pages that differ. A live session's capture
+(`encode_captured`, from memory.capture_chunks) goes further: it compares memory with the previous
+encode in place and copies only the chunks that changed. Decoded and captured snapshots hold their
+pages in pieces, one per chunk, joined only if `data` is read. The cost of an image follows what
 changed, not what is live; a row still holds one whole image, with no chain of deltas. Each frame
 carries zstd's content checksum. Images written before chunking (one zstd frame over all pages,
 MAGIC_WHOLE) are still decoded.
@@ -162,7 +165,7 @@ class Snapshot:
             page_lists[chunk] = chunk_pages_list
             pages.extend(chunk_pages_list)
         snapshot = cls(pages=pages, **header)
-        snapshot._pieces = [raw for raw, _ in frames.values()]
+        snapshot._hold_pieces([raw for raw, _ in frames.values()])
         if previous is not None and previous.chunk_pages != chunk_pages:
             previous = None
         image, encoded = snapshot._assemble(frames, page_lists, previous, chunk_pages)
@@ -250,7 +253,7 @@ class Snapshot:
         encoded = None
         if chunked:
             parts = _decompress_chunks(body, snapshot.pages, layout["chunk_pages"], layout["frames"])
-            snapshot._pieces = parts
+            snapshot._hold_pieces(parts)
             encoded = _frames_of(snapshot.pages, parts, body, layout["chunk_pages"], layout["frames"])
         elif layout["chunk_pages"] is not None or layout["frames"] is not None:
             raise SnapshotError("the stored image's header has the wrong fields")
@@ -280,6 +283,10 @@ class Snapshot:
                 f"the stored image claims {self.memory_size:,} bytes of memory: not a whole number of 64 KiB "
                 f"wasm pages within the limit of {memory_limit:,}"
             )
+
+    def _hold_pieces(self, pieces: list[bytes | memoryview]) -> None:
+        """Hold the non-zero pages as `pieces` (in page order, whole pages each) instead of `data`."""
+        self.__dict__["_pieces"] = pieces
 
     def data_length(self) -> int:
         """len(self.data), without joining its pieces."""
