@@ -165,6 +165,8 @@ class Runtime:
         # booting, taken before it ran any user code. Laying it over a plain boot and reseeding
         # `random` is several times quicker than loading the helpers again. At most POOL_MAX_KINDS.
         self._helper_templates: OrderedDict[Hashable, Snapshot] = OrderedDict()
+        # By module (metered or not): how far file-backed mappings reach into an instance's memory.
+        self._file_backed: dict[bool, int] = {}
 
     def close(self) -> None:
         """Close the parked instances and stop booting more. Sessions already handed out are the
@@ -309,6 +311,19 @@ class Runtime:
             session.close(wait_seconds=0)
             raise
         return session
+
+    def file_backed_end(self, metered: bool, caller: wasmtime.Caller) -> int:
+        """How far file-backed mappings reach into the memory of an instance of the `metered` module
+        (memory.file_backed_end), read from /proc/self/maps for its first instance only: Wasmtime maps
+        the module's initial memory image, the same for every instance, at the start of each one's
+        memory. Reading the maps costs milliseconds in a process with many instances."""
+        with self._compile_lock:
+            known = self._file_backed.get(metered)
+        if known is None:
+            known = file_backed_end(memory_base(caller), caller["memory"].data_len(caller))
+            with self._compile_lock:
+                known = self._file_backed.setdefault(metered, known)
+        return known
 
     def fingerprint(self, limits: Limits, host_function_names: list[str]) -> str:
         """What an image depends on: restoring it anywhere else would run garbage."""
@@ -824,9 +839,9 @@ class Session(GuestProtocol):
         )
 
     def _file_backed_end(self, caller: wasmtime.Caller) -> int:
-        """memory.file_backed_end of this instance's memory, found once (its start is mapped once)."""
+        """memory.file_backed_end of this instance's memory: its module's, found once per module."""
         if self._file_backed is None:
-            self._file_backed = file_backed_end(memory_base(caller), caller["memory"].data_len(caller))
+            self._file_backed = self.runtime.file_backed_end(self.metered, caller)
         return self._file_backed
 
     def snapshot_image(self, previous: EncodedChunks | None) -> tuple[Snapshot, bytes, EncodedChunks]:
