@@ -9,6 +9,7 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +53,7 @@ PAGEMAP_ENTRY_BYTES = 8
 _MAPPED = bytes(1 if byte & 0xC0 else 0 for byte in range(256))
 _pagemap_fd: int | None = None
 _pagemap_pid: int | None = None
+_pagemap_lock = threading.Lock()
 
 # The bottom of the shadow stack that no legitimate use reaches. MicroPython's own limit stops
 # recursion it checks at 208 KiB of the 704 KiB stack; C recursion it never checks (==, hash of
@@ -184,18 +186,23 @@ def _look_at(base: int, size: int, file_backed: int | None) -> bytes | None:
 
 
 def _pagemap() -> int | None:
-    """This process's /proc/self/pagemap, open (reopened in a forked child), or None without one."""
+    """This process's /proc/self/pagemap, open (reopened in a forked child), or None without one.
+
+    Opened once, under a lock: an fd closed while another thread reads it could be reused for
+    another file, whose bytes would then be taken for page flags."""
     global _pagemap_fd, _pagemap_pid
-    if _pagemap_pid != os.getpid():
-        if _pagemap_fd is not None:
-            os.close(_pagemap_fd)
-        _pagemap_fd, _pagemap_pid = None, os.getpid()
-        if os.sysconf("SC_PAGE_SIZE") == PAGE_SIZE:
-            try:
-                _pagemap_fd = os.open("/proc/self/pagemap", os.O_RDONLY | os.O_CLOEXEC)
-            except OSError:
-                pass
-    return _pagemap_fd
+    with _pagemap_lock:
+        if _pagemap_pid != os.getpid():
+            # A forked child's copy of its parent's descriptor describes the parent's memory.
+            if _pagemap_fd is not None:
+                os.close(_pagemap_fd)
+            _pagemap_fd, _pagemap_pid = None, os.getpid()
+            if os.sysconf("SC_PAGE_SIZE") == PAGE_SIZE:
+                try:
+                    _pagemap_fd = os.open("/proc/self/pagemap", os.O_RDONLY | os.O_CLOEXEC)
+                except OSError:
+                    pass
+        return _pagemap_fd
 
 
 def nonzero_page_indices(base: int, size: int, look_at: bytes | None = None) -> list[int]:
