@@ -227,7 +227,8 @@ class SnapshotStore:
 
     def _write_rows(self, conn: sqlite3.Connection, rows: list[list[Any]]) -> list[Exception | None]:
         """Upsert `rows` (values in UPSERT_COLUMNS order), then prune, in the caller's transaction;
-        per row, the error that kept it out (rolled back to its savepoint), or None.
+        per row, the error that kept it out (rolled back to its savepoint), or None. An error that
+        ended the whole transaction is raised.
 
         The upsert is written by hand, not sqlite-utils' `Table.upsert`: that one would overwrite
         `created_at`, and it introspects the table (seven queries) on every call, on the path that
@@ -241,6 +242,10 @@ class SnapshotStore:
             try:
                 conn.execute(UPSERT_SQL, row)
             except sqlite3.Error as error:
+                if not conn.in_transaction:
+                    # SQLite rolled the whole transaction back (a full disk, an I/O error): the
+                    # batch fails with this error, and its sessions stay live and unwritten.
+                    raise
                 conn.execute("ROLLBACK TO micropython_image")
                 errors.append(error)
             else:
