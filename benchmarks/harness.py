@@ -277,7 +277,8 @@ async def make_store(directory: Path, name: str):
     """A SnapshotStore on the internal database file of a started Datasette.
 
     datasette-agent's tables are created in it too, as in a deployment: a restore looks up the
-    conversation's last reported call count there.
+    conversation's last reported call count there. As the plugin does with the internal database
+    (wiring.py), the store puts it in WAL mode with synchronous=NORMAL: a commit is not a disk sync.
     """
     from datasette.app import Datasette
 
@@ -291,7 +292,7 @@ async def make_store(directory: Path, name: str):
         pass
     else:
         await ensure_tables(ds.get_internal_database())
-    store = SnapshotStore(ds.get_internal_database())
+    store = SnapshotStore(ds.get_internal_database(), write_ahead_log=True)
     await store.prepare()
     return ds, store
 

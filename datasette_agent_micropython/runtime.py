@@ -40,9 +40,12 @@ from .memory import (
     STACK_OVERRUN_ERROR,
     QuiescentPoint,
     capture,
+    capture_chunks,
     clear_dead_stack,
+    file_backed_end,
     memory_base,
     nonzero_page_indices,
+    pages_to_look_at,
     prefault,
     restore,
     stack_guard,
@@ -50,7 +53,7 @@ from .memory import (
 )
 from .module_cache import default_cache_dir, load_module
 from .settings import MIB, Limits
-from .snapshot import FORMAT_VERSION, PAGE_SIZE, Snapshot, page_runs
+from .snapshot import CHUNK_PAGES, FORMAT_VERSION, PAGE_SIZE, EncodedChunks, Snapshot, page_runs
 from .transform import transform, transform_version
 from .wasi_shims import CappedOutput
 
@@ -162,6 +165,8 @@ class Runtime:
         # booting, taken before it ran any user code. Laying it over a plain boot and reseeding
         # `random` is several times quicker than loading the helpers again. At most POOL_MAX_KINDS.
         self._helper_templates: OrderedDict[Hashable, Snapshot] = OrderedDict()
+        # By module (metered or not): how far file-backed mappings reach into an instance's memory.
+        self._file_backed: dict[bool, int] = {}
 
     def close(self) -> None:
         """Close the parked instances and stop booting more. Sessions already handed out are the
@@ -307,6 +312,19 @@ class Runtime:
             raise
         return session
 
+    def file_backed_end(self, metered: bool, caller: wasmtime.Caller) -> int:
+        """How far file-backed mappings reach into the memory of an instance of the `metered` module
+        (memory.file_backed_end), read from /proc/self/maps for its first instance only: Wasmtime maps
+        the module's initial memory image, the same for every instance, at the start of each one's
+        memory. Reading the maps costs milliseconds in a process with many instances."""
+        with self._compile_lock:
+            known = self._file_backed.get(metered)
+        if known is None:
+            known = file_backed_end(memory_base(caller), caller["memory"].data_len(caller))
+            with self._compile_lock:
+                known = self._file_backed.setdefault(metered, known)
+        return known
+
     def fingerprint(self, limits: Limits, host_function_names: list[str]) -> str:
         """What an image depends on: restoring it anywhere else would run garbage."""
         parts = [
@@ -422,6 +440,8 @@ class Session(GuestProtocol):
         self.restored = False
         # The non-zero pages of this fresh instance's memory, when found ahead of its restore.
         self._fresh_pages: list[int] | None = None
+        # How far file-backed mappings reach into the memory (memory.file_backed_end), once known.
+        self._file_backed: int | None = None
         self._arrivals = 0
         self._internal = False
         self._code_bytes = 0
@@ -808,7 +828,51 @@ class Session(GuestProtocol):
     def _capture(self, caller: wasmtime.Caller) -> Snapshot:
         if stack_reached_guard(caller, self.runtime.stack_guard):
             raise SessionError(STACK_OVERRUN_ERROR)
-        return capture(caller, self.quiescent_point, self.fingerprint, self.clock_now(), self.calls, self.names)
+        return capture(
+            caller,
+            self.quiescent_point,
+            self.fingerprint,
+            self.clock_now(),
+            self.calls,
+            self.names,
+            self._file_backed_end(caller),
+        )
+
+    def _file_backed_end(self, caller: wasmtime.Caller) -> int:
+        """memory.file_backed_end of this instance's memory: its module's, found once per module."""
+        if self._file_backed is None:
+            self._file_backed = self.runtime.file_backed_end(self.metered, caller)
+        return self._file_backed
+
+    def snapshot_image(self, previous: EncodedChunks | None) -> tuple[Snapshot, bytes, EncodedChunks]:
+        """The session's snapshot, its image, and what to pass as `previous` next time: one job on
+        the session's thread, which copies and compresses only the chunks of memory that differ
+        from `previous` (this session's last encode, or None)."""
+        return self._at_quiescent_point(lambda caller: self._capture_image(caller, previous))
+
+    def _capture_image(
+        self, caller: wasmtime.Caller, previous: EncodedChunks | None
+    ) -> tuple[Snapshot, bytes, EncodedChunks]:
+        if stack_reached_guard(caller, self.runtime.stack_guard):
+            raise SessionError(STACK_OVERRUN_ERROR)
+        size = caller["memory"].data_len(caller)
+        base = memory_base(caller)
+        look_at = pages_to_look_at(base, size, self._file_backed_end(caller))
+        chunks = capture_chunks(base, size, CHUNK_PAGES, previous, look_at)
+        point = self.quiescent_point
+        return Snapshot.encode_captured(
+            chunks,
+            previous,
+            CHUNK_PAGES,
+            fingerprint=self.fingerprint,
+            memory_size=size,
+            stack_pointer=caller["__stack_pointer"].value(caller),
+            result_ptr=point.result_ptr,
+            result_cap=point.result_cap,
+            clock_ns=self.clock_now(),
+            calls=self.calls,
+            names=list(self.names),
+        )
 
     def _prepare_for_restore(self, runs: list[list[int]]) -> None:
         """Do now what this fresh instance's restore would otherwise wait for: find its non-zero
@@ -816,7 +880,8 @@ class Session(GuestProtocol):
 
         def prepare(caller: wasmtime.Caller) -> list[int]:
             prefault(caller, runs)
-            return nonzero_page_indices(memory_base(caller), caller["memory"].data_len(caller))
+            base, size = memory_base(caller), caller["memory"].data_len(caller)
+            return nonzero_page_indices(base, size, pages_to_look_at(base, size, self._file_backed_end(caller)))
 
         self._fresh_pages = self._at_quiescent_point(prepare)
 
@@ -843,7 +908,13 @@ class Session(GuestProtocol):
     def _restore(self, caller: wasmtime.Caller, snapshot: Snapshot) -> str | None:
         fresh_pages, self._fresh_pages = self._fresh_pages, None
         problem = restore(
-            caller, snapshot, self.quiescent_point, self.fingerprint, self.limits.memory_bytes, fresh_pages
+            caller,
+            snapshot,
+            self.quiescent_point,
+            self.fingerprint,
+            self.limits.memory_bytes,
+            fresh_pages,
+            self._file_backed_end(caller),
         )
         if problem is None:
             self._set_clock(snapshot.clock_ns)

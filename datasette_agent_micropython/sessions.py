@@ -352,24 +352,28 @@ class SessionManager:
 
     async def _restore(self, image: bytes) -> tuple[Session | None, Reason | None]:
         """A session carrying on from `image`, or why it cannot (with the untouched fresh session
-        when one was started)."""
+        when one was started). Decoded and laid in one job of the thread pool: one hand-off."""
+        session, problem, encoded, touched_bytes = await self._in_thread(self._decode_and_lay, image)
+        if session is not None and problem is None:
+            self._touched_bytes[session] = touched_bytes
+            _last_encodings[session] = encoded
+        return session, problem
+
+    def _decode_and_lay(self, image: bytes) -> tuple[Session | None, Reason | None, EncodedChunks | None, int]:
+        """_restore's work in the thread pool; also the last encode and the bytes of non-zero pages."""
         try:
-            snapshot, encoded = await self._in_thread(
-                Snapshot.decode_reusable, image, self.settings.limits.memory_bytes
-            )
+            snapshot, encoded = Snapshot.decode_reusable(image, self.settings.limits.memory_bytes)
         except SnapshotError as error:
-            return None, ImageUnreadable(str(error))
+            return None, ImageUnreadable(str(error)), None, 0
         if snapshot.fingerprint != self._runtime().fingerprint(self.settings.limits, list(self.host_functions)):
-            return None, FingerprintChanged()
+            return None, FingerprintChanged(), None, 0
         try:
-            session = await self._in_thread(self._new_session, snapshot)
+            session = self._new_session(snapshot)
         except SessionError as error:
-            return None, ImageUnreadable(str(error))
+            return None, ImageUnreadable(str(error)), None, 0
         if session.restore_error is not None:
-            return session, ImageUnreadable(session.restore_error)
-        self._touched_bytes[session] = len(snapshot.pages) * PAGE_SIZE
-        _last_encodings[session] = encoded
-        return session, None
+            return session, ImageUnreadable(session.restore_error), None, 0
+        return session, None, encoded, len(snapshot.pages) * PAGE_SIZE
 
     async def _why_no_image(self, conversation_id: str) -> Reason | None:
         """Why a conversation the model has used before has no image, if it has."""
@@ -489,8 +493,7 @@ _last_encodings: weakref.WeakKeyDictionary[Session, EncodedChunks | None] = weak
 
 
 def _snapshot_and_encode(session: Session) -> tuple[Snapshot, bytes]:
-    snapshot = session.snapshot()
-    image, _last_encodings[session] = snapshot.encode_reusing(_last_encodings.get(session))
+    snapshot, image, _last_encodings[session] = session.snapshot_image(_last_encodings.get(session))
     return snapshot, image
 
 

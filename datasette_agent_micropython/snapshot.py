@@ -9,7 +9,10 @@ each at the offset the header gives. A snapshot taken after a call differs from 
 a few chunks, so `encode_reusing` compresses just those, and keeps every frame where the previous
 image had it (a frame that outgrew its place moves to a free gap or the end, with room to grow): the
 image then has the same length and differs only where chunks changed, and SQLite, which overwrites a
-same-sized row in place, writes only the pages that differ. The cost of an image follows what
+same-sized row in place, writes only the pages that differ. A live session's capture
+(`encode_captured`, from memory.capture_chunks) goes further: it compares memory with the previous
+encode in place and copies only the chunks that changed. Decoded and captured snapshots hold their
+pages in pieces, one per chunk, joined only if `data` is read. The cost of an image follows what
 changed, not what is live; a row still holds one whole image, with no chain of deltas. Each frame
 carries zstd's content checksum. Images written before chunking (one zstd frame over all pages,
 MAGIC_WHOLE) are still decoded.
@@ -29,6 +32,7 @@ import struct
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import zstandard
 
@@ -80,15 +84,22 @@ class SnapshotError(ValueError):
 class EncodedChunks:
     """What one encode leaves for the next: per chunk index, its raw page bytes and its zstd frame.
 
-    Kept per live session; the raw bytes are views of the encoded Snapshot's data, so it holds that
-    data (the session's non-zero pages) and the frames.
+    Kept per live session; the raw bytes are those of the encoded Snapshot (views of its data, or
+    the chunk's own bytes), so it holds the session's non-zero pages and the frames.
     """
 
     chunk_pages: int
-    frames: dict[int, tuple[memoryview, bytes | memoryview]]
+    frames: dict[int, tuple[bytes | memoryview, bytes | memoryview]]
     # Per chunk index, where its frame's place in the body starts and how long that place is.
     places: dict[int, tuple[int, int]]
     body_size: int
+    # Per chunk index, the indices of its non-zero pages: what its raw bytes hold.
+    chunk_page_lists: dict[int, list[int]]
+
+
+# A capture's chunks, by chunk index in ascending order: the chunk's non-zero pages, and their bytes,
+# or None where they are exactly those of the previous encode's chunk (so its frame is kept).
+CapturedChunks = dict[int, tuple[list[int], bytes | None]]
 
 
 @dataclass
@@ -118,7 +129,8 @@ class Snapshot:
             previous = None
         reusable = previous.frames if previous is not None else {}
         compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL, write_checksum=True)
-        frames: dict[int, tuple[memoryview, bytes | memoryview]] = {}
+        frames: dict[int, tuple[bytes | memoryview, bytes | memoryview]] = {}
+        page_lists: dict[int, list[int]] = {}
         data = self.data
         view = memoryview(data)
         for chunk, first, end in chunk_spans(self.pages, chunk_pages):
@@ -129,11 +141,46 @@ class Snapshot:
                 frames[chunk] = known
             else:
                 frames[chunk] = (view[start:stop], compressor.compress(view[start:stop]))
+            page_lists[chunk] = self.pages[first:end]
+        return self._assemble(frames, page_lists, previous, chunk_pages)
+
+    @classmethod
+    def encode_captured(
+        cls, chunks: CapturedChunks, previous: EncodedChunks | None, chunk_pages: int, **header: Any
+    ) -> tuple[Snapshot, bytes, EncodedChunks]:
+        """The snapshot of a capture made chunk by chunk against `previous` (memory.capture_chunks),
+        its image, and what to pass to the next encode. Only the chunks that changed are compressed;
+        the others keep `previous`'s bytes and frames, and nothing is copied to join them."""
+        compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL, write_checksum=True)
+        frames: dict[int, tuple[bytes | memoryview, bytes | memoryview]] = {}
+        page_lists: dict[int, list[int]] = {}
+        pages: list[int] = []
+        for chunk, (chunk_pages_list, raw) in chunks.items():
+            if raw is None:
+                if previous is None or previous.chunk_pages != chunk_pages or chunk not in previous.frames:
+                    raise ValueError(f"chunk {chunk} is said to be unchanged, and the previous encode lacks it")
+                frames[chunk] = previous.frames[chunk]
+            else:
+                frames[chunk] = (raw, compressor.compress(raw))
+            page_lists[chunk] = chunk_pages_list
+            pages.extend(chunk_pages_list)
+        snapshot = cls(pages=pages, **header)
+        snapshot._hold_pieces([raw for raw, _ in frames.values()])
+        if previous is not None and previous.chunk_pages != chunk_pages:
+            previous = None
+        image, encoded = snapshot._assemble(frames, page_lists, previous, chunk_pages)
+        return snapshot, image, encoded
+
+    def _assemble(
+        self,
+        frames: dict[int, tuple[bytes | memoryview, bytes | memoryview]],
+        page_lists: dict[int, list[int]],
+        previous: EncodedChunks | None,
+        chunk_pages: int,
+    ) -> tuple[bytes, EncodedChunks]:
+        """The image of this snapshot's header and `frames` (per chunk, in ascending order), each frame
+        where `previous` had it if it still fits, and what to pass to the next encode."""
         places, body_size = place_frames({chunk: len(frame) for chunk, (_, frame) in frames.items()}, previous)
-        body = bytearray(body_size)
-        for chunk, (_, frame) in frames.items():
-            offset = places[chunk][0]
-            body[offset : offset + len(frame)] = frame
         header = {name: getattr(self, name) for name in HEADER_FIELDS}
         header["format"] = FORMAT_VERSION
         header["pages"] = page_runs(self.pages)
@@ -142,8 +189,15 @@ class Snapshot:
         header_bytes = json.dumps(header, separators=(",", ":")).encode()
         header_bytes += b" " * (-len(header_bytes) % HEADER_ALIGN)
         checked = struct.pack("<I", len(header_bytes)) + header_bytes
-        image = b"".join([MAGIC, struct.pack("<I", zlib.crc32(checked)), checked, body])
-        return image, EncodedChunks(chunk_pages, frames, places, body_size)
+        # The image is laid out in one buffer: the body is written once, in place.
+        body_start = len(MAGIC) + 4 + len(checked)
+        image = bytearray(body_start + body_size)
+        image[: len(MAGIC)] = MAGIC
+        image[len(MAGIC) : body_start] = struct.pack("<I", zlib.crc32(checked)) + checked
+        for chunk, (_, frame) in frames.items():
+            offset = body_start + places[chunk][0]
+            image[offset : offset + len(frame)] = frame
+        return bytes(image), EncodedChunks(chunk_pages, frames, places, body_size, page_lists)
 
     @classmethod
     def decode(cls, image: bytes, memory_limit: int = MAX_MEMORY_BYTES) -> Snapshot:
@@ -198,8 +252,9 @@ class Snapshot:
         body = memoryview(image)[start + header_length :]
         encoded = None
         if chunked:
-            snapshot.data = _decompress_chunks(body, snapshot.pages, layout["chunk_pages"], layout["frames"])
-            encoded = _frames_of(snapshot, body, layout["chunk_pages"], layout["frames"])
+            parts = _decompress_chunks(body, snapshot.pages, layout["chunk_pages"], layout["frames"])
+            snapshot._hold_pieces(parts)
+            encoded = _frames_of(snapshot.pages, parts, body, layout["chunk_pages"], layout["frames"])
         elif layout["chunk_pages"] is not None or layout["frames"] is not None:
             raise SnapshotError("the stored image's header has the wrong fields")
         else:
@@ -229,6 +284,20 @@ class Snapshot:
                 f"wasm pages within the limit of {memory_limit:,}"
             )
 
+    def _hold_pieces(self, pieces: list[bytes | memoryview]) -> None:
+        """Hold the non-zero pages as `pieces` (in page order, whole pages each) instead of `data`."""
+        self.__dict__["_pieces"] = pieces
+
+    def data_length(self) -> int:
+        """len(self.data), without joining its pieces."""
+        pieces = self.__dict__.get("_pieces")
+        return len(self.data) if pieces is None else sum(len(piece) for piece in pieces)
+
+    def page_pieces(self) -> list[bytes | memoryview]:
+        """The bytes of the non-zero pages in page order, in pieces of whole pages, as held."""
+        pieces = self.__dict__.get("_pieces")
+        return [self.data] if pieces is None else pieces
+
     def layout_problem(self, memory_limit: int) -> str | None:
         """Why this snapshot's memory cannot be laid over a sandbox of `memory_limit` bytes, or None.
 
@@ -242,13 +311,32 @@ class Snapshot:
             later <= earlier for earlier, later in zip(pages, pages[1:])
         ):
             return "the stored state's page list is out of range or out of order"
-        if len(self.data) != len(pages) * PAGE_SIZE:
+        if self.data_length() != len(pages) * PAGE_SIZE or any(len(p) % PAGE_SIZE for p in self.page_pieces()):
             return "the stored state's pages do not match its page list"
         return None
 
 
-def _decompress_chunks(body: memoryview, pages: list[int], chunk_pages: object, frame_places: object) -> bytes:
-    """The pages of a chunked image, every frame's place and size checked before it is decompressed."""
+def _joined_data(snapshot: Snapshot) -> bytes:
+    pieces = snapshot.__dict__.pop("_pieces", None)
+    if pieces is not None:
+        snapshot.__dict__["_data"] = b"".join(pieces)
+    return snapshot.__dict__["_data"]
+
+
+def _set_data(snapshot: Snapshot, data: bytes) -> None:
+    snapshot.__dict__.pop("_pieces", None)
+    snapshot.__dict__["_data"] = data
+
+
+# `data` is the bytes of the non-zero pages, in page order. A decoded or captured snapshot holds them
+# as pieces, one per chunk (`_pieces`), laid into memory or kept for the next encode as they are;
+# they are joined only if `data` itself is read.
+Snapshot.data = property(_joined_data, _set_data)  # type: ignore[assignment]
+
+
+def _decompress_chunks(body: memoryview, pages: list[int], chunk_pages: object, frame_places: object) -> list[bytes]:
+    """The pages of a chunked image, one bytes per frame, every frame's place and size checked before
+    it is decompressed."""
     if not (
         isinstance(chunk_pages, int)
         and not isinstance(chunk_pages, bool)
@@ -276,20 +364,23 @@ def _decompress_chunks(body: memoryview, pages: list[int], chunk_pages: object, 
     if any(later[0] < earlier[0] + earlier[1] for earlier, later in zip(ordered, ordered[1:])):
         raise SnapshotError("the stored image's frames overlap")
     decompressor = zstandard.ZstdDecompressor()
-    parts = [
+    return [
         _decompress_frame(decompressor, body[offset : offset + length], (end - first) * PAGE_SIZE)
         for (_, first, end), (offset, length) in zip(spans, frame_places)
     ]
-    return b"".join(parts)
 
 
-def _frames_of(snapshot: Snapshot, body: memoryview, chunk_pages: int, frame_places: list[list[int]]) -> EncodedChunks:
-    """The frames of a decoded chunked image and their places, for the next encode to keep."""
-    view = memoryview(snapshot.data)
-    frames: dict[int, tuple[memoryview, bytes | memoryview]] = {}
+def _frames_of(
+    pages: list[int], parts: list[bytes], body: memoryview, chunk_pages: int, frame_places: list[list[int]]
+) -> EncodedChunks:
+    """The frames of a decoded chunked image (`parts`: each frame's decompressed pages) and their
+    places, for the next encode to keep."""
+    frames: dict[int, tuple[bytes | memoryview, bytes | memoryview]] = {}
+    page_lists: dict[int, list[int]] = {}
     starts: dict[int, int] = {}
-    for (chunk, first, end), (offset, length) in zip(chunk_spans(snapshot.pages, chunk_pages), frame_places):
-        frames[chunk] = (view[first * PAGE_SIZE : end * PAGE_SIZE], body[offset : offset + length])
+    for (chunk, first, end), raw, (offset, length) in zip(chunk_spans(pages, chunk_pages), parts, frame_places):
+        frames[chunk] = (raw, body[offset : offset + length])
+        page_lists[chunk] = pages[first:end]
         starts[chunk] = offset
     # Each place reaches the next frame (or the end of the body): its room to grow.
     ends = sorted(starts.values())[1:] + [len(body)]
@@ -297,7 +388,7 @@ def _frames_of(snapshot: Snapshot, body: memoryview, chunk_pages: int, frame_pla
         chunk: (offset, following - offset)
         for (chunk, offset), following in zip(sorted(starts.items(), key=lambda item: item[1]), ends)
     }
-    return EncodedChunks(chunk_pages, frames, places, len(body))
+    return EncodedChunks(chunk_pages, frames, places, len(body), page_lists)
 
 
 def place_frames(lengths: dict[int, int], previous: EncodedChunks | None) -> tuple[dict[int, tuple[int, int]], int]:

@@ -205,32 +205,30 @@ class SnapshotStore:
     async def _write_batch(self, batch: list[tuple[list[Any], asyncio.Future]]) -> None:
         """Write `batch` in one transaction and tell each save how it went.
 
-        A batch that fails is written again row by row, each in its own transaction, so one bad
-        row (say, one that does not fit a full database) fails only its own save. A batch whose
-        task is cancelled (the event loop shutting down) still tells every save, so none waits on.
+        Each row is written under a savepoint of its own, so one bad row (say, one that does not fit
+        a full database) fails only its own save, and the batch is never written again row by row:
+        batches commit in the order they were sent, so an older image of a conversation can never
+        land after a newer one. A batch whose task is cancelled (the event loop shutting down)
+        still tells every save, so none waits on.
         """
         try:
-            await self.database.execute_write_fn(lambda conn: self._write_rows(conn, [row for row, _ in batch]))
+            errors = await self.database.execute_write_fn(
+                lambda conn: self._write_rows(conn, [row for row, _ in batch])
+            )
         except Exception as error:
-            if len(batch) == 1:
-                _settle(batch[0][1], error)
-                return
-            for row, committed in batch:
-                try:
-                    await self.database.execute_write_fn(lambda conn, row=row: self._write_rows(conn, [row]))
-                except Exception as row_error:
-                    _settle(committed, row_error)
-                else:
-                    _settle(committed, None)
-        else:
             for _, committed in batch:
-                _settle(committed, None)
+                _settle(committed, error)
+        else:
+            for (_, committed), error in zip(batch, errors):
+                _settle(committed, error)
         finally:
             for _, committed in batch:
                 _settle(committed, RuntimeError("the image write was cancelled before it was committed"))
 
-    def _write_rows(self, conn: sqlite3.Connection, rows: list[list[Any]]) -> None:
-        """Upsert `rows` (values in UPSERT_COLUMNS order), then prune, in the caller's transaction.
+    def _write_rows(self, conn: sqlite3.Connection, rows: list[list[Any]]) -> list[Exception | None]:
+        """Upsert `rows` (values in UPSERT_COLUMNS order), then prune, in the caller's transaction;
+        per row, the error that kept it out (rolled back to its savepoint), or None. An error that
+        ended the whole transaction is raised.
 
         The upsert is written by hand, not sqlite-utils' `Table.upsert`: that one would overwrite
         `created_at`, and it introspects the table (seven queries) on every call, on the path that
@@ -238,8 +236,23 @@ class SnapshotStore:
         """
         if not self._trigger_ready:
             self._trigger_ready = ensure_conversation_trigger(conn)
-        conn.executemany(UPSERT_SQL, rows)
+        errors: list[Exception | None] = []
+        for row in rows:
+            conn.execute("SAVEPOINT micropython_image")
+            try:
+                conn.execute(UPSERT_SQL, row)
+            except sqlite3.Error as error:
+                if not conn.in_transaction:
+                    # SQLite rolled the whole transaction back (a full disk, an I/O error): the
+                    # batch fails with this error, and its sessions stay live and unwritten.
+                    raise
+                conn.execute("ROLLBACK TO micropython_image")
+                errors.append(error)
+            else:
+                errors.append(None)
+            conn.execute("RELEASE micropython_image")
         self._prune(conn)
+        return errors
 
     def _prune(self, conn: sqlite3.Connection) -> None:
         """Keep the table within its retention limits: drop old rows, then the least recently used."""

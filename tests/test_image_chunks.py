@@ -2,6 +2,7 @@
 chunks are compressed again, and unchanged frames keep their place, so that an image differs from the
 previous one only where chunks changed (which is what lets SQLite rewrite only those pages)."""
 
+import dataclasses
 import random
 
 from hypothesis import given, settings
@@ -16,6 +17,11 @@ LIMITS = Limits(timeout_seconds=30.0)
 
 def snapshot_of(pages: list[int], data: bytes, calls: int = 1) -> Snapshot:
     return Snapshot("f" * 32, 256 * PAGE_SIZE, 1024, 2048, 4096, 5, calls, pages, data, ["x"])
+
+
+def without_clock(snapshot: Snapshot) -> Snapshot:
+    """The snapshot with its clock zeroed: two captures at the same point differ only there."""
+    return dataclasses.replace(snapshot, clock_ns=0)
 
 
 def recompressed(before: EncodedChunks, after: EncodedChunks) -> set[int]:
@@ -131,3 +137,58 @@ def test_after_a_small_call_the_image_differs_only_in_its_header_and_the_changed
     ]
     assert all(any(start <= index - body_start < start + room for start, room in allowed) for index in differing)
     assert len(differing) < encoded.body_size // 4
+
+
+def test_an_image_captured_against_the_last_encode_is_the_sessions_snapshot(runtime):
+    """Session.snapshot_image compares memory with the previous encode in place: whatever the calls
+    in between did (grow memory, fill and free pages, change nothing), its image decodes to exactly
+    what Session.snapshot() captures, and only the chunks that changed are compressed again."""
+    calls = [
+        "data = [str(i) * 3 for i in range(20000)]\nx = 0",
+        "x += 1",
+        "pass",
+        "big = bytearray(3_000_000)\nfor i in range(0, len(big), 4096):\n    big[i] = 1",
+        "del big\nimport gc\ngc.collect()",
+        "data = data[:100]\ngc.collect()",
+        "x += 1",
+    ]
+    session = runtime.new_session(LIMITS)
+    try:
+        previous = None
+        for code in calls:
+            assert session.run(code).ok, code
+            snapshot, image, encoded = session.snapshot_image(previous)
+            expected = session.snapshot()
+            assert without_clock(snapshot) == without_clock(expected)
+            assert without_clock(Snapshot.decode(image, LIMITS.memory_bytes)) == without_clock(expected)
+            if previous is not None:
+                kept = set(encoded.frames) - recompressed(previous, encoded)
+                assert all(encoded.frames[chunk] is previous.frames[chunk] for chunk in kept)
+                if code == "pass":
+                    assert len(recompressed(previous, encoded)) <= len(encoded.frames) // 4
+            previous = encoded
+    finally:
+        session.close()
+
+
+def test_an_image_captured_against_a_restored_encode_restores_the_same_session(runtime):
+    session = runtime.new_session(LIMITS)
+    try:
+        assert session.run("data = [str(i) * 3 for i in range(20000)]\nx = 0").ok
+        _, stored, _ = session.snapshot_image(None)
+    finally:
+        session.close()
+    snapshot, loaded = Snapshot.decode_reusable(stored, LIMITS.memory_bytes)
+    restored = runtime.new_session(LIMITS, snapshot=snapshot)
+    try:
+        assert restored.restored and restored.run("x += 1").ok
+        _, image, encoded = restored.snapshot_image(loaded)
+        assert without_clock(Snapshot.decode(image, LIMITS.memory_bytes)) == without_clock(restored.snapshot())
+        assert 0 < len(recompressed(loaded, encoded)) <= len(encoded.frames) // 4
+    finally:
+        restored.close()
+    again = runtime.new_session(LIMITS, snapshot=Snapshot.decode(image, LIMITS.memory_bytes))
+    try:
+        assert again.run("print(x, len(data), data[-1])").stdout == "1 20000 199991999919999\n"
+    finally:
+        again.close()

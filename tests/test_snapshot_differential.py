@@ -49,7 +49,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
@@ -61,7 +61,7 @@ from snippet_strategies import Program, programs
 from datasette_agent_micropython import runtime as runtime_module
 from datasette_agent_micropython.runtime import Runtime
 from datasette_agent_micropython.settings import HEAP_RESERVE_BYTES, KIB, Limits
-from datasette_agent_micropython.snapshot import PAGE_SIZE, Snapshot
+from datasette_agent_micropython.snapshot import PAGE_SIZE, EncodedChunks, Snapshot
 
 TARGET_SNIPPETS = sizes().snapshot_diff_snippets
 CROSS_SNIPPETS = sizes().cross_snippets
@@ -189,13 +189,16 @@ def boot_variant_blocks(rt: Runtime, limits: Limits, stats: Stats) -> set[int]:
     return stats.boot_variant_blocks[limits]
 
 
-def restore_copy(rt: Runtime, session, limits: Limits):
-    """A fresh instance carrying on from `session`'s image, through the byte encoding."""
-    blob = session.snapshot().encode()
-    restored = rt.new_session(limits, snapshot=Snapshot.decode(blob, limits.memory_bytes))
+def restore_copy(rt: Runtime, session, limits: Limits, previous: EncodedChunks | None):
+    """A fresh instance carrying on from `session`'s image, through the byte encoding, made as the
+    session manager makes it (against the encode `session` was restored from), and that encode."""
+    _, blob, _ = session.snapshot_image(previous)
+    snapshot, encoded = Snapshot.decode_reusable(blob, limits.memory_bytes)
+    assert replace(snapshot, clock_ns=0) == replace(session.snapshot(), clock_ns=0)
+    restored = rt.new_session(limits, snapshot=snapshot)
     assert restored.restore_error is None, restored.restore_error
     assert restored.restored
-    return restored
+    return restored, encoded
 
 
 def run_pair(rt: Runtime, program: Program, limits: Limits, stats: Stats) -> None:
@@ -205,10 +208,11 @@ def run_pair(rt: Runtime, program: Program, limits: Limits, stats: Stats) -> Non
     a = rt.new_session(limits)
     b = rt.new_session(limits)
     try:
+        previous = None
         for index, code in enumerate(program.snippets):
             old, b = b, None
             try:
-                b = restore_copy(rt, old, limits)
+                b, previous = restore_copy(rt, old, limits, previous)
             finally:
                 old.close()
             stats.restores += 1

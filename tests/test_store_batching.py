@@ -99,6 +99,28 @@ async def test_a_row_that_cannot_be_written_fails_only_its_own_save(tmp_path):
     }
 
 
+async def test_a_batch_with_a_row_that_cannot_be_written_is_not_written_again(tmp_path):
+    """One transaction per batch, bad row or not: a batch written again row by row could commit an
+    older image of a conversation after the newer one of a later batch."""
+    ds, store, transactions = await started_store(tmp_path)
+    await ds.get_internal_database().execute_write(
+        f"CREATE TRIGGER refuse_bad BEFORE INSERT ON {TABLE} WHEN new.conversation_id = 'bad' "
+        "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+    )
+    transactions.clear()
+    conversations = ["a", "b", "c", "bad", "d", "e"]
+    snapshots = {conversation: snapshot_of(index + 1) for index, conversation in enumerate(conversations)}
+    outcomes = await asyncio.gather(
+        *(store.save(c, None, snapshots[c], snapshots[c].encode()) for c in conversations), return_exceptions=True
+    )
+    assert [isinstance(outcome, Exception) for outcome in outcomes] == [c == "bad" for c in conversations]
+    # The first two saves go alone, the rest (bad among them) together: three batches.
+    assert len(transactions) <= 3
+    newer = snapshot_of(9)
+    await store.save("a", None, newer, newer.encode())
+    assert committed_calls(tmp_path, "a") == 9
+
+
 async def test_a_save_after_a_batch_is_written_in_a_new_transaction(tmp_path):
     _, store, transactions = await started_store(tmp_path)
     first = snapshot_of(1)
