@@ -8,6 +8,21 @@ from math import copysign, frexp, isinf, isnan, ldexp
 
 from _strmethods import printable
 
+# The builtins the hot paths name, as globals of this module: MicroPython finds a module global
+# with one hash lookup, but a builtin only after that lookup misses and a scan of its builtins
+# table, which costs about three times as much.
+type = type
+str = str
+int = int
+float = float
+bool = bool
+list = list
+tuple = tuple
+dict = dict
+len = len
+id = id
+isinstance = isinstance
+
 _TWO53 = 9007199254740992.0
 _MIN_NORMAL = 2.2250738585072014e-308
 _native_str = str
