@@ -392,16 +392,17 @@ class _Rewriter:
             if isinstance(value, ast.Constant):
                 parts.append(repr(value.value))
                 continue
-            parts += [f"{HELPERS}.fv(", value.value]
             spec = value.format_spec
-            if spec is not None or value.conversion != -1:
-                parts.append(", ")
-                if spec is None:
-                    parts.append("''")
-                elif all(isinstance(v, ast.Constant) for v in spec.values):
-                    parts.append(repr("".join(v.value for v in spec.values)))
-                else:
-                    parts += ["("] + self.fstring_parts(spec) + [")"]
+            if spec is None and value.conversion == -1:
+                parts += [f"{HELPERS}.fv1(", value.value, ")"]
+                continue
+            parts += [f"{HELPERS}.fv(", value.value, ", "]
+            if spec is None:
+                parts.append("''")
+            elif all(isinstance(v, ast.Constant) for v in spec.values):
+                parts.append(repr("".join(v.value for v in spec.values)))
+            else:
+                parts += ["("] + self.fstring_parts(spec) + [")"]
             if value.conversion != -1:
                 parts.append(", " + repr(chr(value.conversion)))
             parts.append(")")

@@ -2,7 +2,7 @@
 # `__cp`: one import binds every helper, so a call site costs one attribute lookup.
 _native_str = type("")
 import _format
-from _format import ascii, format, fv, percent, round, str_format, str_format_map
+from _format import ascii, format, fv, fv1, percent, round, str_format, str_format_map
 from _order import dict_call, dict_from_pairs, ior, list_sort, max, min, odict, sorted
 from _order import repr as _order_repr
 from _order import str as _order_str

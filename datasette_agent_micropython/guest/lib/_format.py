@@ -843,6 +843,17 @@ def ascii(value):
     return "".join(out)
 
 
+def fv1(value):
+    # A replacement field without a spec or a conversion, f"{value}": the commonest kind, and one
+    # argument is cheaper to pass than fv's three.
+    kind = type(value)
+    if kind is int:
+        return _native_str(value)
+    if kind is str:
+        return value
+    return format(value, "")
+
+
 def fv(value, spec="", conversion=""):
     # One replacement field of an f-string: {value!conversion:spec}.
     if not conversion and not spec:
