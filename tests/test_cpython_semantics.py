@@ -437,3 +437,22 @@ def test_fstrings_without_specs_and_str_of_one_value_agree(session, values):
     code += "for v in [Big(3), None, [1.5, 'é'], {'k': 2.5}]:\n"
     code += "    print(f'<{v}>', f'{v}', f'a{v}b{v!r}c', str(v), str(v) == f'{v}')\n"
     agree(session, code)
+
+
+def test_str_methods_load_on_first_use_and_then_behave_as_cpython(runtime):
+    # Their module waits for the first call of one (fewer interned names for sessions that never
+    # call one); the first call, and every later one, still gives CPython's result.
+    from guest_oracle import new_session
+
+    session = new_session(runtime)
+    try:
+        probe = "import sys\nprint('_strmethods' in sys.modules)\n"
+        assert session.run(probe).stdout == "False\n"
+        code = "print('élan  x'.title(), 'a,b'.split(','), 'x'.zfill(3), str.maketrans('a', 'b'), repr('é\\x01'))\n"
+        agree(session, code)
+        agree(session, code)
+        assert session.run(probe).stdout == "True\n"
+        missing = session.run("__cp.s_no_such_method")
+        assert not missing.ok and "AttributeError" in missing.error
+    finally:
+        session.close()

@@ -6,8 +6,6 @@
 # rounded half to even, as CPython does. This module runs on MicroPython as it is.
 from math import copysign, frexp, isinf, isnan, ldexp
 
-from _strmethods import printable
-
 # The builtins the hot paths name, as globals of this module: MicroPython finds a module global
 # with one hash lookup, but a builtin only after that lookup misses and a scan of its builtins
 # table, which costs about three times as much.
@@ -800,6 +798,9 @@ def str_repr(text):
     native = _native_repr(text)
     if "\\" not in native:
         return native
+    # Loaded here, on first need: see _cpython.__getattr__ for why _strmethods waits.
+    from _strmethods import printable
+
     quote = '"' if "'" in text and '"' not in text else "'"
     out = [quote]
     for ch in text:
