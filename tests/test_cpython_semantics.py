@@ -164,6 +164,30 @@ def test_percent_formatting_agrees(session, cases):
     agree(session, code)
 
 
+@settings(max_examples=60, **SETTINGS)
+@given(
+    st.lists(st.sampled_from(["%s", "%d", "%%", "%r", "%5d", " and ", "é", "%"]), min_size=1, max_size=6),
+    st.lists(
+        st.one_of(
+            st.integers(-(10**20), 10**20),
+            st.text(st.characters(max_codepoint=0x2FF), max_size=4),
+            st.booleans(),
+            st.sampled_from([1.5, -0.0, 0.1 + 0.2]),
+            st.sampled_from([[1.5], ("é",), None]),
+        ),
+        max_size=4,
+    ),
+    st.booleans(),
+)
+def test_percent_with_bare_s_and_d_fields_agrees(session, pieces, values, as_tuple):
+    # Bare %s of ints and strs and %d of ints take MicroPython's own %; anything else, including
+    # every error, takes the full implementation.
+    template = "".join(pieces)
+    args = repr(tuple(values)) if as_tuple or len(values) != 1 else repr(values[0])
+    code = f"try:\n    print({template!r} % {args})\nexcept Exception as error:\n    print(type(error).__name__, error)\n"
+    agree(session, code)
+
+
 @settings(max_examples=40, **SETTINGS)
 @given(
     st.lists(

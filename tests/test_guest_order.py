@@ -284,6 +284,25 @@ def test_get_and_store_bound_to_an_instance_keep_each_dict_and_subclass_its_own(
     )
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.one_of(st.integers(0, 4), st.booleans(), st.sampled_from([1.0, 0.0, "a", "b", (1,)])), st.integers()),
+        max_size=30,
+    )
+)
+def test_dict_displays_keep_each_keys_first_position_and_last_value_like_cpython(session, pairs):
+    # dict_from_pairs builds the native dict in C and takes the pairs' order unless a key repeats
+    # (1, 1.0 and True are one key; the first one written stays).
+    agree(
+        session,
+        f"pairs = {pairs!r}\nd = dict_from_pairs(pairs)\n"
+        "print(d, list(d), len(d), [type(k).__name__ for k in d])\n"
+        "d['new'] = 1\nif d:\n    del d[next(iter(d))]\nprint(d, d.popitem() if d else None, d)\n"
+        "try:\n    dict_from_pairs(pairs + [([], 1)])\nexcept TypeError:\n    print('TypeError')\n",
+    )
+
+
 def test_a_dict_survives_thousands_of_deletions_in_order(session):
     agree(
         session,

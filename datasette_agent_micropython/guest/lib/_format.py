@@ -1070,6 +1070,28 @@ def str_format_map(template, mapping):
     return _render_template(template, (), mapping, [0], 0)
 
 
+def _plain_percent(template, args):
+    # Whether every field is a bare %s of an int or a str, or a bare %d of an int: MicroPython's
+    # own % writes those exactly as CPython does, at C speed.
+    if "%%" in template:
+        return False
+    items = args if type(args) is tuple else (args,)
+    pieces = template.split("%")
+    if len(pieces) != len(items) + 1:
+        return False
+    at = 0
+    for item in items:
+        at += 1
+        code = pieces[at][:1]
+        kind = type(item)
+        if code == "d":
+            if kind is not int:
+                return False
+        elif code != "s" or (kind is not str and kind is not int):
+            return False
+    return True
+
+
 def _real_number(value, code):
     kind = type(value)
     if kind is float:
@@ -1141,15 +1163,16 @@ def _percent_one(value, flags, width, precision, code):
             digits = "0" * (precision - len(digits)) + digits
         s.type = "d"
         return _assemble(s, negative, prefix, digits, "")
-    if code in "eEfFgG":
-        s.precision = 6 if precision is None else precision
-        return format_float(_real_number(value, code), s)
-    raise ValueError("unsupported format character '" + code + "' (0x%x)" % ord(code))
+    s.precision = 6 if precision is None else precision
+    return format_float(_real_number(value, code), s)
+
+
+_PERCENT_CODES = "sracdiuxXoeEfFgG"
 
 
 def percent(template, args):
     # printf-style `template % args` for a str template; anything else keeps its own `%`.
-    if type(template) is not str:
+    if type(template) is not str or _plain_percent(template, args):
         return template % args
     if type(args) is tuple:
         items = args
@@ -1244,6 +1267,9 @@ def percent(template, args):
                 raise TypeError("not enough arguments for format string")
             value = items[used]
             used += 1
+        if code not in _PERCENT_CODES:
+            shown = code if 31 <= ord(code) <= 126 else "?"
+            raise ValueError("unsupported format character '%s' (0x%x) at index %d" % (shown, ord(code), i - 1))
         out.append(_percent_one(value, flags, width, precision, code))
     if used < len(items) and mapping is None and not uses_keys:
         raise TypeError("not all arguments converted during string formatting")

@@ -5,7 +5,7 @@ sorted input and calls `key` at every comparison, and its comparisons are never 
 (`a > b` fails when only `b.__lt__` exists). These helpers give CPython's results instead.
 """
 
-from _odict import odict
+from _odict import from_ordered, odict
 from _reprfix import fix as _fix_repr
 
 _dict = dict
@@ -47,12 +47,21 @@ def print(*args, **kwargs):
 
 
 def dict_from_pairs(pairs):
-    """A dict display or comprehension: keys in the order given, the last value of a repeated key
-    kept at the key's first position."""
-    new = odict()
-    for k, v in pairs:
-        new[k] = v
-    return new
+    """A dict display or comprehension (`pairs` is a list of 2-tuples): keys in the order given,
+    the last value of a repeated key kept at the key's first position.
+
+    The native dict is built in C; the key order is the pairs' own unless a key repeats."""
+    values = _dict(pairs)
+    if len(values) == len(pairs):
+        keys = [k for k, _ in pairs]
+    else:
+        seen = _dict()
+        keys = []
+        for k, _ in pairs:
+            if k not in seen:
+                seen[k] = None
+                keys.append(k)
+    return from_ordered(keys, values)
 
 
 def dict_call(args=(), pairs=()):
