@@ -1072,24 +1072,22 @@ def str_format_map(template, mapping):
 
 def _plain_percent(template, args):
     # Whether every field is a bare %s of an int or a str, or a bare %d of an int: MicroPython's
-    # own % writes those exactly as CPython does, at C speed.
+    # own % writes those exactly as CPython does, at C speed. Checked without making a str (each
+    # new str costs a search of the interned strings).
     if "%%" in template:
         return False
-    items = args if type(args) is tuple else (args,)
-    pieces = template.split("%")
-    if len(pieces) != len(items) + 1:
-        return False
-    at = 0
-    for item in items:
-        at += 1
-        code = pieces[at][:1]
+    at = -1
+    for item in args if type(args) is tuple else (args,):
+        at = template.find("%", at + 1)
+        if at < 0:
+            return False
         kind = type(item)
-        if code == "d":
+        if template.startswith("d", at + 1):
             if kind is not int:
                 return False
-        elif code != "s" or (kind is not str and kind is not int):
+        elif not template.startswith("s", at + 1) or (kind is not str and kind is not int):
             return False
-    return True
+    return template.find("%", at + 1) < 0
 
 
 def _real_number(value, code):

@@ -30,19 +30,22 @@ _printing = []
 
 
 class dict(_dict):
-    # Class-level defaults keep construction cheap: an instance gets its own only when it changes.
+    # Class-level defaults keep construction cheap: an instance gets its own only when it changes
+    # (the key list on its first key: a dict that stays empty, or is loaded whole, never makes one).
+    _keys = ()
     _index = None
     _holes = 0
 
     def __init__(self, *args, **kwargs):
         super().__init__()
-        self._keys = []
         if args or kwargs:
             self.update(*args, **kwargs)
 
     def __setitem__(self, key, value):
         if key not in self:
             keys = self._keys
+            if not keys:
+                keys = self._keys = []
             if self._index is not None:
                 self._index[key] = len(keys)
             keys.append(key)
