@@ -280,7 +280,12 @@ def test_get_and_store_bound_to_an_instance_keep_each_dict_and_subclass_its_own(
         "o = Own(); o['x'] = 1\n"
         "print(o.get('x'), o.get('x'), o.get('y', 0), odict.get(o, 'x'))\n"
         "d = odict(); d.update(p=1); d['p'] += 1; d.setdefault('s', []).append(d.get('p'))\n"
-        "print(d, d.get('s'), d.pop('p'), d.get('p', 'gone'), d)\n",
+        "print(d, d.get('s'), d.pop('p'), d.get('p', 'gone'), d)\n"
+        # A dict that never had a key has no key list of its own until its first one.
+        "e = odict(); f = e.copy(); f['x'] = 1; g = odict(e); g['y'] = 2\n"
+        "print(e, f, g, list(e), list(reversed(e)), e == {}, len(e), e.items(), odict.fromkeys([]))\n"
+        "try:\n    e.popitem()\nexcept KeyError:\n    print('KeyError')\n"
+        "e['z'] = 3; e.update(a=1); del e['z']; e['z'] = 4; print(e, f, g)\n",
     )
 
 
