@@ -164,6 +164,28 @@ def test_percent_formatting_agrees(session, cases):
     agree(session, code)
 
 
+@settings(max_examples=100, **SETTINGS)
+@given(
+    st.lists(
+        st.sampled_from(["%", "%", "%", "(k)", "(", ")", "*", ".", "5", "-", "0", "+", " ", "#", "s", "d", "f", "g", "e", "x", "r", "y", "%%", "ab"]),
+        min_size=1,
+        max_size=8,
+    ),
+    st.one_of(
+        st.lists(st.one_of(st.integers(-50, 50), st.sampled_from([2.675, -0.5, 1e20, float("inf")]), st.text("ab", max_size=2)), max_size=4).map(tuple),
+        st.integers(-9, 9),
+        st.just(2.5),
+        st.just({"k": 1.25}),
+    ),
+)
+def test_any_percent_template_formats_or_fails_like_cpython(session, pieces, args):
+    # Parsed templates are cached; fields take their arguments, and errors are raised, in
+    # CPython's order (an argument short before a bad character, a '*' before the end).
+    template = "".join(pieces)
+    code = f"try:\n    print(repr({template!r} % {args!r}))\nexcept Exception as error:\n    print(type(error).__name__)\n"
+    agree(session, code + code)
+
+
 @settings(max_examples=60, **SETTINGS)
 @given(
     st.lists(st.sampled_from(["%s", "%d", "%%", "%r", "%5d", " and ", "é", "%"]), min_size=1, max_size=6),
