@@ -502,3 +502,25 @@ def test_str_methods_load_on_first_use_and_then_behave_as_cpython(runtime):
         assert not missing.ok and "AttributeError" in missing.error
     finally:
         session.close()
+
+
+@settings(max_examples=80, **SETTINGS)
+@given(
+    st.lists(
+        st.one_of(
+            st.floats(allow_nan=False, allow_infinity=False),
+            st.floats(1e14, 1e17),
+            st.floats(1e-6, 1e-3),
+            st.integers(-(10**6), 10**6).map(lambda n: n / 100),
+            st.tuples(st.floats(-1e6, 1e6), st.floats(-1e6, 1e6)).map(lambda ab: ab[0] + ab[1]),
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_floats_print_and_repr_like_cpython(session, values):
+    # Shown through print, str, repr, f-strings and containers; the 15-digit %g shortcut covers
+    # most of them, the exact digit search the rest.
+    code = f"values = [{', '.join(float_literal(v) for v in values)}]\n"
+    code += "for v in values:\n    print(v, str(v), repr(v), f'{v}', [v, -v], (v,), {'v': v})\n"
+    agree(session, code)

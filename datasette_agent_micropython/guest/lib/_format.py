@@ -238,7 +238,15 @@ def _float_repr(x):
     sign = "-" if copysign(1.0, x) < 0 else ""
     if x == 0:
         return sign + "0.0"
-    digits, e10 = _repr_digits(-x if sign else x)
+    a = -x if sign else x
+    if a >= _MIN_NORMAL:
+        # At most 15 significant digits that read back as a are CPython's choice (see
+        # _repr_digits); without an exponent, %g writes them as CPython's repr does, but for
+        # the '.0' of a whole number.
+        text = "%.15g" % a
+        if "e" not in text and float(text) == a:
+            return sign + (text if "." in text else text + ".0")
+    digits, e10 = _repr_digits(a)
     if -4 <= e10 < 16:
         return sign + _place_point(digits, e10, True)
     mantissa = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
@@ -743,7 +751,9 @@ def _text(value):
         return value
     if kind is int or kind is bool:
         return _native_str(value)
-    if kind is float or kind is list or kind is tuple or kind is dict or kind is ordered_dict:
+    if kind is float:
+        return float_repr(value)
+    if kind is list or kind is tuple or kind is dict or kind is ordered_dict:
         return _repr(value)
     if kind is KeyError and len(value.args) == 1:
         # CPython shows a KeyError's one key as its repr: print(e) gives 'k', with the quotes.
