@@ -203,6 +203,26 @@ def _bound_names(tree: ast.AST) -> set[str]:
     return names
 
 
+def _native_str_call(call: ast.Call) -> bool:
+    """A routed str method call that MicroPython's own method answers as CPython does, whatever
+    the receiver: split/rsplit on a non-empty literal separator (and a literal maxsplit), and
+    strip/lstrip/rstrip of a non-empty literal set of ASCII characters. Separators are matched,
+    and ASCII stripped, on UTF-8 bytes exactly as on characters; any other receiver runs its own
+    method either way."""
+    args = call.args
+    if call.keywords or not args or not all(isinstance(a, ast.Constant) for a in args):
+        return False
+    first = args[0].value
+    if not isinstance(first, str) or not first:
+        return False
+    name = call.func.attr
+    if name in ("split", "rsplit"):
+        return len(args) == 1 or (len(args) == 2 and type(args[1].value) is int)
+    if name in ("strip", "lstrip", "rstrip"):
+        return len(args) == 1 and first.isascii()
+    return False
+
+
 class _Rewriter:
     """Splices helper calls over the nodes MicroPython gets wrong, keeping every line."""
 
@@ -481,7 +501,7 @@ class _Rewriter:
                 return self.call_parts(node, f"{HELPERS}.str_maketrans(", None, arguments)
         if func.attr == "sort":
             return self.call_parts(node, f"{HELPERS}.list_sort(", func.value, arguments)
-        if func.attr in ROUTED_STR_METHODS:
+        if func.attr in ROUTED_STR_METHODS and not _native_str_call(node):
             return self.call_parts(node, f"{HELPERS}.s_{func.attr}(", func.value, arguments)
         return None
 

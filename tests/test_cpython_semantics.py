@@ -524,3 +524,23 @@ def test_floats_print_and_repr_like_cpython(session, values):
     code = f"values = [{', '.join(float_literal(v) for v in values)}]\n"
     code += "for v in values:\n    print(v, str(v), repr(v), f'{v}', [v, -v], (v,), {'v': v})\n"
     agree(session, code)
+
+
+@settings(max_examples=60, **SETTINGS)
+@given(
+    st.lists(st.text(st.sampled_from(list("ab, \t\n|é€😀\xa0\u2003;")), max_size=12), min_size=1, max_size=4),
+    st.sampled_from([",", " ", "a", "ab", "é", "€", "😀", ";;", "\n", "\xa0"]),
+    st.sampled_from([" ,", "a", "ab", ",", " \t", "0"]),
+    st.integers(-1, 3),
+)
+def test_literal_split_and_strip_left_to_micropython_agree_with_cpython(session, texts, sep, chars, limit):
+    # These calls are not rewritten (transform._native_str_call): MicroPython's own methods must
+    # give CPython's answer for any str, and any other receiver still runs its own method.
+    lines = [f"for s in {texts!r}:"]
+    for call in [f"split({sep!r})", f"rsplit({sep!r})", f"split({sep!r}, {limit})", f"rsplit({sep!r}, {limit})"]:
+        lines.append(f"    print(s.{call}, s.encode().{call.replace(repr(sep), repr(sep) + '.encode()', 1)})")
+    for name in ("strip", "lstrip", "rstrip"):
+        lines.append(f"    print(s.{name}({chars!r}), s.encode().{name}({chars!r}.encode()))")
+    lines.append("class Own:\n    def split(self, *a):\n        return ('own', a)\n    def strip(self, *a):\n        return ('own', a)")
+    lines.append(f"print(Own().split({sep!r}), Own().strip({chars!r}))")
+    agree(session, "\n".join(lines) + "\n")

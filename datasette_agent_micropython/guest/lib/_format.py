@@ -1281,7 +1281,7 @@ def _parse_percent(template):
             continue
         i = j + 1
         if i >= n:
-            fields.append((_INCOMPLETE, "", 0, None))
+            fields.append((_INCOMPLETE, "", 0, None, None))
             break
         key = None
         if template[i] == "(":
@@ -1294,7 +1294,7 @@ def _parse_percent(template):
                     level -= 1
                 j += 1
             if level:
-                fields.append((_INCOMPLETE_KEY, "", 0, None))
+                fields.append((_INCOMPLETE_KEY, "", 0, None, None))
                 break
             key = template[i + 1 : j - 1]
             i = j
@@ -1326,7 +1326,7 @@ def _parse_percent(template):
         while i < n and template[i] in "hlL":
             i += 1
         if i >= n:
-            fields.append((_INCOMPLETE, flags, width, precision))
+            fields.append((_INCOMPLETE, flags, width, precision, key))
             break
         code = template[i]
         i += 1
@@ -1346,6 +1346,11 @@ def _render_percent(fields, items, mapping):
         if key is _INCOMPLETE or key is _INCOMPLETE_KEY:
             if key is _INCOMPLETE_KEY:
                 raise TypeError("format requires a mapping") if mapping is None else ValueError("incomplete format key")
+            if field[4] is not None:
+                # A key came first: it needs a mapping, and is looked up, before the end is seen.
+                if mapping is None:
+                    raise TypeError("format requires a mapping")
+                mapping[field[4]]
             _take_stars(field, items, used)
             raise ValueError("incomplete format")
         if key is not None:
