@@ -707,7 +707,11 @@ def _fixed_text(s, sign, a):
         a = a * 100.0
         if a - a != 0:
             return None
-    whole, frac = divmod(fixed_digits(a, plan[2]), plan[3])
+    return _planned_fixed(plan, sign, fixed_digits(a, plan[2]))
+
+
+def _planned_fixed(plan, sign, digits):
+    whole, frac = divmod(digits, plan[3])
     text = plan[0].format(sign, whole, frac)
     return plan[1].format(text) if plan[1] else text
 
@@ -716,15 +720,20 @@ def _format_int_spec(value, spec, kind):
     if not spec:
         return _native_str(value) if kind is int else ("True" if value else "False")
     s = parse_spec(spec, "int")
-    plan = s.plan
-    if plan is not None:
-        value = int(value)
-        sign = "-" if value < 0 else (s.sign if s.sign in ("+", " ") else "")
-        text = plan[0].format(sign, -value if value < 0 else value)
-        return plan[1].format(text) if plan[1] else text
+    if s.plan is not None:
+        return _planned_int(s, int(value))
     if s.type in ("e", "E", "f", "F", "g", "G", "%"):
         return format_float(_int_as_float(int(value)), s)
     return format_int(int(value), s)
+
+
+def _planned_int(s, value):
+    plan = s.plan
+    if value < 0:
+        text = plan[0].format("-", -value)
+    else:
+        text = plan[0].format(s.sign if s.sign in ("+", " ") else "", value)
+    return plan[1].format(text) if plan[1] else text
 
 
 def _format_other(value, spec, kind):
