@@ -19,6 +19,7 @@ from harness import check, host_functions
 
 
 def fuel(runtime, workload, host_context) -> int:
+    """The workload's fuel on its second run in a metered session (the first imports and grows)."""
     from datasette_agent_micropython.settings import Settings
 
     session = runtime.new_session(replace(Settings().limits, fuel=METERED_FUEL), host_functions())
@@ -45,13 +46,13 @@ async def main() -> None:
     parser.add_argument("--show-rewrite", action="store_true")
     parser.add_argument("--no-off", action="store_true", help="skip the runtime without the layer")
     args = parser.parse_args()
-    tmp = Path(tempfile.mkdtemp())
+    tmp = Path(tempfile.mkdtemp(prefix="anchor-fuel-"))
     make_database(tmp / "data.db")
     ds = Datasette([str(tmp / "data.db")])
     await ds.invoke_startup()
     loop = asyncio.get_running_loop()
     host_context = CallContext(datasette=ds, actor={"id": "root"}, loop=loop)
-    on = Runtime(pool_per_kind=0) if "pool_per_kind" in Runtime.__init__.__code__.co_varnames else Runtime()
+    on = Runtime(pool_per_kind=0)
     off = None if args.no_off else Runtime(cpython_semantics=False, pool_per_kind=0)
     for workload in WORKLOADS:
         if args.only and not any(o in workload.id for o in args.only):
