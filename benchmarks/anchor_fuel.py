@@ -46,24 +46,24 @@ async def main() -> None:
     parser.add_argument("--show-rewrite", action="store_true")
     parser.add_argument("--no-off", action="store_true", help="skip the runtime without the layer")
     args = parser.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="anchor-fuel-"))
-    make_database(tmp / "data.db")
-    ds = Datasette([str(tmp / "data.db")])
-    await ds.invoke_startup()
-    loop = asyncio.get_running_loop()
-    host_context = CallContext(datasette=ds, actor={"id": "root"}, loop=loop)
-    on = Runtime(pool_per_kind=0)
-    off = None if args.no_off else Runtime(cpython_semantics=False, pool_per_kind=0)
-    for workload in WORKLOADS:
-        if args.only and not any(o in workload.id for o in args.only):
-            continue
-        if args.show_rewrite:
-            print(transform(workload.code) or workload.code)
-        with_layer = await loop.run_in_executor(None, fuel, on, workload, host_context)
-        without = None if off is None else await loop.run_in_executor(None, fuel, off, workload, host_context)
-        extra = "" if without is None else f"  off {without / 1e6:9.2f}M  layer x{with_layer / without:.2f}"
-        print(f"{workload.id:28s} on {with_layer / 1e6:9.2f}M{extra}", flush=True)
-
+    with tempfile.TemporaryDirectory(prefix="anchor-fuel-") as directory:
+        database = Path(directory) / "data.db"
+        make_database(database)
+        ds = Datasette([str(database)])
+        await ds.invoke_startup()
+        loop = asyncio.get_running_loop()
+        host_context = CallContext(datasette=ds, actor={"id": "root"}, loop=loop)
+        on = Runtime(pool_per_kind=0)
+        off = None if args.no_off else Runtime(cpython_semantics=False, pool_per_kind=0)
+        for workload in WORKLOADS:
+            if args.only and not any(o in workload.id for o in args.only):
+                continue
+            if args.show_rewrite:
+                print(transform(workload.code) or workload.code)
+            with_layer = await loop.run_in_executor(None, fuel, on, workload, host_context)
+            without = None if off is None else await loop.run_in_executor(None, fuel, off, workload, host_context)
+            extra = "" if without is None else f"  off {without / 1e6:9.2f}M  layer x{with_layer / without:.2f}"
+            print(f"{workload.id:28s} on {with_layer / 1e6:9.2f}M{extra}", flush=True)
 
 if __name__ == "__main__":
     asyncio.run(main())
