@@ -203,6 +203,26 @@ def _bound_names(tree: ast.AST) -> set[str]:
     return names
 
 
+def _native_str_call(call: ast.Call) -> bool:
+    """A routed str method call that MicroPython's own method answers as CPython does, whatever
+    the receiver: split/rsplit on a non-empty literal separator (and a literal maxsplit), and
+    strip/lstrip/rstrip of a non-empty literal set of ASCII characters. Separators are matched,
+    and ASCII stripped, on UTF-8 bytes exactly as on characters; any other receiver runs its own
+    method either way."""
+    args = call.args
+    if call.keywords or not args or not all(isinstance(a, ast.Constant) for a in args):
+        return False
+    first = args[0].value
+    if not isinstance(first, str) or not first:
+        return False
+    name = call.func.attr
+    if name in ("split", "rsplit"):
+        return len(args) == 1 or (len(args) == 2 and type(args[1].value) is int)
+    if name in ("strip", "lstrip", "rstrip"):
+        return len(args) == 1 and first.isascii()
+    return False
+
+
 class _Rewriter:
     """Splices helper calls over the nodes MicroPython gets wrong, keeping every line."""
 
@@ -392,16 +412,17 @@ class _Rewriter:
             if isinstance(value, ast.Constant):
                 parts.append(repr(value.value))
                 continue
-            parts += [f"{HELPERS}.fv(", value.value]
             spec = value.format_spec
-            if spec is not None or value.conversion != -1:
-                parts.append(", ")
-                if spec is None:
-                    parts.append("''")
-                elif all(isinstance(v, ast.Constant) for v in spec.values):
-                    parts.append(repr("".join(v.value for v in spec.values)))
-                else:
-                    parts += ["("] + self.fstring_parts(spec) + [")"]
+            if spec is None and value.conversion == -1:
+                parts += [f"{HELPERS}.fv1(", value.value, ")"]
+                continue
+            parts += [f"{HELPERS}.fv(", value.value, ", "]
+            if spec is None:
+                parts.append("''")
+            elif all(isinstance(v, ast.Constant) for v in spec.values):
+                parts.append(repr("".join(v.value for v in spec.values)))
+            else:
+                parts += ["("] + self.fstring_parts(spec) + [")"]
             if value.conversion != -1:
                 parts.append(", " + repr(chr(value.conversion)))
             parts.append(")")
@@ -480,7 +501,7 @@ class _Rewriter:
                 return self.call_parts(node, f"{HELPERS}.str_maketrans(", None, arguments)
         if func.attr == "sort":
             return self.call_parts(node, f"{HELPERS}.list_sort(", func.value, arguments)
-        if func.attr in ROUTED_STR_METHODS:
+        if func.attr in ROUTED_STR_METHODS and not _native_str_call(node):
             return self.call_parts(node, f"{HELPERS}.s_{func.attr}(", func.value, arguments)
         return None
 

@@ -164,6 +164,52 @@ def test_percent_formatting_agrees(session, cases):
     agree(session, code)
 
 
+@settings(max_examples=100, **SETTINGS)
+@given(
+    st.lists(
+        st.sampled_from(["%", "%", "%", "(k)", "(", ")", "*", ".", "5", "-", "0", "+", " ", "#", "s", "d", "f", "g", "e", "x", "r", "y", "%%", "ab"]),
+        min_size=1,
+        max_size=8,
+    ),
+    st.one_of(
+        st.lists(st.one_of(st.integers(-50, 50), st.sampled_from([2.675, -0.5, 1e20, float("inf")]), st.text("ab", max_size=2)), max_size=4).map(tuple),
+        st.integers(-9, 9),
+        st.just(2.5),
+        st.just({"k": 1.25}),
+    ),
+)
+def test_any_percent_template_formats_or_fails_like_cpython(session, pieces, args):
+    # Parsed templates are cached; fields take their arguments, and errors are raised, in
+    # CPython's order (an argument short before a bad character, a '*' before the end).
+    template = "".join(pieces)
+    code = f"try:\n    print(repr({template!r} % {args!r}))\nexcept Exception as error:\n    print(type(error).__name__)\n"
+    agree(session, code + code)
+
+
+@settings(max_examples=60, **SETTINGS)
+@given(
+    st.lists(st.sampled_from(["%s", "%d", "%%", "%r", "%5d", " and ", "é", "%"]), min_size=1, max_size=6),
+    st.lists(
+        st.one_of(
+            st.integers(-(10**20), 10**20),
+            st.text(st.characters(max_codepoint=0x2FF), max_size=4),
+            st.booleans(),
+            st.sampled_from([1.5, -0.0, 0.1 + 0.2]),
+            st.sampled_from([[1.5], ("é",), None]),
+        ),
+        max_size=4,
+    ),
+    st.booleans(),
+)
+def test_percent_with_bare_s_and_d_fields_agrees(session, pieces, values, as_tuple):
+    # Bare %s of ints and strs and %d of ints take MicroPython's own %; anything else, including
+    # every error, takes the full implementation.
+    template = "".join(pieces)
+    args = repr(tuple(values)) if as_tuple or len(values) != 1 else repr(values[0])
+    code = f"try:\n    print({template!r} % {args})\nexcept Exception as error:\n    print(type(error).__name__, error)\n"
+    agree(session, code)
+
+
 @settings(max_examples=40, **SETTINGS)
 @given(
     st.lists(
@@ -437,3 +483,64 @@ def test_fstrings_without_specs_and_str_of_one_value_agree(session, values):
     code += "for v in [Big(3), None, [1.5, 'é'], {'k': 2.5}]:\n"
     code += "    print(f'<{v}>', f'{v}', f'a{v}b{v!r}c', str(v), str(v) == f'{v}')\n"
     agree(session, code)
+
+
+def test_str_methods_load_on_first_use_and_then_behave_as_cpython(runtime):
+    # Their module waits for the first call of one (fewer interned names for sessions that never
+    # call one); the first call, and every later one, still gives CPython's result.
+    from guest_oracle import new_session
+
+    session = new_session(runtime)
+    try:
+        probe = "import sys\nprint('_strmethods' in sys.modules)\n"
+        assert session.run(probe).stdout == "False\n"
+        code = "print('élan  x'.title(), 'a,b'.split(','), 'x'.zfill(3), str.maketrans('a', 'b'), repr('é\\x01'))\n"
+        agree(session, code)
+        agree(session, code)
+        assert session.run(probe).stdout == "True\n"
+        missing = session.run("__cp.s_no_such_method")
+        assert not missing.ok and "AttributeError" in missing.error
+    finally:
+        session.close()
+
+
+@settings(max_examples=80, **SETTINGS)
+@given(
+    st.lists(
+        st.one_of(
+            st.floats(allow_nan=False, allow_infinity=False),
+            st.floats(1e14, 1e17),
+            st.floats(1e-6, 1e-3),
+            st.integers(-(10**6), 10**6).map(lambda n: n / 100),
+            st.tuples(st.floats(-1e6, 1e6), st.floats(-1e6, 1e6)).map(lambda ab: ab[0] + ab[1]),
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_floats_print_and_repr_like_cpython(session, values):
+    # Shown through print, str, repr, f-strings and containers; the 15-digit %g shortcut covers
+    # most of them, the exact digit search the rest.
+    code = f"values = [{', '.join(float_literal(v) for v in values)}]\n"
+    code += "for v in values:\n    print(v, str(v), repr(v), f'{v}', [v, -v], (v,), {'v': v})\n"
+    agree(session, code)
+
+
+@settings(max_examples=60, **SETTINGS)
+@given(
+    st.lists(st.text(st.sampled_from(list("ab, \t\n|é€😀\xa0\u2003;")), max_size=12), min_size=1, max_size=4),
+    st.sampled_from([",", " ", "a", "ab", "é", "€", "😀", ";;", "\n", "\xa0"]),
+    st.sampled_from([" ,", "a", "ab", ",", " \t", "0"]),
+    st.integers(-1, 3),
+)
+def test_literal_split_and_strip_left_to_micropython_agree_with_cpython(session, texts, sep, chars, limit):
+    # These calls are not rewritten (transform._native_str_call): MicroPython's own methods must
+    # give CPython's answer for any str, and any other receiver still runs its own method.
+    lines = [f"for s in {texts!r}:"]
+    for call in [f"split({sep!r})", f"rsplit({sep!r})", f"split({sep!r}, {limit})", f"rsplit({sep!r}, {limit})"]:
+        lines.append(f"    print(s.{call}, s.encode().{call.replace(repr(sep), repr(sep) + '.encode()', 1)})")
+    for name in ("strip", "lstrip", "rstrip"):
+        lines.append(f"    print(s.{name}({chars!r}), s.encode().{name}({chars!r}.encode()))")
+    lines.append("class Own:\n    def split(self, *a):\n        return ('own', a)\n    def strip(self, *a):\n        return ('own', a)")
+    lines.append(f"print(Own().split({sep!r}), Own().strip({chars!r}))")
+    agree(session, "\n".join(lines) + "\n")

@@ -90,6 +90,44 @@ def test_sorted_without_a_key_agrees_with_cpython(session, values, shape, revers
     )
 
 
+KEY_TUPLES = st.one_of(
+    # One length: the sort compares (k1, k2, position), flattened.
+    st.lists(st.tuples(st.integers(-3, 3), st.integers(-3, 3)), max_size=60),
+    st.lists(st.tuples(st.integers(0, 2), st.text("ab", max_size=2), st.integers(0, 1)), max_size=40),
+    # Mixed lengths: a shorter tuple sorts before a longer one that it starts.
+    st.lists(st.lists(st.integers(0, 2), max_size=3).map(tuple), max_size=40),
+    st.lists(st.tuples(st.integers(0, 2).map(lambda i: i / 2), st.integers(0, 2)), max_size=30),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(KEY_TUPLES, st.sampled_from(SHAPES), st.booleans())
+def test_sorted_by_tuple_keys_is_stable_like_cpython(session, keys, shape, reverse):
+    keys = shaped(keys, shape) if shape != "equal" else [k[:1] for k in keys]
+    rows = [(k, i) for i, k in enumerate(keys)]
+    agree(
+        session,
+        f"rows = {rows!r}\n"
+        f"print(sorted(rows, key=lambda r: r[0], reverse={reverse}))\n"
+        f"print(sorted([r[0] for r in rows], reverse={reverse}))\n"
+        f"print(sorted(rows, key=lambda r: r[0] + (-r[1],), reverse={reverse}))\n"
+        f"list_sort(rows, key=lambda r: (len(r[0]), r[0][:1]), reverse={reverse})\nprint(rows)\n",
+    )
+
+
+def test_tuples_compare_by_their_first_differing_items_with_reflection(session):
+    # The items decide, compared by themselves: an error names their types, and an item with
+    # only the mirror method is compared through it, as in CPython.
+    agree(
+        session,
+        ONLY_GT
+        + "print(lt((G(1), 2), (G(2), 1)), gt([G(3)], [G(2)]), le((1,), (1, 0)), ge([0, 'b'], [0, 'a', 1]))\n"
+        "print(sorted([(G(2), 'b'), (G(1), 'a'), (G(2), 'a')], key=lambda t: t)[0][1])\n"
+        "for a, b in [((1, 'a'), (1, 2)), ([0, None], [0, 1]), ((1, (2, 'x')), (1, (2, 3)))]:\n"
+        "    try:\n        print(lt(a, b))\n    except TypeError as e:\n        print('TypeError', e)\n",
+    )
+
+
 def test_sorted_accepts_any_iterable_and_list_sort_defers_to_other_types(session):
     agree(
         session,
@@ -221,6 +259,52 @@ def test_dict_api_matches_cpython(session):
         # MicroPython writes str(KeyError('b')) without quotes, so compare the arguments.
         "try:\n    odict().popitem()\nexcept KeyError as e:\n    print('KeyError', e.args)\n"
         "try:\n    odict(a=1).pop('b')\nexcept KeyError as e:\n    print('KeyError', e.args)\n",
+    )
+
+
+def test_get_and_store_bound_to_an_instance_keep_each_dict_and_subclass_its_own(session):
+    # An odict binds the native get and store to itself on first use: each dict must still read
+    # and write only itself, and a subclass's own get must still be called.
+    agree(
+        session,
+        "a = odict(); b = odict()\n"
+        "a['k'] = 1; b['k'] = 2; a['k'] = 3\n"
+        "print(a.get('k'), b.get('k'), a.get('q', 'none'), b.get('q'))\n"
+        "c = a.copy(); c['k'] = 4; c['n'] = 5\n"
+        "print(a, b, c, c.get('k'), a.get('k'), a.get('n'))\n"
+        "a.clear(); a['z'] = 0; a['k'] = 7\n"
+        "print(a, a.get('k'), len(a), list(a))\n"
+        "class Own(odict):\n"
+        "    def get(self, key, default=None):\n"
+        "        return ('own', odict.get(self, key, default))\n"
+        "o = Own(); o['x'] = 1\n"
+        "print(o.get('x'), o.get('x'), o.get('y', 0), odict.get(o, 'x'))\n"
+        "d = odict(); d.update(p=1); d['p'] += 1; d.setdefault('s', []).append(d.get('p'))\n"
+        "print(d, d.get('s'), d.pop('p'), d.get('p', 'gone'), d)\n"
+        # A dict that never had a key has no key list of its own until its first one.
+        "e = odict(); f = e.copy(); f['x'] = 1; g = odict(e); g['y'] = 2\n"
+        "print(e, f, g, list(e), list(reversed(e)), e == {}, len(e), e.items(), odict.fromkeys([]))\n"
+        "try:\n    e.popitem()\nexcept KeyError:\n    print('KeyError')\n"
+        "e['z'] = 3; e.update(a=1); del e['z']; e['z'] = 4; print(e, f, g)\n",
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.one_of(st.integers(0, 4), st.booleans(), st.sampled_from([1.0, 0.0, "a", "b", (1,)])), st.integers()),
+        max_size=30,
+    )
+)
+def test_dict_displays_keep_each_keys_first_position_and_last_value_like_cpython(session, pairs):
+    # dict_from_pairs builds the native dict in C and takes the pairs' order unless a key repeats
+    # (1, 1.0 and True are one key; the first one written stays).
+    agree(
+        session,
+        f"pairs = {pairs!r}\nd = dict_from_pairs(pairs)\n"
+        "print(d, list(d), len(d), [type(k).__name__ for k in d])\n"
+        "d['new'] = 1\nif d:\n    del d[next(iter(d))]\nprint(d, d.popitem() if d else None, d)\n"
+        "try:\n    dict_from_pairs(pairs + [([], 1)])\nexcept TypeError:\n    print('TypeError')\n",
     )
 
 

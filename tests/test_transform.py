@@ -65,6 +65,24 @@ def test_method_calls_keep_their_receiver_and_arguments_in_order():
     assert transform("x = dict.fromkeys(ks, 0)") == "x = __cp.odict.fromkeys(ks, 0)"
 
 
+def test_splitting_on_and_stripping_literal_ascii_text_stays_native():
+    # MicroPython's own method answers these as CPython does, for a str or any other receiver.
+    for code in ["x = line.split(',')", "x = s.rsplit('|', 1)", "x = s.strip(' ,')", "x = s.lstrip('0')", "x = s.split('é')"]:
+        assert transform(code) is None, code
+    routed = {
+        "x = s.split()": "x = __cp.s_split(s)",
+        "x = s.split(sep)": "x = __cp.s_split(s, sep)",
+        "x = s.split('')": "x = __cp.s_split(s, '')",
+        "x = s.split(',', True)": "x = __cp.s_split(s, ',', True)",
+        "x = s.rsplit('|', maxsplit=1)": "x = __cp.s_rsplit(s, '|', maxsplit=1)",
+        "x = s.strip('é')": "x = __cp.s_strip(s, 'é')",
+        "x = s.strip()": "x = __cp.s_strip(s)",
+        "x = f'{a}'.split(',')": "x = (__cp.fv1(a)).split(',')",
+    }
+    for code, expected in routed.items():
+        assert transform(code) == expected, code
+
+
 def test_rebound_builtins_are_left_alone():
     assert transform("def f(round):\n    return round(x)") is None
     assert transform("from mylib import sorted\nsorted(x)") is None

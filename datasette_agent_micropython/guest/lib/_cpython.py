@@ -2,17 +2,29 @@
 # `__cp`: one import binds every helper, so a call site costs one attribute lookup.
 _native_str = type("")
 import _format
-from _format import ascii, format, fv, percent, round, str_format, str_format_map
+from _format import ascii, format, fv, fv1, percent, round, str_format, str_format_map
 from _order import dict_call, dict_from_pairs, ior, list_sort, max, min, odict, sorted
 from _order import repr as _order_repr
 from _order import str as _order_str
-from _strmethods import *
 
 # Formatting walks lists, tuples and dicts itself (floats and strs inside them as CPython writes
 # them); any other object is shown by the ordering module's str/repr.
 _format.ordered_dict = odict
 _format.text_of = _order_str
 _format.repr_of = _order_repr
+
+
+def __getattr__(name):
+    # The str methods (s_title, str_maketrans, ...) load on the first use of one. MicroPython
+    # interns every name a loaded module holds, and each time C code makes a str (json.loads, re,
+    # split) it searches the interned strings one by one: a session that never calls one of
+    # these methods is spared their hundred-odd names.
+    import _strmethods
+
+    value = getattr(_strmethods, name)
+    globals()[name] = value
+    return value
+
 
 # MicroPython has no format() builtin at all: guest library modules (enum, datetime...) call it in
 # their __format__ methods, and untransformed code may too.

@@ -6,7 +6,20 @@
 # rounded half to even, as CPython does. This module runs on MicroPython as it is.
 from math import copysign, frexp, isinf, isnan, ldexp
 
-from _strmethods import printable
+# The builtins the hot paths name, as globals of this module: MicroPython finds a module global
+# with one hash lookup, but a builtin only after that lookup misses and a scan of its builtins
+# table, which costs about three times as much.
+type = type
+str = str
+int = int
+float = float
+bool = bool
+list = list
+tuple = tuple
+dict = dict
+len = len
+id = id
+isinstance = isinstance
 
 _TWO53 = 9007199254740992.0
 _MIN_NORMAL = 2.2250738585072014e-308
@@ -70,6 +83,10 @@ def fixed_digits(x, prec):
                 return whole
             if frac > 0.5 + slack:
                 return whole + 1
+    return _fixed_digits_exact(x, prec)
+
+
+def _fixed_digits_exact(x, prec):
     num, den = _ratio(x)
     if prec >= 0:
         return _half_even(num * 10**prec, den)
@@ -221,7 +238,15 @@ def _float_repr(x):
     sign = "-" if copysign(1.0, x) < 0 else ""
     if x == 0:
         return sign + "0.0"
-    digits, e10 = _repr_digits(-x if sign else x)
+    a = -x if sign else x
+    if a >= _MIN_NORMAL:
+        # At most 15 significant digits that read back as a are CPython's choice (see
+        # _repr_digits); without an exponent, %g writes them as CPython's repr does, but for
+        # the '.0' of a whole number.
+        text = "%.15g" % a
+        if "e" not in text and float(text) == a:
+            return sign + (text if "." in text else text + ".0")
+    digits, e10 = _repr_digits(a)
     if -4 <= e10 < 16:
         return sign + _place_point(digits, e10, True)
     mantissa = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
@@ -632,53 +657,86 @@ def format(value, spec=""):
 
 
 def _format_spec(value, spec):
+    # One small function per kind: a frame over 11 words comes from the GC heap on every call.
     kind = type(value)
     if kind is str:
-        if not spec:
-            return value
-        s = parse_spec(spec, "str")
-        if s.plan is None:
-            return format_str(value, s)
-        if s.precision is not None:
-            value = value[: s.precision]
-        pad = s.width - len(value)
-        if pad <= 0:
-            return value
-        fill = s.fill if s.fill is not None else " "
-        align = s.align
-        if align is None or align == "<":
-            return value + fill * pad
-        if align == ">":
-            return fill * pad + value
-        return fill * (pad // 2) + value + fill * (pad - pad // 2)
+        return _format_str_spec(value, spec) if spec else value
     if kind is float:
-        s = parse_spec(spec, "float")
-        plan = s.plan
-        if plan is not None and value - value == 0:
-            negative = value < 0 or (value == 0 and copysign(1.0, value) < 0)
-            a = -value if negative else value
-            if s.type == "%":
-                a = a * 100.0
-            if a - a == 0:
-                whole, frac = divmod(fixed_digits(a, plan[2]), plan[3])
-                text = plan[0].format("-" if negative else (s.sign if s.sign in ("+", " ") else ""), whole, frac)
-                return plan[1].format(text) if plan[1] else text
-        return format_float(value, s)
+        return _format_float_spec(value, spec)
     if kind is int or kind is bool:
-        if not spec:
-            return _native_str(value) if kind is int else ("True" if value else "False")
-        s = parse_spec(spec, "int")
-        plan = s.plan
-        if plan is not None:
-            value = int(value)
-            negative = value < 0
-            text = plan[0].format(
-                "-" if negative else (s.sign if s.sign in ("+", " ") else ""), -value if negative else value
-            )
-            return plan[1].format(text) if plan[1] else text
-        if s.type in ("e", "E", "f", "F", "g", "G", "%"):
-            return format_float(_int_as_float(int(value)), s)
-        return format_int(int(value), s)
+        return _format_int_spec(value, spec, kind)
+    return _format_other(value, spec, kind)
+
+
+def _format_str_spec(value, spec):
+    s = parse_spec(spec, "str")
+    if s.plan is None:
+        return format_str(value, s)
+    if s.precision is not None:
+        value = value[: s.precision]
+    pad = s.width - len(value)
+    if pad <= 0:
+        return value
+    return _padded(value, s.fill if s.fill is not None else " ", s.align, pad)
+
+
+def _padded(value, fill, align, pad):
+    if align is None or align == "<":
+        return value + fill * pad
+    if align == ">":
+        return fill * pad + value
+    return fill * (pad // 2) + value + fill * (pad - pad // 2)
+
+
+def _format_float_spec(value, spec):
+    s = parse_spec(spec, "float")
+    if s.plan is not None and value - value == 0:
+        if value < 0 or (value == 0 and copysign(1.0, value) < 0):
+            text = _fixed_text(s, "-", -value)
+        else:
+            text = _fixed_text(s, s.sign if s.sign in ("+", " ") else "", value)
+        if text is not None:
+            return text
+    return format_float(value, s)
+
+
+def _fixed_text(s, sign, a):
+    # A finite a >= 0 by the spec's plan, or None when a * 100 for '%' overflows.
+    plan = s.plan
+    if s.type == "%":
+        a = a * 100.0
+        if a - a != 0:
+            return None
+    return _planned_fixed(plan, sign, fixed_digits(a, plan[2]))
+
+
+def _planned_fixed(plan, sign, digits):
+    whole, frac = divmod(digits, plan[3])
+    text = plan[0].format(sign, whole, frac)
+    return plan[1].format(text) if plan[1] else text
+
+
+def _format_int_spec(value, spec, kind):
+    if not spec:
+        return _native_str(value) if kind is int else ("True" if value else "False")
+    s = parse_spec(spec, "int")
+    if s.plan is not None:
+        return _planned_int(s, int(value))
+    if s.type in ("e", "E", "f", "F", "g", "G", "%"):
+        return format_float(_int_as_float(int(value)), s)
+    return format_int(int(value), s)
+
+
+def _planned_int(s, value):
+    plan = s.plan
+    if value < 0:
+        text = plan[0].format("-", -value)
+    else:
+        text = plan[0].format(s.sign if s.sign in ("+", " ") else "", value)
+    return plan[1].format(text) if plan[1] else text
+
+
+def _format_other(value, spec, kind):
     method = getattr(kind, "__format__", None)
     if method is not None:
         result = method(value, spec)
@@ -702,7 +760,9 @@ def _text(value):
         return value
     if kind is int or kind is bool:
         return _native_str(value)
-    if kind is float or kind is list or kind is tuple or kind is dict or kind is ordered_dict:
+    if kind is float:
+        return float_repr(value)
+    if kind is list or kind is tuple or kind is dict or kind is ordered_dict:
         return _repr(value)
     if kind is KeyError and len(value.args) == 1:
         # CPython shows a KeyError's one key as its repr: print(e) gives 'k', with the quotes.
@@ -785,6 +845,9 @@ def str_repr(text):
     native = _native_repr(text)
     if "\\" not in native:
         return native
+    # Loaded here, on first need: see _cpython.__getattr__ for why _strmethods waits.
+    from _strmethods import printable
+
     quote = '"' if "'" in text and '"' not in text else "'"
     out = [quote]
     for ch in text:
@@ -828,6 +891,17 @@ def ascii(value):
     return "".join(out)
 
 
+def fv1(value):
+    # A replacement field without a spec or a conversion, f"{value}": the commonest kind, and one
+    # argument is cheaper to pass than fv's three.
+    kind = type(value)
+    if kind is int:
+        return _native_str(value)
+    if kind is str:
+        return value
+    return format(value, "")
+
+
 def fv(value, spec="", conversion=""):
     # One replacement field of an f-string: {value!conversion:spec}.
     if not conversion and not spec:
@@ -848,49 +922,63 @@ def fv(value, spec="", conversion=""):
 
 
 def round(number, ndigits=None):
-    # CPython's round(): exact, ties to even; an int without ndigits.
+    # CPython's round(): exact, ties to even; an int without ndigits. Each case is a function of
+    # its own: a frame over 11 words comes from the GC heap on every call, and costs more than
+    # the rounding.
     kind = type(number)
     if kind is float:
         if ndigits is None:
-            if isnan(number):
-                raise ValueError("cannot convert float NaN to integer")
-            if isinf(number):
-                raise OverflowError("cannot convert float infinity to integer")
-            if number == 0:
-                return 0
-            negative = number < 0
-            num, den = _ratio(-number if negative else number)
-            q = _half_even(num, den)
-            return -q if negative else q
-        if type(ndigits) is not int:
-            raise TypeError("'" + type(ndigits).__name__ + "' object cannot be interpreted as an integer")
-        if isnan(number) or isinf(number) or number == 0 or ndigits > 330:
-            return number
-        negative = copysign(1.0, number) < 0
-        a = -number if negative else number
-        if ndigits < -330:
-            return -0.0 if negative else 0.0
-        q = fixed_digits(a, ndigits)
-        if 0 <= ndigits <= 22 and q < 9007199254740992:
-            # One correctly rounded division of two exact values: the double nearest q/10**n.
-            result = q / _POW10[ndigits]
-        elif ndigits >= 0:
-            result = to_float(q, 10**ndigits)
-        else:
-            result = to_float(q * 10**-ndigits, 1)
-        return -result if negative else result
+            return _round_float(number)
+        return _round_float_to(number, ndigits)
     if kind is int or kind is bool:
-        number = int(number)
-        if ndigits is None or ndigits >= 0:
-            return number
-        unit = 10**-ndigits
-        negative = number < 0
-        q = _half_even(-number if negative else number, unit) * unit
-        return -q if negative else q
+        return _round_int(int(number), ndigits)
     method = getattr(number, "__round__", None)
     if method is None:
         raise TypeError("type " + kind.__name__ + " doesn't define __round__ method")
     return method() if ndigits is None else method(ndigits)
+
+
+def _round_float(number):
+    if isnan(number):
+        raise ValueError("cannot convert float NaN to integer")
+    if isinf(number):
+        raise OverflowError("cannot convert float infinity to integer")
+    if number == 0:
+        return 0
+    if number < 0:
+        return -_half_even(*_ratio(-number))
+    return _half_even(*_ratio(number))
+
+
+def _round_float_to(number, ndigits):
+    if type(ndigits) is not int:
+        raise TypeError("'" + type(ndigits).__name__ + "' object cannot be interpreted as an integer")
+    if isnan(number) or isinf(number) or number == 0 or ndigits > 330:
+        return number
+    if copysign(1.0, number) < 0:
+        return -_round_positive_to(-number, ndigits)
+    return _round_positive_to(number, ndigits)
+
+
+def _round_positive_to(a, ndigits):
+    if ndigits < -330:
+        return 0.0
+    q = fixed_digits(a, ndigits)
+    if 0 <= ndigits <= 22 and q < 9007199254740992:
+        # One correctly rounded division of two exact values: the double nearest q/10**n.
+        return q / _POW10[ndigits]
+    if ndigits >= 0:
+        return to_float(q, 10**ndigits)
+    return to_float(q * 10**-ndigits, 1)
+
+
+def _round_int(number, ndigits):
+    if ndigits is None or ndigits >= 0:
+        return number
+    unit = 10**-ndigits
+    if number < 0:
+        return -(_half_even(-number, unit) * unit)
+    return _half_even(number, unit) * unit
 
 
 def _new_spec(width, precision, kind):
@@ -1043,6 +1131,26 @@ def str_format_map(template, mapping):
     return _render_template(template, (), mapping, [0], 0)
 
 
+def _plain_percent(template, args):
+    # Whether every field is a bare %s of an int or a str, or a bare %d of an int: MicroPython's
+    # own % writes those exactly as CPython does, at C speed. Checked without making a str (each
+    # new str costs a search of the interned strings).
+    if "%%" in template:
+        return False
+    at = -1
+    for item in args if type(args) is tuple else (args,):
+        at = template.find("%", at + 1)
+        if at < 0:
+            return False
+        kind = type(item)
+        if template.startswith("d", at + 1):
+            if kind is not int:
+                return False
+        elif not template.startswith("s", at + 1) or (kind is not str and kind is not int):
+            return False
+    return template.find("%", at + 1) < 0
+
+
 def _real_number(value, code):
     kind = type(value)
     if kind is float:
@@ -1114,41 +1222,78 @@ def _percent_one(value, flags, width, precision, code):
             digits = "0" * (precision - len(digits)) + digits
         s.type = "d"
         return _assemble(s, negative, prefix, digits, "")
-    if code in "eEfFgG":
-        s.precision = 6 if precision is None else precision
-        return format_float(_real_number(value, code), s)
-    raise ValueError("unsupported format character '" + code + "' (0x%x)" % ord(code))
+    s.precision = 6 if precision is None else precision
+    return format_float(_real_number(value, code), s)
+
+
+_PERCENT_CODES = "sracdiuxXoeEfFgG"
+
+
+def _percent_spec(flags, width, precision, code):
+    # The format() spec that writes what %<flags><width>.<precision><code> writes (flags among
+    # - + space 0): '-' aligns left and overrides '0', '+' overrides ' '.
+    left = "-" in flags
+    spec = "<" if left else ""
+    if "+" in flags:
+        spec += "+"
+    elif " " in flags:
+        spec += " "
+    if "0" in flags and not left:
+        spec += "0"
+    if width:
+        spec += _native_str(width)
+    if precision is not None:
+        spec += "." + _native_str(precision)
+    return spec + code
 
 
 def percent(template, args):
     # printf-style `template % args` for a str template; anything else keeps its own `%`.
-    if type(template) is not str:
+    if type(template) is not str or _plain_percent(template, args):
         return template % args
+    fields = _percent_fields.get(template)
+    if fields is None:
+        fields = _parse_percent(template)
+        if len(_percent_fields) > 256:
+            _percent_fields.clear()
+        _percent_fields[template] = fields
     if type(args) is tuple:
-        items = args
-        mapping = None
-    else:
-        items = (args,)
-        mapping = args if type(args) is not str and hasattr(type(args), "__getitem__") else None
-    out = []
-    used = 0
-    uses_keys = False
+        return _render_percent(fields, args, None)
+    mapping = args if type(args) is not str and hasattr(type(args), "__getitem__") else None
+    return _render_percent(fields, (args,), mapping)
+
+
+# Templates repeat (one per loop): each is parsed once into its literal text and its fields.
+_percent_fields = {}
+# A field: (key or None, flags, width, precision, code); width and precision may be "*".
+# A template that ends inside a field ends with one of these, raised when the fields before it
+# have taken their arguments, as CPython raises it.
+_INCOMPLETE = object()
+_INCOMPLETE_KEY = object()
+
+
+def _parse_percent(template):
+    fields = []
     i = 0
     n = len(template)
     while i < n:
         j = template.find("%", i)
         if j < 0:
-            out.append(template[i:])
+            fields.append(template[i:])
             break
-        out.append(template[i:j])
+        if j > i:
+            fields.append(template[i:j])
+        if template.startswith("%", j + 1):
+            # Only "%%" itself writes a '%': with anything between, '%' is a bad character.
+            fields.append("%")
+            i = j + 2
+            continue
         i = j + 1
         if i >= n:
-            raise ValueError("incomplete format")
-        key_value = None
-        has_key = False
+            fields.append((_INCOMPLETE, "", 0, None, None))
+            break
+        key = None
         if template[i] == "(":
-            if mapping is None:
-                raise TypeError("format requires a mapping")
             level = 1
             j = i + 1
             while j < n and level:
@@ -1158,9 +1303,9 @@ def percent(template, args):
                     level -= 1
                 j += 1
             if level:
-                raise ValueError("incomplete format key")
-            key_value = mapping[template[i + 1 : j - 1]]
-            has_key = uses_keys = True
+                fields.append((_INCOMPLETE_KEY, "", 0, None, None))
+                break
+            key = template[i + 1 : j - 1]
             i = j
         flags = ""
         while i < n and template[i] in "-+ #0":
@@ -1168,15 +1313,7 @@ def percent(template, args):
             i += 1
         width = 0
         if i < n and template[i] == "*":
-            if used >= len(items):
-                raise TypeError("not enough arguments for format string")
-            width = items[used]
-            used += 1
-            if type(width) is not int:
-                raise TypeError("* wants int")
-            if width < 0:
-                flags += "-"
-                width = -width
+            width = "*"
             i += 1
         else:
             start = i
@@ -1188,13 +1325,7 @@ def percent(template, args):
         if i < n and template[i] == ".":
             i += 1
             if i < n and template[i] == "*":
-                if used >= len(items):
-                    raise TypeError("not enough arguments for format string")
-                precision = items[used]
-                used += 1
-                if type(precision) is not int:
-                    raise TypeError("* wants int")
-                precision = max(precision, 0)
+                precision = "*"
                 i += 1
             else:
                 start = i
@@ -1204,20 +1335,79 @@ def percent(template, args):
         while i < n and template[i] in "hlL":
             i += 1
         if i >= n:
-            raise ValueError("incomplete format")
+            fields.append((_INCOMPLETE, flags, width, precision, key))
+            break
         code = template[i]
         i += 1
-        if code == "%":
-            out.append("%")
+        fields.append((key, flags, width, precision, code, i - 1))
+    return fields
+
+
+def _render_percent(fields, items, mapping):
+    out = []
+    used = 0
+    uses_keys = False
+    for field in fields:
+        if type(field) is str:
+            out.append(field)
             continue
-        if has_key:
-            value = key_value
-        else:
+        key = field[0]
+        if key is _INCOMPLETE or key is _INCOMPLETE_KEY:
+            if key is _INCOMPLETE_KEY:
+                raise TypeError("format requires a mapping") if mapping is None else ValueError("incomplete format key")
+            if field[4] is not None:
+                # A key came first: it needs a mapping, and is looked up, before the end is seen.
+                if mapping is None:
+                    raise TypeError("format requires a mapping")
+                mapping[field[4]]
+            _take_stars(field, items, used)
+            raise ValueError("incomplete format")
+        if key is not None:
+            if mapping is None:
+                raise TypeError("format requires a mapping")
+            value = mapping[key]
+            uses_keys = True
+        used, flags, width, precision = _take_stars(field, items, used)
+        if key is None:
             if used >= len(items):
                 raise TypeError("not enough arguments for format string")
             value = items[used]
             used += 1
-        out.append(_percent_one(value, flags, width, precision, code))
+        out.append(_percent_field(value, flags, width, precision, field[4], field[5]))
     if used < len(items) and mapping is None and not uses_keys:
         raise TypeError("not all arguments converted during string formatting")
     return "".join(out)
+
+
+def _take_stars(field, items, used):
+    # (used, flags, width, precision) once a '*' width or precision has taken its argument.
+    flags, width, precision = field[1], field[2], field[3]
+    if width == "*":
+        if used >= len(items):
+            raise TypeError("not enough arguments for format string")
+        width = items[used]
+        used += 1
+        if type(width) is not int:
+            raise TypeError("* wants int")
+        if width < 0:
+            flags += "-"
+            width = -width
+    if precision == "*":
+        if used >= len(items):
+            raise TypeError("not enough arguments for format string")
+        precision = items[used]
+        used += 1
+        if type(precision) is not int:
+            raise TypeError("* wants int")
+        precision = max(precision, 0)
+    return used, flags, width, precision
+
+
+def _percent_field(value, flags, width, precision, code, at):
+    if code not in _PERCENT_CODES:
+        shown = code if 31 <= ord(code) <= 126 else "?"
+        raise ValueError("unsupported format character '%s' (0x%x) at index %d" % (shown, ord(code), at))
+    if code in "eEfFgG" and type(value) is float and not flags.strip("-+ 0"):
+        # The same text as format() with the equivalent spec, whose common forms are planned.
+        return _format_float_spec(value, _percent_spec(flags, width, precision, code))
+    return _percent_one(value, flags, width, precision, code)

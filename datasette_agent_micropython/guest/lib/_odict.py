@@ -30,23 +30,41 @@ _printing = []
 
 
 class dict(_dict):
-    # Class-level defaults keep construction cheap: an instance gets its own only when it changes.
+    # Class-level defaults keep construction cheap: an instance gets its own only when it changes
+    # (the key list on its first key: a dict that stays empty, or is loaded whole, never makes one).
+    _keys = ()
     _index = None
     _holes = 0
 
     def __init__(self, *args, **kwargs):
         super().__init__()
-        self._keys = []
         if args or kwargs:
             self.update(*args, **kwargs)
 
     def __setitem__(self, key, value):
         if key not in self:
             keys = self._keys
+            if not keys:
+                keys = self._keys = []
             if self._index is not None:
                 self._index[key] = len(keys)
             keys.append(key)
-        super().__setitem__(key, value)
+        self._store(key, value)
+
+    def _store(self, key, value):
+        # Found only until the first store: it binds the native dict's store to the instance,
+        # where attribute lookup finds it first from then on (a super() call costs more than the
+        # store itself).
+        store = self._store = super().__setitem__
+        store(key, value)
+
+    def get(self, key, default=None):
+        # The native get, bound to the instance on first use as _store is, unless a subclass has
+        # its own get (an instance attribute would hide it).
+        native = super().get
+        if type(self).get is _odict_get:
+            self.get = native
+        return native(key, default)
 
     def __delitem__(self, key):
         super().__delitem__(key)
@@ -208,6 +226,7 @@ class dict(_dict):
 
 
 odict = dict
+_odict_get = dict.get
 
 
 def from_ordered(keys, values):

@@ -5,7 +5,7 @@ sorted input and calls `key` at every comparison, and its comparisons are never 
 (`a > b` fails when only `b.__lt__` exists). These helpers give CPython's results instead.
 """
 
-from _odict import odict
+from _odict import from_ordered, odict
 from _reprfix import fix as _fix_repr
 
 _dict = dict
@@ -47,12 +47,21 @@ def print(*args, **kwargs):
 
 
 def dict_from_pairs(pairs):
-    """A dict display or comprehension: keys in the order given, the last value of a repeated key
-    kept at the key's first position."""
-    new = odict()
-    for k, v in pairs:
-        new[k] = v
-    return new
+    """A dict display or comprehension (`pairs` is a list of 2-tuples): keys in the order given,
+    the last value of a repeated key kept at the key's first position.
+
+    The native dict is built in C; the key order is the pairs' own unless a key repeats."""
+    values = _dict(pairs)
+    if len(values) == len(pairs):
+        keys = [k for k, _ in pairs]
+    else:
+        seen = _dict()
+        keys = []
+        for k, _ in pairs:
+            if k not in seen:
+                seen[k] = None
+                keys.append(k)
+    return from_ordered(keys, values)
 
 
 def dict_call(args=(), pairs=()):
@@ -86,6 +95,9 @@ def _reflect(a, b, symbol, error):
     """b's reflected method for `a symbol b`, as CPython tries it when a's own one is missing."""
     if not _unsupported(error):
         raise error
+    kind = type(a)
+    if kind is type(b) and (kind is tuple or kind is list):
+        return _compare_sequences(a, b, symbol)
     method = getattr(type(b), _REFLECTED[symbol], None)
     if method is not None and type(b) not in (int, float, _str, bool, list, tuple, set, bytes):
         result = method(b, a)
@@ -122,6 +134,23 @@ def ge(a, b):
         return a >= b
     except TypeError as error:
         return _reflect(a, b, ">=", error)
+
+
+_BY_SYMBOL = {"<": lt, ">": gt, "<=": le, ">=": ge}
+
+
+def _compare_sequences(a, b, symbol):
+    """Two tuples or two lists compared as CPython does: the first pair of items that differ
+    decides, compared (with reflection) by themselves, so an error names their types."""
+    for x, y in zip(a, b):
+        if x is not y and not x == y:
+            return _BY_SYMBOL[symbol](x, y)
+    n, m = len(a), len(b)
+    if symbol == "<":
+        return n < m
+    if symbol == ">":
+        return n > m
+    return n <= m if symbol == "<=" else n >= m
 
 
 class _Reflecting:
@@ -212,19 +241,37 @@ def _stable_ascending(items, keys):
     and MicroPython's allocator is quadratic on long runs of multi-block allocations.
     """
     n = len(items)
-    if n < 2 or _ascending(keys):
+    # The first few keys out of order rule out a full check (the common case, unsorted input).
+    if n < 2 or (_ascending(keys[:_PROBE]) and _ascending(keys)):
         return items
-    backwards = keys[::-1]
-    if _ascending(backwards) and _ascending(list(zip(backwards, range(n - 1, -1, -1)))):
-        return items[::-1]
+    if _ascending(keys[_PROBE - 1 :: -1]):
+        backwards = keys[::-1]
+        if _ascending(backwards) and _ascending(list(zip(backwards, range(n - 1, -1, -1)))):
+            return items[::-1]
     if keys is items and _indistinguishable_when_equal(items):
         _shuffle(items)
         items.sort()
         return items
-    decorated = list(zip(keys, range(n)))
+    if _same_length_tuples(keys):
+        # (k1, k2, position) orders as ((k1, k2), position) when every key has the same length,
+        # and compares one level of tuples instead of two: the sort's comparisons cost half.
+        decorated = [key + (position,) for key, position in zip(keys, range(n))]
+    else:
+        decorated = list(zip(keys, range(n)))
     _shuffle(decorated)
     decorated.sort()
-    return [items[pair[1]] for pair in decorated]
+    return [items[entry[-1]] for entry in decorated]
+
+
+# How many leading keys are checked for order before all of them are.
+_PROBE = 16
+
+
+def _same_length_tuples(keys):
+    """Whether every key is a tuple (not a subclass) and all have one length."""
+    if set(map(type, keys)) != {tuple}:
+        return False
+    return len(set(map(len, keys))) == 1
 
 
 def _indistinguishable_when_equal(values):
