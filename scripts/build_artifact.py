@@ -32,8 +32,7 @@ Steps (each one is a small function below):
    (``skip_new_str_interning``), and the collector's rescan after its mark stack overflows stops
    at the last used block instead of covering the whole heap (``bound_overflow_rescan``). Two
    insert instructions into ``gc_alloc``, and the check proves they only insert: multi-block
-   allocations search next fit from a hint of their own (``multi_block_next_fit``), which memory
-   given back pulls back (``frees_lower_next_fit_hint``, in gc_free and gc_realloc), and the
+   allocations search next fit from a hint of their own (``multi_block_next_fit``), and the
    search skips table words with no free block (``skip_used_table_words``).
 6. Export every mutable global (``__stack_pointer``, ``__global_N``) so the
    host can snapshot and restore them: wasmtime-py reaches exported globals only.
@@ -809,115 +808,34 @@ def skip_used_table_words(module: bytes) -> bytes:
     return replace_function_body(module, NEXT_FIT_SEARCH_START, patch)
 
 
-# Next fit spreads long-lived objects over the heap, so that after a collection no run is long
-# enough for a big allocation that first fit would have found room for (more clean MemoryErrors in
-# the GC-stress programs at 256 and 512 KiB heaps: 28 and 9 instead of 25 and 6). Memory given back
-# explicitly (the parser's and compiler's buffers, a list's old items after it grew, a shrunk
-# block) therefore pulls the multi-block hint back to it, as it already pulls back
-# `gc_last_free_atb_index`: 26 and 6 then. Three places do that, each `if (index < last_free)
-# last_free = index` with the table byte in a local: gc_free, its copy inlined in gc_realloc (a
-# moved block), and gc_realloc's shrink (`if (index >= last_free) break; last_free = index`).
-FREED_BLOCK_HINT = re.compile(
-    rb"\x20(.)\x41\x06\x76\x22(.)"  # (local.tee X (i32.shr_u (local.get Y) (i32.const 6)))
-    + re.escape(LAST_FREE_LOAD)
-    + rb"\x49\x04\x40"  # i32.lt_u; if
-    + re.escape(i32_const(GC_LAST_FREE_ATB_INDEX))
-    + rb"\x20(?:\2)"
-    + re.escape(I32_STORE)
-    + rb"\x0b",
-    re.S,
-)
-SHRUNK_BLOCK_HINT = re.compile(
-    rb"\x20(.)\x41\x02\x76\x22(?:\1)"  # (local.tee X (i32.shr_u (local.get X) (i32.const 2)))
-    + re.escape(LAST_FREE_LOAD)
-    + rb"\x4f\x04\x40\x0c.\x0b"  # i32.ge_u; if; br; end
-    + re.escape(i32_const(GC_LAST_FREE_ATB_INDEX))
-    + rb"\x20(?:\1)"
-    + re.escape(I32_STORE),
-    re.S,
-)
-FREES_LOWER_HINT_INSERTIONS = [
-    [
-        "(local.get $1) ) ) ) (if (i32.lt_u (local.get $1) (i32.load (i32.const 67408) ) ) "
-        "(then (i32.store (i32.const 67408)"
-    ],
-    [
-        "(local.get $0) ) ) ) (if (i32.lt_u (local.get $0) (i32.load (i32.const 67408) ) ) "
-        "(then (i32.store (i32.const 67408)",
-        "(i32.lt_u (i32.shr_u (local.get $1) (i32.const 2) ) (i32.load (i32.const 67408) ) ) "
-        "(then (i32.store (i32.const 67408) (i32.shr_u (local.get $1) (i32.const 2) ) ) ) ) (if",
-    ],
-]
-
-
-def frees_lower_next_fit_hint(module: bytes) -> bytes:
-    """Where a free pulls gc_last_free_atb_index back, pull the multi-block hint back too."""
-
-    def lower_hint(index: bytes) -> bytes:  # if (index < hint) hint = index
-        hint = i32_const(GC_STACK_OVERFLOW)
-        return index + hint + I32_LOAD + b"\x49\x04\x40" + hint + index + I32_STORE + b"\x0b"
-
-    sections = parse_sections(module)
-    for position, section in enumerate(sections):
-        if section.id != SECTION_CODE:
-            continue
-        payload = section.payload
-        frees, shrinks = list(FREED_BLOCK_HINT.finditer(payload)), list(SHRUNK_BLOCK_HINT.finditer(payload))
-        if len(frees) != 2 or len(shrinks) != 1:
-            raise BuildError(f"found {len(frees)} frees and {len(shrinks)} shrinks, expected 2 and 1")
-        # After a free's `if`, its local holds the table byte; before the shrink's, the block.
-        inserts = [(match.end(), lower_hint(b"\x20" + match.group(2))) for match in frees]
-        inserts += [(match.start(), lower_hint(b"\x20" + match.group(1) + b"\x41\x02\x76")) for match in shrinks]
-        bodies = []
-        for start, end in function_bodies(payload):
-            body, at = bytearray(), start
-            for offset, code in sorted(insert for insert in inserts if start <= insert[0] < end):
-                body += payload[at:offset] + code
-                at = offset
-            bodies.append(bytes(body + payload[at:end]))
-        sections[position] = Section(
-            section.id, encode_uleb(len(bodies)) + b"".join(encode_uleb(len(body)) + body for body in bodies)
-        )
-    return serialize_sections(sections)
-
-
 def replace_once(data: bytes, old: bytes, new: bytes, what: str) -> bytes:
     if data.count(old) != 1:
         raise BuildError(f"{what}: found {data.count(old)} times, expected 1")
     return data.replace(old, new)
 
 
-def check_insertions(wasm_dis: Path, before: Path, after: Path, insertions: list[list[str]]) -> None:
-    """Diff the disassemblies function by function: the changed functions, in order, gained exactly
-    `insertions` (per function, runs of lines joined by spaces, label names erased) and lost
-    nothing; everything else is unchanged."""
+def check_insertions(wasm_dis: Path, before: Path, after: Path, insertions: list[str]) -> None:
+    """Diff the disassemblies: the one changed function gained exactly `insertions` (each a run of
+    lines, joined by spaces, with label names erased) and lost nothing; all else is unchanged."""
     old_lines, new_lines = disassemble(wasm_dis, before), disassemble(wasm_dis, after)
-
-    def functions(lines: list[str]) -> list[list[str]]:
-        starts = [i for i, line in enumerate(lines) if line.startswith(" (func ")] + [len(lines)]
-        return [lines[: starts[0]]] + [lines[a:b] for a, b in zip(starts, starts[1:])]
+    starts = [i for i, line in enumerate(old_lines) if line.startswith(" (func ")]
+    changed = [i for i, (old, new) in enumerate(zip(old_lines, new_lines)) if old != new and i >= starts[0]]
+    if not changed:
+        raise BuildError("the patch changed nothing")
+    first = max(start for start in starts if start <= changed[0])
+    old_end = next((start for start in starts if start > first), len(old_lines))
+    new_end = len(new_lines) - (len(old_lines) - old_end)
+    if old_lines[:first] != new_lines[:first] or old_lines[old_end:] != new_lines[new_end:]:
+        raise BuildError("the patch changed more than one function")
 
     def plain(lines: list[str]) -> list[str]:
         return [re.sub(r"\$(label|block)\d*", "$L", line.strip()) for line in lines]
 
-    old_functions, new_functions = functions(old_lines), functions(new_lines)
-    if len(old_functions) != len(new_functions) or old_functions[0] != new_functions[0]:
-        raise BuildError("the patch changed more than function bodies")
-    made = []
-    for old, new in zip(old_functions[1:], new_functions[1:]):
-        if old == new:
-            continue
-        old_body, new_body = plain(old), plain(new)
-        matcher = difflib.SequenceMatcher(None, old_body, new_body, autojunk=False)
-        made.append(
-            [
-                " ".join(new_body[j1:j2]) if tag == "insert" else f"{tag}: {' '.join(old_body[i1:i2])}"
-                for tag, i1, i2, j1, j2 in matcher.get_opcodes()
-                if tag != "equal"
-            ]
-        )
-    if made != insertions:
-        raise BuildError(f"the patch made {made!r}, expected the insertions {insertions!r}")
+    old_body, new_body = plain(old_lines[first:old_end]), plain(new_lines[first:new_end])
+    matcher = difflib.SequenceMatcher(None, old_body, new_body, autojunk=False)
+    edits = [(tag, " ".join(new_body[j1:j2])) for tag, _, _, j1, j2 in matcher.get_opcodes() if tag != "equal"]
+    if edits != [("insert", text) for text in insertions]:
+        raise BuildError(f"the patch made {edits[:6]!r}, expected the insertions {insertions!r}")
 
 
 def disassemble(wasm_dis: Path, path: Path) -> list[str]:
@@ -1159,15 +1077,11 @@ def build(source: bytes, wasm_opt: Path, workdir: Path) -> tuple[bytes, dict[str
     check_rescan_patch(wasm_opt.parent / "wasm-dis", workdir / "interning.wasm", workdir / "rescan.wasm")
     (workdir / "nextfit.wasm").write_bytes(multi_block_next_fit((workdir / "rescan.wasm").read_bytes()))
     check_insertions(
-        wasm_opt.parent / "wasm-dis", workdir / "rescan.wasm", workdir / "nextfit.wasm", [NEXT_FIT_INSERTIONS]
+        wasm_opt.parent / "wasm-dis", workdir / "rescan.wasm", workdir / "nextfit.wasm", NEXT_FIT_INSERTIONS
     )
-    (workdir / "frees.wasm").write_bytes(frees_lower_next_fit_hint((workdir / "nextfit.wasm").read_bytes()))
+    (workdir / "skip.wasm").write_bytes(skip_used_table_words((workdir / "nextfit.wasm").read_bytes()))
     check_insertions(
-        wasm_opt.parent / "wasm-dis", workdir / "nextfit.wasm", workdir / "frees.wasm", FREES_LOWER_HINT_INSERTIONS
-    )
-    (workdir / "skip.wasm").write_bytes(skip_used_table_words((workdir / "frees.wasm").read_bytes()))
-    check_insertions(
-        wasm_opt.parent / "wasm-dis", workdir / "frees.wasm", workdir / "skip.wasm", [[SKIP_USED_WORDS_INSERTION]]
+        wasm_opt.parent / "wasm-dis", workdir / "nextfit.wasm", workdir / "skip.wasm", [SKIP_USED_WORDS_INSERTION]
     )
     optimized = (workdir / "skip.wasm").read_bytes()
     stack_pointer = find_stack_pointer(parse_defined_globals(optimized), source_sp)
@@ -1215,7 +1129,6 @@ def make_metadata(
                 "gc_last_free_atb_index": GC_LAST_FREE_ATB_INDEX,
                 "hint_in_gc_stack_overflow": GC_STACK_OVERFLOW,
             },
-            "frees_lower_next_fit_hint": {"hint_in_gc_stack_overflow": GC_STACK_OVERFLOW},
             "skip_used_table_words": {"all_blocks_used": hex(ALL_BLOCKS_USED)},
         },
         "output": {
