@@ -130,8 +130,8 @@ def _main():
     def changed_names():
         # Top-level names, so that admins can see what a stored session holds, and transform.py
         # knows what the user has bound: sent only when the keys changed since they were last
-        # sent, since building and encoding them costs about 10k instructions a global. Taking the
-        # keys and comparing them is C work, about 100 times cheaper; an equal tuple means the same
+        # sent, since building and encoding them cost about 20k instructions a global a call.
+        # Taking the keys and comparing them is C work, about 500; an equal tuple means the same
         # keys in the same order. The host keeps the names it has when none come.
         nonlocal names_sent
         keys = to_tuple(user_globals)
