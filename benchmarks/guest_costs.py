@@ -26,11 +26,11 @@ def install_phase_meter() -> None:
     def metered_resume(self: rt.Session) -> None:
         armed = getattr(self, "_meter_armed", None)
         phases = getattr(self, "_meter_phases", None)
-        if armed is not None and phases is not None and self._store is not None and self.metered:
-            phases[armed[0]] += armed[1] - self._store.get_fuel()
+        if armed is not None and phases is not None and self._wasm_store is not None and self.metered:
+            phases[armed[0]] += armed[1] - self._wasm_store.get_fuel()
         original(self)
-        if self.metered and self._store is not None:
-            self._meter_armed = (self._phase, self._store.get_fuel())
+        if self.metered and self._wasm_store is not None:
+            self._meter_armed = (self._phase, self._wasm_store.get_fuel())
 
     rt.Session._resume = metered_resume
 

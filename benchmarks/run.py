@@ -16,7 +16,9 @@ The baseline runs with the settings of the plugin it replaces: 16 MiB of memory,
 
 Rows (each latency at p50 and p95, nearest rank):
  1. first call of a new conversation, in a warm process
- 2. warm call: `x += 1`, and a ~10 ms CPU snippet (with fuel metered in both, and at each one's defaults)
+ 2. warm call: `x += 1`, and a ~10 ms CPU snippet (with fuel metered in both, and at each one's defaults);
+    per-call overhead: `x = 1` in a session holding ~2 MB after a collection and after a burst, and
+    `[str(i) * 10 for i in range(50000)]` repeated
  3. restore of an evicted conversation: fresh, ~1 MB and ~8 MB of live data
  4. snapshot after a call: time added before the next call can start, and stored bytes
  5. eviction churn: 200 conversations round robin through max_sessions 16, 20 calls each
@@ -51,6 +53,9 @@ from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
+from call_overhead import ROW_IDS as CALL_OVERHEAD_ROW_IDS
+from call_overhead import SECTION as CALL_OVERHEAD_SECTION
+from call_overhead import bench_call_overhead
 from calls import bench_first_call, bench_warm
 from cpython_anchor import ROW_IDS as CPYTHON_ROW_IDS
 from cpython_anchor import SECTION as CPYTHON_SECTION
@@ -90,6 +95,7 @@ from snapshots import bench_restore, bench_snapshot, make_image
 SECTIONS: list[tuple[str, list[str], Callable]] = [
     ("first call", ["first_call"], bench_first_call),
     ("warm calls", ["warm_call_x_plus_1", "warm_call_cpu_10ms", "warm_call_cpu_10ms_defaults"], bench_warm),
+    (CALL_OVERHEAD_SECTION, CALL_OVERHEAD_ROW_IDS, bench_call_overhead),
     ("restore", ["restore_fresh", "restore_1mb", "restore_8mb"], bench_restore),
     (
         "snapshot",

@@ -186,6 +186,13 @@ class GuestProtocol:
         # From here the guest only has the way back to Q, with a small budget of its own: code
         # that keeps running (a scheduled callback, a forged result) cannot outlive it.
         self._phase = "returning"
+        # The guest sends the names only when they changed since it last sent them, internal
+        # snippets included; without them, the last ones still hold.
+        names = report.get("names")
+        if isinstance(names, list):
+            self.names = [name[:100] for name in names if isinstance(name, str) and name not in self.host_functions][
+                :200
+            ]
         if self._internal:
             if not report.get("ok"):
                 log_once("internal snippet", "internal snippet failed: %s", str(report.get("type"))[:1000])
@@ -193,11 +200,6 @@ class GuestProtocol:
                 self.helpers_loaded = True
             return b"{}"
         fuel_used = self.limits.fuel - self._wasm_store.get_fuel() if self.metered else None
-        names = report.get("names")
-        if isinstance(names, list):
-            self.names = [name[:100] for name in names if isinstance(name, str) and name not in self.host_functions][
-                :200
-            ]
         if report.get("ok"):
             self._finished = RunResult(ok=True, fuel_used=fuel_used)
         else:

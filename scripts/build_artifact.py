@@ -31,10 +31,13 @@ Steps (each one is a small function below):
    two, ``place_spills_at_definitions`` rewrites spilled.wat into placed.wat: a local that is
    written rarely but live across many calls is stored to its spill slot where it is written
    instead of before every call (the CPU-bound loop: 117M -> 86M wasm instructions).
-5. Two same-length patches of wasm-opt's output, each checked on the disassembly like step 2:
-   new strs skip the linear search of the interned strings (``skip_new_str_interning``), and
-   the collector's rescan after its mark stack overflows stops at the last used block instead of
-   covering the whole heap (``bound_overflow_rescan``).
+5. Patches of wasm-opt's output, each checked on the disassembly like step 2. Two keep every
+   byte in place: new strs skip the linear search of the interned strings
+   (``skip_new_str_interning``), and the collector's rescan after its mark stack overflows stops
+   at the last used block instead of covering the whole heap (``bound_overflow_rescan``). Two
+   insert instructions into ``gc_alloc``, and the check proves they only insert: multi-block
+   allocations search next fit from a hint of their own (``multi_block_next_fit``), and the
+   search skips table words with no free block (``skip_used_table_words``).
 6. Export every mutable global (``__stack_pointer``, ``__global_N``) so the
    host can snapshot and restore them: wasmtime-py reaches exported globals only.
 7. Verify with wasmtime (a GC smoke test and a recursion smoke test), write
@@ -49,6 +52,7 @@ plugin depends on anyway.
 from __future__ import annotations
 
 import argparse
+import difflib
 import hashlib
 import importlib.metadata
 import json
@@ -683,6 +687,178 @@ def check_rescan_patch(wasm_dis: Path, before: Path, after: Path) -> None:
         raise BuildError(f"the rescan patch changed {changed[:6]!r}, expected {expected!r}")
 
 
+# `gc_alloc` looks for a run of free blocks from `gc_last_free_atb_index`, a hint that only
+# one-block allocations move forward (everything before it is in use). A run of several blocks is
+# therefore searched for from the first free block on, past every smaller hole: after a collection
+# that left holes between live objects, each `'ab' * 20` rescans the whole live heap, and a loop
+# of them is quadratic (`[str(i) * 10 for i in range(50000)]`, run a fourth time in one session,
+# took over 5 s); after a burst of allocations, a call's few multi-block allocations each scanned
+# every block allocated since (`x = 1` cost 31M instructions). So multi-block searches get a hint
+# of their own, next fit: they start after the last multi-block allocation and wrap around, once,
+# to the first free block before the heap is collected, so a collection comes exactly when first
+# fit would have found nothing either; one-block allocations still fill every hole. The hint is
+# kept in `gc_stack_overflow` (GC_STACK_OVERFLOW), a flag that only the collector uses, which it
+# clears when it starts and leaves clear when it ends: collections reset the hint for free, and it
+# lives in linear memory, so snapshots carry it. 0 means no hint.
+GC_LAST_FREE_ATB_INDEX = 67400
+GC_STACK_OVERFLOW = 67408
+# Uses of the flag's address in wasm-opt's output, all in the collector (clear, set, test).
+GC_STACK_OVERFLOW_USES = 6
+I32_LOAD, I32_STORE = b"\x28\x02\x00", b"\x36\x02\x00"
+# In gc_alloc: local 5 is the number of blocks wanted, local 0 the free blocks counted (the first
+# block found), local 1 the block the run ends at, local 2 "no collection needed yet", local 9
+# "may still collect"; the search loop begins `if (table_len > start)` with start in local 0.
+LAST_FREE_LOAD = i32_const(GC_LAST_FREE_ATB_INDEX) + I32_LOAD
+ALLOC_SEARCH_START = i32_const(GC_TABLE_BYTE_LEN) + I32_LOAD + b"\x22\x01" + LAST_FREE_LOAD + b"\x22\x00"
+# n_blocks > 1 && hint > last_free
+USE_NEXT_FIT_HINT = (
+    b"\x20\x05\x41\x01\x4b"
+    + i32_const(GC_STACK_OVERFLOW)
+    + I32_LOAD
+    + i32_const(GC_LAST_FREE_ATB_INDEX)
+    + I32_LOAD
+    + b"\x4b\x71"
+)
+# start = n_blocks > 1 && hint > last_free ? hint : last_free
+NEXT_FIT_SEARCH_START = ALLOC_SEARCH_START.replace(
+    LAST_FREE_LOAD, i32_const(GC_STACK_OVERFLOW) + I32_LOAD + LAST_FREE_LOAD + USE_NEXT_FIT_HINT + b"\x1b"
+)
+# (end_block + 1) / 4, the table byte after the run found
+NEXT_TABLE_BYTE = b"\x20\x01\x41\x01\x6a\x41\x02\x76"
+# if (n_free == 1) last_free = (end_block + 1) / 4;
+ONE_BLOCK_HINT = b"\x20\x00\x41\x01\x46\x04\x40" + i32_const(GC_LAST_FREE_ATB_INDEX) + NEXT_TABLE_BYTE + I32_STORE
+# After a search that found nothing: `if (may_collect) { collect next; continue }`.
+SEARCH_FAILED = b"\x20\x09\x04\x40\x41\x00\x21\x02\x0c\x01\x05"
+NEXT_FIT_INSERTIONS = [
+    "(select (i32.load (i32.const 67408) )",
+    ") (i32.and (i32.gt_u (local.get $5) (i32.const 1) ) (i32.gt_u (i32.load (i32.const 67408) ) "
+    "(i32.load (i32.const 67400) ) ) )",
+    "(i32.shr_u (i32.add (local.get $1) (i32.const 1) ) (i32.const 2) ) ) ) (else (i32.store (i32.const 67408)",
+    "(i32.and (i32.gt_u (local.get $5) (i32.const 1) ) (i32.gt_u (i32.load (i32.const 67408) ) "
+    "(i32.load (i32.const 67400) ) ) ) (then (i32.store (i32.const 67408) (i32.const 0) ) "
+    "(local.set $2 (i32.const 1) ) (br $L) ) ) (if",
+]
+
+
+def replace_function_body(module: bytes, marker: bytes, patch: Any) -> bytes:
+    """Replace the body of the one function containing `marker` by `patch(body)`.
+
+    Bodies may change length: branches in wasm name enclosing blocks by depth, not by offset, so
+    self-contained instructions can be inserted; only the body's and the section's sizes change.
+    """
+    sections = parse_sections(module)
+    for index, section in enumerate(sections):
+        if section.id != SECTION_CODE:
+            continue
+        payload = section.payload
+        bodies = function_bodies(payload)
+        found = [(start, end) for start, end in bodies if marker in payload[start:end]]
+        if len(found) != 1 or payload.count(marker) != 1:
+            raise BuildError(f"expected one function with the marker {marker.hex()}, found {len(found)}")
+        new_bodies = [
+            patch(payload[start:end]) if (start, end) == found[0] else payload[start:end] for start, end in bodies
+        ]
+        sections[index] = Section(
+            section.id, encode_uleb(len(bodies)) + b"".join(encode_uleb(len(body)) + body for body in new_bodies)
+        )
+    return serialize_sections(sections)
+
+
+def multi_block_next_fit(module: bytes) -> bytes:
+    """Give gc_alloc's multi-block searches a next-fit hint of their own (see above)."""
+    uses = module.count(i32_const(GC_STACK_OVERFLOW))
+    if uses != GC_STACK_OVERFLOW_USES:
+        raise BuildError(f"gc_stack_overflow's address is used {uses} times, expected {GC_STACK_OVERFLOW_USES}")
+
+    def patch(body: bytes) -> bytes:
+        body = replace_once(body, ALLOC_SEARCH_START, NEXT_FIT_SEARCH_START, "search start")
+        # else hint = (end_block + 1) / 4;
+        after_run = ONE_BLOCK_HINT + b"\x05" + i32_const(GC_STACK_OVERFLOW) + NEXT_TABLE_BYTE + I32_STORE + b"\x0b"
+        body = replace_once(body, ONE_BLOCK_HINT + b"\x0b", after_run, "hint update")
+        # if (hint was used) { hint = 0; search again from the first free block, no collection }
+        wrap = USE_NEXT_FIT_HINT + b"\x04\x40" + i32_const(GC_STACK_OVERFLOW) + b"\x41\x00" + I32_STORE
+        wrap += b"\x41\x01\x21\x02\x0c\x01\x0b"
+        return replace_once(body, SEARCH_FAILED, wrap + SEARCH_FAILED, "search failure")
+
+    return replace_function_body(module, ALLOC_SEARCH_START, patch)
+
+
+# The table is read a byte (four blocks) at a time, about 40 instructions a byte even where every
+# block is in use; a one-block allocation after a burst still scanned every block allocated since
+# the last free one (2.7M instructions for 2 MB). The search loop now first skips whole 8-byte
+# words (32 blocks) with no free block: `(w | w >> 1) & 0x55..55 == 0x55..55`, about 20
+# instructions a word. A skipped word ends any run being counted. Only words entirely inside the
+# table are read (more than 8 bytes left), so the loop's last bytes go the old way.
+ALL_BLOCKS_USED = 0x5555555555555555
+# The search loop's first instruction, `loop; n = 0` (local 2), and its locals: 6 points at the
+# table byte, 1 is its first block, 10 counts the bytes left, 0 the free blocks counted.
+SEARCH_LOOP_TOP = b"\x03\x40\x41\x00\x21\x02"
+SKIP_USED_WORDS_INSERTION = (
+    "(loop $L (if (i32.gt_u (local.get $10) (i32.const 8) ) (then (if (i64.eq (i64.and (i64.or "
+    "(i64.load align=1 (local.get $6) ) (i64.shr_u (i64.load align=1 (local.get $6) ) (i64.const 1) ) ) "
+    f"(i64.const {ALL_BLOCKS_USED}) ) (i64.const {ALL_BLOCKS_USED}) ) (then (local.set $6 (i32.add "
+    "(local.get $6) (i32.const 8) ) ) (local.set $1 (i32.add (local.get $1) (i32.const 32) ) ) "
+    "(local.set $10 (i32.sub (local.get $10) (i32.const 8) ) ) (local.set $0 (i32.const 0) ) (br $L) ) ) ) ) )"
+)
+
+
+def skip_used_table_words(module: bytes) -> bytes:
+    """Make gc_alloc's search skip table words whose 32 blocks are all in use (see above)."""
+
+    def patch(body: bytes) -> bytes:
+        word = b"\x20\x06\x29\x00\x00"  # local.get 6; i64.load align=1
+        all_used = b"\x42" + encode_sleb(ALL_BLOCKS_USED)
+        skip = (
+            b"\x03\x40\x20\x0a\x41\x08\x4b\x04\x40"  # loop; if (left > 8)
+            + word
+            + word
+            + b"\x42\x01\x88\x84"  # (w | w >> 1)
+            + all_used
+            + b"\x83"
+            + all_used
+            + b"\x51\x04\x40"  # & ALL == ALL: if
+            + b"\x20\x06\x41\x08\x6a\x21\x06"  # table byte += 8
+            + b"\x20\x01\x41\x20\x6a\x21\x01"  # block += 32
+            + b"\x20\x0a\x41\x08\x6b\x21\x0a"  # left -= 8
+            + b"\x41\x00\x21\x00\x0c\x02\x0b\x0b\x0b"  # counted = 0; continue
+        )
+        if body.count(SEARCH_LOOP_TOP) != 1:
+            raise BuildError(f"gc_alloc's search loop: found {body.count(SEARCH_LOOP_TOP)}, expected 1")
+        return body.replace(SEARCH_LOOP_TOP, SEARCH_LOOP_TOP[:2] + skip + SEARCH_LOOP_TOP[2:])
+
+    return replace_function_body(module, NEXT_FIT_SEARCH_START, patch)
+
+
+def replace_once(data: bytes, old: bytes, new: bytes, what: str) -> bytes:
+    if data.count(old) != 1:
+        raise BuildError(f"{what}: found {data.count(old)} times, expected 1")
+    return data.replace(old, new)
+
+
+def check_insertions(wasm_dis: Path, before: Path, after: Path, insertions: list[str]) -> None:
+    """Diff the disassemblies: the one changed function gained exactly `insertions` (each a run of
+    lines, joined by spaces, with label names erased) and lost nothing; all else is unchanged."""
+    old_lines, new_lines = disassemble(wasm_dis, before), disassemble(wasm_dis, after)
+    starts = [i for i, line in enumerate(old_lines) if line.startswith(" (func ")]
+    changed = [i for i, (old, new) in enumerate(zip(old_lines, new_lines)) if old != new and i >= starts[0]]
+    if not changed:
+        raise BuildError("the patch changed nothing")
+    first = max(start for start in starts if start <= changed[0])
+    old_end = next((start for start in starts if start > first), len(old_lines))
+    new_end = len(new_lines) - (len(old_lines) - old_end)
+    if old_lines[:first] != new_lines[:first] or old_lines[old_end:] != new_lines[new_end:]:
+        raise BuildError("the patch changed more than one function")
+
+    def plain(lines: list[str]) -> list[str]:
+        return [re.sub(r"\$(label|block)\d*", "$L", line.strip()) for line in lines]
+
+    old_body, new_body = plain(old_lines[first:old_end]), plain(new_lines[first:new_end])
+    matcher = difflib.SequenceMatcher(None, old_body, new_body, autojunk=False)
+    edits = [(tag, " ".join(new_body[j1:j2])) for tag, _, _, j1, j2 in matcher.get_opcodes() if tag != "equal"]
+    if edits != [("insert", text) for text in insertions]:
+        raise BuildError(f"the patch made {edits[:6]!r}, expected the insertions {insertions!r}")
+
+
 def disassemble(wasm_dis: Path, path: Path) -> list[str]:
     out = subprocess.run([str(wasm_dis), str(path)], check=True, capture_output=True, text=True)
     return out.stdout.splitlines()
@@ -1048,8 +1224,8 @@ def check_pins(metadata: dict[str, Any], source_sha: str, binaryen: dict[str, st
 
 
 def build(source: bytes, wasm_opt: Path, workdir: Path) -> tuple[bytes, dict[str, int]]:
-    """Steps 2 to 7: move the stack, name the SP, spill pointers, skip interning new strs, export
-    mutable globals, verify."""
+    """Steps 2 to 7: move the stack, name the SP, spill pointers, patch the str and allocator
+    paths, export mutable globals, verify."""
     target = SOURCE_LAYOUT.moved(EXTRA_STACK_PAGES, CSTACK_LIMIT)
     deeper = move_stack_and_heap(source, SOURCE_LAYOUT, target)
     (workdir / "source.wasm").write_bytes(source)
@@ -1067,7 +1243,15 @@ def build(source: bytes, wasm_opt: Path, workdir: Path) -> tuple[bytes, dict[str
     check_interning_patch(wasm_opt.parent / "wasm-dis", workdir / "out.wasm", workdir / "interning.wasm")
     (workdir / "rescan.wasm").write_bytes(bound_overflow_rescan((workdir / "interning.wasm").read_bytes()))
     check_rescan_patch(wasm_opt.parent / "wasm-dis", workdir / "interning.wasm", workdir / "rescan.wasm")
-    optimized = (workdir / "rescan.wasm").read_bytes()
+    (workdir / "nextfit.wasm").write_bytes(multi_block_next_fit((workdir / "rescan.wasm").read_bytes()))
+    check_insertions(
+        wasm_opt.parent / "wasm-dis", workdir / "rescan.wasm", workdir / "nextfit.wasm", NEXT_FIT_INSERTIONS
+    )
+    (workdir / "skip.wasm").write_bytes(skip_used_table_words((workdir / "nextfit.wasm").read_bytes()))
+    check_insertions(
+        wasm_opt.parent / "wasm-dis", workdir / "nextfit.wasm", workdir / "skip.wasm", [SKIP_USED_WORDS_INSERTION]
+    )
+    optimized = (workdir / "skip.wasm").read_bytes()
     stack_pointer = find_stack_pointer(parse_defined_globals(optimized), source_sp)
     result, exported = export_mutable_globals(optimized, stack_pointer)
     verify(result, exported)
@@ -1110,6 +1294,11 @@ def make_metadata(
                 "gc_alloc_table_byte_len": GC_TABLE_BYTE_LEN,
                 "gc_last_used_block": GC_LAST_USED_BLOCK,
             },
+            "multi_block_next_fit": {
+                "gc_last_free_atb_index": GC_LAST_FREE_ATB_INDEX,
+                "hint_in_gc_stack_overflow": GC_STACK_OVERFLOW,
+            },
+            "skip_used_table_words": {"all_blocks_used": hex(ALL_BLOCKS_USED)},
         },
         "output": {
             "file": OUTPUT_NAME,

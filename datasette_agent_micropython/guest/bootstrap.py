@@ -31,6 +31,9 @@ def _main():
     is_a = isinstance
     type_of = type
     to_int = int
+    to_tuple = tuple
+    Text = str
+    size_of = len
     count_to = range
     TRACEBACK_BUFFER = 32768
 
@@ -120,6 +123,28 @@ def _main():
     reserve = bytearray(boot["reserve"])
 
     helpers = None
+    # The keys of user_globals when the host was last sent the names (None: never).
+    names_sent = None
+    MAX_NAMES = 200
+
+    def changed_names():
+        # Top-level names, so that admins can see what a stored session holds, and transform.py
+        # knows what the user has bound: sent only when the keys changed since they were last
+        # sent, since building and encoding them cost about 20k instructions a global a call.
+        # Taking the keys and comparing them is C work, about 500; an equal tuple means the same
+        # keys in the same order. The host keeps the names it has when none come.
+        nonlocal names_sent
+        keys = to_tuple(user_globals)
+        if keys == names_sent:
+            return None
+        names = []
+        for name in keys:
+            if is_a(name, Text) and not name.startswith("__"):
+                names.append(name)
+                if size_of(names) == MAX_NAMES:
+                    break
+        names_sent = keys
+        return names
 
     def execute(code):
         nonlocal reserve, helpers
@@ -168,8 +193,12 @@ def _main():
                 pass  # longer than the host accepts: the result below says so
             buffer = None
         code = None
-        # Top-level names, so that admins can see what a stored session holds.
-        result["names"] = [name for name in user_globals if name[:2] != "__"][:200]
+        try:
+            names = changed_names()
+        except Base:
+            names = None  # no memory left for them: the host keeps the last ones, the next call retries
+        if names is not None:
+            result["names"] = names
         call("__result__", dumps(result))
 
     while True:

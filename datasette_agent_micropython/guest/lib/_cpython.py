@@ -52,16 +52,23 @@ def repr(value):
     return _format._repr(value)
 
 
-# str(x) with one positional argument: the rewrite calls this directly.
-str1 = _format._text
+# str(x) with one positional argument: the rewrite calls this directly, as often as a loop runs
+# (`[str(i) * 10 for i in range(50000)]`), so its own cost counts. An int (not a bool, which is
+# its own type here) or a str reads the same in both, without the walk of _format._text. Its
+# defaults are what it reads (fast locals, not module lookups), and `__class__` is read without a
+# call; MicroPython answers it from the object's type, whatever the class defines.
+def str1(value, _int=int, _str=_native_str, _text=_format._text):
+    kind = value.__class__
+    if kind is _int:
+        return _str(value)
+    if kind is _str:
+        return value
+    return _text(value)
 
 
 def str(*args, **kwargs):
     if len(args) == 1 and not kwargs:
-        # An int (not a bool, which is its own type here) reads the same in both: skip the walk.
-        if _native_type(args[0]) is int:
-            return _native_str(args[0])
-        return _format._text(args[0])
+        return str1(args[0])
     return _native_str(*args, **kwargs)
 
 
