@@ -1007,6 +1007,7 @@ def hold_function_operands(
 
     held: dict[int, int] = {}  # id of a held form -> the number of its local
     held_forms: dict[int, Form] = {}
+    held_forms_by_number: dict[int, Form] = {}
     reads: dict[int, list[int]] = {}  # id of a call -> the held locals to read right after it
     calls: dict[int, Form] = {}
     for call in walk_forms(root):
@@ -1020,33 +1021,50 @@ def hold_function_operands(
                     if is_i32(earlier):
                         number = held.setdefault(id(earlier), len(held))
                         held_forms[id(earlier)] = earlier
+                        held_forms_by_number[number] = earlier
                         reads.setdefault(id(call), []).append(number)
                         calls[id(call)] = call
             node = parent
     if not held:
         return function
+    # A value is held from where it is computed to the end of the last call it is read after.
+    # Values whose spans do not overlap share a local: --spill-pointers gives every i32 local a
+    # slot in the function's frame, and deeper frames mean shallower Python recursion.
+    spans: dict[int, tuple[int, int]] = {}
+    for key, call in calls.items():
+        for number in reads[key]:
+            begin, finish = spans.get(number, (held_forms_by_number[number].start, 0))
+            spans[number] = (begin, max(finish, call.end))
+    local_of: dict[int, int] = {}
+    local_ends: list[int] = []
+    for number, (begin, finish) in sorted(spans.items(), key=lambda item: item[1]):
+        free = next((local for local, busy_until in enumerate(local_ends) if busy_until < begin), None)
+        if free is None:
+            free = len(local_ends)
+            local_ends.append(0)
+        local_ends[free] = finish
+        local_of[number] = free
     # (position, closes before opens, outer forms open first and close last, text)
     edits: list[tuple[int, int, int, str]] = []
     for key, form in held_forms.items():
-        edits.append((form.start, 1, -form.end * 2, f"(local.tee $held{held[key]} "))
+        edits.append((form.start, 1, -form.end * 2, f"(local.tee $held{local_of[held[key]]} "))
         edits.append((form.end, 0, -form.start * 2, ")"))
-    kept_types = set()
     for key, call in calls.items():
         result = call_result(call)
-        drops = "".join(f" (drop (local.get $held{number}))" for number in reads[key])
+        drops = "".join(f" (drop (local.get $held{local_of[number]}))" for number in reads[key])
         if result is None:
             opening, closing = "(block ", f"{drops})"
+        elif result in ("i32", "i64", "f32", "f64"):
+            # select(call, 0, 1) is the call's value; the reads sit in its condition, after the call.
+            opening, closing = "(select ", f" ({result}.const 0) (block (result i32){drops} (i32.const 1)))"
         else:
-            kept_types.add(result)
-            opening = f"(block (result {result}) (local.set $kept_{result} "
-            closing = f"){drops} (local.get $kept_{result}))"
+            raise BuildError(f"a call returning {result} has operands to hold")
         edits.append((call.start, 1, -call.end * 2 + 1, opening))
         edits.append((call.end, 0, -call.start * 2 - 1, closing))
     text = function
     for position, _, _, insert in sorted(edits, reverse=True):
         text = text[:position] + insert + text[position:]
-    declarations = "".join(f"  (local $held{number} i32)\n" for number in range(len(held)))
-    declarations += "".join(f"  (local $kept_{kind} {kind})\n" for kind in sorted(kept_types))
+    declarations = "".join(f"  (local $held{local} i32)\n" for local in range(len(local_ends)))
     first = FIRST_STATEMENT.search(text).start()
     return text[:first] + declarations + text[first:]
 

@@ -90,24 +90,22 @@ HELD = """
  )
  (func $pair (param $n i32) (result i32)
   (local $held0 i32)
-  (local $kept_i32 i32)
   (call $consume
    (local.tee $held0 (call $alloc
     (local.get $n)
    ))
-   (block (result i32) (local.set $kept_i32 (call $alloc
+   (select (call $alloc
     (local.get $n)
-   )) (drop (local.get $held0)) (local.get $kept_i32))
+   ) (i32.const 0) (block (result i32) (drop (local.get $held0)) (i32.const 1)))
   )
  )
  (func $init (param $obj i32) (param $n i32)
   (local $held0 i32)
-  (local $kept_i32 i32)
   (i32.store offset=8
    (local.tee $held0 (local.get $obj))
-   (block (result i32) (local.set $kept_i32 (call $alloc
+   (select (call $alloc
     (local.get $n)
-   )) (drop (local.get $held0)) (local.get $kept_i32))
+   ) (i32.const 0) (block (result i32) (drop (local.get $held0)) (i32.const 1)))
   )
  )
 )
@@ -211,72 +209,71 @@ HELD_SPILLED = """
  )
  (func $pair (param $n i32) (result i32)
   (local $held0 i32)
-  (local $kept_i32 i32)
+  (local $2 i32)
   (local $3 i32)
   (local $4 i32)
   (local $5 i32)
-  (local $6 i32)
   (global.set $__stack_pointer
-   (local.tee $3
+   (local.tee $2
     (i32.sub
      (global.get $__stack_pointer)
      (i32.const 16)
     )
    )
   )
-  (local.set $6
+  (local.set $5
    (call $consume
     (local.tee $held0
      (block (result i32)
-      (local.set $5
+      (local.set $4
        (local.get $n)
       )
       (i32.store
-       (local.get $3)
+       (local.get $2)
        (local.get $n)
       )
       (call $alloc
-       (local.get $5)
+       (local.get $4)
       )
      )
     )
-    (block (result i32)
-     (local.set $kept_i32
-      (block (result i32)
-       (local.set $4
-        (local.get $n)
-       )
-       (i32.store offset=4
-        (local.get $3)
-        (local.get $held0)
-       )
-       (call $alloc
-        (local.get $4)
-       )
+    (select
+     (block (result i32)
+      (local.set $3
+       (local.get $n)
+      )
+      (i32.store offset=4
+       (local.get $2)
+       (local.get $held0)
+      )
+      (call $alloc
+       (local.get $3)
       )
      )
-     (drop
-      (local.get $held0)
+     (i32.const 0)
+     (block (result i32)
+      (drop
+       (local.get $held0)
+      )
+      (i32.const 1)
      )
-     (local.get $kept_i32)
     )
    )
   )
   (global.set $__stack_pointer
    (i32.add
-    (local.get $3)
+    (local.get $2)
     (i32.const 16)
    )
   )
-  (local.get $6)
+  (local.get $5)
  )
  (func $init (param $obj i32) (param $n i32)
   (local $held0 i32)
-  (local $kept_i32 i32)
+  (local $3 i32)
   (local $4 i32)
-  (local $5 i32)
   (global.set $__stack_pointer
-   (local.tee $4
+   (local.tee $3
     (i32.sub
      (global.get $__stack_pointer)
      (i32.const 16)
@@ -287,30 +284,31 @@ HELD_SPILLED = """
    (local.tee $held0
     (local.get $obj)
    )
-   (block (result i32)
-    (local.set $kept_i32
-     (block (result i32)
-      (local.set $5
-       (local.get $n)
-      )
-      (i32.store offset=8
-       (local.get $4)
-       (local.get $held0)
-      )
-      (call $alloc
-       (local.get $5)
-      )
+   (select
+    (block (result i32)
+     (local.set $4
+      (local.get $n)
+     )
+     (i32.store offset=8
+      (local.get $3)
+      (local.get $held0)
+     )
+     (call $alloc
+      (local.get $4)
      )
     )
-    (drop
-     (local.get $held0)
+    (i32.const 0)
+    (block (result i32)
+     (drop
+      (local.get $held0)
+     )
+     (i32.const 1)
     )
-    (local.get $kept_i32)
    )
   )
   (global.set $__stack_pointer
    (i32.add
-    (local.get $4)
+    (local.get $3)
     (i32.const 16)
    )
   )
