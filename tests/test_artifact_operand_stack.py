@@ -15,6 +15,9 @@ collection would scan.
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+
 import wasmtime
 from guest_oracle import agree, new_session
 from test_artifact import load_build_script
@@ -382,3 +385,15 @@ def test_math_factorial_survives_a_collection_at_every_allocation() -> None:
         )
     finally:
         session.close()
+
+
+def test_the_count_of_unslotted_values_finds_both_before_the_step_and_none_after() -> None:
+    """scripts/count_operand_stack_values.py, which counted 157 in the artifact before the step."""
+    script = Path(__file__).resolve().parent.parent / "scripts" / "count_operand_stack_values.py"
+    spec = importlib.util.spec_from_file_location("count_operand_stack_values_under_test", script)
+    counter = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(counter)
+    before, functions = counter.count_module(SPILLED)
+    assert before == {"call result": 1, "local.get of a local not in its slot": 1} and functions == 2
+    after, functions = counter.count_module(held_and_placed())
+    assert not after and functions == 0
