@@ -900,10 +900,11 @@ def place_function_spills(optimized: str, spilled: str) -> str:
 # left product is only on the operand stack while the right one allocates, and with
 # `gc.threshold(1)` the collector frees it: `math.factorial(30)` printed 0. (binaryen's --flatten,
 # which would put every such value in a local, aborts on this module's try_table.) This step runs
-# before --spill-pointers: each i32 value that is on the operand stack at a call that can reach the
-# collector is teed into a fresh local, and the local is read again right after that call, so the
-# local is live across the call and the pass stores it in its slot. Calls to imports (WASI and
-# the host) never reach the collector and are left alone. The extra reads go away in the last -O3.
+# before --spill-pointers: each i32 value (a pointer is one; comparisons and constants are not
+# held) that is on the operand stack at a call to a defined function, any of which may reach the
+# collector, is teed into a local, and the local is read again right after that call, so the local
+# is live across the call and the pass stores it in its slot. Calls to imports (WASI and the host)
+# never reach the collector and are left alone. The extra reads go away in the last -O3.
 CALL_OPS = ("call", "call_indirect")
 # Parents whose earlier children leave nothing on the operand stack for the later ones.
 STATEMENT_PARENTS = {"block", "loop", "if", "then", "else", "try_table", "func"}
