@@ -2,8 +2,10 @@
 graceful stop (SIGTERM) finishes whatever their guests are doing.
 
 The reproducer of issue 10 (a `micropython.schedule` callback that sleeps forever once the
-snippet has handed in its result) runs at every offset from 1 to 40, each in its own conversation,
-eight at a time, with `max_sessions: 4` so that eviction runs through them; each conversation is
+snippet has handed in its result) runs at every offset from 1 to 40 and at the offsets around the
+end of a call (measured first: how many times a callback runs between the end of one snippet and
+the start of the next, which moves whenever the bootstrap's own work changes), each in its own
+conversation, eight at a time, with `max_sessions: 4` so that eviction runs through them; each conversation is
 then called again. A bystander conversation keeps its state throughout and across the stop.
 """
 
@@ -30,7 +32,19 @@ def _cb(_):
 micropython.schedule(_cb, 0)
 armed = True
 """
-OFFSETS = range(1, 41)
+# Counts the callbacks that run after the snippet without ever sleeping: the next call reads it.
+COUNTING = """
+import micropython
+armed = False
+after = 0
+def _cb(_):
+    global after
+    if armed:
+        after += 1
+    micropython.schedule(_cb, 0)
+micropython.schedule(_cb, 0)
+armed = True
+"""
 ERROR_TYPES = {"timeout", "fuel", "memory", "exception", "trap"}
 SETTINGS = {"max_sessions": 4, "wall_clock_timeout_seconds": 0.5}
 
@@ -39,7 +53,11 @@ def test_scheduled_callbacks_at_every_offset_then_a_graceful_stop_finishes(tmp_p
     with DatasetteServer(tmp_path, plugin_config=SETTINGS) as server:
         bystander = start_conversation(server)
         assert run(server, bystander, "kept = 'bystander state'")["ok"]
-        conversations = {offset: start_conversation(server) for offset in OFFSETS}
+        counter = start_conversation(server)
+        assert run(server, counter, COUNTING)["ok"]
+        window = int(run(server, counter, "armed = False\nprint(after)")["stdout"])
+        offsets = sorted(set(range(1, 41)) | set(range(max(1, window - 5), window + 6)))
+        conversations = {offset: start_conversation(server) for offset in offsets}
 
         def attack(offset):
             first = run(server, conversations[offset], SCHEDULED.format(offset=offset))
@@ -47,7 +65,7 @@ def test_scheduled_callbacks_at_every_offset_then_a_graceful_stop_finishes(tmp_p
             return first, second
 
         with ThreadPoolExecutor(8) as pool:
-            outcomes = dict(zip(OFFSETS, pool.map(attack, OFFSETS)))
+            outcomes = dict(zip(offsets, pool.map(attack, offsets)))
         for offset, (first, second) in outcomes.items():
             for result in (first, second):
                 # A result or a reported error: never a hang, never a bare "Error: ".
@@ -68,7 +86,7 @@ def test_scheduled_callbacks_at_every_offset_then_a_graceful_stop_finishes(tmp_p
         # Graceful stop: must finish (the harness kills and fails after 15 s).
         started = time.monotonic()
         server.stop(signal.SIGTERM)
-        print(f"\ngraceful stop after 40 hostile conversations: {time.monotonic() - started:.2f} s")
+        print(f"\ngraceful stop after {len(offsets)} hostile conversations (window {window}): {time.monotonic() - started:.2f} s")
         assert "Application shutdown complete" in server.log_text()
 
         server.start()
