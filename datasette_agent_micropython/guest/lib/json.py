@@ -390,13 +390,17 @@ def _check_escapes(bare):
 
 def _check_numbers(text):
     """Refuse numbers MicroPython reads and CPython does not: a dot without a digit on both sides
-    (1., -.5, 1.e5), and a leading zero (01, -01). `text` is the text outside strings, each
-    string left as one quote. Found with find, not split: pieces of more than a heap block
-    each cost a search of MicroPython's allocator."""
+    (1., -.5, 1.e5), and a leading zero (01, -01); and numbers it reads otherwise: 20 digits or
+    more with a dot (see _float_text). `text` is the text outside strings, each string left as
+    one quote. Found with find, not split: pieces of more than a heap block each cost a search
+    of MicroPython's allocator."""
     last = len(text) - 1
     i = text.find(b".")
     while i >= 0:
         if i == 0 or i == last or text[i - 1] not in _DIGITS or text[i + 1] not in _DIGITS:
+            raise _Unsure
+        # 20 digits have 10 on one side of the dot: cheap slices rule out most numbers.
+        if (text[i + 1 : i + 11].isdigit() or text[max(0, i - 10) : i].isdigit()) and _many_digits(text, i):
             raise _Unsure
         i = text.find(b".", i + 2)
     i = text.find(b"0")
@@ -404,6 +408,17 @@ def _check_numbers(text):
         if i < last and text[i + 1] in _DIGITS and _starts_number(text, i):
             raise _Unsure
         i = text.find(b"0", i + 1)
+
+
+def _many_digits(text, point):
+    """Whether the number whose dot is at `point` has 20 digits or more (leading zeros too)."""
+    start = point - 1
+    while start > 0 and text[start - 1] in _DIGITS:
+        start -= 1
+    fraction = 20 - (point - start)
+    if fraction <= 0:
+        return True
+    return point + fraction < len(text) and text[point + 1 : point + 1 + fraction].isdigit()
 
 
 def _starts_number(text, i):
