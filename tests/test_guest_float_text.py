@@ -138,9 +138,11 @@ NEAR_HALFWAY = st.builds(
 ).filter(JSON_NUMBER.fullmatch)
 
 LONG_TEXT = (
-    "for t in {texts!r}:\n"
+    "texts = {texts!r}\n"
+    "for t in texts:\n"
     "    print(repr(float(t)), json.loads(t), json.loads('[' + t + ']'))\n"
     "    print(json.loads('{{\"k\": [' + t + ']}}', object_pairs_hook=list))\n"
+    "print(json.loads('[' + ', '.join(texts) + ']'), json.loads('[' + ','.join(texts) + ']'))\n"
 )
 
 

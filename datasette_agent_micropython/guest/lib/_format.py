@@ -809,6 +809,10 @@ def _repr(value):
         if _clean(text):
             # No float and no escaped character anywhere inside: MicroPython's text is CPython's.
             return text
+        if kind is ordered_dict and "\\" not in text:
+            # The odict writes its floats as CPython does (_odict.shown): without an escape, its
+            # text is CPython's.
+            return text
     return _walk(value)
 
 
