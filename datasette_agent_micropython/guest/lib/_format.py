@@ -6,6 +6,8 @@
 # rounded half to even, as CPython does. This module runs on MicroPython as it is.
 from math import copysign, frexp, isinf, isnan, ldexp
 
+import _odict
+
 # The builtins the hot paths name, as globals of this module: MicroPython finds a module global
 # with one hash lookup, but a builtin only after that lookup misses and a scan of its builtins
 # table, which costs about three times as much.
@@ -800,18 +802,19 @@ def _repr(value):
     # CPython's repr, down through lists, tuples, dicts and sets: MicroPython's own float repr is
     # not the shortest (95603.43 shows as 95603.42999999999, 8.309 as 8.308999999999999) and it
     # escapes printable non-ASCII. The first try, MicroPython's own text, only decides whether
-    # the walk is needed (repr_of would mend floats that the walk then writes again).
+    # the walk is needed: the odicts in it need not mend their floats for that.
     kind = type(value)
     if kind is float:
         return float_repr(value)
     if kind is list or kind is tuple or kind is dict or kind is ordered_dict or kind is set or kind is frozenset:
-        text = _native_repr(value)
+        mending = _odict.mend_floats
+        _odict.mend_floats = False
+        try:
+            text = _native_repr(value)
+        finally:
+            _odict.mend_floats = mending
         if _clean(text):
             # No float and no escaped character anywhere inside: MicroPython's text is CPython's.
-            return text
-        if kind is ordered_dict and "\\" not in text:
-            # The odict writes its floats as CPython does (_odict.shown): without an escape, its
-            # text is CPython's.
             return text
     return _walk(value)
 

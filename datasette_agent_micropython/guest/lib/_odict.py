@@ -27,6 +27,9 @@ _HOLE = _Hole()
 _NOTHING = object()
 # ids of the dicts whose repr is being built, so that a dict holding itself prints as {...}.
 _printing = []
+# False while _format writes a container as MicroPython does only to see whether a float hides
+# in it (it then writes the container itself): the odicts inside need not mend their floats.
+mend_floats = True
 _NATIVE_DICT = _dict
 _FLOAT_MARKS = (".", "e+", "e-")
 
@@ -166,7 +169,7 @@ class dict(_dict):
             get = super().__getitem__
             keys = self._order()
             text = "{" + ", ".join([repr(k) + ": " + repr(get(k)) for k in keys]) + "}"
-            if "." in text or "e+" in text or "e-" in text:
+            if mend_floats and ("." in text or "e+" in text or "e-" in text):
                 # A float may hide here, which MicroPython does not write in its shortest form.
                 text = "{" + ", ".join([shown(k) + ": " + shown(get(k)) for k in keys]) + "}"
         finally:
