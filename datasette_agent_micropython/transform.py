@@ -43,6 +43,7 @@ ROUTED_BUILTINS = {
     "str": "str",
     "repr": "repr",
     "dict": "odict",
+    "float": "float",
     "ascii": "ascii",
     "type": "type",
     "exec": "exec",

@@ -1,6 +1,7 @@
 # The facade that rewritten code (see transform.py on the host) reaches as the hidden global
 # `__cp`: one import binds every helper, so a call site costs one attribute lookup.
 _native_str = type("")
+_native_float = float
 import _format
 from _format import ascii, format, fv, fv1, percent, round, str_format, str_format_map
 from _order import dict_call, dict_from_pairs, ior, list_sort, max, min, odict, sorted
@@ -64,6 +65,16 @@ def str1(value, _int=int, _str=_native_str, _text=_format._text):
     if kind is _str:
         return value
     return _text(value)
+
+
+# float(text): MicroPython reads text of 20 digits or more a little off (see _float_text); text
+# of at most 20 characters has fewer, and everything else is MicroPython's own float().
+def float(value=0.0, _float=_native_float, _str=_native_str):
+    if value.__class__ is _str and len(value) > 20:
+        from _float_text import float_of_text
+
+        return float_of_text(value)
+    return _float(value)
 
 
 def str(*args, **kwargs):

@@ -6,6 +6,8 @@
 # rounded half to even, as CPython does. This module runs on MicroPython as it is.
 from math import copysign, frexp, isinf, isnan, ldexp
 
+import _odict
+
 # The builtins the hot paths name, as globals of this module: MicroPython finds a module global
 # with one hash lookup, but a builtin only after that lookup misses and a scan of its builtins
 # table, which costs about three times as much.
@@ -762,7 +764,7 @@ def _text(value):
         return _native_str(value)
     if kind is float:
         return float_repr(value)
-    if kind is list or kind is tuple or kind is dict or kind is ordered_dict:
+    if kind is list or kind is tuple or kind is dict or kind is ordered_dict or kind is set or kind is frozenset:
         return _repr(value)
     if kind is KeyError and len(value.args) == 1:
         # CPython shows a KeyError's one key as its repr: print(e) gives 'k', with the quotes.
@@ -797,11 +799,20 @@ def cpython_message(message):
 
 
 def _repr(value):
-    # CPython's repr, down through lists, tuples and dicts: MicroPython's own float repr is not
-    # correctly rounded (95603.43 shows as 95603.42999999999) and it escapes printable non-ASCII.
+    # CPython's repr, down through lists, tuples, dicts and sets: MicroPython's own float repr is
+    # not the shortest (95603.43 shows as 95603.42999999999, 8.309 as 8.308999999999999) and it
+    # escapes printable non-ASCII. The first try, MicroPython's own text, only decides whether
+    # the walk is needed: the odicts in it need not mend their floats for that.
     kind = type(value)
-    if kind is list or kind is tuple or kind is dict or kind is ordered_dict:
-        text = repr_of(value)
+    if kind is float:
+        return float_repr(value)
+    if kind is list or kind is tuple or kind is dict or kind is ordered_dict or kind is set or kind is frozenset:
+        mending = _odict.mend_floats
+        _odict.mend_floats = False
+        try:
+            text = _native_repr(value)
+        finally:
+            _odict.mend_floats = mending
         if _clean(text):
             # No float and no escaped character anywhere inside: MicroPython's text is CPython's.
             return text
@@ -837,6 +848,12 @@ def _walk(value):
             return "{" + ", ".join([_walk(k) + ": " + _walk(v) for k, v in value.items()]) + "}"
         finally:
             _building.pop()
+    if kind is set or kind is frozenset:
+        # A set cannot hold itself (sets are unhashable): no guard needed.
+        if not value:
+            return kind.__name__ + "()"
+        inner = "{" + ", ".join([_walk(item) for item in value]) + "}"
+        return inner if kind is set else "frozenset(" + inner + ")"
     return repr_of(value)
 
 

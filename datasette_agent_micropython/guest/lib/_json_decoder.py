@@ -3,6 +3,7 @@ vouch for (invalid text, braces in strings, repeated keys, NaN, surrogate pairs,
 
 from json import JSONDecodeError
 
+from _float_text import float_of_text
 from _odict import odict
 
 _INF = float("inf")
@@ -18,7 +19,7 @@ class Parser:
     def __init__(self, text, object_hook, parse_float, parse_int, parse_constant, object_pairs_hook):
         self.s = text
         self.object_hook = object_hook
-        self.parse_float = parse_float or float
+        self.parse_float = parse_float or float_of_text
         self.parse_int = parse_int or int
         self.parse_constant = parse_constant or _CONSTANTS.__getitem__
         self.object_pairs_hook = object_pairs_hook

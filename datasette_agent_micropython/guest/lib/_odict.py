@@ -27,6 +27,49 @@ _HOLE = _Hole()
 _NOTHING = object()
 # ids of the dicts whose repr is being built, so that a dict holding itself prints as {...}.
 _printing = []
+# False while _format writes a container as MicroPython does only to see whether a float hides
+# in it (it then writes the container itself): the odicts inside need not mend their floats.
+mend_floats = True
+_NATIVE_DICT = _dict
+_FLOAT_MARKS = (".", "e+", "e-")
+
+
+def shown(value):
+    """repr(value) with every float inside lists, tuples, dicts and sets in CPython's shortest
+    form: MicroPython writes 8.309 as 8.308999999999999. Other values, strs among them, are
+    written by MicroPython (a caller mends non-ASCII in the whole text with _reprfix)."""
+    kind = type(value)
+    if kind is float:
+        from _format import float_repr
+
+        return float_repr(value)
+    if kind is list or kind is tuple or kind is _NATIVE_DICT or kind is set or kind is frozenset:
+        text = repr(value)
+        for mark in _FLOAT_MARKS:
+            if mark in text:
+                return _shown_container(value, kind)
+        return text
+    return repr(value)
+
+
+def _shown_container(value, kind):
+    me = id(value)
+    if me in _printing:
+        return "[...]" if kind is list else "{...}"
+    _printing.append(me)
+    try:
+        if kind is _NATIVE_DICT:
+            return "{" + ", ".join([shown(k) + ": " + shown(v) for k, v in value.items()]) + "}"
+        inner = ", ".join(list(map(shown, value)))
+        if kind is list:
+            return "[" + inner + "]"
+        if kind is tuple:
+            return "(" + inner + ("," if len(value) == 1 else "") + ")"
+        if not value:
+            return kind.__name__ + "()"
+        return "{" + inner + "}" if kind is set else "frozenset({" + inner + "})"
+    finally:
+        _printing.pop()
 
 
 class dict(_dict):
@@ -124,7 +167,11 @@ class dict(_dict):
         _printing.append(me)
         try:
             get = super().__getitem__
-            text = "{" + ", ".join([repr(k) + ": " + repr(get(k)) for k in self._order()]) + "}"
+            keys = self._order()
+            text = "{" + ", ".join([repr(k) + ": " + repr(get(k)) for k in keys]) + "}"
+            if mend_floats and ("." in text or "e+" in text or "e-" in text):
+                # A float may hide here, which MicroPython does not write in its shortest form.
+                text = "{" + ", ".join([shown(k) + ": " + shown(get(k)) for k in keys]) + "}"
         finally:
             _printing.pop()
         return _fix_repr(text) if "\\" in text else text

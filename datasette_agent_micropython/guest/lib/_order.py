@@ -5,7 +5,8 @@ sorted input and calls `key` at every comparison, and its comparisons are never 
 (`a > b` fails when only `b.__lt__` exists). These helpers give CPython's results instead.
 """
 
-from _odict import from_ordered, odict
+import _format
+from _odict import from_ordered, odict, shown
 from _reprfix import fix as _fix_repr
 
 _dict = dict
@@ -16,32 +17,50 @@ _NOTHING = object()
 _print = print
 _str = str
 _repr = repr
-# What print() writes as it is: the odict's own __str__/__repr__ already keep insertion order,
-# nested or not, and these hold no str whose repr MicroPython would escape.
-_WRITTEN_AS_IS = {_str, int, float, bool, type(None)}
+# What print() writes as it is: these hold no float and no str whose repr MicroPython would
+# escape.
+_WRITTEN_AS_IS = {_str, int, bool, type(None)}
+# Containers whose MicroPython text may hold a float that is not in its shortest form (8.309
+# shows as 8.308999999999999); the odict's own repr already writes its floats as CPython does.
+_HOLDING_FLOATS = {list, tuple, _dict, set, frozenset}
 
 
 def _fixed(text):
     return _fix_repr(text) if "\\" in text else text
 
 
+def _shown(obj, text):
+    # MicroPython's text of obj, unless a float in it needs rewriting (a float always shows '.',
+    # 'e+' or 'e-'; inf and nan read the same in both).
+    kind = type(obj)
+    if kind is float:
+        return _format.float_repr(obj)
+    if kind in _HOLDING_FLOATS and ("." in text or "e+" in text or "e-" in text):
+        return _fixed(shown(obj))
+    return _fixed(text)
+
+
 def repr(obj):
-    """CPython's repr: printable non-ASCII characters stay as they are."""
-    return _fixed(_repr(obj))
+    """CPython's repr: floats in their shortest form, printable non-ASCII characters as they are."""
+    return _shown(obj, _repr(obj))
+
+
+def _text(obj):
+    return _shown(obj, _str(obj))
 
 
 def str(*args, **kwargs):
     """CPython's str (as a call; `str` the type is unchanged)."""
     if len(args) != 1 or kwargs or type(args[0]) is _str:
         return _str(*args, **kwargs)
-    return _fixed(_str(args[0]))
+    return _text(args[0])
 
 
 def print(*args, **kwargs):
-    """CPython's print: containers show their strings as CPython's repr does."""
+    """CPython's print: floats and containers show as CPython's str does."""
     for arg in args:
         if type(arg) not in _WRITTEN_AS_IS:
-            args = [a if type(a) in _WRITTEN_AS_IS else _fixed(_str(a)) for a in args]
+            args = [a if type(a) in _WRITTEN_AS_IS else _text(a) for a in args]
             break
     _print(*args, **kwargs)
 

@@ -8,7 +8,7 @@ capacity and drops items silently once full, so deque here is written in Python.
 
 import sys
 
-from _odict import odict
+from _odict import odict, shown
 from _stablesort import stable_sorted
 
 _path = sys.path[:]
@@ -21,6 +21,10 @@ del _path
 
 _dict = type({})  # the native dict, whatever builtins.dict has become
 _NOTHING = object()
+
+
+def _shown_pair(pair):
+    return shown(pair[0]) + ": " + shown(pair[1])
 
 
 def _by_count(pairs):
@@ -199,9 +203,9 @@ class Counter(odict):
         if not self:
             return "%s()" % self.__class__.__name__
         try:
-            parts = ["%r: %r" % pair for pair in self.most_common()]
+            parts = list(map(_shown_pair, self.most_common()))
         except TypeError:
-            parts = ["%r: %r" % pair for pair in self.items()]
+            parts = list(map(_shown_pair, self.items()))
         return "%s({%s})" % (self.__class__.__name__, ", ".join(parts))
 
     __str__ = __repr__
@@ -592,12 +596,18 @@ def namedtuple(typename, field_names, *, rename=False, defaults=None, module=Non
     def __getnewargs__(self):
         return tuple(self)
 
+    def __repr__(self):
+        pairs = [f + "=" + shown(v) for f, v in zip(fields, self)]
+        return self.__class__.__name__ + "(" + ", ".join(pairs) + ")"
+
     namespace = {
         "__init__": __init__,
         "_asdict": _asdict,
         "_replace": _replace,
         "_make": classmethod(_make),
         "__getnewargs__": __getnewargs__,
+        "__repr__": __repr__,
+        "__str__": __repr__,
         "_fields": fields,
         "_field_defaults": field_defaults,
         "__match_args__": fields,
@@ -841,10 +851,10 @@ class deque:
         return made
 
     def __repr__(self):
-        shown = repr(self._items[self._head :])
+        items = shown(self._items[self._head :])
         if self._maxlen is None:
-            return "deque(%s)" % shown
-        return "deque(%s, maxlen=%d)" % (shown, self._maxlen)
+            return "deque(%s)" % items
+        return "deque(%s, maxlen=%d)" % (items, self._maxlen)
 
 
 # ---------------------------------------------------------------- ChainMap

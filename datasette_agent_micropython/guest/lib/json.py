@@ -390,13 +390,32 @@ def _check_escapes(bare):
 
 def _check_numbers(text):
     """Refuse numbers MicroPython reads and CPython does not: a dot without a digit on both sides
-    (1., -.5, 1.e5), and a leading zero (01, -01). `text` is the text outside strings, each
-    string left as one quote. Found with find, not split: pieces of more than a heap block
-    each cost a search of MicroPython's allocator."""
+    (1., -.5, 1.e5), and a leading zero (01, -01); and numbers it reads otherwise: 20 digits or
+    more with a dot (see _float_text). `text` is the text outside strings, each string left as
+    one quote. Found with find, not split: pieces of more than a heap block each cost a search
+    of MicroPython's allocator."""
     last = len(text) - 1
+    digits = _DIGITS  # a local: each global is a lookup, and this loop runs once per dot
     i = text.find(b".")
     while i >= 0:
-        if i == 0 or i == last or text[i - 1] not in _DIGITS or text[i + 1] not in _DIGITS:
+        if i == 0 or i == last or text[i - 1] not in digits or text[i + 1] not in digits:
+            raise _Unsure
+        # 20 digits have 17 after the dot, or 4 before it and then 10 after it or 11 before it:
+        # where characters at those distances (and some between) are not digits, the number is
+        # short. Looked at one by one (a slice is an allocation, and each brings the next
+        # collection nearer), the likeliest to fail first.
+        if i < last - 16 and text[i + 17] in digits and text[i + 9] in digits:
+            if _many_digits(text, i):
+                raise _Unsure
+        elif (
+            i > 3
+            and text[i - 4] in digits
+            and (
+                (i < last - 9 and text[i + 10] in digits and text[i + 5] in digits)
+                or (i > 10 and text[i - 11] in digits and text[i - 6] in digits)
+            )
+            and _many_digits(text, i)
+        ):
             raise _Unsure
         i = text.find(b".", i + 2)
     i = text.find(b"0")
@@ -404,6 +423,23 @@ def _check_numbers(text):
         if i < last and text[i + 1] in _DIGITS and _starts_number(text, i):
             raise _Unsure
         i = text.find(b"0", i + 1)
+
+
+def _many_digits(text, point):
+    """Whether the number whose dot is at `point` has 20 significant digits or more."""
+    start = point
+    while start > 0 and text[start - 1] in _DIGITS:
+        start -= 1
+    need = 20 - len(text[start:point].lstrip(b"0"))
+    if need <= 0:
+        return True
+    first = point + 1
+    if need == 20:
+        # No significant digit before the dot: the fraction's leading zeros are none either.
+        while first < len(text) and text[first] == 48:  # '0'
+            first += 1
+    digits = text[first : first + need]
+    return len(digits) == need and digits.isdigit()
 
 
 def _starts_number(text, i):
