@@ -210,6 +210,17 @@ def test_percent_with_bare_s_and_d_fields_agrees(session, pieces, values, as_tup
     agree(session, code)
 
 
+def test_percent_takes_a_subscriptable_argument_as_a_mapping_like_cpython(session):
+    # '%%' % [1.5] is '%' in CPython: a subscriptable argument is never "not converted".
+    code = ""
+    for arg in ("[1.5]", "{'a': 1}", "b'x'", "bytearray(b'x')", "range(3)", "{1}", "3", "'ab'", "(1,)"):
+        code += (
+            f"try:\n    print(repr('%%' % {arg}), repr('%s|' % {arg}))\n"
+            "except Exception as error:\n    print(type(error).__name__, error)\n"
+        )
+    agree(session, code)
+
+
 @settings(max_examples=40, **SETTINGS)
 @given(
     st.lists(

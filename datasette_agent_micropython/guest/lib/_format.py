@@ -1264,6 +1264,10 @@ def _percent_spec(flags, width, precision, code):
     return spec + code
 
 
+# Built-in types that are subscriptable in CPython but show no `__getitem__` in MicroPython.
+_SUBSCRIPTABLE = (list, bytes, bytearray, range, memoryview)
+
+
 def percent(template, args):
     # printf-style `template % args` for a str template; anything else keeps its own `%`.
     if type(template) is not str or _plain_percent(template, args):
@@ -1276,8 +1280,11 @@ def percent(template, args):
         _percent_fields[template] = fields
     if type(args) is tuple:
         return _render_percent(fields, args, None)
-    mapping = args if type(args) is not str and hasattr(type(args), "__getitem__") else None
-    return _render_percent(fields, (args,), mapping)
+    kind = type(args)
+    # CPython treats any subscriptable argument but a str as a mapping, which also excuses it from
+    # "not all arguments converted"; MicroPython's built-in sequences have no `__getitem__` attribute.
+    subscriptable = kind in _SUBSCRIPTABLE or (kind is not str and hasattr(kind, "__getitem__"))
+    return _render_percent(fields, (args,), args if subscriptable else None)
 
 
 # Templates repeat (one per loop): each is parsed once into its literal text and its fields.
