@@ -105,16 +105,6 @@ def boot_program(bytecode: bytes) -> str:
     WASI file: each WASI file operation costs about 100 us here, more than compiling this stub.
     """
     return f"""import io, sys, vfs
-class BootFile(io.IOBase):
-    def __init__(self):
-        self.at = 0
-    def readinto(self, buffer):
-        count = min(len(buffer), len(BYTECODE) - self.at)
-        buffer[:count] = BYTECODE[self.at:self.at + count]
-        self.at += count
-        return count
-    def ioctl(self, request, argument):
-        return 0
 class BootFolder:
     def mount(self, readonly, mkfs):
         pass
@@ -123,7 +113,7 @@ class BootFolder:
             return (32768, 0, 0, 0, 0, 0, len(BYTECODE), 0, 0, 0)
         raise OSError(2)
     def open(self, path, mode):
-        return BootFile()
+        return io.BytesIO(BYTECODE)
 BYTECODE = {bytecode!r}
 vfs.mount(BootFolder(), "/boot")
 sys.path[:] = ["/boot"]
