@@ -62,6 +62,7 @@ async def bench_churn(ctx: Context) -> list[Row]:
     latencies, by_state, problems = [], {}, []
     states: Counter = Counter()
     start = time.perf_counter()
+    cpu_start = time.process_time()
     for call in range(counts.churn_calls):
         code = "n = 1" if call == 0 else "n += 1"
         for conversation in conversations:
@@ -75,6 +76,7 @@ async def bench_churn(ctx: Context) -> list[Row]:
                 problems.append(f"{conversation} call {call + 1} started fresh: {outcome.reasons}")
     await settle(m)
     elapsed = time.perf_counter() - start
+    cpu_per_call = ms((time.process_time() - cpu_start) / len(latencies))
     lost = 0
     for conversation in conversations:
         outcome = await m.run(conversation, "print(n)")
@@ -94,6 +96,7 @@ async def bench_churn(ctx: Context) -> list[Row]:
         if state in by_state:
             row.lines.append(Line(f"calls that were '{state}' ({len(by_state[state])})", "ms", stats(by_state[state])))
     row.lines.append(Line("calls per second, sequential", "calls/s", value(len(latencies) / elapsed)))
+    row.lines.append(Line("process CPU per call (every thread: pool refill, image writes)", "ms", value(cpu_per_call)))
     verdict = "no state lost" if row.ours["state_ok"] else f"STATE LOST in {lost} conversations"
     row.notes.append(
         f"{verdict}: every conversation's counter was checked against its number of calls "

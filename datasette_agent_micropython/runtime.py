@@ -23,7 +23,6 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +32,7 @@ from wasmtime import ExitTrap, FuncType, Trap, TrapCode, ValType, WasmtimeError
 from . import wasi_shims
 from .class_records import record_class_bodies
 from .guest_library import MOUNT as GUEST_LIB_MOUNT
-from .guest_library import compiled_library, source_sha256
+from .guest_library import boot_program, compiled_bootstrap, compiled_library, source_sha256
 from .guest_protocol import HELPERS_MARK, RESULT_CAP_BYTES, GuestProtocol, RunResult, log_once
 from .instance_pool import InstancePool
 from .memory import (
@@ -96,9 +95,9 @@ HELPERS_IMPORT_FUEL = 500_000_000
 HELPERS_IMPORT_SECONDS = 5.0
 
 
-def bootstrap_source() -> str:
-    """The guest side of the protocol: the program the interpreter runs as its `-c` argument."""
-    return resources.files(__package__).joinpath("guest/bootstrap.py").read_text()
+# The guest side of the protocol: the program each interpreter boots into, compiled once to `.mpy`
+# (guest_library.compiled_bootstrap).
+BOOTSTRAP_PATH = Path(__file__).parent / "guest" / "bootstrap.py"
 
 
 class SessionError(RuntimeError):
@@ -145,8 +144,8 @@ class Runtime:
         self._cache_dir = cache_dir if use_cache else None
         self._compiled: dict[bool, CompiledModule] = {}
         self._compile_lock = threading.Lock()
-        self.bootstrap = bootstrap_source()
-        self.bootstrap_sha256 = hashlib.sha256(self.bootstrap.encode()).hexdigest()
+        self.boot_program = boot_program(compiled_bootstrap(BOOTSTRAP_PATH, self._cache_dir))
+        self.bootstrap_sha256 = hashlib.sha256(self.boot_program.encode()).hexdigest()
         self.guest_lib_sha256 = source_sha256()
         self.guest_lib = compiled_library(self._cache_dir)
         # The unmetered engine serves the default settings; making it now also checks the artifact.
@@ -649,7 +648,7 @@ class Session(GuestProtocol):
         wasm_store = wasmtime.Store(compiled.engine)
         wasm_store.set_limits(memory_size=self.limits.memory_bytes)
         wasi = wasmtime.WasiConfig()
-        wasi.argv = ["micropython", "-X", f"heapsize={self.limits.heap}", "-c", self.runtime.bootstrap]
+        wasi.argv = ["micropython", "-X", f"heapsize={self.limits.heap}", "-c", self.runtime.boot_program]
         wasi.preopen_dir(str(self.runtime.guest_lib), GUEST_LIB_MOUNT, False)
         wasm_store.set_wasi(wasi)
         self._wasm_store = wasm_store

@@ -5,6 +5,7 @@ import threading
 
 import pytest
 
+from datasette_agent_micropython.guest_library import compiled_bootstrap
 from datasette_agent_micropython.guest_protocol import RESULT_CAP_BYTES
 from datasette_agent_micropython.runtime import Runtime, SessionError
 from datasette_agent_micropython.settings import HEAP_RESERVE_BYTES, KIB, MIB, MIN_HEAP_BYTES, LimitError, Limits
@@ -48,6 +49,25 @@ def test_exception_gives_traceback_with_user_line_numbers(session):
     )
     assert not result.trapped
     assert session.alive
+
+
+def test_boot_leaves_only_the_guest_library_on_the_import_path(session):
+    # The boot imports the bootstrap's bytecode from a folder in guest memory, then drops it.
+    result = session.run("import sys\nprint(sys.path)")
+    assert result.ok
+    assert result.stdout == "['/lib', '.frozen']\n"
+
+
+def test_bootstrap_bytecode_is_compiled_once_per_source(tmp_path):
+    source = tmp_path / "boot.py"
+    source.write_text("x = 1\n")
+    cache = tmp_path / "cache"
+    first = compiled_bootstrap(source, cache)
+    assert first.startswith(b"M") and compiled_bootstrap(source, cache) == first
+    assert len(list(cache.iterdir())) == 1
+    source.write_text("x = 2\n")
+    assert compiled_bootstrap(source, cache) != first
+    assert len(list(cache.iterdir())) == 2
 
 
 @pytest.mark.parametrize(
