@@ -639,17 +639,18 @@ def check_interning_patch(wasm_dis: Path, before: Path, after: Path) -> None:
 
 
 # The vstr path is not the only one: `mp_obj_new_str` (slices, str.split, json's C parser, re
-# groups, str(bytes), bytes.decode), `str_make_new`'s bytes branch and a text stream's read (the
-# last two inlined by wasm-opt) each call `qstr_find_strn` too and return the interned str it
-# finds, 15,000 to 18,000 instructions a str in a session with the CPython helpers loaded. None of
+# groups, str(bytes, enc)), `str_make_new`'s own bytes branch (bytes.decode) and a text stream's
+# read (where wasm-opt inlined mp_obj_new_str) each call `qstr_find_strn` too and return the
+# interned str it finds: 8,000 to 18,000 instructions a str in our sessions. None of
 # their callers needs a qstr object back: MicroPython cannot promise one (a text absent from the
 # pools already came back as a heap str), and every place that needs a qstr interns on demand
 # (mp_obj_str_get_qstr: getattr, setattr, import, keyword arguments), while dicts, sets and
 # equality compare by hash and bytes. These call sites are recognised by what follows the call:
 # its result, when non-zero, becomes `MP_OBJ_NEW_QSTR(q)`, `q << 3 | 2`. The two other callers,
 # qstr_from_strn (which must find to intern) and the parser (`q << 4 | ...` parse nodes), are left
-# alone, and so is the vstr path, whose guard skip_new_str_interning already bypasses. Each such `call qstr_find_strn(data, len)` becomes `data * (len * 0)`: the arguments are
-# still evaluated (they hold pointer spills), and the result is always "not found".
+# alone, and so is the vstr path, whose guard skip_new_str_interning already bypasses. Each such
+# `call qstr_find_strn(data, len)` becomes `data * (len * 0)`: the arguments are still evaluated
+# (they hold pointer spills), and the result is always "not found".
 QSTR_FIND_SITES = 3
 NOT_FOUND = b"\x41\x00\x6c\x6c"  # i32.const 0; i32.mul; i32.mul
 # call F; local.tee Q ... local.get Q; i32.const 3; i32.shl; i32.const 2; i32.or
@@ -706,10 +707,15 @@ def check_found_qstr_patch(wasm_dis: Path, before: Path, after: Path) -> None:
     calls: list[str] = []
     inserted: list[str] = []
     for old_lines, new_lines in changed:
-        check_found_qstr_edits([line.strip() for line in old_lines], [line.strip() for line in new_lines], calls, inserted)
+        check_found_qstr_edits(
+            [line.strip() for line in old_lines], [line.strip() for line in new_lines], calls, inserted
+        )
     if len(calls) != QSTR_FIND_SITES or len(set(calls)) != 1:
         raise BuildError(f"the found-qstr patch replaced {calls!r}, expected {QSTR_FIND_SITES} calls of one function")
-    if sorted(set(inserted)) != ["(i32.const 0)", "(i32.mul", ")"] or inserted.count("(i32.const 0)") != QSTR_FIND_SITES:
+    if (
+        sorted(set(inserted)) != ["(i32.const 0)", "(i32.mul", ")"]
+        or inserted.count("(i32.const 0)") != QSTR_FIND_SITES
+    ):
         raise BuildError(f"the found-qstr patch inserted {sorted(set(inserted))!r}")
 
 
