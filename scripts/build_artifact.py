@@ -674,6 +674,8 @@ def qstr_find_function(payload: bytes) -> bytes:
 def skip_found_qstr_strs(module: bytes) -> bytes:
     """Make every call of qstr_find_strn whose result becomes a str object report "not found"."""
     sections = parse_sections(module)
+    if not any(section.id == SECTION_CODE for section in sections):
+        raise BuildError("qstr_find_strn calls that make a str: the module has no code section")
     for index, section in enumerate(sections):
         if section.id != SECTION_CODE:
             continue
