@@ -40,7 +40,10 @@ Steps (each one is a small function below):
    at the last used block instead of covering the whole heap (``bound_overflow_rescan``). Two
    insert instructions into ``gc_alloc``, and the check proves they only insert: multi-block
    allocations search next fit from a hint of their own (``multi_block_next_fit``), and the
-   search skips table words with no free block (``skip_used_table_words``).
+   search skips table words with no free block (``skip_used_table_words``). One more replaces
+   the three other calls of ``qstr_find_strn`` whose result would become a str object (slices,
+   split, decode, json, re groups) by "not found" (``skip_found_qstr_strs``), checked to change
+   only those calls.
 6. Export every mutable global (``__stack_pointer``, ``__global_N``) so the
    host can snapshot and restore them: wasmtime-py reaches exported globals only.
 7. Verify with wasmtime (a GC smoke test and a recursion smoke test), write
@@ -638,6 +641,112 @@ def check_interning_patch(wasm_dis: Path, before: Path, after: Path) -> None:
     expected = [(f"(i32.const {MP_TYPE_STR})", f"(i32.const {MP_TYPE_STR + 1})")]
     if len(old_lines) != len(new_lines) or changed != expected:
         raise BuildError(f"the interning patch changed {changed[:5]!r}, expected {expected!r}")
+
+
+# The vstr path is not the only one: `mp_obj_new_str` (slices, str.split, json's C parser, re
+# groups, str(bytes, enc)), `str_make_new`'s own bytes branch (bytes.decode) and a text stream's
+# read (where wasm-opt inlined mp_obj_new_str) each call `qstr_find_strn` too and return the
+# interned str it finds: 8,000 to 18,000 instructions a str in our sessions. None of
+# their callers needs a qstr object back: MicroPython cannot promise one (a text absent from the
+# pools already came back as a heap str), and every place that needs a qstr interns on demand
+# (mp_obj_str_get_qstr: getattr, setattr, import, keyword arguments), while dicts, sets and
+# equality compare by hash and bytes. These call sites are recognised by what follows the call:
+# its result, when non-zero, becomes `MP_OBJ_NEW_QSTR(q)`, `q << 3 | 2`. The two other callers,
+# qstr_from_strn (which must find to intern) and the parser (`q << 4 | ...` parse nodes), are left
+# alone, and so is the vstr path, whose guard skip_new_str_interning already bypasses. Each such
+# `call qstr_find_strn(data, len)` becomes `data * (len * 0)`: the arguments are still evaluated
+# (they hold pointer spills), and the result is always "not found".
+QSTR_FIND_SITES = 3
+NOT_FOUND = b"\x41\x00\x6c\x6c"  # i32.const 0; i32.mul; i32.mul
+# call F; local.tee Q ... local.get Q; i32.const 3; i32.shl; i32.const 2; i32.or
+NEW_QSTR_FROM_FIND = rb"\x22(.)(?:(?!\x22\1).){0,40}?\x20\1\x41\x03\x74\x41\x02\x72"
+
+
+# The vstr function's guard as skip_new_str_interning left it: `if (type != odd address) skip`.
+PATCHED_STR_GUARD = b"\x20\x00" + i32_const(MP_TYPE_STR + 1) + b"\x47\x0d\x00"
+
+
+def qstr_find_function(payload: bytes) -> bytes:
+    """The `call` instruction of qstr_find_strn, read from the one call after the vstr guard."""
+    at = payload.find(PATCHED_STR_GUARD)
+    calls = re.compile(rb"\x10([\x80-\xff]{0,4}[\x00-\x7f])\x22.\x45\x0d", re.S)
+    match = calls.search(payload, at, at + 80) if at >= 0 else None
+    if match is None:
+        raise BuildError("qstr_find_strn: no call found after the patched new-str guard")
+    return b"\x10" + match.group(1)
+
+
+def skip_found_qstr_strs(module: bytes) -> bytes:
+    """Make every call of qstr_find_strn whose result becomes a str object report "not found"."""
+    sections = parse_sections(module)
+    if not any(section.id == SECTION_CODE for section in sections):
+        raise BuildError("qstr_find_strn calls that make a str: the module has no code section")
+    for index, section in enumerate(sections):
+        if section.id != SECTION_CODE:
+            continue
+        payload = section.payload
+        call = qstr_find_function(payload)
+        site = re.compile(re.escape(call) + NEW_QSTR_FROM_FIND, re.S)
+        bodies = [payload[start:end] for start, end in function_bodies(payload)]
+        targets = [PATCHED_STR_GUARD not in body and bool(site.search(body)) for body in bodies]
+        found = sum(len(site.findall(body)) for body, target in zip(bodies, targets) if target)
+        if found != QSTR_FIND_SITES or sum(targets) != QSTR_FIND_SITES:
+            raise BuildError(
+                f"qstr_find_strn calls that make a str: found {found}, expected {QSTR_FIND_SITES} in as many functions"
+            )
+        bodies = [
+            site.sub(lambda m: NOT_FOUND + m.group()[len(call) :], body) if target else body
+            for body, target in zip(bodies, targets)
+        ]
+        sections[index] = Section(
+            section.id, encode_uleb(len(bodies)) + b"".join(encode_uleb(len(body)) + body for body in bodies)
+        )
+    return serialize_sections(sections)
+
+
+def check_found_qstr_patch(wasm_dis: Path, before: Path, after: Path) -> None:
+    """Diff the disassemblies: in QSTR_FIND_SITES functions one `(call $F` became `(i32.mul`, with
+    only `(i32.mul`, `(i32.const 0)` and closing lines inserted around its second argument."""
+    old_funcs, new_funcs = split_functions(disassemble(wasm_dis, before)), split_functions(disassemble(wasm_dis, after))
+    changed = [(old, new) for old, new in zip(old_funcs, new_funcs) if old != new]
+    if len(old_funcs) != len(new_funcs) or len(changed) != QSTR_FIND_SITES:
+        raise BuildError(f"the found-qstr patch changed {len(changed)} functions, expected {QSTR_FIND_SITES}")
+    calls: list[str] = []
+    inserted: list[str] = []
+    for old_lines, new_lines in changed:
+        check_found_qstr_edits(
+            [line.strip() for line in old_lines], [line.strip() for line in new_lines], calls, inserted
+        )
+    if len(calls) != QSTR_FIND_SITES or len(set(calls)) != 1:
+        raise BuildError(f"the found-qstr patch replaced {calls!r}, expected {QSTR_FIND_SITES} calls of one function")
+    if (
+        sorted(set(inserted)) != ["(i32.const 0)", "(i32.mul", ")"]
+        or inserted.count("(i32.const 0)") != QSTR_FIND_SITES
+    ):
+        raise BuildError(f"the found-qstr patch inserted {sorted(set(inserted))!r}")
+
+
+def split_functions(lines: list[str]) -> list[list[str]]:
+    """The disassembly cut before each function: the module header first, then one list a function."""
+    starts = [0] + [i for i, line in enumerate(lines) if line.startswith(" (func ")] + [len(lines)]
+    return [lines[a:b] for a, b in zip(starts, starts[1:])]
+
+
+def check_found_qstr_edits(old_plain: list[str], new_plain: list[str], calls: list[str], inserted: list[str]) -> None:
+    """Collect one function's replaced calls and inserted lines; fail on any other edit."""
+    matcher = difflib.SequenceMatcher(None, old_plain, new_plain, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        if tag == "replace" and i2 - i1 == 1 and new_plain[j1] == "(i32.mul" and old_plain[i1].startswith("(call $"):
+            calls.append(old_plain[i1])
+            inserted += new_plain[j1 + 1 : j2]
+        elif tag == "insert":
+            inserted += new_plain[j1:j2]
+        else:
+            raise BuildError(
+                f"the found-qstr patch made an unexpected edit: {tag} {old_plain[i1:i2]!r} -> {new_plain[j1:j2]!r}"
+            )
 
 
 # MicroPython's collector marks depth-first with a stack of only 64 entries. Any object with more
@@ -1433,8 +1542,10 @@ def build(source: bytes, wasm_opt: Path, workdir: Path) -> tuple[bytes, dict[str
     (workdir / "named.wasm").write_bytes(add_global_names(source, {STACK_POINTER_INDEX: STACK_POINTER_NAME}))
     (workdir / "interning.wasm").write_bytes(skip_new_str_interning(run_wasm_opt(wasm_opt, workdir)))
     check_interning_patch(wasm_opt.parent / "wasm-dis", workdir / "out.wasm", workdir / "interning.wasm")
-    (workdir / "rescan.wasm").write_bytes(bound_overflow_rescan((workdir / "interning.wasm").read_bytes()))
-    check_rescan_patch(wasm_opt.parent / "wasm-dis", workdir / "interning.wasm", workdir / "rescan.wasm")
+    (workdir / "found.wasm").write_bytes(skip_found_qstr_strs((workdir / "interning.wasm").read_bytes()))
+    check_found_qstr_patch(wasm_opt.parent / "wasm-dis", workdir / "interning.wasm", workdir / "found.wasm")
+    (workdir / "rescan.wasm").write_bytes(bound_overflow_rescan((workdir / "found.wasm").read_bytes()))
+    check_rescan_patch(wasm_opt.parent / "wasm-dis", workdir / "found.wasm", workdir / "rescan.wasm")
     (workdir / "nextfit.wasm").write_bytes(multi_block_next_fit((workdir / "rescan.wasm").read_bytes()))
     check_insertions(
         wasm_opt.parent / "wasm-dis", workdir / "rescan.wasm", workdir / "nextfit.wasm", NEXT_FIT_INSERTIONS
@@ -1482,6 +1593,7 @@ def make_metadata(
         "spill_at_definition_ratio": SPILL_AT_DEFINITION_RATIO,
         "patches": {
             "new_strs_not_interned": {"mp_type_str": MP_TYPE_STR, "compared_with": MP_TYPE_STR + 1},
+            "found_qstrs_not_returned": {"call_sites": QSTR_FIND_SITES, "replaced_by": NOT_FOUND.hex()},
             "overflow_rescan_to_last_used_block": {
                 "gc_alloc_table_byte_len": GC_TABLE_BYTE_LEN,
                 "gc_last_used_block": GC_LAST_USED_BLOCK,
