@@ -61,6 +61,16 @@ ROUTED_STR_METHODS = frozenset(
 # Routed builtins that only differ from MicroPython's on containers and floats.
 TEXT_BUILTINS = frozenset({"print", "str"})
 
+# Builtins an int proof relies on (see `_IntProof`): a session that rebinds one gets no proof.
+PROOF_BUILTINS = frozenset({"range", "len"})
+# Names through which code can rebind variables unseen by the parser: with any of them in the
+# code, nothing is proved an int.
+_DYNAMIC_NAMES = frozenset({"globals", "locals", "vars", "exec", "eval", "compile", "__import__"})
+# Operators that give an int for int operands (`**` only with a non-negative literal exponent).
+_INT_OPERATORS = (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv, ast.Mod)
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+
 COMPARISONS = frozenset({"__lt__", "__gt__", "__le__", "__ge__"})
 _CLASS_HEADER = re.compile(r"class[ \t]+(\w+)[ \t]*(?:\([ \t]*(?:object)?[ \t]*\))?[ \t]*:")
 
@@ -125,7 +135,7 @@ def transform(code: str, bound_names: Iterable[str] = ()) -> str | None:
     """
     if len(code) > MAX_TRANSFORM_CHARS or HELPERS in code or not may_rewrite(code):
         return None
-    rebound = frozenset(ROUTED_BUILTINS.keys() & set(bound_names))
+    rebound = frozenset((ROUTED_BUILTINS.keys() | PROOF_BUILTINS) & set(bound_names))
     try:
         if len(code) <= CACHED_CODE_CHARS:
             return _cached_rewrite(code, rebound)
@@ -176,31 +186,146 @@ def _is_text(node: ast.AST) -> bool:
 
 def _bound_names(tree: ast.AST) -> set[str]:
     """Every name the module binds anywhere, in any scope: a simple, conservative scope check."""
-    names: set[str] = set()
+    return {name for name, _ in _binding_sites(tree)}
+
+
+def _binding_sites(tree: ast.AST) -> Iterable[tuple[str, ast.AST]]:
+    """Each name the module binds, in any scope, with the node that binds it (`*` for a star import)."""
     stack = [tree]
     while stack:
         node = stack.pop()
         if type(node) in _LEAVES:
             # Nothing below a leaf binds a name; only a Name's own context is looked at.
             if type(node) is ast.Name and type(node.ctx) is not ast.Load:
-                names.add(node.id)
+                yield node.id, node
             continue
         stack.extend(ast.iter_child_nodes(node))
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
+            yield node.name, node
         elif isinstance(node, ast.arg):
-            names.add(node.arg)
+            yield node.arg, node
         elif isinstance(node, ast.alias):
-            names.add((node.asname or node.name).split(".")[0])
+            yield (node.asname or node.name).split(".")[0], node
         elif isinstance(node, (ast.Global, ast.Nonlocal)):
-            names.update(node.names)
+            for name in node.names:
+                yield name, node
         elif isinstance(node, ast.ExceptHandler) and node.name:
-            names.add(node.name)
+            yield node.name, node
         elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
-            names.add(node.name)
+            yield node.name, node
         elif isinstance(node, ast.MatchMapping) and node.rest:
-            names.add(node.rest)
-    return names
+            yield node.rest, node
+
+
+class _IntProof:
+    """Which expressions are ints from the source alone, so that MicroPython's own `str` of them
+    writes CPython's text and needs no helper.
+
+    Proved: int literals; `len(...)`; `+ - * // %` and unary `- +` of proved ints, and `**` with a
+    non-negative literal exponent; and a loop variable read inside its own loop, when the loop
+    iterates over a call of the builtin `range` and binds a local: a comprehension's target, or a
+    `for` target inside a function (a module's or class's `for` binds a global or class attribute,
+    which any call could rebind). The variable must have no binding anywhere in the code other
+    than such loop targets (no assignment, walrus, del, parameter, import, global or nonlocal), no
+    proof is made across a def, lambda or class boundary, and none at all when the code names
+    something that rebinds variables dynamically (exec, eval, globals, locals, vars) or star-imports.
+    """
+
+    def __init__(self, tree: ast.Module, bound: set[str]) -> None:
+        self.len_is_builtin = "len" not in bound and "*" not in bound
+        self.loop_names: set[int] = set()
+        dynamic = any(type(n) is ast.Name and n.id in _DYNAMIC_NAMES for n in ast.walk(tree))
+        if dynamic or "range" in bound or "*" in bound:
+            return
+        range_targets: set[int] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.For, ast.comprehension)) and self.over_range(node):
+                range_targets.add(id(node.target))
+        bound_here, bound_otherwise = set(), set()
+        for name, site in _binding_sites(tree):
+            (bound_here if id(site) in range_targets else bound_otherwise).add(name)
+        # Names bound only as targets of loops over range(...).
+        self.loop_only = bound_here - bound_otherwise
+        self.range_targets = range_targets
+        if self.loop_only:
+            self.visit(tree, frozenset(), in_function=False)
+
+    @staticmethod
+    def over_range(loop: ast.For | ast.comprehension) -> bool:
+        iterable = loop.iter
+        return (
+            type(loop.target) is ast.Name
+            and not getattr(loop, "is_async", 0)
+            and isinstance(iterable, ast.Call)
+            and type(iterable.func) is ast.Name
+            and iterable.func.id == "range"
+        )
+
+    def proved_target(self, loop: ast.For | ast.comprehension) -> str | None:
+        if id(loop.target) in self.range_targets and loop.target.id in self.loop_only:
+            return loop.target.id
+        return None
+
+    def visit(self, node: ast.AST, ints: frozenset[str], in_function: bool) -> None:
+        """Record each read of a proved loop variable; `ints` are those proved where `node` is."""
+        if type(node) is ast.Name:
+            if node.id in ints and type(node.ctx) is ast.Load:
+                self.loop_names.add(id(node))
+            return
+        if isinstance(node, _SCOPES):
+            for child in ast.iter_child_nodes(node):
+                self.visit(child, frozenset(), in_function=not isinstance(node, ast.ClassDef))
+            return
+        if isinstance(node, ast.For) and in_function:
+            name = self.proved_target(node)
+            self.visit(node.iter, ints, in_function)
+            inner = ints | {name} if name else ints
+            for statement in node.body:
+                self.visit(statement, inner, in_function)
+            for statement in node.orelse:
+                self.visit(statement, ints, in_function)
+            return
+        if isinstance(node, _COMPREHENSIONS):
+            for generator in node.generators:
+                self.visit(generator.iter, ints, in_function)
+                name = self.proved_target(generator)
+                if name:
+                    ints = ints | {name}
+                for condition in generator.ifs:
+                    self.visit(condition, ints, in_function)
+            results = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+            for result in results:
+                self.visit(result, ints, in_function)
+            return
+        for child in ast.iter_child_nodes(node):
+            self.visit(child, ints, in_function)
+
+    def is_int(self, node: ast.AST) -> bool:
+        kind = type(node)
+        if kind is ast.Constant:
+            return type(node.value) is int
+        if kind is ast.Name:
+            return id(node) in self.loop_names
+        if kind is ast.BinOp:
+            if isinstance(node.op, _INT_OPERATORS):
+                return self.is_int(node.left) and self.is_int(node.right)
+            if isinstance(node.op, ast.Pow):
+                exponent = node.right
+                literal = type(exponent) is ast.Constant and type(exponent.value) is int
+                return literal and exponent.value >= 0 and self.is_int(node.left)
+            return False
+        if kind is ast.UnaryOp:
+            return isinstance(node.op, (ast.USub, ast.UAdd)) and self.is_int(node.operand)
+        if kind is ast.Call:
+            return (
+                self.len_is_builtin
+                and type(node.func) is ast.Name
+                and node.func.id == "len"
+                and len(node.args) == 1
+                and not node.keywords
+                and type(node.args[0]) is not ast.Starred
+            )
+        return False
 
 
 def _native_str_call(call: ast.Call) -> bool:
@@ -239,6 +364,11 @@ class _Rewriter:
         self.encoded_lines = [line.encode("utf-8", "surrogatepass") for line in lines]
         bound = _bound_names(tree) | session_names
         self.builtins = {name: helper for name, helper in ROUTED_BUILTINS.items() if name not in bound}
+        self.ints = _IntProof(tree, bound)
+
+    def is_text(self, node: ast.AST) -> bool:
+        """An argument MicroPython's own str() and print() write as CPython does."""
+        return _is_text(node) or self.ints.is_int(node)
 
     def rewrite(self) -> str:
         edits = []
@@ -387,8 +517,8 @@ class _Rewriter:
                 # Only with an explicit namespace, which may be an ordered dict; without one,
                 # exec and eval must run in the caller's own globals.
                 return []
-            if func.id in TEXT_BUILTINS and all(map(_is_text, [*call.args, *(k.value for k in call.keywords)])):
-                # print("total:", n) and str(1) print the same either way.
+            if func.id in TEXT_BUILTINS and all(map(self.is_text, [*call.args, *(k.value for k in call.keywords)])):
+                # print("total:", n), str(1) and str(i) of a proved int print the same either way.
                 return []
             start, end = self.span(func)
             helper = self.builtins[func.id]
@@ -414,7 +544,9 @@ class _Rewriter:
                 continue
             spec = value.format_spec
             if spec is None and value.conversion == -1:
-                parts += [f"{HELPERS}.fv1(", value.value, ")"]
+                # f"{i}" of a proved int is MicroPython's own str(i), when `str` is the builtin.
+                native = "str" in self.builtins and self.ints.is_int(value.value)
+                parts += ["str(" if native else f"{HELPERS}.fv1(", value.value, ")"]
                 continue
             parts += [f"{HELPERS}.fv(", value.value, ", "]
             if spec is None:
