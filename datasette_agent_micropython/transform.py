@@ -61,11 +61,15 @@ ROUTED_STR_METHODS = frozenset(
 # Routed builtins that only differ from MicroPython's on containers and floats.
 TEXT_BUILTINS = frozenset({"print", "str"})
 
-# Builtins an int proof relies on (see `_IntProof`): a session that rebinds one gets no proof.
-PROOF_BUILTINS = frozenset({"range", "len"})
-# Names through which code can rebind variables unseen by the parser: with any of them in the
-# code, nothing is proved an int.
-_DYNAMIC_NAMES = frozenset({"globals", "locals", "vars", "exec", "eval", "compile", "__import__"})
+# Names an int proof relies on (see `_IntProof`): the builtins it trusts, and the handles through
+# which code can patch them (MicroPython lets `builtins.range = f` replace the builtin for every
+# later call). A session that binds one of these gets no proof.
+PROOF_NAMES = frozenset({"range", "len", "builtins", "__builtins__"})
+# Names through which code can rebind variables or builtins unseen by the parser: with any of
+# them in the code (as a name, an imported module or an attribute), nothing is proved an int.
+_DYNAMIC_NAMES = frozenset(
+    {"globals", "locals", "vars", "exec", "eval", "compile", "__import__", "builtins", "__builtins__", "modules"}
+)
 # Operators that give an int for int operands (`**` only with a non-negative literal exponent).
 _INT_OPERATORS = (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv, ast.Mod)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
@@ -135,7 +139,7 @@ def transform(code: str, bound_names: Iterable[str] = ()) -> str | None:
     """
     if len(code) > MAX_TRANSFORM_CHARS or HELPERS in code or not may_rewrite(code):
         return None
-    rebound = frozenset((ROUTED_BUILTINS.keys() | PROOF_BUILTINS) & set(bound_names))
+    rebound = frozenset((ROUTED_BUILTINS.keys() | PROOF_NAMES) & set(bound_names))
     try:
         if len(code) <= CACHED_CODE_CHARS:
             return _cached_rewrite(code, rebound)
@@ -217,6 +221,19 @@ def _binding_sites(tree: ast.AST) -> Iterable[tuple[str, ast.AST]]:
             yield node.rest, node
 
 
+def _names_dynamic_access(tree: ast.AST) -> bool:
+    """Whether the code names something that can rebind variables or builtins behind the parser's back."""
+    for node in ast.walk(tree):
+        kind = type(node)
+        if kind is ast.Name and node.id in _DYNAMIC_NAMES:
+            return True
+        if kind is ast.Attribute and node.attr in _DYNAMIC_NAMES:
+            return True
+        if kind is ast.alias and node.name.split(".")[0] in _DYNAMIC_NAMES:
+            return True
+    return False
+
+
 class _IntProof:
     """Which expressions are ints from the source alone, so that MicroPython's own `str` of them
     writes CPython's text and needs no helper.
@@ -232,10 +249,10 @@ class _IntProof:
     """
 
     def __init__(self, tree: ast.Module, bound: set[str]) -> None:
-        self.len_is_builtin = "len" not in bound and "*" not in bound
         self.loop_names: set[int] = set()
-        dynamic = any(type(n) is ast.Name and n.id in _DYNAMIC_NAMES for n in ast.walk(tree))
-        if dynamic or "range" in bound or "*" in bound:
+        trusted = not _names_dynamic_access(tree) and "*" not in bound and not bound & {"builtins", "__builtins__"}
+        self.len_is_builtin = trusted and "len" not in bound
+        if not trusted or "range" in bound:
             return
         range_targets: set[int] = set()
         for node in ast.walk(tree):
