@@ -70,6 +70,9 @@ PROOF_NAMES = frozenset({"range", "len", "builtins", "__builtins__"})
 _DYNAMIC_NAMES = frozenset(
     {"globals", "locals", "vars", "exec", "eval", "compile", "__import__", "builtins", "__builtins__", "modules"}
 )
+# Text without which ASCII code cannot reach anything in _DYNAMIC_NAMES or loop over `range`.
+_DYNAMIC_TEXT = re.compile(r"\b(?:" + "|".join(sorted(_DYNAMIC_NAMES)) + r")\b")
+_RANGE_TEXT = re.compile(r"\brange\b")
 # Operators that give an int for int operands (`**` only with a non-negative literal exponent).
 _INT_OPERATORS = (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv, ast.Mod)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
@@ -221,19 +224,6 @@ def _binding_sites(tree: ast.AST) -> Iterable[tuple[str, ast.AST]]:
             yield node.rest, node
 
 
-def _names_dynamic_access(tree: ast.AST) -> bool:
-    """Whether the code names something that can rebind variables or builtins behind the parser's back."""
-    for node in ast.walk(tree):
-        kind = type(node)
-        if kind is ast.Name and node.id in _DYNAMIC_NAMES:
-            return True
-        if kind is ast.Attribute and node.attr in _DYNAMIC_NAMES:
-            return True
-        if kind is ast.alias and node.name.split(".")[0] in _DYNAMIC_NAMES:
-            return True
-    return False
-
-
 class _IntProof:
     """Which expressions are ints from the source alone, so that MicroPython's own `str` of them
     writes CPython's text and needs no helper.
@@ -248,16 +238,29 @@ class _IntProof:
     something that rebinds variables dynamically (exec, eval, globals, locals, vars) or star-imports.
     """
 
-    def __init__(self, tree: ast.Module, bound: set[str]) -> None:
+    def __init__(self, tree: ast.Module, bound: set[str], source: str) -> None:
         self.loop_names: set[int] = set()
-        trusted = not _names_dynamic_access(tree) and "*" not in bound and not bound & {"builtins", "__builtins__"}
-        self.len_is_builtin = trusted and "len" not in bound
-        if not trusted or "range" in bound:
+        self.len_is_builtin = False
+        if "*" in bound or not bound.isdisjoint({"builtins", "__builtins__"}):
             return
+        # The parser folds non-ASCII identifiers to NFKC, so only ASCII code may skip the walk.
+        ascii_source = source.isascii()
+        dynamic_text = not ascii_source or _DYNAMIC_TEXT.search(source) is not None
+        range_text = not ascii_source or _RANGE_TEXT.search(source) is not None
         range_targets: set[int] = set()
-        for node in ast.walk(tree):
-            if isinstance(node, (ast.For, ast.comprehension)) and self.over_range(node):
+        for node in ast.walk(tree) if dynamic_text or range_text else ():
+            kind = type(node)
+            if (
+                (kind is ast.Name and node.id in _DYNAMIC_NAMES)
+                or (kind is ast.Attribute and node.attr in _DYNAMIC_NAMES)
+                or (kind is ast.alias and node.name.split(".")[0] in _DYNAMIC_NAMES)
+            ):
+                return  # code that can rebind variables or builtins behind the parser's back
+            if (kind is ast.For or kind is ast.comprehension) and self.over_range(node):
                 range_targets.add(id(node.target))
+        self.len_is_builtin = "len" not in bound
+        if "range" in bound or not range_targets:
+            return
         bound_here, bound_otherwise = set(), set()
         for name, site in _binding_sites(tree):
             (bound_here if id(site) in range_targets else bound_otherwise).add(name)
@@ -381,11 +384,22 @@ class _Rewriter:
         self.encoded_lines = [line.encode("utf-8", "surrogatepass") for line in lines]
         bound = _bound_names(tree) | session_names
         self.builtins = {name: helper for name, helper in ROUTED_BUILTINS.items() if name not in bound}
-        self.ints = _IntProof(tree, bound)
+        self.bound = bound
+        self.proof: _IntProof | None = None
+
+    @property
+    def ints(self) -> _IntProof:
+        """The int proof, made when a str(), print() or f-string field first asks for it."""
+        if self.proof is None:
+            self.proof = _IntProof(self.tree, self.bound, self.source)
+        return self.proof
 
     def is_text(self, node: ast.AST) -> bool:
         """An argument MicroPython's own str() and print() write as CPython does."""
-        return _is_text(node) or self.ints.is_int(node)
+        if _is_text(node):
+            return True
+        # Only these can be proved ints: anything else is answered without making the proof.
+        return type(node) in (ast.Name, ast.BinOp, ast.UnaryOp, ast.Call) and self.ints.is_int(node)
 
     def rewrite(self) -> str:
         edits = []
@@ -562,7 +576,7 @@ class _Rewriter:
             spec = value.format_spec
             if spec is None and value.conversion == -1:
                 # f"{i}" of a proved int is MicroPython's own str(i), when `str` is the builtin.
-                native = "str" in self.builtins and self.ints.is_int(value.value)
+                native = "str" in self.builtins and type(value.value) in (ast.Name, ast.BinOp, ast.UnaryOp, ast.Call) and self.ints.is_int(value.value)
                 parts += ["str(" if native else f"{HELPERS}.fv1(", value.value, ")"]
                 continue
             parts += [f"{HELPERS}.fv(", value.value, ", "]
