@@ -191,13 +191,9 @@ def _is_text(node: ast.AST) -> bool:
     return isinstance(node, ast.JoinedStr)
 
 
-def _bound_names(tree: ast.AST) -> set[str]:
-    """Every name the module binds anywhere, in any scope: a simple, conservative scope check."""
-    return {name for name, _ in _binding_sites(tree)}
-
-
 def _binding_sites(tree: ast.AST) -> Iterable[tuple[str, ast.AST]]:
-    """Each name the module binds, in any scope, with the node that binds it (`*` for a star import)."""
+    """Each name the module binds, in any scope, with the node that binds it (`*` for a star
+    import): a simple, conservative scope check."""
     stack = [tree]
     while stack:
         node = stack.pop()
@@ -238,7 +234,7 @@ class _IntProof:
     something that rebinds variables dynamically (exec, eval, globals, locals, vars) or star-imports.
     """
 
-    def __init__(self, tree: ast.Module, bound: set[str], source: str) -> None:
+    def __init__(self, tree: ast.Module, sites: list[tuple[str, ast.AST]], bound: set[str], source: str) -> None:
         self.loop_names: set[int] = set()
         self.len_is_builtin = False
         if "*" in bound or not bound.isdisjoint({"builtins", "__builtins__"}):
@@ -262,7 +258,7 @@ class _IntProof:
         if "range" in bound or not range_targets:
             return
         bound_here, bound_otherwise = set(), set()
-        for name, site in _binding_sites(tree):
+        for name, site in sites:
             (bound_here if id(site) in range_targets else bound_otherwise).add(name)
         # Names bound only as targets of loops over range(...).
         self.loop_only = bound_here - bound_otherwise
@@ -382,7 +378,8 @@ class _Rewriter:
             position += len(line)
         self.line_starts.append(position)
         self.encoded_lines = [line.encode("utf-8", "surrogatepass") for line in lines]
-        bound = _bound_names(tree) | session_names
+        self.binding_sites = list(_binding_sites(tree))
+        bound = {name for name, _ in self.binding_sites} | session_names
         self.builtins = {name: helper for name, helper in ROUTED_BUILTINS.items() if name not in bound}
         self.bound = bound
         self.proof: _IntProof | None = None
@@ -391,7 +388,7 @@ class _Rewriter:
     def ints(self) -> _IntProof:
         """The int proof, made when a str(), print() or f-string field first asks for it."""
         if self.proof is None:
-            self.proof = _IntProof(self.tree, self.bound, self.source)
+            self.proof = _IntProof(self.tree, self.binding_sites, self.bound, self.source)
         return self.proof
 
     def is_text(self, node: ast.AST) -> bool:
