@@ -110,6 +110,7 @@ def test_the_proof_applies_to_the_generated_shapes():
 
 
 def test_provable_ints_print_what_cpython_prints(session):
+    assert session.run(FORGET).ok
     agree(
         session,
         "def f(rows):\n    out = []\n    for i in range(-3, 4):\n        out.append(str(i ** 2 - len(rows) * 10**20) + f'|{i // 2}|{i % 3}|{-i}')\n"
