@@ -231,7 +231,10 @@ class _IntProof:
     which any call could rebind). The variable must have no binding anywhere in the code other
     than such loop targets (no assignment, walrus, del, parameter, import, global or nonlocal), no
     proof is made across a def, lambda or class boundary, and none at all when the code names
-    something that rebinds variables dynamically (exec, eval, globals, locals, vars) or star-imports.
+    something that rebinds variables or builtins dynamically (exec, eval, globals, locals, vars,
+    builtins, sys.modules) or star-imports, or the session has bound `range` (for the loops),
+    `len` (for len) or `builtins`. MicroPython's len() returns whatever `__len__` returns, where
+    CPython raises TypeError for a non-int: there the two differ before str() is reached.
     """
 
     def __init__(self, tree: ast.Module, sites: list[tuple[str, ast.AST]], bound: set[str], source: str) -> None:
