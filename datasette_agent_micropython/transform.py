@@ -191,32 +191,36 @@ def _is_text(node: ast.AST) -> bool:
     return isinstance(node, ast.JoinedStr)
 
 
-def _binding_sites(tree: ast.AST) -> Iterable[tuple[str, ast.AST]]:
+def _binding_sites(tree: ast.AST, loops: list[ast.AST]) -> Iterable[tuple[str, ast.AST]]:
     """Each name the module binds, in any scope, with the node that binds it (`*` for a star
-    import): a simple, conservative scope check."""
+    import): a simple, conservative scope check. Every `for` statement and comprehension met on
+    the way is appended to `loops`, for the int proof (one walk serves both)."""
     stack = [tree]
     while stack:
         node = stack.pop()
-        if type(node) in _LEAVES:
+        kind = type(node)
+        if kind in _LEAVES:
             # Nothing below a leaf binds a name; only a Name's own context is looked at.
-            if type(node) is ast.Name and type(node.ctx) is not ast.Load:
+            if kind is ast.Name and type(node.ctx) is not ast.Load:
                 yield node.id, node
             continue
         stack.extend(ast.iter_child_nodes(node))
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef or kind is ast.ClassDef:
             yield node.name, node
-        elif isinstance(node, ast.arg):
+        elif kind is ast.arg:
             yield node.arg, node
-        elif isinstance(node, ast.alias):
+        elif kind is ast.alias:
             yield (node.asname or node.name).split(".")[0], node
-        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+        elif kind is ast.For or kind in _COMPREHENSIONS:
+            loops.append(node)
+        elif kind is ast.Global or kind is ast.Nonlocal:
             for name in node.names:
                 yield name, node
-        elif isinstance(node, ast.ExceptHandler) and node.name:
+        elif kind is ast.ExceptHandler and node.name:
             yield node.name, node
-        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+        elif (kind is ast.MatchAs or kind is ast.MatchStar) and node.name:
             yield node.name, node
-        elif isinstance(node, ast.MatchMapping) and node.rest:
+        elif kind is ast.MatchMapping and node.rest:
             yield node.rest, node
 
 
@@ -235,39 +239,108 @@ class _IntProof:
     builtins, sys.modules) or star-imports, or the session has bound `range` (for the loops),
     `len` (for len) or `builtins`. MicroPython's len() returns whatever `__len__` returns, where
     CPython raises TypeError for a non-int: there the two differ before str() is reached.
+
+    The rewrite asks only about the arguments of str(), print() and f-string fields, so each part
+    is worked out when first needed: the dynamic-name check when any int is asked about, and the
+    reads of a loop variable (a walk of only the loops over range that bind it) when that name is.
     """
 
-    def __init__(self, tree: ast.Module, sites: list[tuple[str, ast.AST]], bound: set[str], source: str) -> None:
-        self.loop_names: set[int] = set()
+    def __init__(
+        self, tree: ast.Module, sites: list[tuple[str, ast.AST]], loops: list[ast.AST], bound: set[str], source: str
+    ) -> None:
+        self.tree = tree
+        self.sites = sites
+        self.loops = loops
+        self.bound = bound
+        self.source = source
+        self.checked = False
+        self.trusted = False
         self.len_is_builtin = False
+        self.loop_only: set[str] | None = None
+        self.loops_of: dict[str, list[tuple[ast.AST, bool]]] = {}
+        self.walked: set[str] = set()
+        self.loop_names: set[int] = set()
+
+    def is_trusted(self) -> bool:
+        """Whether names can be proved: no session-bound builtins handle, no star import, and no
+        name in the code that rebinds variables or builtins behind the parser's back."""
+        if not self.checked:
+            self.checked = True
+            self.trusted = self.check()
+            self.len_is_builtin = self.trusted and "len" not in self.bound
+        return self.trusted
+
+    def check(self) -> bool:
+        bound = self.bound
         if "*" in bound or not bound.isdisjoint({"builtins", "__builtins__"}):
-            return
+            return False
         # The parser folds non-ASCII identifiers to NFKC, so only ASCII code may skip the walk.
-        ascii_source = source.isascii()
-        dynamic_text = not ascii_source or _DYNAMIC_TEXT.search(source) is not None
-        range_text = not ascii_source or _RANGE_TEXT.search(source) is not None
-        range_targets: set[int] = set()
-        for node in ast.walk(tree) if dynamic_text or range_text else ():
-            kind = type(node)
-            if (
-                (kind is ast.Name and node.id in _DYNAMIC_NAMES)
-                or (kind is ast.Attribute and node.attr in _DYNAMIC_NAMES)
-                or (kind is ast.alias and node.name.split(".")[0] in _DYNAMIC_NAMES)
-            ):
-                return  # code that can rebind variables or builtins behind the parser's back
-            if (kind is ast.For or kind is ast.comprehension) and self.over_range(node):
-                range_targets.add(id(node.target))
-        self.len_is_builtin = "len" not in bound
-        if "range" in bound or not range_targets:
+        if not self.source.isascii() or _DYNAMIC_TEXT.search(self.source) is not None:
+            for node in ast.walk(self.tree):
+                kind = type(node)
+                if (
+                    (kind is ast.Name and node.id in _DYNAMIC_NAMES)
+                    or (kind is ast.Attribute and node.attr in _DYNAMIC_NAMES)
+                    or (kind is ast.alias and node.name.split(".")[0] in _DYNAMIC_NAMES)
+                ):
+                    return False
+        return True
+
+    def find_loops(self) -> None:
+        """The names bound only as targets of loops over range(...), each with those loops."""
+        self.loop_only = set()
+        if "range" in self.bound:
+            return
+        targets: dict[int, tuple[ast.AST, bool]] = {}
+        scopes = None
+        for loop in self.loops:
+            if type(loop) is ast.For:
+                if self.over_range(loop):
+                    if scopes is None:
+                        scopes = [site for _, site in self.sites if isinstance(site, _SCOPES)]
+                    targets[id(loop.target)] = (loop, self.in_function(loop, scopes))
+                continue
+            for generator in loop.generators:
+                if self.over_range(generator):
+                    targets[id(generator.target)] = (loop, False)
+        if not targets:
             return
         bound_here, bound_otherwise = set(), set()
-        for name, site in sites:
-            (bound_here if id(site) in range_targets else bound_otherwise).add(name)
-        # Names bound only as targets of loops over range(...).
+        for name, site in self.sites:
+            found = targets.get(id(site))
+            if found is None:
+                bound_otherwise.add(name)
+            else:
+                bound_here.add(name)
+                self.loops_of.setdefault(name, []).append(found)
         self.loop_only = bound_here - bound_otherwise
-        self.range_targets = range_targets
-        if self.loop_only:
-            self.visit(tree, frozenset(), in_function=False)
+        self.range_targets = targets
+
+    @staticmethod
+    def in_function(loop: ast.For, scopes: list[ast.AST]) -> bool:
+        """Whether the innermost def or class around `loop` is a def (a `for` cannot be in a
+        lambda or comprehension); scopes nest, so the innermost is the last to start."""
+        start = (loop.lineno, loop.col_offset)
+        end = (loop.end_lineno, loop.end_col_offset)
+        innermost = None
+        for scope in scopes:
+            scope_start = (scope.lineno, scope.col_offset)
+            if scope_start <= start and end <= (scope.end_lineno, scope.end_col_offset):
+                if innermost is None or scope_start > (innermost.lineno, innermost.col_offset):
+                    innermost = scope
+        return innermost is not None and type(innermost) is not ast.ClassDef
+
+    def is_loop_int(self, node: ast.Name) -> bool:
+        name = node.id
+        if self.loop_only is None:
+            self.find_loops()
+        if name not in self.loop_only or not self.is_trusted():
+            return False
+        if name not in self.walked:
+            self.walked.add(name)
+            for loop, in_function in self.loops_of[name]:
+                self.visit(loop, frozenset(), in_function)
+        return id(node) in self.loop_names
 
     @staticmethod
     def over_range(loop: ast.For | ast.comprehension) -> bool:
@@ -324,7 +397,7 @@ class _IntProof:
         if kind is ast.Constant:
             return type(node.value) is int
         if kind is ast.Name:
-            return id(node) in self.loop_names
+            return self.is_loop_int(node)
         if kind is ast.BinOp:
             if isinstance(node.op, _INT_OPERATORS):
                 return self.is_int(node.left) and self.is_int(node.right)
@@ -337,7 +410,8 @@ class _IntProof:
             return isinstance(node.op, (ast.USub, ast.UAdd)) and self.is_int(node.operand)
         if kind is ast.Call:
             return (
-                self.len_is_builtin
+                self.is_trusted()
+                and self.len_is_builtin
                 and type(node.func) is ast.Name
                 and node.func.id == "len"
                 and len(node.args) == 1
@@ -381,7 +455,8 @@ class _Rewriter:
             position += len(line)
         self.line_starts.append(position)
         self.encoded_lines = [line.encode("utf-8", "surrogatepass") for line in lines]
-        self.binding_sites = list(_binding_sites(tree))
+        self.loops: list[ast.AST] = []
+        self.binding_sites = list(_binding_sites(tree, self.loops))
         bound = {name for name, _ in self.binding_sites} | session_names
         self.builtins = {name: helper for name, helper in ROUTED_BUILTINS.items() if name not in bound}
         self.bound = bound
@@ -391,7 +466,7 @@ class _Rewriter:
     def ints(self) -> _IntProof:
         """The int proof, made when a str(), print() or f-string field first asks for it."""
         if self.proof is None:
-            self.proof = _IntProof(self.tree, self.binding_sites, self.bound, self.source)
+            self.proof = _IntProof(self.tree, self.binding_sites, self.loops, self.bound, self.source)
         return self.proof
 
     def is_text(self, node: ast.AST) -> bool:

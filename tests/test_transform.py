@@ -325,6 +325,13 @@ NATIVE_INT_TEXT = [
     "r = list(str(i) for i in range(3))",
     "class C:\n    names = [str(i) for i in range(3)]",
     "def f():\n    print(i)\n    for i in range(3):\n        print(str(i), i)",
+    # The innermost def or class around a `for` decides whether it binds a local.
+    "class C:\n    def m(self):\n        for i in range(3):\n            out.append(str(i))",
+    "def f():\n    class C:\n        pass\n    for i in range(3):\n        out.append(str(i))",
+    "class C: x = 1\ndef f():\n    for i in range(3): print(str(i))",
+    "def f():\n    def g():\n        return [str(i) for i in range(3)]\n    for i in range(3):\n        print(str(i))",
+    # Code with non-ASCII text is proved too (its names are checked on the tree).
+    "def f():\n    for i in range(3):\n        out.append(str(i) + '\u00e9')",
 ]
 
 
@@ -382,6 +389,8 @@ ROUTED_NOT_PROVED = [
     "def f():\n    global i\n    for i in range(3):\n        out.append(str(i))",
     "def f():\n    for i in range(3):\n        def g():\n            nonlocal i\n            i = 0.5\n        g()\n        out.append(str(i))",
     "class C:\n    for i in range(3):\n        out.append(str(i))",
+    "def f():\n    class C:\n        for i in range(3):\n            out.append(str(i))",
+    "def f(): pass\nfor i in range(3): out.append(str(i))",
     # Across a def, lambda or class boundary, nothing is proved.
     "def f():\n    for i in range(3):\n        fs.append(lambda: str(i))",
     "r = [lambda: str(i) for i in range(3)]",
@@ -391,6 +400,9 @@ ROUTED_NOT_PROVED = [
     "r = [str(i) for i in range(3)]\nlocals()",
     "import builtins\nr = [str(i) for i in range(3)]",
     "r = [str(i) for i in range(3)]\nsys.modules['builtins'].range = f",
+    # The parser folds a fullwidth letter: this is `exec`.
+    "def f():\n    for i in range(3):\n        \uff45xec(code)\n        out.append(str(i))",
+    "r = [str(len(x)) for i in range(3)]\n\uff47lobals()['len'] = f",
 ]
 
 
