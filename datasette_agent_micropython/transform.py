@@ -22,6 +22,7 @@ import hashlib
 import re
 import sys
 import threading
+import unicodedata
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
@@ -70,9 +71,9 @@ PROOF_NAMES = frozenset({"range", "len", "builtins", "__builtins__"})
 _DYNAMIC_NAMES = frozenset(
     {"globals", "locals", "vars", "exec", "eval", "compile", "__import__", "builtins", "__builtins__", "modules"}
 )
-# Text without which ASCII code cannot reach anything in _DYNAMIC_NAMES or loop over `range`.
+# Text without which code cannot reach anything in _DYNAMIC_NAMES (unless `_may_fold_to_ascii`).
 _DYNAMIC_TEXT = re.compile(r"\b(?:" + "|".join(sorted(_DYNAMIC_NAMES)) + r")\b")
-_RANGE_TEXT = re.compile(r"\brange\b")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 # Operators that give an int for int operands (`**` only with a non-negative literal exponent).
 _INT_OPERATORS = (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv, ast.Mod)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
@@ -224,6 +225,17 @@ def _binding_sites(tree: ast.AST, loops: list[ast.AST]) -> Iterable[tuple[str, a
             yield node.rest, node
 
 
+def _may_fold_to_ascii(source: str) -> bool:
+    """Whether some non-ASCII character of `source` folds (NFKC, as the parser folds identifiers)
+    to text with an ASCII character in it, as fullwidth `ｅ` folds to `e`. Folding decomposes
+    each character and composes only into non-ASCII characters, so when none does, every name
+    spelled in ASCII after parsing was spelled so in the source and a search of the text finds it."""
+    return any(
+        any(folded.isascii() for folded in unicodedata.normalize("NFKC", character))
+        for character in set(_NON_ASCII.findall(source))
+    )
+
+
 class _IntProof:
     """Which expressions are ints from the source alone, so that MicroPython's own `str` of them
     writes CPython's text and needs no helper.
@@ -274,8 +286,7 @@ class _IntProof:
         bound = self.bound
         if "*" in bound or not bound.isdisjoint({"builtins", "__builtins__"}):
             return False
-        # The parser folds non-ASCII identifiers to NFKC, so only ASCII code may skip the walk.
-        if not self.source.isascii() or _DYNAMIC_TEXT.search(self.source) is not None:
+        if _may_fold_to_ascii(self.source) or _DYNAMIC_TEXT.search(self.source) is not None:
             for node in ast.walk(self.tree):
                 kind = type(node)
                 if (

@@ -400,6 +400,7 @@ ROUTED_NOT_PROVED = [
     "r = [str(i) for i in range(3)]\nlocals()",
     "import builtins\nr = [str(i) for i in range(3)]",
     "r = [str(i) for i in range(3)]\nsys.modules['builtins'].range = f",
+    "def f():\n    for i in range(3):\n        exec(code)  # \u00e9t\u00e9\n        out.append(str(i))",
     # The parser folds a fullwidth letter: this is `exec`.
     "def f():\n    for i in range(3):\n        \uff45xec(code)\n        out.append(str(i))",
     "r = [str(len(x)) for i in range(3)]\n\uff47lobals()['len'] = f",
