@@ -22,6 +22,7 @@ import hashlib
 import re
 import sys
 import threading
+import unicodedata
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
@@ -61,6 +62,23 @@ ROUTED_STR_METHODS = frozenset(
 
 # Routed builtins that only differ from MicroPython's on containers and floats.
 TEXT_BUILTINS = frozenset({"print", "str"})
+
+# Names an int proof relies on (see `_IntProof`): the builtins it trusts, and the handles through
+# which code can patch them (MicroPython lets `builtins.range = f` replace the builtin for every
+# later call). A session that binds one of these gets no proof.
+PROOF_NAMES = frozenset({"range", "len", "builtins", "__builtins__"})
+# Names through which code can rebind variables or builtins unseen by the parser: with any of
+# them in the code (as a name, an imported module or an attribute), nothing is proved an int.
+_DYNAMIC_NAMES = frozenset(
+    {"globals", "locals", "vars", "exec", "eval", "compile", "__import__", "builtins", "__builtins__", "modules"}
+)
+# Text without which code cannot reach anything in _DYNAMIC_NAMES (unless `_may_fold_to_ascii`).
+_DYNAMIC_TEXT = re.compile(r"\b(?:" + "|".join(sorted(_DYNAMIC_NAMES)) + r")\b")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+# Operators that give an int for int operands (`**` only with a non-negative literal exponent).
+_INT_OPERATORS = (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv, ast.Mod)
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 
 COMPARISONS = frozenset({"__lt__", "__gt__", "__le__", "__ge__"})
 _CLASS_HEADER = re.compile(r"class[ \t]+(\w+)[ \t]*(?:\([ \t]*(?:object)?[ \t]*\))?[ \t]*:")
@@ -126,7 +144,7 @@ def transform(code: str, bound_names: Iterable[str] = ()) -> str | None:
     """
     if len(code) > MAX_TRANSFORM_CHARS or HELPERS in code or not may_rewrite(code):
         return None
-    rebound = frozenset(ROUTED_BUILTINS.keys() & set(bound_names))
+    rebound = frozenset((ROUTED_BUILTINS.keys() | PROOF_NAMES) & set(bound_names))
     try:
         if len(code) <= CACHED_CODE_CHARS:
             return _cached_rewrite(code, rebound)
@@ -175,33 +193,244 @@ def _is_text(node: ast.AST) -> bool:
     return isinstance(node, ast.JoinedStr)
 
 
-def _bound_names(tree: ast.AST) -> set[str]:
-    """Every name the module binds anywhere, in any scope: a simple, conservative scope check."""
-    names: set[str] = set()
+def _binding_sites(tree: ast.AST, loops: list[ast.AST]) -> Iterable[tuple[str, ast.AST]]:
+    """Each name the module binds, in any scope, with the node that binds it (`*` for a star
+    import): a simple, conservative scope check. Every `for` statement and comprehension met on
+    the way is appended to `loops`, for the int proof (one walk serves both)."""
     stack = [tree]
     while stack:
         node = stack.pop()
-        if type(node) in _LEAVES:
+        kind = type(node)
+        if kind in _LEAVES:
             # Nothing below a leaf binds a name; only a Name's own context is looked at.
-            if type(node) is ast.Name and type(node.ctx) is not ast.Load:
-                names.add(node.id)
+            if kind is ast.Name and type(node.ctx) is not ast.Load:
+                yield node.id, node
             continue
         stack.extend(ast.iter_child_nodes(node))
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, ast.arg):
-            names.add(node.arg)
-        elif isinstance(node, ast.alias):
-            names.add((node.asname or node.name).split(".")[0])
-        elif isinstance(node, (ast.Global, ast.Nonlocal)):
-            names.update(node.names)
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            names.add(node.name)
-        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
-            names.add(node.name)
-        elif isinstance(node, ast.MatchMapping) and node.rest:
-            names.add(node.rest)
-    return names
+        if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef or kind is ast.ClassDef:
+            yield node.name, node
+        elif kind is ast.arg:
+            yield node.arg, node
+        elif kind is ast.alias:
+            yield (node.asname or node.name).split(".")[0], node
+        elif kind is ast.For or kind in _COMPREHENSIONS:
+            loops.append(node)
+        elif kind is ast.Global or kind is ast.Nonlocal:
+            for name in node.names:
+                yield name, node
+        elif kind is ast.ExceptHandler and node.name:
+            yield node.name, node
+        elif (kind is ast.MatchAs or kind is ast.MatchStar) and node.name:
+            yield node.name, node
+        elif kind is ast.MatchMapping and node.rest:
+            yield node.rest, node
+
+
+def _may_fold_to_ascii(source: str) -> bool:
+    """Whether some non-ASCII character of `source` folds (NFKC, as the parser folds identifiers)
+    to text with an ASCII character in it, as fullwidth `ｅ` folds to `e`. Folding decomposes
+    each character and composes only into non-ASCII characters, so when none does, every name
+    spelled in ASCII after parsing was spelled so in the source and a search of the text finds it."""
+    return any(
+        any(folded.isascii() for folded in unicodedata.normalize("NFKC", character))
+        for character in set(_NON_ASCII.findall(source))
+    )
+
+
+class _IntProof:
+    """Which expressions are ints from the source alone, so that MicroPython's own `str` of them
+    writes CPython's text and needs no helper.
+
+    Proved: int literals; `len(...)`; `+ - * // %` and unary `- +` of proved ints, and `**` with a
+    non-negative literal exponent; and a loop variable read inside its own loop, when the loop
+    iterates over a call of the builtin `range` and binds a local: a comprehension's target, or a
+    `for` target inside a function (a module's or class's `for` binds a global or class attribute,
+    which any call could rebind). The variable must have no binding anywhere in the code other
+    than such loop targets (no assignment, walrus, del, parameter, import, global or nonlocal), no
+    proof is made across a def, lambda or class boundary, and none at all when the code names
+    something that rebinds variables or builtins dynamically (exec, eval, globals, locals, vars,
+    builtins, sys.modules) or star-imports, or the session has bound `range` (for the loops),
+    `len` (for len) or `builtins`. MicroPython's len() returns whatever `__len__` returns, where
+    CPython raises TypeError for a non-int: there the two differ before str() is reached.
+
+    The rewrite asks only about the arguments of str(), print() and f-string fields, so each part
+    is worked out when first needed: the dynamic-name check when any int is asked about, and the
+    reads of a loop variable (a walk of only the loops over range that bind it) when that name is.
+    """
+
+    def __init__(
+        self, tree: ast.Module, sites: list[tuple[str, ast.AST]], loops: list[ast.AST], bound: set[str], source: str
+    ) -> None:
+        self.tree = tree
+        self.sites = sites
+        self.loops = loops
+        self.bound = bound
+        self.source = source
+        self.checked = False
+        self.trusted = False
+        self.len_is_builtin = False
+        self.loop_only: set[str] | None = None
+        self.loops_of: dict[str, list[tuple[ast.AST, bool]]] = {}
+        self.walked: set[str] = set()
+        self.loop_names: set[int] = set()
+
+    def is_trusted(self) -> bool:
+        """Whether names can be proved: no session-bound builtins handle, no star import, and no
+        name in the code that rebinds variables or builtins behind the parser's back."""
+        if not self.checked:
+            self.checked = True
+            self.trusted = self.check()
+            self.len_is_builtin = self.trusted and "len" not in self.bound
+        return self.trusted
+
+    def check(self) -> bool:
+        bound = self.bound
+        if "*" in bound or not bound.isdisjoint({"builtins", "__builtins__"}):
+            return False
+        if _may_fold_to_ascii(self.source) or _DYNAMIC_TEXT.search(self.source) is not None:
+            for node in ast.walk(self.tree):
+                kind = type(node)
+                if (
+                    (kind is ast.Name and node.id in _DYNAMIC_NAMES)
+                    or (kind is ast.Attribute and node.attr in _DYNAMIC_NAMES)
+                    or (kind is ast.alias and node.name.split(".")[0] in _DYNAMIC_NAMES)
+                ):
+                    return False
+        return True
+
+    def find_loops(self) -> None:
+        """The names bound only as targets of loops over range(...), each with those loops."""
+        self.loop_only = set()
+        if "range" in self.bound:
+            return
+        targets: dict[int, tuple[ast.AST, bool]] = {}
+        scopes = None
+        for loop in self.loops:
+            if type(loop) is ast.For:
+                if self.over_range(loop):
+                    if scopes is None:
+                        scopes = [site for _, site in self.sites if isinstance(site, _SCOPES)]
+                    targets[id(loop.target)] = (loop, self.in_function(loop, scopes))
+                continue
+            for generator in loop.generators:
+                if self.over_range(generator):
+                    targets[id(generator.target)] = (loop, False)
+        if not targets:
+            return
+        bound_here, bound_otherwise = set(), set()
+        for name, site in self.sites:
+            found = targets.get(id(site))
+            if found is None:
+                bound_otherwise.add(name)
+            else:
+                bound_here.add(name)
+                self.loops_of.setdefault(name, []).append(found)
+        self.loop_only = bound_here - bound_otherwise
+        self.range_targets = targets
+
+    @staticmethod
+    def in_function(loop: ast.For, scopes: list[ast.AST]) -> bool:
+        """Whether the innermost def or class around `loop` is a def (a `for` cannot be in a
+        lambda or comprehension); scopes nest, so the innermost is the last to start."""
+        start = (loop.lineno, loop.col_offset)
+        end = (loop.end_lineno, loop.end_col_offset)
+        innermost = None
+        for scope in scopes:
+            scope_start = (scope.lineno, scope.col_offset)
+            if scope_start <= start and end <= (scope.end_lineno, scope.end_col_offset):
+                if innermost is None or scope_start > (innermost.lineno, innermost.col_offset):
+                    innermost = scope
+        return innermost is not None and type(innermost) is not ast.ClassDef
+
+    def is_loop_int(self, node: ast.Name) -> bool:
+        name = node.id
+        if self.loop_only is None:
+            self.find_loops()
+        if name not in self.loop_only or not self.is_trusted():
+            return False
+        if name not in self.walked:
+            self.walked.add(name)
+            for loop, in_function in self.loops_of[name]:
+                self.visit(loop, frozenset(), in_function)
+        return id(node) in self.loop_names
+
+    @staticmethod
+    def over_range(loop: ast.For | ast.comprehension) -> bool:
+        iterable = loop.iter
+        return (
+            type(loop.target) is ast.Name
+            and not getattr(loop, "is_async", 0)
+            and isinstance(iterable, ast.Call)
+            and type(iterable.func) is ast.Name
+            and iterable.func.id == "range"
+        )
+
+    def proved_target(self, loop: ast.For | ast.comprehension) -> str | None:
+        if id(loop.target) in self.range_targets and loop.target.id in self.loop_only:
+            return loop.target.id
+        return None
+
+    def visit(self, node: ast.AST, ints: frozenset[str], in_function: bool) -> None:
+        """Record each read of a proved loop variable; `ints` are those proved where `node` is."""
+        if type(node) is ast.Name:
+            if node.id in ints and type(node.ctx) is ast.Load:
+                self.loop_names.add(id(node))
+            return
+        if isinstance(node, _SCOPES):
+            for child in ast.iter_child_nodes(node):
+                self.visit(child, frozenset(), in_function=not isinstance(node, ast.ClassDef))
+            return
+        if isinstance(node, ast.For) and in_function:
+            name = self.proved_target(node)
+            self.visit(node.iter, ints, in_function)
+            inner = ints | {name} if name else ints
+            for statement in node.body:
+                self.visit(statement, inner, in_function)
+            for statement in node.orelse:
+                self.visit(statement, ints, in_function)
+            return
+        if isinstance(node, _COMPREHENSIONS):
+            for generator in node.generators:
+                self.visit(generator.iter, ints, in_function)
+                name = self.proved_target(generator)
+                if name:
+                    ints = ints | {name}
+                for condition in generator.ifs:
+                    self.visit(condition, ints, in_function)
+            results = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+            for result in results:
+                self.visit(result, ints, in_function)
+            return
+        for child in ast.iter_child_nodes(node):
+            self.visit(child, ints, in_function)
+
+    def is_int(self, node: ast.AST) -> bool:
+        kind = type(node)
+        if kind is ast.Constant:
+            return type(node.value) is int
+        if kind is ast.Name:
+            return self.is_loop_int(node)
+        if kind is ast.BinOp:
+            if isinstance(node.op, _INT_OPERATORS):
+                return self.is_int(node.left) and self.is_int(node.right)
+            if isinstance(node.op, ast.Pow):
+                exponent = node.right
+                literal = type(exponent) is ast.Constant and type(exponent.value) is int
+                return literal and exponent.value >= 0 and self.is_int(node.left)
+            return False
+        if kind is ast.UnaryOp:
+            return isinstance(node.op, (ast.USub, ast.UAdd)) and self.is_int(node.operand)
+        if kind is ast.Call:
+            return (
+                self.is_trusted()
+                and self.len_is_builtin
+                and type(node.func) is ast.Name
+                and node.func.id == "len"
+                and len(node.args) == 1
+                and not node.keywords
+                and type(node.args[0]) is not ast.Starred
+            )
+        return False
 
 
 def _native_str_call(call: ast.Call) -> bool:
@@ -238,8 +467,26 @@ class _Rewriter:
             position += len(line)
         self.line_starts.append(position)
         self.encoded_lines = [line.encode("utf-8", "surrogatepass") for line in lines]
-        bound = _bound_names(tree) | session_names
+        self.loops: list[ast.AST] = []
+        self.binding_sites = list(_binding_sites(tree, self.loops))
+        bound = {name for name, _ in self.binding_sites} | session_names
         self.builtins = {name: helper for name, helper in ROUTED_BUILTINS.items() if name not in bound}
+        self.bound = bound
+        self.proof: _IntProof | None = None
+
+    @property
+    def ints(self) -> _IntProof:
+        """The int proof, made when a str(), print() or f-string field first asks for it."""
+        if self.proof is None:
+            self.proof = _IntProof(self.tree, self.binding_sites, self.loops, self.bound, self.source)
+        return self.proof
+
+    def is_text(self, node: ast.AST) -> bool:
+        """An argument MicroPython's own str() and print() write as CPython does."""
+        if _is_text(node):
+            return True
+        # Only these can be proved ints: anything else is answered without making the proof.
+        return type(node) in (ast.Name, ast.BinOp, ast.UnaryOp, ast.Call) and self.ints.is_int(node)
 
     def rewrite(self) -> str:
         edits = []
@@ -388,8 +635,8 @@ class _Rewriter:
                 # Only with an explicit namespace, which may be an ordered dict; without one,
                 # exec and eval must run in the caller's own globals.
                 return []
-            if func.id in TEXT_BUILTINS and all(map(_is_text, [*call.args, *(k.value for k in call.keywords)])):
-                # print("total:", n) and str(1) print the same either way.
+            if func.id in TEXT_BUILTINS and all(map(self.is_text, [*call.args, *(k.value for k in call.keywords)])):
+                # print("total:", n), str(1) and str(i) of a proved int print the same either way.
                 return []
             start, end = self.span(func)
             helper = self.builtins[func.id]
@@ -415,7 +662,9 @@ class _Rewriter:
                 continue
             spec = value.format_spec
             if spec is None and value.conversion == -1:
-                parts += [f"{HELPERS}.fv1(", value.value, ")"]
+                # f"{i}" of a proved int is MicroPython's own str(i), when `str` is the builtin.
+                native = "str" in self.builtins and type(value.value) in (ast.Name, ast.BinOp, ast.UnaryOp, ast.Call) and self.ints.is_int(value.value)
+                parts += ["str(" if native else f"{HELPERS}.fv1(", value.value, ")"]
                 continue
             parts += [f"{HELPERS}.fv(", value.value, ", "]
             if spec is None:

@@ -310,3 +310,117 @@ def test_a_moment_without_host_memory_is_not_remembered_for_the_same_code(monkey
     assert transform(code) is None
     monkeypatch.setattr(transform_module, "parse", real_parse)
     assert transform(code) is not None
+
+
+# str() of a provable int: MicroPython's own str writes CPython's text, so no helper is needed.
+NATIVE_INT_TEXT = [
+    "r = [str(i) * 10 for i in range(50000)]",
+    "r = {str(i): i for i in range(3)}",
+    "r = [str(i * 2 + j // 3 - 1) for i in range(3) for j in range(i) if str(j % 2)]",
+    "r = [str(i ** 2) + str(-i) + str(+i) for i in range(3)]",
+    "r = str(len(rows)) + str(len(rows) * 3)",
+    "r = str(7 % 3)",
+    "def f(n):\n    for i in range(n):\n        out.append(str(i))",
+    "def f(n):\n    for i in range(n):\n        for j in range(i):\n            out.append(str(i * j))",
+    "r = list(str(i) for i in range(3))",
+    "class C:\n    names = [str(i) for i in range(3)]",
+    "def f():\n    print(i)\n    for i in range(3):\n        print(str(i), i)",
+    # The innermost def or class around a `for` decides whether it binds a local.
+    "class C:\n    def m(self):\n        for i in range(3):\n            out.append(str(i))",
+    "def f():\n    class C:\n        pass\n    for i in range(3):\n        out.append(str(i))",
+    "class C: x = 1\ndef f():\n    for i in range(3): print(str(i))",
+    "def f():\n    def g():\n        return [str(i) for i in range(3)]\n    for i in range(3):\n        print(str(i))",
+    # Code with non-ASCII text is proved too (its names are checked on the tree).
+    "def f():\n    for i in range(3):\n        out.append(str(i) + '\u00e9')",
+]
+
+
+@pytest.mark.parametrize("code", NATIVE_INT_TEXT)
+def test_str_of_a_provable_int_stays_micropythons_own(code):
+    rewritten = transform(code) or code
+    assert "__cp.str" not in rewritten
+    assert "str(" in rewritten
+
+
+def test_fstring_fields_of_a_provable_int_become_the_native_str():
+    assert transform("r = [f'{i}' for i in range(3)]") == "r = [(str(i)) for i in range(3)]"
+    assert transform("r = [f'#{i + 1}: {x}' for i in range(3)]") == (
+        "r = [''.join(('#', str(i + 1), ': ', __cp.fv1(x))) for i in range(3)]"
+    )
+    # A spec or a conversion still goes through the formatter.
+    assert transform("r = [f'{i:,}' for i in range(3)]") == "r = [(__cp.fv(i, ',')) for i in range(3)]"
+    # With `str` rebound, the f-string cannot name it.
+    assert transform("str = 1\nr = [f'{i}' for i in range(3)]") == "str = 1\nr = [(__cp.fv1(i)) for i in range(3)]"
+
+
+ROUTED_NOT_PROVED = [
+    # Not an int, or not provably one.
+    "r = [str(x) for x in rows]",
+    "r = [str(i / 2) for i in range(3)]",
+    "r = [str(i ** -1) for i in range(3)]",
+    "r = [str(i ** n) for i in range(3)]",
+    "r = [str(i + x) for i in range(3)]",
+    "r = [str(i) for i in range(3) for i in rows]",
+    "r = [str(i) for i in list(range(3))]",
+    "r = [str(i) for i, _ in range(3)]",
+    "r = [str(i) for i in my.range(3)]",
+    "r = str(True + 1)",
+    # The loop variable rebound somewhere: assignment, augmented assignment, walrus, del, parameter.
+    "def f():\n    for i in range(3):\n        i = i / 2\n        out.append(str(i))",
+    "def f():\n    for i in range(3):\n        i += 0.5\n        out.append(str(i))",
+    "def f():\n    for i in range(3):\n        if (i := i / 2):\n            out.append(str(i))",
+    "def f():\n    for i in range(3):\n        del i\n        out.append(str(i))",
+    "def f(i):\n    for j in range(3):\n        out.append(str(i))",
+    "def f():\n    for i in range(3):\n        out.append(str(i))\ndef g(i=1.5):\n    pass",
+    "def f():\n    for i in range(3):\n        try:\n            pass\n        except E as i:\n            pass\n        out.append(str(i))",
+    "def f():\n    for i in range(3):\n        with x as i:\n            out.append(str(i))",
+    "import i\nr = [str(i) for i in range(3)]",
+    "r = [str(i) for i in range(3)]\nx = [i for i in rows]",
+    # `range` not the builtin: shadowed by an import, a def, a parameter, an assignment.
+    "from numpy import range\nr = [str(i) for i in range(3)]",
+    "def range(n):\n    return [0.5]\nr = [str(i) for i in range(3)]",
+    "def f(range):\n    return [str(i) for i in range(3)]",
+    "range = lambda n: [0.5]\nr = [str(i) for i in range(3)]",
+    "from mod import *\nr = [str(i) for i in range(3)]",
+    "def f(len):\n    return str(len(x))",
+    # A global: a module-level or class-level `for` binds what any call could rebind.
+    "for i in range(3):\n    out.append(str(i))",
+    "def g():\n    global i\n    i = 1.5\nfor i in range(3):\n    g()\n    out.append(str(i))",
+    "def f():\n    global i\n    for i in range(3):\n        out.append(str(i))",
+    "def f():\n    for i in range(3):\n        def g():\n            nonlocal i\n            i = 0.5\n        g()\n        out.append(str(i))",
+    "class C:\n    for i in range(3):\n        out.append(str(i))",
+    "def f():\n    class C:\n        for i in range(3):\n            out.append(str(i))",
+    "def f(): pass\nfor i in range(3): out.append(str(i))",
+    # Across a def, lambda or class boundary, nothing is proved.
+    "def f():\n    for i in range(3):\n        fs.append(lambda: str(i))",
+    "r = [lambda: str(i) for i in range(3)]",
+    # Code that can rebind variables or builtins behind the parser's back.
+    "def f():\n    for i in range(3):\n        exec(code)\n        out.append(str(i))",
+    "r = [str(i) for i in range(3)]\nglobals()['x'] = 1",
+    "r = [str(i) for i in range(3)]\nlocals()",
+    "import builtins\nr = [str(i) for i in range(3)]",
+    "r = [str(i) for i in range(3)]\nsys.modules['builtins'].range = f",
+    "def f():\n    for i in range(3):\n        exec(code)  # \u00e9t\u00e9\n        out.append(str(i))",
+    # The parser folds a fullwidth letter: this is `exec`.
+    "def f():\n    for i in range(3):\n        \uff45xec(code)\n        out.append(str(i))",
+    "r = [str(len(x)) for i in range(3)]\n\uff47lobals()['len'] = f",
+]
+
+
+@pytest.mark.parametrize("code", ROUTED_NOT_PROVED)
+def test_str_of_what_is_not_provably_an_int_still_goes_to_the_helper(code):
+    rewritten = transform(code)
+    assert rewritten is not None and "__cp.str1(" in rewritten, rewritten
+
+
+@pytest.mark.parametrize("name", ["range", "len", "builtins", "__builtins__"])
+def test_a_session_that_binds_what_the_proof_trusts_gets_no_proof(name):
+    code = "r = [str(i) + str(len(x)) for i in range(3)]"
+    assert transform(code) is None
+    rewritten = transform(code, bound_names=[name])
+    assert rewritten is not None and "__cp.str1(" in rewritten
+
+
+def test_printing_provable_ints_needs_no_helper():
+    assert transform("r = [print(i, i * 2, len(x)) for i in range(3)]") is None
+    assert transform("for i in range(3):\n    print(i)") == "for i in range(3):\n    __cp.print(i)"
