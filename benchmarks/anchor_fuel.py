@@ -65,5 +65,6 @@ async def main() -> None:
             extra = "" if without is None else f"  off {without / 1e6:9.2f}M  layer x{with_layer / without:.2f}"
             print(f"{workload.id:28s} on {with_layer / 1e6:9.2f}M{extra}", flush=True)
 
+
 if __name__ == "__main__":
     asyncio.run(main())

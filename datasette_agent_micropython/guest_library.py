@@ -72,7 +72,6 @@ def _compile(source: Path, output: Path, name: str | None = None) -> None:
         raise GuestLibraryError(f"mpy-cross could not compile {source.name}: {done.stderr.strip()}")
 
 
-
 BOOT_MODULE = "bootstrap"
 
 

@@ -663,7 +663,11 @@ class _Rewriter:
             spec = value.format_spec
             if spec is None and value.conversion == -1:
                 # f"{i}" of a proved int is MicroPython's own str(i), when `str` is the builtin.
-                native = "str" in self.builtins and type(value.value) in (ast.Name, ast.BinOp, ast.UnaryOp, ast.Call) and self.ints.is_int(value.value)
+                native = (
+                    "str" in self.builtins
+                    and type(value.value) in (ast.Name, ast.BinOp, ast.UnaryOp, ast.Call)
+                    and self.ints.is_int(value.value)
+                )
                 parts += ["str(" if native else f"{HELPERS}.fv1(", value.value, ")"]
                 continue
             parts += [f"{HELPERS}.fv(", value.value, ", "]

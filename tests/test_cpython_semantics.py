@@ -167,12 +167,44 @@ def test_percent_formatting_agrees(session, cases):
 @settings(max_examples=100, **SETTINGS)
 @given(
     st.lists(
-        st.sampled_from(["%", "%", "%", "(k)", "(", ")", "*", ".", "5", "-", "0", "+", " ", "#", "s", "d", "f", "g", "e", "x", "r", "y", "%%", "ab"]),
+        st.sampled_from(
+            [
+                "%",
+                "%",
+                "%",
+                "(k)",
+                "(",
+                ")",
+                "*",
+                ".",
+                "5",
+                "-",
+                "0",
+                "+",
+                " ",
+                "#",
+                "s",
+                "d",
+                "f",
+                "g",
+                "e",
+                "x",
+                "r",
+                "y",
+                "%%",
+                "ab",
+            ]
+        ),
         min_size=1,
         max_size=8,
     ),
     st.one_of(
-        st.lists(st.one_of(st.integers(-50, 50), st.sampled_from([2.675, -0.5, 1e20, float("inf")]), st.text("ab", max_size=2)), max_size=4).map(tuple),
+        st.lists(
+            st.one_of(
+                st.integers(-50, 50), st.sampled_from([2.675, -0.5, 1e20, float("inf")]), st.text("ab", max_size=2)
+            ),
+            max_size=4,
+        ).map(tuple),
         st.integers(-9, 9),
         st.just(2.5),
         st.just({"k": 1.25}),
@@ -182,7 +214,9 @@ def test_any_percent_template_formats_or_fails_like_cpython(session, pieces, arg
     # Parsed templates are cached; fields take their arguments, and errors are raised, in
     # CPython's order (an argument short before a bad character, a '*' before the end).
     template = "".join(pieces)
-    code = f"try:\n    print(repr({template!r} % {args!r}))\nexcept Exception as error:\n    print(type(error).__name__)\n"
+    code = (
+        f"try:\n    print(repr({template!r} % {args!r}))\nexcept Exception as error:\n    print(type(error).__name__)\n"
+    )
     agree(session, code + code)
 
 
@@ -206,7 +240,9 @@ def test_percent_with_bare_s_and_d_fields_agrees(session, pieces, values, as_tup
     # every error, takes the full implementation.
     template = "".join(pieces)
     args = repr(tuple(values)) if as_tuple or len(values) != 1 else repr(values[0])
-    code = f"try:\n    print({template!r} % {args})\nexcept Exception as error:\n    print(type(error).__name__, error)\n"
+    code = (
+        f"try:\n    print({template!r} % {args})\nexcept Exception as error:\n    print(type(error).__name__, error)\n"
+    )
     agree(session, code)
 
 
@@ -552,6 +588,8 @@ def test_literal_split_and_strip_left_to_micropython_agree_with_cpython(session,
         lines.append(f"    print(s.{call}, s.encode().{call.replace(repr(sep), repr(sep) + '.encode()', 1)})")
     for name in ("strip", "lstrip", "rstrip"):
         lines.append(f"    print(s.{name}({chars!r}), s.encode().{name}({chars!r}.encode()))")
-    lines.append("class Own:\n    def split(self, *a):\n        return ('own', a)\n    def strip(self, *a):\n        return ('own', a)")
+    lines.append(
+        "class Own:\n    def split(self, *a):\n        return ('own', a)\n    def strip(self, *a):\n        return ('own', a)"
+    )
     lines.append(f"print(Own().split({sep!r}), Own().strip({chars!r}))")
     agree(session, "\n".join(lines) + "\n")

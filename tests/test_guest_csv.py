@@ -257,7 +257,10 @@ for row in csv.DictReader(io.StringIO('k,v\\n1,"x, y"\\n2,\\n')):
 
 @settings(max_examples=80, deadline=None)
 @given(
-    st.lists(st.lists(st.text(alphabet=st.sampled_from(list("ab,\"\n\r\u00e9 ")), max_size=6), min_size=1, max_size=5), max_size=6),
+    st.lists(
+        st.lists(st.text(alphabet=st.sampled_from(list('ab,"\n\r\u00e9 ')), max_size=6), min_size=1, max_size=5),
+        max_size=6,
+    ),
     st.sampled_from(["\r\n", "\n"]),
 )
 def test_written_rows_read_back_as_in_cpython(session, rows, terminator):

@@ -120,8 +120,7 @@ def test_tuples_compare_by_their_first_differing_items_with_reflection(session):
     # only the mirror method is compared through it, as in CPython.
     agree(
         session,
-        ONLY_GT
-        + "print(lt((G(1), 2), (G(2), 1)), gt([G(3)], [G(2)]), le((1,), (1, 0)), ge([0, 'b'], [0, 'a', 1]))\n"
+        ONLY_GT + "print(lt((G(1), 2), (G(2), 1)), gt([G(3)], [G(2)]), le((1,), (1, 0)), ge([0, 'b'], [0, 'a', 1]))\n"
         "print(sorted([(G(2), 'b'), (G(1), 'a'), (G(2), 'a')], key=lambda t: t)[0][1])\n"
         "for a, b in [((1, 'a'), (1, 2)), ([0, None], [0, 1]), ((1, (2, 'x')), (1, (2, 3)))]:\n"
         "    try:\n        print(lt(a, b))\n    except TypeError as e:\n        print('TypeError', e)\n",
@@ -292,7 +291,9 @@ def test_get_and_store_bound_to_an_instance_keep_each_dict_and_subclass_its_own(
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(
-        st.tuples(st.one_of(st.integers(0, 4), st.booleans(), st.sampled_from([1.0, 0.0, "a", "b", (1,)])), st.integers()),
+        st.tuples(
+            st.one_of(st.integers(0, 4), st.booleans(), st.sampled_from([1.0, 0.0, "a", "b", (1,)])), st.integers()
+        ),
         max_size=30,
     )
 )

@@ -86,7 +86,9 @@ def test_scheduled_callbacks_at_every_offset_then_a_graceful_stop_finishes(tmp_p
         # Graceful stop: must finish (the harness kills and fails after 15 s).
         started = time.monotonic()
         server.stop(signal.SIGTERM)
-        print(f"\ngraceful stop after {len(offsets)} hostile conversations (window {window}): {time.monotonic() - started:.2f} s")
+        print(
+            f"\ngraceful stop after {len(offsets)} hostile conversations (window {window}): {time.monotonic() - started:.2f} s"
+        )
         assert "Application shutdown complete" in server.log_text()
 
         server.start()

@@ -67,7 +67,13 @@ def test_method_calls_keep_their_receiver_and_arguments_in_order():
 
 def test_splitting_on_and_stripping_literal_ascii_text_stays_native():
     # MicroPython's own method answers these as CPython does, for a str or any other receiver.
-    for code in ["x = line.split(',')", "x = s.rsplit('|', 1)", "x = s.strip(' ,')", "x = s.lstrip('0')", "x = s.split('é')"]:
+    for code in [
+        "x = line.split(',')",
+        "x = s.rsplit('|', 1)",
+        "x = s.strip(' ,')",
+        "x = s.lstrip('0')",
+        "x = s.split('é')",
+    ]:
         assert transform(code) is None, code
     routed = {
         "x = s.split()": "x = __cp.s_split(s)",
