@@ -11,27 +11,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import tempfile
-from dataclasses import replace
 from pathlib import Path
 
-from cpython_anchor import METERED_FUEL, WORKLOADS, make_database
-from harness import check, host_functions
-
-
-def fuel(runtime, workload, host_context) -> int:
-    """The workload's fuel on its second run in a metered session (the first imports and grows)."""
-    from datasette_agent_micropython.settings import Settings
-
-    session = runtime.new_session(replace(Settings().limits, fuel=METERED_FUEL), host_functions())
-    try:
-        if workload.setup:
-            check(session.run(workload.setup, host_context), f"{workload.id} setup")
-        check(session.run(workload.code, host_context), workload.id)
-        result = session.run(workload.code, host_context)
-        check(result, workload.id)
-        return result.fuel_used
-    finally:
-        session.close()
+from cpython_anchor import WORKLOADS, fuel_of, make_database
 
 
 async def main() -> None:
@@ -60,8 +42,8 @@ async def main() -> None:
                 continue
             if args.show_rewrite:
                 print(transform(workload.code) or workload.code)
-            with_layer = await loop.run_in_executor(None, fuel, on, workload, host_context)
-            without = None if off is None else await loop.run_in_executor(None, fuel, off, workload, host_context)
+            with_layer = await loop.run_in_executor(None, fuel_of, workload, host_context, on)
+            without = None if off is None else await loop.run_in_executor(None, fuel_of, workload, host_context, off)
             extra = "" if without is None else f"  off {without / 1e6:9.2f}M  layer x{with_layer / without:.2f}"
             print(f"{workload.id:28s} on {with_layer / 1e6:9.2f}M{extra}", flush=True)
 

@@ -226,11 +226,12 @@ def measure(workload: Workload, cpython: CPythonSide, host_context: Any, samples
     return row
 
 
-def fuel_of(workload: Workload, host_context: Any) -> int:
-    """The workload's fuel on a metered twin of the session: a figure that other load cannot move."""
+def fuel_of(workload: Workload, host_context: Any, on: Any = None) -> int:
+    """The workload's fuel on its second run (the first imports and grows) in a metered twin of
+    the session, on the shared runtime or `on`: a figure that other load cannot move."""
     from datasette_agent_micropython.settings import Settings
 
-    session = runtime().new_session(replace(Settings().limits, fuel=METERED_FUEL), host_functions())
+    session = (on or runtime()).new_session(replace(Settings().limits, fuel=METERED_FUEL), host_functions())
     try:
         if workload.setup:
             check(session.run(workload.setup, host_context), f"{workload.id} setup")
