@@ -98,7 +98,8 @@ def compiled_bootstrap(source: Path, cache_dir: Path | None) -> bytes:
 
 
 def boot_program(bytecode: bytes) -> str:
-    """The interpreter's `-c` argument: it imports the bootstrap from `bytecode`, which it carries.
+    """The interpreter's `-c` argument: it imports the bootstrap from `bytecode`, which it carries,
+    and runs its loop at the top level, outside the import.
 
     Served from a read-only filesystem in guest memory (MicroPython's user VFS protocol), not from a
     WASI file: each WASI file operation costs about 100 us here, more than compiling this stub.
@@ -116,5 +117,6 @@ class BootFolder:
 BYTECODE = {bytecode!r}
 vfs.mount(BootFolder(), "/boot")
 sys.path[:] = ["/boot"]
-import {BOOT_MODULE}
+from {BOOT_MODULE} import _main
+_main()
 """

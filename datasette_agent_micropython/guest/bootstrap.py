@@ -1,4 +1,7 @@
-# The guest side of a session. This file runs inside MicroPython (as `-c`), never in CPython.
+# The guest side of a session. This file runs inside MicroPython, never in CPython: the boot
+# program (guest_library.boot_program) imports its bytecode, then calls _main at its own top
+# level, so that the import's C frames are gone before user code runs (they would cost about
+# eight Python frames of recursion depth).
 #
 # It boots once, then serves snippets forever. The point where it waits for the next snippet,
 # the "__next__" host call in the loop of _main, is the quiescent point (Q). No user code is
@@ -11,6 +14,11 @@
 # Everything the loop needs is bound to locals of _main, so user code that deletes builtins or
 # patches modules cannot break it.
 import host
+
+# MicroPython's `__import__` resolves a relative import against the globals of the function
+# running it. Through import_hook below that is this module, so it takes the name user code
+# runs under: `from . import x` then fails there exactly as it does without the hook.
+__name__ = "__main__"
 
 
 def _main():
@@ -208,6 +216,3 @@ def _main():
             break
         execute(code)
         code = None
-
-
-_main()
