@@ -151,8 +151,13 @@ class SnapshotStore:
 
     async def load(self, conversation_id: str) -> bytes | None:
         await self.prepare()
-        results = await self.database.execute(f"SELECT image FROM {TABLE} WHERE conversation_id = ?", [conversation_id])
-        row = results.first()
+        # Not `Database.execute`: its time limit (sql_time_limit_ms, meant for users' queries) can
+        # interrupt this one-row read on a busy server, and the call would fail with a bare error.
+        row = await self.database.execute_fn(
+            lambda conn: conn.execute(
+                f"SELECT image FROM {TABLE} WHERE conversation_id = ?", [conversation_id]
+            ).fetchone()
+        )
         return None if row is None else row[0]
 
     async def save(
