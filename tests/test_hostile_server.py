@@ -33,18 +33,7 @@ micropython.schedule(_cb, 0)
 armed = True
 """
 # Counts the callbacks that run after the snippet without ever sleeping: the next call reads it.
-COUNTING = """
-import micropython
-armed = False
-after = 0
-def _cb(_):
-    global after
-    if armed:
-        after += 1
-    micropython.schedule(_cb, 0)
-micropython.schedule(_cb, 0)
-armed = True
-"""
+COUNTING = SCHEDULED.format(offset=10**12)
 ERROR_TYPES = {"timeout", "fuel", "memory", "exception", "trap"}
 SETTINGS = {"max_sessions": 4, "wall_clock_timeout_seconds": 0.5}
 
