@@ -6,10 +6,14 @@ different conversations run in parallel. Blocking work (starting, running and sn
 interpreters) runs in a thread pool, never on the event loop.
 
 Each call is one unit of work (`_call`, a task of its own) that holds the conversation's lock from
-before it picks the interpreter until the interpreter's image is written: the result goes back
-as soon as the code has run, the next call in the conversation waits for the write, and `kill -9`
-loses at most the call in flight. A conversation with no live interpreter is restored from its
-image. Eviction happens in one place, `_evict`, under the victim's lock.
+before it picks the interpreter until the interpreter is back in the LRU; the result goes back as
+soon as the code has run. Images are written behind the calls by one writer (`_write_images`),
+under the conversation's lock, oldest change first. On a quiet server an image lands a few
+milliseconds after its call. Under load the writer keeps to a share of the time, and a
+conversation whose next call has already begun is not written between the two: one image then
+covers both calls, and `kill -9` loses at most the calls since the last image (the model is told
+how many). A conversation with no live interpreter is restored from its image. Eviction happens in
+one place, `_evict`, under the victim's lock, and writes what the writer has not.
 
 The manager says what happened in structured form (`State`, and `Reason`s); `tool.py` puts it
 into words for the model.
@@ -38,6 +42,11 @@ log = logging.getLogger(__name__)
 
 # The longest a graceful shutdown spends storing live sessions.
 SHUTDOWN_SECONDS = 10.0
+
+# The image writer's share of the time while images wait: after a write that took t seconds it
+# rests t * (1 / share - 1) before the next. Snapshotting after every call would cost more CPU
+# than a small call itself; resting lets busy conversations' calls share one image instead.
+WRITER_SHARE = 0.2
 
 _runtime: Runtime | None = None
 _runtime_lock = threading.Lock()
@@ -150,6 +159,10 @@ class ConversationLocks:
         self._locks: dict[str, asyncio.Lock] = {}
         self._users: dict[str, int] = {}
 
+    def busy(self, conversation_id: str) -> bool:
+        """Whether anyone holds or waits for the conversation's lock."""
+        return conversation_id in self._users
+
     @contextlib.asynccontextmanager
     async def hold(self, conversation_id: str) -> AsyncIterator[None]:
         """Hold the conversation's lock for the body; released on every way out, once."""
@@ -183,11 +196,15 @@ class SessionManager:
         # Idle interpreters by conversation id, least recently used first. A call pops its
         # conversation's interpreter for as long as the code runs, and eviction pops only under
         # the victim's lock: that is what keeps a running interpreter from being evicted. After
-        # the call it is back here while its image is written, with the lock still held.
+        # the call it is back here, and the writer snapshots it here, under the lock.
         self._live: OrderedDict[str, Session] = OrderedDict()
-        # Conversations whose live interpreter ran calls since its image was last written. Only
-        # these are written on eviction: an unchanged image is not written again.
-        self._unwritten: set[str] = set()
+        # Conversations whose live interpreter ran calls since its image was last written, oldest
+        # change first: the writer's queue. Only these are written on eviction: an unchanged image
+        # is not written again.
+        self._unwritten: OrderedDict[str, None] = OrderedDict()
+        self._writer: asyncio.Task | None = None
+        # Set while something waits for every image (shutdown, wait_for_writes): no resting.
+        self._flushing = 0
         # Conversation id -> why its interpreter was discarded, told to the model on its next call.
         self._discarded: OrderedDict[str, Reason] = OrderedDict()
         # Conversation id -> (actor id, UTC time) of its last call, for the admin page.
@@ -237,9 +254,9 @@ class SessionManager:
         """Run `code` in the conversation's interpreter; returns as soon as the code has run.
 
         The call is a task of its own, `_call`, which owns the conversation's lock until the
-        image is written. Cancelling the caller does not cancel it: the guest cannot be stopped
-        midway, so the call completes, its interpreter is kept and its image written, and only
-        the outcome is dropped.
+        interpreter is back in the LRU with its image queued. Cancelling the caller does not cancel
+        it: the guest cannot be stopped midway, so the call completes, its interpreter is kept and
+        its image written, and only the outcome is dropped.
         """
         outcome: asyncio.Future = asyncio.get_running_loop().create_future()
         outcome.add_done_callback(_mark_retrieved)
@@ -258,7 +275,7 @@ class SessionManager:
         outcome: asyncio.Future,
     ) -> None:
         """One call, start to finish, under the conversation's lock: pick the interpreter, run the
-        code, hand the outcome over, write the image."""
+        code, hand the outcome over, queue the image."""
         async with self._locks.hold(conversation_id):
             try:
                 called, kept = await self._run_code(conversation_id, code, reset, host_context)
@@ -268,10 +285,10 @@ class SessionManager:
             if kept is not None:
                 self._last_calls[conversation_id] = (actor_id, utc_now())
                 self._live[conversation_id] = kept
-                self._unwritten.add(conversation_id)
+                self._unwritten[conversation_id] = None
+                if self.store is not None and self._writer is None:
+                    self._writer = self._in_background(self._write_images())
             outcome.set_result(called)
-            if kept is not None:
-                await self._write_image(conversation_id, kept)
         await self._evict_over_limit()
 
     async def _run_code(
@@ -308,7 +325,7 @@ class SessionManager:
         if reset:
             reason = ResetRequested()
         if session is not None and reason is not None:
-            self._unwritten.discard(conversation_id)
+            self._unwritten.pop(conversation_id, None)
             if session.alive:
                 await self._in_thread(session.close)
             else:
@@ -323,7 +340,7 @@ class SessionManager:
         return await self._open(conversation_id)
 
     def _remember_discard(self, conversation_id: str, reason: Reason) -> None:
-        self._unwritten.discard(conversation_id)
+        self._unwritten.pop(conversation_id, None)
         self._discarded[conversation_id] = reason
         while len(self._discarded) > 10_000:
             self._discarded.popitem(last=False)
@@ -406,8 +423,38 @@ class SessionManager:
             except Exception as error:
                 log.warning("Could not store the session of conversation %s: %s", conversation_id, error)
                 return False
-        self._unwritten.discard(conversation_id)
+        self._unwritten.pop(conversation_id, None)
         return True
+
+    async def _write_images(self) -> None:
+        """The image writer: write each conversation that ran calls since its last image, oldest
+        change first, then rest (see WRITER_SHARE) while more wait.
+
+        A conversation with a call running or waiting is passed over: that call queues it again
+        when it ends, and one image covers both.
+        """
+        loop = asyncio.get_running_loop()
+        failed: set[str] = set()
+        try:
+            while True:
+                conversation_id = next(
+                    (c for c in self._unwritten if c not in failed and not self._locks.busy(c)), None
+                )
+                if conversation_id is None:
+                    return
+                started = loop.time()
+                async with self._locks.hold(conversation_id):
+                    session = self._live.get(conversation_id)
+                    if session is None:
+                        # Its call was cancelled or failed: there is no interpreter left to write.
+                        self._unwritten.pop(conversation_id, None)
+                    elif conversation_id in self._unwritten and not await self._write_image(conversation_id, session):
+                        # Logged. Eviction, or the writer after the next call, tries again.
+                        failed.add(conversation_id)
+                if not self._flushing:
+                    await asyncio.sleep((loop.time() - started) * (1 / WRITER_SHARE - 1))
+        finally:
+            self._writer = None
 
     async def _forget_stored(self, conversation_id: str) -> None:
         if self.store is not None:
@@ -438,7 +485,7 @@ class SessionManager:
         if session.alive and unwritten and not await self._write_image(conversation_id, session) and session.alive:
             return False
         self._last_calls.pop(conversation_id, None)
-        self._unwritten.discard(conversation_id)
+        self._unwritten.pop(conversation_id, None)
         if not session.alive:
             # It did not come back to its resting point in time for a snapshot: told on the next call.
             self._remember_discard(conversation_id, GivenUp(session.death_reason))
@@ -450,17 +497,22 @@ class SessionManager:
         """Forget a conversation's interpreter, live and stored (an admin reset)."""
         async with self._locks.hold(conversation_id):
             session = self._live.pop(conversation_id, None)
-            self._unwritten.discard(conversation_id)
+            self._unwritten.pop(conversation_id, None)
             if session is not None:
                 await self._in_thread(session.close)
             self._last_calls.pop(conversation_id, None)
             await self._forget_stored(conversation_id)
 
     async def wait_for_writes(self) -> None:
-        """Wait until the calls in flight, their image writes and the evictions they caused are done."""
-        while self._background:
-            await asyncio.gather(*list(self._background), return_exceptions=True)
-            await asyncio.sleep(0)
+        """Wait until the calls in flight, their image writes and the evictions they caused are
+        done; the writer does not rest meanwhile."""
+        self._flushing += 1
+        try:
+            while self._background:
+                await asyncio.gather(*list(self._background), return_exceptions=True)
+                await asyncio.sleep(0)
+        finally:
+            self._flushing -= 1
 
     async def shutdown(self, seconds: float = SHUTDOWN_SECONDS) -> None:
         """Graceful stop, in bounded time whatever the guests do: finish pending writes, store

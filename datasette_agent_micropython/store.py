@@ -105,7 +105,7 @@ def _carry_over_legacy_records(db: Database, migration_set: Migrations) -> None:
 
 
 def use_write_ahead_log(conn: sqlite3.Connection) -> None:
-    """An image is written after every call: in WAL mode with synchronous=NORMAL a write costs
+    """Images are written after calls: in WAL mode with synchronous=NORMAL a write costs
     well under a millisecond instead of a disk sync, and a killed process still loses nothing
     that was committed (only a power cut can lose the last commits)."""
     mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
