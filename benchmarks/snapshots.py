@@ -133,7 +133,8 @@ async def bench_restore(ctx: Context) -> list[Row]:
 
         row.ours = stats(restore)
         row.baseline_note = NO_SNAPSHOTS
-        limit = 50.0 if size == "8mb" else 10.0
+        # Issue 14: 3 ms fresh, 5 ms ~1 MB (the ~8 MB figure is the first benchmark's 50 ms).
+        limit = {"fresh": 3.0, "1mb": 5.0, "8mb": 50.0}[size]
         target_at_most(row, limit, "ms", lambda v: f"{v:.1f}")
         row.lines += [
             Line("of which Snapshot.decode()", "ms", stats(decode)),
@@ -214,8 +215,8 @@ async def bench_snapshot(ctx: Context) -> list[Row]:
         )
         row.ours = stats(to_free)
         row.baseline_note = NO_SNAPSHOTS
-        if size != "8mb":
-            target_at_most(row, 5.0, "ms", lambda v: f"{v:.1f}")
+        # Issue 14: ~1 MB at most 3 ms, ~8 MB at most 15 ms (fresh keeps the first benchmark's 5 ms).
+        target_at_most(row, {"fresh": 5.0, "1mb": 3.0, "8mb": 15.0}[size], "ms", lambda v: f"{v:.1f}")
         delta = headline(stats(next_store)) - headline(stats(next_plain))
         row.lines += [
             Line("Runtime API: Session.snapshot()", "ms", stats(capture)),

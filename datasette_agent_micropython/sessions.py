@@ -203,8 +203,10 @@ class SessionManager:
         # is not written again.
         self._unwritten: OrderedDict[str, None] = OrderedDict()
         self._writer: asyncio.Task | None = None
-        # Set while something waits for every image (shutdown, wait_for_writes): no resting.
+        # Set while something waits for every image (shutdown, wait_for_writes): no resting, and
+        # a rest under way ends at once (the event, made by each run of the writer).
         self._flushing = 0
+        self._end_rest: asyncio.Event | None = None
         # Conversation id -> why its interpreter was discarded, told to the model on its next call.
         self._discarded: OrderedDict[str, Reason] = OrderedDict()
         # Conversation id -> (actor id, UTC time) of its last call, for the admin page.
@@ -435,6 +437,7 @@ class SessionManager:
         """
         loop = asyncio.get_running_loop()
         failed: set[str] = set()
+        self._end_rest = asyncio.Event()
         try:
             while True:
                 conversation_id = next(
@@ -452,9 +455,12 @@ class SessionManager:
                         # Logged. Eviction, or the writer after the next call, tries again.
                         failed.add(conversation_id)
                 if not self._flushing:
-                    await asyncio.sleep((loop.time() - started) * (1 / WRITER_SHARE - 1))
+                    with contextlib.suppress(asyncio.TimeoutError):
+                        rest = (loop.time() - started) * (1 / WRITER_SHARE - 1)
+                        await asyncio.wait_for(self._end_rest.wait(), rest)
         finally:
             self._writer = None
+            self._end_rest = None
 
     async def _forget_stored(self, conversation_id: str) -> None:
         if self.store is not None:
@@ -507,6 +513,8 @@ class SessionManager:
         """Wait until the calls in flight, their image writes and the evictions they caused are
         done; the writer does not rest meanwhile."""
         self._flushing += 1
+        if self._end_rest is not None:
+            self._end_rest.set()
         try:
             while self._background:
                 await asyncio.gather(*list(self._background), return_exceptions=True)
