@@ -19,7 +19,7 @@ Each session holds the same live data as benchmarks/run.py's restore and snapsho
 - `Snapshot.decode` of the whole and of the chunked image.
 And, end to end through a SessionManager with a SnapshotStore on an internal database file (WAL,
 as the plugin sets it): the time from `SessionManager.run()` returning until the conversation's
-image is written and its lock free, i.e. what the snapshot adds before the next call can start.
+image is written, i.e. the longest a next call arriving at once would wait for it.
 It reports p50 and p95 (nearest rank) in ms, image sizes, and how many chunks were recompressed.
 A measurement, never a gate.
 """
@@ -153,7 +153,7 @@ async def measure(size: str, samples: int, store) -> dict:
 
 
 async def manager_added(size: str, samples: int, store) -> dict:
-    """From SessionManager.run() returning to the lock being free: the image write after a call."""
+    """From SessionManager.run() returning to the image written: the image write after a call."""
     from datasette_agent_micropython.sessions import SessionManager
     from datasette_agent_micropython.settings import Settings
     from datasette_agent_micropython.sql import read_only_sql_query

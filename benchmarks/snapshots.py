@@ -196,7 +196,7 @@ async def bench_snapshot(ctx: Context) -> list[Row]:
             await settle(m)
         to_free, call_store, next_store, next_plain = [], [], [], []
         for _ in range(n):
-            # Result to lock free: how long the next call would wait if it came at once.
+            # Result to image written: the longest the next call would wait if it came at once.
             outcome, seconds = await timed(with_store.run(conversation, "x += 1"))
             check(outcome.result, "x += 1")
             call_store.append(ms(seconds))
@@ -228,9 +228,9 @@ async def bench_snapshot(ctx: Context) -> list[Row]:
             Line("difference of those p50s", "ms", value(delta)),
         ]
         row.notes.append(
-            "Time added = from SessionManager.run() returning to the conversation's lock being free "
-            "(the background snapshot, encode and SQLite write on an internal DB file); the next call "
-            "in the conversation cannot start before."
+            "Time added = from SessionManager.run() returning until its image is written (the image "
+            "writer's snapshot, encode and SQLite write on an internal DB file, under the conversation's "
+            "lock): a next call in the conversation that arrives meanwhile waits at most this long."
         )
         added_rows.append(row)
 

@@ -436,13 +436,10 @@ class SessionManager:
         when it ends, and one image covers both.
         """
         loop = asyncio.get_running_loop()
-        failed: set[str] = set()
         self._end_rest = asyncio.Event()
         try:
             while True:
-                conversation_id = next(
-                    (c for c in self._unwritten if c not in failed and not self._locks.busy(c)), None
-                )
+                conversation_id = next((c for c in self._unwritten if not self._locks.busy(c)), None)
                 if conversation_id is None:
                     return
                 started = loop.time()
@@ -452,8 +449,10 @@ class SessionManager:
                         # Its call was cancelled or failed: there is no interpreter left to write.
                         self._unwritten.pop(conversation_id, None)
                     elif conversation_id in self._unwritten and not await self._write_image(conversation_id, session):
-                        # Logged. Eviction, or the writer after the next call, tries again.
-                        failed.add(conversation_id)
+                        # Logged. A full or read-only disk fails every write: stop until the next
+                        # call ends, and try the others first then. Eviction tries again too.
+                        self._unwritten.move_to_end(conversation_id)
+                        return
                 if not self._flushing:
                     with contextlib.suppress(asyncio.TimeoutError):
                         rest = (loop.time() - started) * (1 / WRITER_SHARE - 1)
