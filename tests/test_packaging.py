@@ -46,6 +46,7 @@ def test_the_wheel_ships_the_migrations_the_artifact_and_the_guest(tmp_path):
     package = "datasette_agent_micropython/"
     for expected in [
         "migrations/001_create_micropython_sessions.sql",
+        "migrations/002_cover_retention_sums.sql",
         "artifacts/micropython-wasi-gcsafe.wasm",
         "artifacts/artifact.json",
         "artifacts/LICENSES.md",

@@ -132,7 +132,7 @@ async def test_migrations_are_applied_once_and_recorded(tmp_path):
     db = ds.get_internal_database()
     assert await db.execute_write_fn(apply_migrations) == []
     rows = (await db.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATION_SET])).rows
-    assert [row[0] for row in rows] == ["001_create_micropython_sessions.sql"]
+    assert [row[0] for row in rows] == ["001_create_micropython_sessions.sql", "002_cover_retention_sums.sql"]
 
 
 async def test_deleting_a_conversation_deletes_its_session(tmp_path):

@@ -117,7 +117,7 @@ async def test_a_database_written_by_0_2a0_upgrades_and_keeps_its_sessions(tmp_p
     assert outcome.result.stdout == "6\n"
     await manager.wait_for_writes()
     with sqlite3.connect(internal) as conn:
-        assert recorded(conn) == ["001_create_micropython_sessions.sql"]
+        assert recorded(conn) == ["001_create_micropython_sessions.sql", "002_cover_retention_sums.sql"]
         assert not conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", [LEGACY_MIGRATIONS_TABLE]).fetchall()
         [[image, created_at]] = conn.execute(
             "SELECT image, created_at FROM micropython_sessions WHERE conversation_id = ?", [conversation]
@@ -126,3 +126,19 @@ async def test_a_database_written_by_0_2a0_upgrades_and_keeps_its_sessions(tmp_p
     assert image.startswith(b"MPYSNAP3")
     assert created_at == "2026-11-30T10:00:00.000+00:00"
     assert "total" in Snapshot.decode(image).names
+
+
+def test_retention_reads_sizes_and_ages_from_one_index_not_from_every_row(tmp_path):
+    """Retention sums stored_bytes after every batch of writes: the sum, the age cutoff and the
+    least-recently-used order are all served by one index, never a scan of the image rows."""
+    conn = sqlite3.connect(tmp_path / "sessions.db")
+    apply_migrations(conn)
+    statements = [
+        "SELECT COALESCE(SUM(stored_bytes), 0) FROM micropython_sessions",
+        "DELETE FROM micropython_sessions WHERE last_used_at < '2026'",
+        "SELECT conversation_id, stored_bytes FROM micropython_sessions ORDER BY last_used_at",
+    ]
+    for sql in statements:
+        plan = " ".join(row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql))
+        assert "micropython_sessions_last_used_at_stored_bytes" in plan, (sql, plan)
+    assert "COVERING INDEX" in " ".join(row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + statements[0]))
