@@ -55,6 +55,16 @@ _pagemap_fd: int | None = None
 _pagemap_pid: int | None = None
 _pagemap_lock = threading.Lock()
 
+
+def _new_pagemap_lock_in_child() -> None:
+    """A fork while another thread holds the lock would leave the child's copy of it held for
+    good, and every capture in the child waiting on it."""
+    global _pagemap_lock
+    _pagemap_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_new_pagemap_lock_in_child)
+
 # The bottom of the shadow stack that no legitimate use reaches. MicroPython's own limit stops
 # recursion it checks at 208 KiB of the 704 KiB stack; C recursion it never checks (==, hash of
 # deeply nested data, the compiler) overflows the native stack first, at up to about 590 KiB.

@@ -98,3 +98,47 @@ def test_a_private_file_mapping_is_file_backed_and_anonymous_memory_is_not(tmp_p
     finally:
         mapped.close()
         anonymous.close()
+
+
+def test_a_process_forked_while_another_thread_reads_the_pagemap_can_still_capture():
+    """The pagemap is read under a lock; a child forked while another thread holds it gets a lock
+    of its own, and its captures do not wait for a thread that does not exist in it."""
+    import os
+    import threading
+
+    from datasette_agent_micropython import memory
+
+    memory_block, base = private_anonymous_memory(4 * PAGE_SIZE)
+    ctypes.memset(base + PAGE_SIZE, 7, 1)
+    held, release = threading.Event(), threading.Event()
+
+    def hold_the_lock():
+        with memory._pagemap_lock:
+            held.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold_the_lock)
+    holder.start()
+    try:
+        assert held.wait(10)
+        pid = os.fork()
+        if pid == 0:
+            try:
+                look_at = pages_to_look_at(base, 4 * PAGE_SIZE, 0)
+                os._exit(0 if nonzero_page_indices(base, 4 * PAGE_SIZE, look_at) == [1] else 1)
+            finally:
+                os._exit(2)
+        for _ in range(200):
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+            threading.Event().wait(0.05)
+        else:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            pytest.fail("the forked child's capture waited on a lock no thread of its own holds")
+        assert os.waitstatus_to_exitcode(status) == 0
+    finally:
+        release.set()
+        holder.join()
+        memory_block.close()
