@@ -246,7 +246,7 @@ class SnapshotStore:
             conn.execute("SAVEPOINT micropython_image")
             try:
                 conn.execute(UPSERT_SQL, row)
-            except sqlite3.Error as error:
+            except Exception as error:  # sqlite3's, or a value it cannot bind (an int past 64 bits)
                 if not conn.in_transaction:
                     # SQLite rolled the whole transaction back (a full disk, an I/O error): the
                     # batch fails with this error, and its sessions stay live and unwritten.
