@@ -225,40 +225,55 @@ class _Reader(filter):
                     else:
                         pieces = body.split(quote)
                         count = size(pieces)
-                        if not count & 1:
-                            pass  # a quoted field goes on past this line
-                        elif pieces[2:-1:2].count(delimiter) == count // 2 - 1:
-                            # Quoted fields apart by one delimiter each: the text before the first
-                            # must end at a delimiter, the text after the last start at one.
-                            row = pieces[0].split(delimiter)
-                            after = pieces[-1].split(delimiter)
-                            if row.pop() or after.pop(0):
-                                row = None
+                        # Else an odd number of quotes: a quoted field goes on past this line.
+                        if count & 1:
+                            between = pieces[2:-1:2]
+                            if between.count(delimiter) == size(between):
+                                # Quoted fields apart by one delimiter each: the text before the first
+                                # must end at a delimiter, the text after the last start at one.
+                                row = pieces[0].split(delimiter)
+                                after = pieces[-1].split(delimiter)
+                                if row.pop() or after.pop(0):
+                                    row = None
+                                else:
+                                    row += pieces[1::2]
+                                    row += after
+                            elif "" not in between:
+                                # Unquoted fields between quoted ones: the text outside quotes, joined by
+                                # quotes, splits into the unquoted fields and a lone quote for each
+                                # quoted one, unless a quote is not at a field's ends.
+                                row = quote.join(pieces[::2]).split(delimiter)
+                                fields = pieces[1::2]
+                                if row.count(quote) == size(fields):
+                                    at = 0
+                                    for field in fields:
+                                        at = row.index(quote, at)
+                                        row[at] = field
+                                else:
+                                    row = None
                             else:
-                                row += pieces[1::2]
-                                row += after
-                        else:
-                            # The row so far ends with a placeholder for the next quoted field, whose
-                            # pieces an empty text between them joins with a (doubled) quote.
-                            row = pieces[0].split(delimiter)
-                            i = 1
-                            while i < count:
-                                if row[-1]:
-                                    row = None  # a quote inside an unquoted field
-                                    break
-                                field = pieces[i]
-                                text = pieces[i + 1]
-                                i += 2
-                                while not text and i < count:
-                                    field = field + quote + pieces[i]
+                                # Doubled quotes: the row so far ends with a placeholder for the
+                                # next quoted field, whose pieces an empty text between them
+                                # joins with a (doubled) quote.
+                                row = pieces[0].split(delimiter)
+                                i = 1
+                                while i < count:
+                                    if row[-1]:
+                                        row = None  # a quote inside an unquoted field
+                                        break
+                                    field = pieces[i]
                                     text = pieces[i + 1]
                                     i += 2
-                                after = text.split(delimiter)
-                                if after[0]:
-                                    row = None  # text after a closing quote
-                                    break
-                                after[0] = field
-                                row[-1:] = after
+                                    while not text and i < count:
+                                        field = field + quote + pieces[i]
+                                        text = pieces[i + 1]
+                                        i += 2
+                                    after = text.split(delimiter)
+                                    if after[0]:
+                                        row = None  # text after a closing quote
+                                        break
+                                    after[0] = field
+                                    row[-1:] = after
             if row is None:
                 try:
                     row = self._next_of(line)
