@@ -375,3 +375,29 @@ d = csv.DictReader(io.StringIO('k,"v, w"\\n1,"2, 3"\\n\\n"4",5,6\\n'))
 print([sorted(row.items(), key=str) for row in d], d.line_num, d.fieldnames)
 """,
     )
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.sampled_from(["a", "b", "c", "", "a b"]), max_size=4),
+    st.lists(st.lists(st.sampled_from(["1", "x", "", "y,z"]), max_size=5), max_size=4),
+    st.booleans(),
+)
+def test_dict_rows_read_as_in_cpython(session, header, rows, given_names):
+    """DictReader builds a row's dict in one native update when it has a value for each name
+    and no name comes twice; ragged rows, repeated names and given fieldnames go key by key."""
+    out = []
+    for row in [header, *rows]:
+        out.append(",".join('"%s"' % field if "," in field else field for field in row))
+    text = "\n".join(out) + "\n"
+    names = f"fieldnames={header!r}, " if given_names else ""
+    agree(
+        session,
+        f"""
+import csv, io
+d = csv.DictReader(io.StringIO({text!r}), {names}restkey='rest', restval='?')
+for row in d:
+    print(list(row.items()), d.line_num)
+print(d.fieldnames, d.line_num)
+""",
+    )

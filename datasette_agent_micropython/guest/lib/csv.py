@@ -6,6 +6,10 @@ record of the common dialects, whose quotes enclose whole fields, is split with 
 CPython's, so quoted fields may hold delimiters, quotes and newlines.
 """
 
+# DictReader's rows keep the header's order, as CPython's dicts do (MicroPython's are not ordered).
+from _odict import from_pairs as _from_pairs
+from _odict import odict as _odict
+
 QUOTE_MINIMAL, QUOTE_ALL, QUOTE_NONNUMERIC, QUOTE_NONE = 0, 1, 2, 3
 __version__ = "1.0"
 
@@ -581,16 +585,20 @@ class DictReader:
     def __next__(self):
         if self.line_num == 0:
             self.fieldnames
-        row = next(self.reader)
-        self.line_num = self.reader.line_num
-        while row == []:
-            row = next(self.reader)
-            self.line_num = self.reader.line_num
+        rows = self.reader
+        row = next(rows)
+        self.line_num = rows.line_num
+        while not row:
+            row = next(rows)
+            self.line_num = rows.line_num
         names = self._fieldnames
-        # In header order, as CPython's dicts are (MicroPython's own dicts are not ordered).
-        from _odict import odict
-
-        result = odict()
+        count = len(row)
+        if len(names) == count:
+            # The pairs in one native update, unless a name comes twice.
+            result = _from_pairs(list(names), zip(names, row))
+            if len(result) == count:
+                return result
+        result = _odict()
         for name, value in zip(names, row):
             result[name] = value
         if len(names) < len(row):
