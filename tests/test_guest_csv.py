@@ -275,3 +275,129 @@ print([[field.encode() for field in row] for row in csv.reader(io.StringIO(text)
 print([[field.encode() for field in row] for row in csv.reader(text.splitlines(True))])
 """,
     )
+
+
+# Fields an analyst's file holds: text with delimiters, quotes, spaces and line breaks.
+_field_chars = st.sampled_from(list("ab ,;\"'\r\n1."))
+
+
+@st.composite
+def quoted_csv_lines(draw, delimiter, quotechar):
+    """Lines as a writer quotes them (some fields always quoted, as QUOTE_ALL does), joined into
+    one text, so that a quoted line break makes a record span lines; now and then a line broken
+    by a stray quote, a space after a closing quote or a lone line break."""
+    records = []
+    for _ in range(draw(st.integers(0, 5))):
+        fields = []
+        for _ in range(draw(st.integers(1, 5))):
+            text = draw(st.text(alphabet=_field_chars, max_size=7))
+            if draw(st.booleans()) or any(c in text for c in (delimiter, quotechar, "\r", "\n")):
+                text = quotechar + text.replace(quotechar, quotechar * 2) + quotechar
+            fields.append(text)
+        record = delimiter.join(fields)
+        if draw(st.integers(0, 5)) == 0:
+            at = draw(st.integers(0, len(record)))
+            record = record[:at] + draw(st.sampled_from([quotechar, " ", "\r", "\n", "x"])) + record[at:]
+        records.append(record + draw(st.sampled_from(["\n", "\r\n", "\r", ""])))
+    return "".join(records)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.data(),
+    st.sampled_from([",", ";", "\t"]),
+    st.sampled_from(['"', "'"]),
+    st.sampled_from([0, 1]),
+    st.booleans(),
+    st.booleans(),
+)
+def test_quoted_records_read_as_in_cpython(session, data, delimiter, quotechar, quoting, strict, from_list):
+    """The split of one-line records (csv._Reader._rows_of_lines) against CPython's reader, on
+    realistic text whose records may span lines, from a list of lines or a StringIO, with
+    line_num after each row and errors in the middle of reading."""
+    text = data.draw(quoted_csv_lines(delimiter, quotechar))
+    source = f"{text!r}.splitlines(True)" if from_list else f"io.StringIO({text!r})"
+    agree(
+        session,
+        f"""
+import csv, io
+r = csv.reader({source}, delimiter={delimiter!r}, quotechar={quotechar!r}, quoting={quoting!r}, strict={strict!r})
+for _ in range(12):
+    try:
+        print(next(r), r.line_num)
+    except (csv.Error, StopIteration) as e:
+        print(type(e).__name__, e, r.line_num)
+""",
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet=_field_chars, max_size=6), min_size=1, max_size=4), st.integers(0, 12))
+def test_the_field_size_limit_holds_on_split_lines(session, fields, limit):
+    line = ",".join('"' + field.replace('"', '""') + '"' if i % 2 else field for i, field in enumerate(fields))
+    agree(
+        session,
+        f"""
+import csv
+old = csv.field_size_limit({limit})
+try:
+    print(list(csv.reader([{line!r}, {line + chr(10)!r}])))
+except csv.Error as e:
+    print(e)
+finally:
+    csv.field_size_limit(old)
+""",
+    )
+
+
+def test_the_reader_is_its_own_iterator_and_reads_on_when_more_lines_come(session):
+    # The reader's rows come from native iterators (a filter over a map), which must still
+    # behave as CPython's reader object: iter(r) is r, __next__, reading on after the end.
+    agree(
+        session,
+        """
+import csv, io
+r = csv.reader(['a,"b, c"', 'd'])
+print(iter(r) is r, next(r), r.__next__(), r.line_num, list(r), list(r))
+f = io.StringIO('a,b\\n')
+r = csv.reader(f)
+print(list(r), r.line_num)
+f.write('c,"d, e"\\n"f""g",h\\n')
+f.seek(4)
+print([row for row in r], r.line_num)
+r = csv.reader(['x', b'y', 'z,"1'])
+for _ in range(4):
+    try:
+        print(next(r), r.line_num)
+    except (csv.Error, StopIteration) as e:
+        print(type(e).__name__, e, r.line_num)
+d = csv.DictReader(io.StringIO('k,"v, w"\\n1,"2, 3"\\n\\n"4",5,6\\n'))
+print([sorted(row.items(), key=str) for row in d], d.line_num, d.fieldnames)
+""",
+    )
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.sampled_from(["a", "b", "c", "", "a b"]), max_size=4),
+    st.lists(st.lists(st.sampled_from(["1", "x", "", "y,z"]), max_size=5), max_size=4),
+    st.booleans(),
+)
+def test_dict_rows_read_as_in_cpython(session, header, rows, given_names):
+    """DictReader builds a row's dict in one native update when it has a value for each name
+    and no name comes twice; ragged rows, repeated names and given fieldnames go key by key."""
+    out = []
+    for row in [header, *rows]:
+        out.append(",".join('"%s"' % field if "," in field else field for field in row))
+    text = "\n".join(out) + "\n"
+    names = f"fieldnames={header!r}, " if given_names else ""
+    agree(
+        session,
+        f"""
+import csv, io
+d = csv.DictReader(io.StringIO({text!r}), {names}restkey='rest', restval='?')
+for row in d:
+    print(list(row.items()), d.line_num)
+print(d.fieldnames, d.line_num)
+""",
+    )

@@ -1,12 +1,14 @@
 """csv for the sandbox: CPython's readers, writers and dialects (CPython 3.11's behaviour).
 
 Reading takes any iterable of strings (a list of lines, io.StringIO, a text file). A one-line
-ASCII record of the common dialects, whose quotes enclose whole fields, is split with C string
-methods (_Reader._rows_of_lines); everything else goes through a character state machine that
-follows CPython's, so quoted fields may hold delimiters, quotes and newlines.
+record of the common dialects, whose quotes enclose whole fields, is split with str.split
+(_Reader._rows_of_lines); everything else goes through a character state machine that follows
+CPython's, so quoted fields may hold delimiters, quotes and newlines.
 """
 
-from io import StringIO as _StringIO
+# DictReader's rows keep the header's order, as CPython's dicts do (MicroPython's are not ordered).
+from _odict import from_pairs as _from_pairs
+from _odict import odict as _odict
 
 QUOTE_MINIMAL, QUOTE_ALL, QUOTE_NONNUMERIC, QUOTE_NONE = 0, 1, 2, 3
 __version__ = "1.0"
@@ -159,14 +161,19 @@ def list_dialects():
     return list(_dialects)
 
 
-class _Reader:
+class _Reader(filter):
+    """Rows from lines, built from MicroPython's native iterators so that a row costs no Python
+    __next__ call: map hands each line to the _rows_of_lines generator's send, and filter(iter)
+    passes its rows through and raises its errors (a _Raise's __iter__ raises). Both go on
+    reading after an error or the end of the lines, as CPython's reader does."""
+
     def __init__(self, lines, dialect, options):
         self.dialect = _Format(dialect, options)
-        self._lines = iter(lines)
+        self._lines = lines = iter(lines)
         self.line_num = 0
         d = self.dialect
-        # The quote by which lines may be split with C string methods (_rows_of_lines), or
-        # None when this dialect's lines need the state machine.
+        # The quote by which lines may be split with str.split (_rows_of_lines), or None when
+        # this dialect's lines need the state machine.
         self._find_quote = (
             d.quotechar
             if d.quoting != QUOTE_NONE
@@ -177,102 +184,107 @@ class _Reader:
             and d.quotechar != d.delimiter
             else None
         )
-        self._rows = self._rows_of_lines()
+        rows = self._rows_of_lines()
+        next(rows)
+        super().__init__(iter, map(rows.send, lines))
 
     def __iter__(self):
         return self
 
-    def __next__(self):
-        row = next(self._rows)
-        if type(row) is list:
-            return row
-        raise row.error
-
     def _rows_of_lines(self):
-        """Rows, or a _Raise for each error, one per resumption: a generator, so that the many
-        locals of the split live in one frame made once. (A MicroPython frame of more than 11
-        words comes from the GC heap on every call, which is slow in a fragmented heap.) It
-        never ends: after the lines run out it says so each time it is asked, and reads on if
-        more come, as CPython's reader does.
+        """A generator sent each line, yielding its row, or a _Raise for its error: one frame
+        for all lines, with the builtins it calls as locals (global look-ups are slow).
 
-        One complete ASCII line of a common dialect, whose quotes enclose whole fields, is split
-        here, with the fields read out of an io.StringIO: MicroPython looks every str made by
-        slicing or str.split up in its table of interned strings, a linear search that costs
-        more than the rest of the split, and its stream reads skip it. Positions in the stream
-        count bytes, equal to characters in ASCII. Everything else goes to _next_of."""
-        lines = self._lines
+        One line of a common dialect, whose quotes enclose whole fields, is split here: on the
+        quote (odd pieces are the quoted fields' text), then the text outside quotes on the
+        delimiter. A str method call costs about as much as a dozen bytecodes and makes all its
+        pieces in C, so the split counts calls, not characters. Everything else goes to
+        _next_of."""
         delimiter = self.dialect.delimiter
         quote = self._find_quote
-        pair = None if quote is None else quote + quote
+        text_type = str
+        kind = type
+        size = len
+        row = None
         while True:
-            try:
-                line = next(lines)
-            except Exception as error:
-                yield _Raise(error)
-                continue
-            if type(line) is not str:
-                yield _Raise(
+            line = yield row
+            if kind(line) is not text_type:
+                row = _Raise(
                     Error(
                         "iterator should return strings, not %s (the file should be opened in text mode)"
-                        % type(line).__name__
+                        % kind(line).__name__
                     )
                 )
                 continue
             self.line_num += 1
-            fields = None
+            row = None
             if quote is not None:
-                source = _StringIO(line)
-                end = len(line)
-                newline = line.find("\n")
-                if source.seek(0, 2) == end <= _field_limit and newline in (-1, end - 1):
-                    if newline >= 0:
-                        end -= 1
-                    newline = line.find("\r")
-                    if newline in (-1, end - 1):
-                        if newline >= 0:
-                            end -= 1
-                        fields = []
-                        i = 0
-                        # Where the next quote is, at or after i: at i, a quoted field starts.
-                        after = line.find(quote, 0, end) if end else -1
-                        doubled = pair in line
-                        while end:
-                            if after == i:
-                                stop = line.find(quote, i + 1, end)
-                                while doubled and stop >= 0 and stop + 1 < end and line.startswith(quote, stop + 1):
-                                    stop = line.find(quote, stop + 2, end)  # a doubled quote inside the field
-                                if stop < 0:
-                                    fields = None  # the field goes on past this line
-                                    break
-                                source.seek(i + 1)
-                                field = source.read(stop - i - 1)
-                                fields.append(field.replace(pair, quote) if doubled else field)
-                                i = stop + 1
-                                if i == end:
-                                    break
-                                if not line.startswith(delimiter, i):
-                                    fields = None  # text after the closing quote
-                                    break
-                                i += 1
-                                after = line.find(quote, i, end)
+                # MicroPython's splitlines breaks only at \r, \n and \r\n: one part is a line with
+                # no line break but the one at its end, which ends the record. A field of at most
+                # the line's length is within the limit.
+                parts = line.splitlines()
+                if size(parts) == 1 and size(line) <= _field_limit:
+                    body = parts[0]
+                    if quote not in body:
+                        row = body.split(delimiter) if body else []
+                    else:
+                        pieces = body.split(quote)
+                        count = size(pieces)
+                        # An even number of quotes; with an odd one a quoted field goes on past
+                        # this line, for the state machine.
+                        if count & 1:
+                            between = pieces[2:-1:2]
+                            if between.count(delimiter) == size(between):
+                                # Quoted fields apart by one delimiter each: the text before the first
+                                # must end at a delimiter, the text after the last start at one.
+                                row = pieces[0].split(delimiter)
+                                after = pieces[-1].split(delimiter)
+                                if row.pop() or after.pop(0):
+                                    row = None
+                                else:
+                                    row += pieces[1::2]
+                                    row += after
+                            elif "" not in between:
+                                # Unquoted fields between quoted ones: the text outside quotes, joined by
+                                # quotes, splits into the unquoted fields and a lone quote for each
+                                # quoted one, unless a quote is not at a field's ends.
+                                row = quote.join(pieces[::2]).split(delimiter)
+                                fields = pieces[1::2]
+                                if row.count(quote) == size(fields):
+                                    at = 0
+                                    for field in fields:
+                                        at = row.index(quote, at)
+                                        row[at] = field
+                                else:
+                                    row = None
                             else:
-                                stop = line.find(delimiter, i, end)
-                                if stop < 0:
-                                    stop = end
-                                if 0 <= after < stop:
-                                    fields = None  # a quote inside an unquoted field
-                                    break
-                                source.seek(i)
-                                fields.append(source.read(stop - i))
-                                if stop == end:
-                                    break
-                                i = stop + 1
-            if fields is None:
+                                # Doubled quotes: the row so far ends with a placeholder for the
+                                # next quoted field, whose pieces an empty text between them
+                                # joins with a (doubled) quote.
+                                row = pieces[0].split(delimiter)
+                                i = 1
+                                while i < count:
+                                    if row[-1]:
+                                        row = None  # a quote inside an unquoted field
+                                        break
+                                    field = pieces[i]
+                                    text = pieces[i + 1]
+                                    i += 2
+                                    while not text and i < count:
+                                        field = field + quote + pieces[i]
+                                        text = pieces[i + 1]
+                                        i += 2
+                                    after = text.split(delimiter)
+                                    if after[0]:
+                                        row = None  # text after a closing quote
+                                        break
+                                    after[0] = field
+                                    row[-1:] = after
+            if row is None:
                 try:
-                    fields = self._next_of(line)
+                    row = self._next_of(line)
                 except Exception as error:
-                    fields = _Raise(error)
-            yield fields
+                    row = _Raise(error)
 
     def _next_of(self, line):
         d = self.dialect
@@ -433,11 +445,14 @@ class _Reader:
 
 
 class _Raise:
-    """An error of _Reader._rows_of_lines, handed out for __next__ to raise: a generator that
-    raised would be over, and CPython's reader reads on after an error."""
+    """An error of _Reader._rows_of_lines, handed out for the reader's filter(iter) to raise: a
+    generator that raised would be over, and CPython's reader reads on after an error."""
 
     def __init__(self, error):
         self.error = error
+
+    def __iter__(self):
+        raise self.error
 
 
 def _finish(chars, numeric):
@@ -572,16 +587,20 @@ class DictReader:
     def __next__(self):
         if self.line_num == 0:
             self.fieldnames
-        row = next(self.reader)
-        self.line_num = self.reader.line_num
-        while row == []:
-            row = next(self.reader)
-            self.line_num = self.reader.line_num
+        rows = self.reader
+        row = next(rows)
+        self.line_num = rows.line_num
+        while not row:
+            row = next(rows)
+            self.line_num = rows.line_num
         names = self._fieldnames
-        # In header order, as CPython's dicts are (MicroPython's own dicts are not ordered).
-        from _odict import odict
-
-        result = odict()
+        count = len(row)
+        if len(names) == count:
+            # The pairs in one native update, unless a name comes twice.
+            result = _from_pairs(list(names), zip(names, row))
+            if len(result) == count:
+                return result
+        result = _odict()
         for name, value in zip(names, row):
             result[name] = value
         if len(names) < len(row):
