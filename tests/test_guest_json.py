@@ -137,6 +137,30 @@ TEXTS = [
     "[nul]",
     '{"a": 1} {"b": 2}',
     "",
+    # Numbers at the very start and end of the text, where the number checks look around them.
+    "1.",
+    ".5",
+    "01",
+    "-01",
+    "0",
+    "-0",
+    "-0.0",
+    "1.5",
+    "12345678901234567890.5",
+    "0.00000000000000000001234567890123456789",
+    "650.9344730398537990367913155",
+    # Arrays of arrays: of scalars only (checked whole), or with arrays and objects inside.
+    '[[1, "a"], [2, "b"], [3, null], [true, 0.5]]',
+    "[[1, 2], [3, [4]]]",
+    '[[1, {"a": 1}], [2]]',
+    "[[], [1], []]",
+    "[[{}], [1]]",
+    '[["x", [true]], ["y", []]]',
+    '[{"a": [[1], [2, 3]]}, {"a": [[]]}]',
+    '[{"a": [[1], [2, {"b": [3]}]]}, {"a": [[4, 5]]}]',
+    "[[1,, 2], [3]]",
+    "[[1 2], [3]]",
+    "[[1, 2]:, [3]]",
 ]
 
 
@@ -179,3 +203,26 @@ def test_the_fast_path_reads_valid_text_itself(session, value, indent):
     text = json.dumps(value, indent=indent)
     expected = cpython_output(FAST_READ.format(reader="json.loads", text=text))
     assert sandbox_output(session, FAST_READ.format(reader="json._fast_loads", text=text)) == expected
+
+
+# Number texts as any JSON writer might give them (long fractions and integers, exponents), some
+# damaged (leading zeros, a dot without a digit), in arrays of arrays: the number checks and the
+# whole-column look at arrays of scalars must agree with CPython, errors too.
+number_texts = st.one_of(
+    st.integers(-(10**25), 10**25).map(str),
+    st.tuples(st.integers(-(10**12), 10**12), st.text("0123456789", min_size=1, max_size=25)).map(
+        lambda p: "%d.%s" % p
+    ),
+    st.floats(allow_nan=False, allow_infinity=False).map(repr),
+    st.sampled_from(["01", "-01", "00.5", "1.", ".5", "1.e5", "-.5", "0e5", "-0", "1E+2"]),
+)
+arrays_of_numbers = st.lists(st.lists(number_texts, max_size=5), min_size=2, max_size=5).map(
+    lambda rows: "[" + ", ".join("[" + ", ".join(row) + "]" for row in rows) + "]"
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.one_of(arrays_of_numbers, number_texts))
+def test_number_texts_read_as_in_cpython(session, text):
+    code = READ_BACK.format(text=text)
+    assert sandbox_output(session, code) == cpython_output(code)

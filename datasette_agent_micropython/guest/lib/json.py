@@ -278,6 +278,8 @@ _IN_NUMBER = b"0123456789.eE+-"
 # Bytes that may follow a backslash once escaped backslashes and quotes are gone.
 _ESCAPED = b"/bfnrtu"
 _HEX = b"0123456789abcdefABCDEF"
+# What the marked parse makes of objects and arrays (an object's list starts with a dict).
+_CONTAINERS_PARSED = (list, _dict)
 # Around _check_numbers' text: more than the farthest it looks from a dot (17 bytes).
 _PAD = b" " * 20
 
@@ -294,9 +296,12 @@ def _restore(x, tally):
     if x:
         tally[2] += len(x) - 1
         if list in map(type, x):
-            rows = _rows(x, tally) if len(x) > 1 else None
-            if rows is not None:
-                return rows
+            if len(x) > 1:
+                rows = _rows(x, tally)
+                if rows is not None:
+                    return rows
+                if _scalar_arrays(x, tally):
+                    return x
             _restore_lists(x, tally)
     return x
 
@@ -338,19 +343,29 @@ def _rows(x, tally):
 
 
 def _restored(column, tally):
-    """A column of values with lists among them, restored. A column of arrays of scalars only
-    (tags, say) is already what it stands for: it is checked and counted whole."""
-    if list(map(type, column)).count(list) == len(column):
-        items = []
-        list(map(items.extend, column))
-        try:
-            hash(tuple(items))  # a TypeError where an array holds a list or the dict of a mark
-        except TypeError:
-            items = None
-        if items is not None:
-            tally[2] += len(items) - len(column) + list(map(len, column)).count(0)
-            return column
+    """A column of values with lists among them, restored."""
+    if _scalar_arrays(column, tally):
+        return column
     return [_restore(v, tally) if type(v) is list else v for v in column]
+
+
+def _scalar_arrays(x, tally):
+    """Whether every item of `x` is an array of scalars only (a column of tags, an array of
+    arrays of numbers): such items are already what they stand for, and are checked and
+    counted whole at C speed instead of one call each."""
+    # The first array's first item tells at once about a column of objects (or of arrays of
+    # them), for which the whole look would be wasted.
+    if list(map(type, x)).count(list) != len(x) or (x[0] and type(x[0][0]) in _CONTAINERS_PARSED):
+        return False
+    try:
+        # A TypeError where an array holds a list or the dict of a mark. (Not one list of all the
+        # items: extend grows a list to the exact size each time, so building it is quadratic.)
+        hash(tuple(map(tuple, x)))
+    except TypeError:
+        return False
+    lengths = list(map(len, x))
+    tally[2] += sum(lengths) - len(x) + lengths.count(0)
+    return True
 
 
 def _restore_lists(x, tally):
