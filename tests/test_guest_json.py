@@ -54,10 +54,17 @@ documents = st.recursive(
     lambda children: st.one_of(st.lists(children, max_size=5), st.dictionaries(keys, children, max_size=5)),
     max_leaves=30,
 )
-# Rows as an analyst's API gives them: the same keys, in an order that is not sorted.
+# Rows as an analyst's API gives them: the same keys, in an order that is not sorted, with a
+# nested object of the same keys in each row (or, now and then, another value).
 rows = st.lists(
     st.fixed_dictionaries(
-        {"zeta": scalars, "id": st.integers(0, 10**6), "tags": st.lists(scalars, max_size=3), "alpha": documents}
+        {
+            "zeta": scalars,
+            "id": st.integers(0, 10**6),
+            "tags": st.lists(scalars, max_size=3),
+            "user": st.one_of(st.fixed_dictionaries({"login": scalars, "id": scalars}), documents),
+            "alpha": documents,
+        }
     ),
     max_size=6,
 )
@@ -158,6 +165,16 @@ TEXTS = [
     '[["x", [true]], ["y", []]]',
     '[{"a": [[1], [2, 3]]}, {"a": [[]]}]',
     '[{"a": [[1], [2, {"b": [3]}]]}, {"a": [[4, 5]]}]',
+    # Rows whose items are not all objects of the same width; nested objects in a column.
+    '[{"u": 1, "v": 2}, "abcdef"]',
+    '[{"u": 1, "v": 2}, 7]',
+    '[{"u": 1, "v": 2}, [{}, "u", 1, "v"]]',
+    '[{"u": {"b": 1, "a": 2}}, {"u": {"b": 3, "a": 4}}]',
+    '[{"u": {"b": 1, "a": 2}}, {"u": {"a": 3, "b": 4}}]',
+    '[{"u": {"a": 1, "a": 2}}, {"u": {"a": 3, "a": 4}}]',
+    '[{"u": {"a": 1]}, {"u": {"a": 2}}]',
+    '[{"u": {"a": {"b": [1, {"c": 2}]}}}, {"u": {"a": {"b": []}}}]',
+    '[{"u": ["x", "y"]}, {"u": "xy"}]',
     "[[1,, 2], [3]]",
     "[[1 2], [3]]",
     "[[1, 2]:, [3]]",
