@@ -88,8 +88,12 @@ def test_documents_read_back_as_in_cpython(session, value, indent, separators, e
 # Known gap, as before this fast path: a separator missing in one place and one too many in
 # another keep the counts right, and the C parser reads such text.
 COUNTED_SEPARATORS = pytest.mark.xfail(strict=True, reason="a missing and an extra separator cancel out in the counts")
+# Known gap, as before: only numbers with a dot are looked at for 20 digits or more, and
+# MicroPython reads a longer mantissa with an exponent but no dot an ulp or so off.
+LONG_MANTISSA = pytest.mark.xfail(strict=True, reason="20+ digits with an exponent and no dot are read by MicroPython")
 TEXTS = [
     pytest.param("[1,,2 3]", marks=COUNTED_SEPARATORS),
+    pytest.param("[6509344730398537990367913155e-25]", marks=LONG_MANTISSA),
     pytest.param('{"a":1 "b":2,}', marks=COUNTED_SEPARATORS),
     pytest.param('{"a":"b":"c","d"}', marks=COUNTED_SEPARATORS),
     "[1:2]",
