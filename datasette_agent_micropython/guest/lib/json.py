@@ -278,6 +278,12 @@ _IN_NUMBER = b"0123456789.eE+-"
 # Bytes that may follow a backslash once escaped backslashes and quotes are gone.
 _ESCAPED = b"/bfnrtu"
 _HEX = b"0123456789abcdefABCDEF"
+# Equal to the dict each object's list starts with in the marked parse, and to no other value.
+_MARK_DICT = _dict()
+# What the marked parse makes of objects and arrays (an object's list starts with a dict).
+_CONTAINERS_PARSED = (list, _dict)
+# Around _check_numbers' text: more than the farthest it looks from a dot (17 bytes).
+_PAD = b" " * 20
 
 
 def _restore(x, tally):
@@ -292,9 +298,12 @@ def _restore(x, tally):
     if x:
         tally[2] += len(x) - 1
         if list in map(type, x):
-            rows = _rows(x, tally) if len(x) > 1 else None
-            if rows is not None:
-                return rows
+            if len(x) > 1:
+                rows = _rows(x, tally)
+                if rows is not None:
+                    return rows
+                if _scalar_arrays(x, tally):
+                    return x
             _restore_lists(x, tally)
     return x
 
@@ -308,12 +317,18 @@ def _rows(x, tally):
         return None
     width = len(x[0])
     # At least one key: zip(*values) of no columns would yield no rows at all.
-    if width < 4 or width % 2 or type(x[0][0]) is not _dict or list(map(type, x)).count(list) != len(x):
+    if width < 4 or width % 2 or type(x[0][0]) is not _dict:
         return None
-    if list(map(len, x)).count(width) != len(x):
+    try:
+        widths = list(map(len, x))  # a TypeError where an item is a number, True, False or None
+    except TypeError:
+        return None
+    if widths.count(width) != len(x):
         return None
     columns = list(zip(*x))
-    if list(map(type, columns[0])).count(_dict) != len(x):
+    # Every row an object: its first item the dict of a mark (the parse's only dicts, all
+    # empty), not an array's item nor a str's character. Counted by equality at C speed.
+    if columns[0].count(_MARK_DICT) != len(x):
         return None
     keys = [column[0] for column in columns[1:-1:2]]
     for column, key in zip(columns[1:-1:2], keys):
@@ -323,7 +338,11 @@ def _rows(x, tally):
         raise _Unsure  # a ']' closed a '{'; or repeated keys, whose order the Python parser keeps
     values = columns[2:-1:2]
     for i in range(len(values)):
-        if list in map(type, values[i]):
+        # A column holds a list (an array or an object) when hashing it fails: one C call,
+        # where looking at each value's type costs a call per row.
+        try:
+            hash(values[i])
+        except TypeError:
             values[i] = _restored(values[i], tally)
     tally[0] += len(x)
     tally[1] += len(x) * len(keys)
@@ -332,16 +351,33 @@ def _rows(x, tally):
 
 
 def _restored(column, tally):
-    """A column of values with lists among them, restored. A column of arrays of scalars only
-    (tags, say) is already what it stands for: it is checked and counted whole."""
-    if list(map(type, column)).count(list) == len(column):
-        items = []
-        list(map(items.extend, column))
-        kinds = set(map(type, items))
-        if list not in kinds and _dict not in kinds:
-            tally[2] += len(items) - len(column) + list(map(len, column)).count(0)
-            return column
+    """A column of values with lists among them, restored: a column of objects with the same
+    keys (a nested object in each row) is restored as rows are."""
+    if _scalar_arrays(column, tally):
+        return column
+    rows = _rows(column, tally)
+    if rows is not None:
+        return rows
     return [_restore(v, tally) if type(v) is list else v for v in column]
+
+
+def _scalar_arrays(x, tally):
+    """Whether every item of `x` is an array of scalars only (a column of tags, an array of
+    arrays of numbers): such items are already what they stand for, and are checked and
+    counted whole at C speed instead of one call each."""
+    # The first array's first item tells at once about a column of objects (or of arrays of
+    # them), for which the whole look would be wasted.
+    if list(map(type, x)).count(list) != len(x) or (x[0] and type(x[0][0]) in _CONTAINERS_PARSED):
+        return False
+    try:
+        # A TypeError where an array holds a list or the dict of a mark. (Not one list of all the
+        # items: extend grows a list to the exact size each time, so building it is quadratic.)
+        hash(tuple(map(tuple, x)))
+    except TypeError:
+        return False
+    lengths = list(map(len, x))
+    tally[2] += sum(lengths) - len(x) + lengths.count(0)
+    return True
 
 
 def _restore_lists(x, tally):
@@ -393,34 +429,30 @@ def _check_numbers(text):
     (1., -.5, 1.e5), and a leading zero (01, -01); and numbers it reads otherwise: 20 digits or
     more with a dot (see _float_text). `text` is the text outside strings, each string left as
     one quote. Found with find, not split: pieces of more than a heap block each cost a search
-    of MicroPython's allocator."""
-    last = len(text) - 1
-    digits = _DIGITS  # a local: each global is a lookup, and this loop runs once per dot
+    of MicroPython's allocator. The text is padded with spaces, so that the looks around a dot
+    or a zero need no bounds checks; a byte is tested for a digit by comparisons, which cost
+    half what `in` on a bytes costs."""
+    text = _PAD + text + _PAD
     i = text.find(b".")
     while i >= 0:
-        if i == 0 or i == last or text[i - 1] not in digits or text[i + 1] not in digits:
+        if not (47 < text[i - 1] < 58 and 47 < text[i + 1] < 58):
             raise _Unsure
         # 20 digits have 17 after the dot, or 4 before it and then 10 after it or 11 before it:
         # where characters at those distances (and some between) are not digits, the number is
         # short. Looked at one by one (a slice is an allocation, and each brings the next
         # collection nearer), the likeliest to fail first.
-        if i < last - 16 and text[i + 17] in digits and text[i + 9] in digits:
+        if (47 < text[i + 17] < 58 and 47 < text[i + 9] < 58) or (
+            47 < text[i - 4] < 58
+            and (
+                (47 < text[i + 10] < 58 and 47 < text[i + 5] < 58) or (47 < text[i - 11] < 58 and 47 < text[i - 6] < 58)
+            )
+        ):
             if _many_digits(text, i):
                 raise _Unsure
-        elif (
-            i > 3
-            and text[i - 4] in digits
-            and (
-                (i < last - 9 and text[i + 10] in digits and text[i + 5] in digits)
-                or (i > 10 and text[i - 11] in digits and text[i - 6] in digits)
-            )
-            and _many_digits(text, i)
-        ):
-            raise _Unsure
         i = text.find(b".", i + 2)
     i = text.find(b"0")
     while i >= 0:
-        if i < last and text[i + 1] in _DIGITS and _starts_number(text, i):
+        if 47 < text[i + 1] < 58 and _starts_number(text, i):
             raise _Unsure
         i = text.find(b"0", i + 1)
 
@@ -443,11 +475,10 @@ def _many_digits(text, point):
 
 
 def _starts_number(text, i):
-    """Whether the character at i begins a number (is not preceded by one's characters)."""
-    if i == 0:
-        return True
+    """Whether the character at i begins a number (is not preceded by one's characters). The
+    text is _check_numbers' padded text: there are characters before i."""
     if text[i - 1] == 45:  # '-'
-        return i == 1 or text[i - 2] not in _IN_NUMBER
+        return text[i - 2] not in _IN_NUMBER
     return text[i - 1] not in _IN_NUMBER
 
 
