@@ -31,6 +31,8 @@ _printing = []
 # in it (it then writes the container itself): the odicts inside need not mend their floats.
 mend_floats = True
 _NATIVE_DICT = _dict
+# What `|=` adds to an odict to reach its native part (see dict._take_native).
+_NO_ITEMS = _dict()
 _FLOAT_MARKS = (".", "e+", "e-")
 
 
@@ -78,6 +80,7 @@ class dict(_dict):
     _keys = ()
     _index = None
     _holes = 0
+    _native = None
 
     def __init__(self, *args, **kwargs):
         super().__init__()
@@ -85,14 +88,21 @@ class dict(_dict):
             self.update(*args, **kwargs)
 
     def __setitem__(self, key, value):
-        if key not in self:
+        # On the native part itself, `in` and the store are single C operations, with none of
+        # the dispatch through this class that they cost on self.
+        native = self._native
+        if native is None:
+            native = self._take_native()
+            if native is None:
+                return _store_through_self(self, key, value)
+        if key not in native:
             keys = self._keys
             if not keys:
                 keys = self._keys = []
             if self._index is not None:
                 self._index[key] = len(keys)
             keys.append(key)
-        self._store(key, value)
+        native[key] = value
 
     def _store(self, key, value):
         # Found only until the first store: it binds the native dict's store to the instance,
@@ -100,6 +110,20 @@ class dict(_dict):
         # store itself).
         store = self._store = super().__setitem__
         store(key, value)
+
+    def _take_native(self):
+        """The native dict part, kept on the instance; None when the class has its own `|=`."""
+        kind = type(self)
+        if getattr(kind, "__ior__", None) is not None:
+            # `|=` is how the part is reached (MicroPython's `|=` of a dict subclass without an
+            # __ior__ of its own answers with it), so a class with its own (Counter) stores
+            # through self: its __setitem__ becomes that way at once.
+            kind.__setitem__ = _store_through_self
+            return None
+        native = self
+        native |= _NO_ITEMS
+        self._native = native
+        return native
 
     def get(self, key, default=None):
         # The native get, bound to the instance on first use as _store is, unless a subclass has
@@ -274,6 +298,19 @@ class dict(_dict):
 
 odict = dict
 _odict_get = dict.get
+
+
+def _store_through_self(self, key, value):
+    # The store of a class with its own `|=` (see dict._take_native): `in` and the store
+    # dispatch through the class, as they did for every odict.
+    if key not in self:
+        keys = self._keys
+        if not keys:
+            keys = self._keys = []
+        if self._index is not None:
+            self._index[key] = len(keys)
+        keys.append(key)
+    self._store(key, value)
 
 
 def from_ordered(keys, values):
