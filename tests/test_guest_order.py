@@ -307,6 +307,10 @@ def test_stores_through_the_native_part_keep_each_dict_its_own_and_in_order(sess
         "o = OwnOr(); o['b'] = 1; o['a'] = 2; o['b'] = 3; o = ior(o, {'c': 4}); o['d'] = 5\n"
         "del o['a']; o['a'] = 6; p = OwnOr(); p['q'] = 1; s = Sub(k=1); s['j'] = 2; s['k'] = 3\n"
         "print(o, list(o), type(o) is OwnOr, p, s, list(s), odict.get(s, 'j'))\n"
+        # A class with its own `|=` and its own store, which calls odict's: both still run.
+        "class Both(OwnOr):\n    def __setitem__(self, key, value):\n        odict.__setitem__(self, key, value * 10)\n"
+        "t = Both(); t['r'] = 1; t['q'] = 2; t['r'] = 3; del t['q']; t['q'] = 5\n"
+        "print(t, list(t), Both.__setitem__ is OwnOr.__setitem__)\n"
         "from collections import Counter, OrderedDict\n"
         "n = Counter(); n['a'] += 1; n['b'] = 2; n['a'] += 1; m = OrderedDict(); m['y'] = 1; m['x'] = 2; m['y'] = 3\n"
         "print(n, list(n), list(m.items()))\n"

@@ -117,8 +117,9 @@ class dict(_dict):
         if getattr(kind, "__ior__", None) is not None:
             # `|=` is how the part is reached (MicroPython's `|=` of a dict subclass without an
             # __ior__ of its own answers with it), so a class with its own (Counter) stores
-            # through self: its __setitem__ becomes that way at once.
-            kind.__setitem__ = _store_through_self
+            # through self; when the class inherits this __setitem__, it gets that way at once.
+            if kind.__setitem__ is _odict_setitem:
+                kind.__setitem__ = _store_through_self
             return None
         native = self
         native |= _NO_ITEMS
@@ -298,6 +299,7 @@ class dict(_dict):
 
 odict = dict
 _odict_get = dict.get
+_odict_setitem = dict.__setitem__
 
 
 def _store_through_self(self, key, value):
