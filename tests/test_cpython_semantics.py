@@ -626,7 +626,7 @@ template_texts = st.text(st.sampled_from("ab %s{}é"), max_size=4).map(
 )
 
 
-@settings(max_examples=40, **SETTINGS)
+@settings(max_examples=100, **SETTINGS)
 @given(
     st.lists(st.tuples(template_texts, template_fields), min_size=1, max_size=4),
     template_texts,

@@ -437,13 +437,26 @@ def test_printing_provable_ints_needs_no_helper():
 
 
 def test_fstrings_of_a_few_fields_become_one_template_call():
-    assert transform("s = f'{a}% of {b!r:>{w}}'") == (
-        "s = __cp.fs2('%s%% of %s', (a if a.__class__ in __cp.text_kinds else __cp.fv1(a)), "
-        "__cp.fv(b, ('>' + __cp.fv1(w)), 'r'))"
+    assert transform("s = f'{a}% of {b * 2}'") == (
+        "s = __cp.fs2('%s%% of %s', (a if a.__class__ in __cp.text_kinds else __cp.fv1(a)), b * 2)"
+    )
+    assert transform("s = f'{x!r:>{w}} is {n + 1}'") == (
+        "s = __cp.fs2('%s is %s', __cp.fv(x, ('>' + __cp.fv1(w)), 'r'), n + 1)"
     )
     # Fields before the last are formatted where they stand (CPython's order); fs formats the last.
     assert transform("s = f'{g()}-{1}-{h()}'") == "s = __cp.fs3('%s-%s-%s', __cp.fv1(g()), 1, h())"
     # Each field keeps its line.
-    assert transform('s = f"""{a}\n{b}"""\nprint(s)') == (
-        "s = __cp.fs2('%s\\n%s', (a if a.__class__ in __cp.text_kinds else __cp.fv1(a)), \nb)\n__cp.print(s)"
+    assert transform('s = f"""{a}\n{len(b)}"""\nprint(s)') == (
+        "s = __cp.fs2('%s\\n%s', (a if a.__class__ in __cp.text_kinds else __cp.fv1(a)), \nlen(b))\n__cp.print(s)"
     )
+
+
+def test_fstrings_the_template_would_not_speed_up_are_joined():
+    # A last field with a spec, several fields of which none looks like an int, four fields.
+    assert transform("s = f'{a} is {x:.2f}'") == "s = ''.join((__cp.fv1(a), ' is ', __cp.fv(x, '.2f')))"
+    assert transform("s = f'{a}: {b}'") == "s = ''.join((__cp.fv1(a), ': ', __cp.fv1(b)))"
+    assert transform("s = f'{a}{b}{c}{d - 1}'") == (
+        "s = ''.join((__cp.fv1(a), __cp.fv1(b), __cp.fv1(c), __cp.fv1(d - 1)))"
+    )
+    # One field: the template costs no more than the join, and writes an int without a call.
+    assert transform("s = f'name: {a}'") == "s = __cp.fs1('name: %s', a)"

@@ -920,18 +920,18 @@ def fv1(value, _int=int, _str=_native_str):
     return format(value, "")
 
 
-# An f-string of one to three plain fields and its text, f"row {i}: {n} items": the rewrite hands
-# over a %-template of the text (each field a %s, each literal % doubled) and the fields' values,
-# and MicroPython's own % writes an int or a str as CPython's f-string would, without a call
-# per field. Fields are formatted in CPython's order: every field but the last arrives already
-# formatted (or proved an int or a str by the rewrite), and the last is formatted here, after
-# every field has been evaluated, as CPython does. A value that is not an int or an exact str
-# can only be the text of a __str__ that returned a str subclass: it goes through the join the
-# general rewrite uses, which MicroPython refuses with its TypeError, as that rewrite did.
+# An f-string of one to three fields whose last has no spec or conversion, f"row {i}: {n} items":
+# the rewrite hands over a %-template of the text (each field a %s, each literal % doubled) and
+# the fields' values, and MicroPython's own % writes an int or a str as CPython's f-string would,
+# without a call per field. Fields are formatted in CPython's order: every field but the last
+# arrives already formatted (or proved an int or a str by the rewrite), and the last is
+# formatted here, after every field has been evaluated, as CPython does. Text that is not an
+# exact str can only come from a __str__ that returned a str subclass: it goes through the join
+# the general rewrite uses, which MicroPython refuses with its TypeError, as that rewrite did.
 def fs1(template, a, _int=int, _str=_native_str):
     kind = a.__class__
     if kind is not _int and kind is not _str:
-        a = "".join((fv1(a),))
+        a = _last_field(a)
     return template % a
 
 
@@ -941,7 +941,7 @@ def fs2(template, a, b, _int=int, _str=_native_str):
         a = "".join((a,))
     kind = b.__class__
     if kind is not _int and kind is not _str:
-        b = "".join((fv1(b),))
+        b = _last_field(b)
     return template % (a, b)
 
 
@@ -954,8 +954,13 @@ def fs3(template, a, b, c, _int=int, _str=_native_str):
         b = "".join((b,))
     kind = c.__class__
     if kind is not _int and kind is not _str:
-        c = "".join((fv1(c),))
+        c = _last_field(c)
     return template % (a, b, c)
+
+
+def _last_field(value):
+    text = format(value, "")
+    return text if text.__class__ is _native_str else "".join((text,))
 
 
 def fv(value, spec="", conversion=""):
