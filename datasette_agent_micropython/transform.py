@@ -736,7 +736,7 @@ class _Rewriter:
             if field.format_spec is not None or field.conversion != -1:
                 parts += self.fstring_parts(_joined(field))
             elif (type(value) is ast.Constant and type(value.value) in (int, str)) or (
-                type(value) in (ast.BinOp, ast.UnaryOp, ast.Call) and self.ints.is_int(value)
+                type(value) in (ast.Name, ast.BinOp, ast.UnaryOp, ast.Call) and self.ints.is_int(value)
             ):
                 parts.append(value)
             elif type(value) is ast.Name:

@@ -443,6 +443,10 @@ def test_fstrings_of_a_few_fields_become_one_template_call():
     assert transform("s = f'{x!r:>{w}} is {n + 1}'") == (
         "s = __cp.fs2('%s is %s', __cp.fv(x, ('>' + __cp.fv1(w)), 'r'), n + 1)"
     )
+    # A proved int before the last field is passed as it is.
+    assert transform("r = [f'{i}: {x}, {i + 1}' for i in range(3)]") == (
+        "r = [__cp.fs3('%s: %s, %s', i, (x if x.__class__ in __cp.text_kinds else __cp.fv1(x)), i + 1) for i in range(3)]"
+    )
     # Fields before the last are formatted where they stand (CPython's order); fs formats the last.
     assert transform("s = f'{g()}-{1}-{h()}'") == "s = __cp.fs3('%s-%s-%s', __cp.fv1(g()), 1, h())"
     # Each field keeps its line.
