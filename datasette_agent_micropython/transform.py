@@ -60,6 +60,11 @@ ROUTED_STR_METHODS = frozenset(
     upper zfill""".split()
 )
 
+# F-strings of at most this many fields, the last without a spec or conversion, are written by one
+# call of a %-template (fs1..fs3): the gain is the last field's formatting call, which fs makes
+# only for a value that is neither an int nor a str.
+MAX_TEMPLATE_FIELDS = 3
+
 # Routed builtins that only differ from MicroPython's on containers and floats.
 TEXT_BUILTINS = frozenset({"print", "str"})
 
@@ -433,6 +438,11 @@ class _IntProof:
         return False
 
 
+def _joined(field: ast.FormattedValue) -> ast.JoinedStr:
+    """An f-string of the one field, whose parts are that field's formatting call."""
+    return ast.JoinedStr(values=[field])
+
+
 def _native_str_call(call: ast.Call) -> bool:
     """A routed str method call that MicroPython's own method answers as CPython does, whatever
     the receiver: split/rsplit on a non-empty literal separator (and a literal maxsplit), and
@@ -577,6 +587,9 @@ class _Rewriter:
         if isinstance(node, ast.JoinedStr) and any(isinstance(v, ast.FormattedValue) for v in node.values):
             if len(node.values) == 1:
                 return self.emit(node, ["("] + self.fstring_parts(node) + [")"])
+            fields = [v for v in node.values if isinstance(v, ast.FormattedValue)]
+            if self.fits_template(node, fields):
+                return self.emit(node, self.fstring_template(node, fields))
             # One join of a tuple: MicroPython allocates once for the result, where a chain of
             # `+` allocates an intermediate string per piece (allocation dominates its cost).
             return self.emit(node, ["''.join(("] + self.fstring_parts(node, ", ") + ["))"])
@@ -681,6 +694,57 @@ class _Rewriter:
                 parts.append(", " + repr(chr(value.conversion)))
             parts.append(")")
         return parts or ["''"]
+
+    def fits_template(self, node: ast.JoinedStr, fields: list[ast.FormattedValue]) -> bool:
+        """Whether fs1..fs3 write `node` for less than a join: the last field is plain (a spec or
+        conversion is formatted where it stands either way), and where several fields each
+        arrive formatted, some plain field looks like an int, whose text % writes without a
+        call (for strs alone the one call costs more than it saves)."""
+        last = fields[-1]
+        if len(fields) > MAX_TEMPLATE_FIELDS or last.format_spec is not None or last.conversion != -1:
+            return False
+        return len(fields) == 1 or any(
+            f.format_spec is None and f.conversion == -1 and self.looks_int(f.value) for f in fields
+        )
+
+    def looks_int(self, node: ast.AST) -> bool:
+        """An int by its shape (arithmetic, len(), int(), an int literal) or by proof: a hint
+        for speed only, never for what the code means."""
+        kind = type(node)
+        if kind is ast.Constant:
+            return type(node.value) is int
+        if kind is ast.BinOp:
+            return isinstance(node.op, _INT_OPERATORS)
+        if kind is ast.UnaryOp:
+            return isinstance(node.op, (ast.USub, ast.UAdd))
+        if kind is ast.Call and type(node.func) is ast.Name and node.func.id in ("len", "int"):
+            return True
+        return kind is ast.Name and self.ints.is_int(node)
+
+    def fstring_template(self, node: ast.JoinedStr, fields: list[ast.FormattedValue]) -> list:
+        """`f'row {i}: {n}'` → `__cp.fs2('row %s: %s', <i>, n)`: one call and MicroPython's own %
+        write the text (see fs1..fs3 in _format). Each field but the last is formatted where it
+        stands, as CPython formats each before evaluating the next: a proved int or a str literal
+        as it is, a variable through an inline test that passes an int or a str unformatted."""
+        template = "".join(
+            "%s" if isinstance(v, ast.FormattedValue) else v.value.replace("%", "%%") for v in node.values
+        )
+        parts: list = [f"{HELPERS}.fs{len(fields)}({template!r}"]
+        for field in fields[:-1]:
+            parts.append(", ")
+            value = field.value
+            if field.format_spec is not None or field.conversion != -1:
+                parts += self.fstring_parts(_joined(field))
+            elif (type(value) is ast.Constant and type(value.value) in (int, str)) or (
+                type(value) in (ast.Name, ast.BinOp, ast.UnaryOp, ast.Call) and self.ints.is_int(value)
+            ):
+                parts.append(value)
+            elif type(value) is ast.Name:
+                name = value.id
+                parts += ["(", value, f" if {name}.__class__ in {HELPERS}.text_kinds else {HELPERS}.fv1({name}))"]
+            else:
+                parts += [f"{HELPERS}.fv1(", value, ")"]
+        return parts + [", ", fields[-1].value, ")"]
 
     def generator_parts(self, generators: list[ast.comprehension]) -> list:
         parts: list = []

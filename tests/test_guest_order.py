@@ -215,8 +215,16 @@ OPERATIONS = st.lists(
 )
 
 
-def operations_program(operations):
-    lines = ["d = odict()"]
+# Subclasses: one that stores as odict itself does (through the native part it reaches with
+# `|=`), and one with its own `|=`, which stores through itself (as collections.Counter does).
+SUBCLASSES = (
+    "class Sub(odict):\n    pass\n"
+    "class OwnOr(odict):\n    def __ior__(self, other):\n        self.update(other)\n        return self\n"
+)
+
+
+def operations_program(operations, kind="odict"):
+    lines = [SUBCLASSES + f"d = {kind}()"]
     for op, k, v in operations:
         key = f"'k{k}'" if k % 2 else str(k)
         lines.append(
@@ -236,9 +244,9 @@ def operations_program(operations):
 
 
 @settings(max_examples=60, deadline=None)
-@given(OPERATIONS)
-def test_random_sequences_of_dict_operations_print_like_cpython(session, operations):
-    agree(session, operations_program(operations))
+@given(OPERATIONS, st.sampled_from(["odict", "odict", "Sub", "OwnOr"]))
+def test_random_sequences_of_dict_operations_print_like_cpython(session, operations, kind):
+    agree(session, operations_program(operations, kind))
 
 
 def test_dict_api_matches_cpython(session):
@@ -285,6 +293,28 @@ def test_get_and_store_bound_to_an_instance_keep_each_dict_and_subclass_its_own(
         "print(e, f, g, list(e), list(reversed(e)), e == {}, len(e), e.items(), odict.fromkeys([]))\n"
         "try:\n    e.popitem()\nexcept KeyError:\n    print('KeyError')\n"
         "e['z'] = 3; e.update(a=1); del e['z']; e['z'] = 4; print(e, f, g)\n",
+    )
+
+
+def test_stores_through_the_native_part_keep_each_dict_its_own_and_in_order(session):
+    # An odict stores through its native part, reached on the first store; a class with its own
+    # `|=` (Counter's kind) stores through itself. Both keep insertion order and their own keys.
+    agree(
+        session,
+        SUBCLASSES + "a = odict(x=1); b = a.copy(); a['y'] = 2; b['z'] = 3; a['x'] = 4\n"
+        "print(a, b, list(a), list(b), len(a), 'z' in a)\n"
+        "c = ior(a, {'w': 5}); c['v'] = 6; del a['y']; a['y'] = 7; print(a, c is a, list(reversed(a)))\n"
+        "o = OwnOr(); o['b'] = 1; o['a'] = 2; o['b'] = 3; o = ior(o, {'c': 4}); o['d'] = 5\n"
+        "del o['a']; o['a'] = 6; p = OwnOr(); p['q'] = 1; s = Sub(k=1); s['j'] = 2; s['k'] = 3\n"
+        "print(o, list(o), type(o) is OwnOr, p, s, list(s), odict.get(s, 'j'))\n"
+        # A class with its own `|=` and its own store, which calls odict's: both still run.
+        "class Both(OwnOr):\n    def __setitem__(self, key, value):\n        odict.__setitem__(self, key, value * 10)\n"
+        "t = Both(); t['r'] = 1; t['q'] = 2; t['r'] = 3; del t['q']; t['q'] = 5\n"
+        "print(t, list(t), Both.__setitem__ is OwnOr.__setitem__)\n"
+        "from collections import Counter, OrderedDict\n"
+        "n = Counter(); n['a'] += 1; n['b'] = 2; n['a'] += 1; m = OrderedDict(); m['y'] = 1; m['x'] = 2; m['y'] = 3\n"
+        "print(n, list(n), list(m.items()))\n"
+        "try:\n    a[[1]] = 1\nexcept TypeError:\n    print('TypeError', a)\n",
     )
 
 

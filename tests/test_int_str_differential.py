@@ -56,14 +56,21 @@ def programs(draw):
         # MicroPython compiles `for ... in range(...)` to a counting loop that never looks the
         # name up, whatever `range` is bound to: a difference of its own, not of str().
         prelude = ""
-    fields = f"out.append(str({expression}))\n{{pad}}out.append(f'<{{{{{expression}}}}}>')"
+    # The f-string's first field is passed to its %-template unformatted when proved an int.
+    fields = (
+        f"out.append(str({expression}))\n{{pad}}out.append(f'<{{{{{expression}}}}}|{{{{{expression}}}}}>')"
+        f"\n{{pad}}out.append(f'{{{{{expression}}}}}')"
+    )
     guarded = (
         "try:\n{pad}    " + fields.replace("{pad}", "{pad}    ") + "\n{pad}except Exception as error:\n"
         "{pad}    out.append(type(error).__name__)"
     )
     lines = [prelude, f"x = {x}", "xs = [1, 2, 3]"]
     if shape == "comprehension":
-        lines.append(f"out = [str({expression}) + f'<{{{expression}}}>' for i in range(1, 4) for j in range(1, i + 1)]")
+        lines.append(
+            f"out = [str({expression}) + f'<{{{expression}}}|{{{expression}}}>' + f'{{{expression}}}'"
+            " for i in range(1, 4) for j in range(1, i + 1)]"
+        )
         lines.append("print(out)")
     elif shape == "function":
         pad = " " * 12
@@ -101,12 +108,13 @@ def test_the_proof_applies_to_the_generated_shapes():
     """The differential test above reaches the native path: its proved shapes are rewritten so."""
     code = (
         "def f(xs, x):\n    out = []\n    for i in range(1, 4):\n        for j in range(1, 3):\n"
-        "            out.append(str(i * j + len(xs)))\n            out.append(f'<{i - 2}>')\n"
+        "            out.append(str(i * j + len(xs)))\n            out.append(f'<{i - 2}|{j}>' + f'{i}')\n"
         "    return out\nprint(f([1, 2], 0.1))\nprint([str(i) * 2 for i in range(3)])"
     )
     rewritten = transform(code)
     assert "__cp.str1" not in rewritten and "__cp.fv1" not in rewritten
-    assert "str(i * j + len(xs))" in rewritten and "str(i - 2)" in rewritten
+    assert "str(i * j + len(xs))" in rewritten and "__cp.fs2('<%s|%s>', i - 2, j)" in rewritten
+    assert "(str(i))" in rewritten
 
 
 def test_provable_ints_print_what_cpython_prints(session):

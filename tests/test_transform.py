@@ -350,8 +350,12 @@ def test_str_of_a_provable_int_stays_micropythons_own(code):
 
 def test_fstring_fields_of_a_provable_int_become_the_native_str():
     assert transform("r = [f'{i}' for i in range(3)]") == "r = [(str(i)) for i in range(3)]"
-    assert transform("r = [f'#{i + 1}: {x}' for i in range(3)]") == (
-        "r = [''.join(('#', str(i + 1), ': ', __cp.fv1(x))) for i in range(3)]"
+    # A few fields: one %-template; a proved int before the last field is passed as it is.
+    assert (
+        transform("r = [f'#{i + 1}: {x}' for i in range(3)]") == "r = [__cp.fs2('#%s: %s', i + 1, x) for i in range(3)]"
+    )
+    assert transform("r = [f'{i}{i}{i}{i}' for i in range(3)]") == (
+        "r = [''.join((str(i), str(i), str(i), str(i))) for i in range(3)]"
     )
     # A spec or a conversion still goes through the formatter.
     assert transform("r = [f'{i:,}' for i in range(3)]") == "r = [(__cp.fv(i, ',')) for i in range(3)]"
@@ -430,3 +434,33 @@ def test_a_session_that_binds_what_the_proof_trusts_gets_no_proof(name):
 def test_printing_provable_ints_needs_no_helper():
     assert transform("r = [print(i, i * 2, len(x)) for i in range(3)]") is None
     assert transform("for i in range(3):\n    print(i)") == "for i in range(3):\n    __cp.print(i)"
+
+
+def test_fstrings_of_a_few_fields_become_one_template_call():
+    assert transform("s = f'{a}% of {b * 2}'") == (
+        "s = __cp.fs2('%s%% of %s', (a if a.__class__ in __cp.text_kinds else __cp.fv1(a)), b * 2)"
+    )
+    assert transform("s = f'{x!r:>{w}} is {n + 1}'") == (
+        "s = __cp.fs2('%s is %s', __cp.fv(x, ('>' + __cp.fv1(w)), 'r'), n + 1)"
+    )
+    # A proved int before the last field is passed as it is.
+    assert transform("r = [f'{i}: {x}, {i + 1}' for i in range(3)]") == (
+        "r = [__cp.fs3('%s: %s, %s', i, (x if x.__class__ in __cp.text_kinds else __cp.fv1(x)), i + 1) for i in range(3)]"
+    )
+    # Fields before the last are formatted where they stand (CPython's order); fs formats the last.
+    assert transform("s = f'{g()}-{1}-{h()}'") == "s = __cp.fs3('%s-%s-%s', __cp.fv1(g()), 1, h())"
+    # Each field keeps its line.
+    assert transform('s = f"""{a}\n{len(b)}"""\nprint(s)') == (
+        "s = __cp.fs2('%s\\n%s', (a if a.__class__ in __cp.text_kinds else __cp.fv1(a)), \nlen(b))\n__cp.print(s)"
+    )
+
+
+def test_fstrings_the_template_would_not_speed_up_are_joined():
+    # A last field with a spec, several fields of which none looks like an int, four fields.
+    assert transform("s = f'{a} is {x:.2f}'") == "s = ''.join((__cp.fv1(a), ' is ', __cp.fv(x, '.2f')))"
+    assert transform("s = f'{a}: {b}'") == "s = ''.join((__cp.fv1(a), ': ', __cp.fv1(b)))"
+    assert transform("s = f'{a}{b}{c}{d - 1}'") == (
+        "s = ''.join((__cp.fv1(a), __cp.fv1(b), __cp.fv1(c), __cp.fv1(d - 1)))"
+    )
+    # One field: the template costs no more than the join, and writes an int without a call.
+    assert transform("s = f'name: {a}'") == "s = __cp.fs1('name: %s', a)"

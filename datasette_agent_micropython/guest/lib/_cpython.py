@@ -3,7 +3,7 @@
 _native_str = type("")
 _native_float = float
 import _format
-from _format import ascii, format, fv, fv1, percent, round, str_format, str_format_map
+from _format import ascii, format, fs1, fs2, fs3, fv, fv1, percent, round, str_format, str_format_map
 from _order import dict_call, dict_from_pairs, ior, list_sort, max, min, odict, sorted
 from _order import repr as _order_repr
 from _order import str as _order_str
@@ -13,6 +13,10 @@ from _order import str as _order_str
 _format.ordered_dict = odict
 _format.text_of = _order_str
 _format.repr_of = _order_repr
+# What an f-string field's value must be to reach fs1..fs3 unformatted: `x.__class__ in
+# __cp.text_kinds` is the rewrite's inline test of a field that names a variable (a dict: its
+# `in` is one hash lookup, cheaper than a tuple's comparisons).
+text_kinds = {int: None, _native_str: None}
 
 
 def __getattr__(name):

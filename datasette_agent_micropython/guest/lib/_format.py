@@ -908,15 +908,59 @@ def ascii(value):
     return "".join(out)
 
 
-def fv1(value):
+def fv1(value, _int=int, _str=_native_str):
     # A replacement field without a spec or a conversion, f"{value}": the commonest kind, and one
-    # argument is cheaper to pass than fv's three.
-    kind = type(value)
-    if kind is int:
-        return _native_str(value)
-    if kind is str:
+    # argument is cheaper to pass than fv's three. Defaults are fast locals, and `__class__` is
+    # read without a call (MicroPython answers it from the type, whatever the class defines).
+    kind = value.__class__
+    if kind is _int:
+        return _str(value)
+    if kind is _str:
         return value
     return format(value, "")
+
+
+# An f-string of one to three fields whose last has no spec or conversion, f"row {i}: {n} items":
+# the rewrite hands over a %-template of the text (each field a %s, each literal % doubled) and
+# the fields' values, and MicroPython's own % writes an int or a str as CPython's f-string would,
+# without a call per field. Fields are formatted in CPython's order: every field but the last
+# arrives already formatted (or proved an int or a str by the rewrite), and the last is
+# formatted here, after every field has been evaluated, as CPython does. Text that is not an
+# exact str can only come from a __str__ that returned a str subclass: it goes through the join
+# the general rewrite uses, which MicroPython refuses with its TypeError, as that rewrite did.
+def fs1(template, a, _int=int, _str=_native_str):
+    kind = a.__class__
+    if kind is not _int and kind is not _str:
+        a = _last_field(a)
+    return template % a
+
+
+def fs2(template, a, b, _int=int, _str=_native_str):
+    kind = a.__class__
+    if kind is not _int and kind is not _str:
+        a = "".join((a,))
+    kind = b.__class__
+    if kind is not _int and kind is not _str:
+        b = _last_field(b)
+    return template % (a, b)
+
+
+def fs3(template, a, b, c, _int=int, _str=_native_str):
+    kind = a.__class__
+    if kind is not _int and kind is not _str:
+        a = "".join((a,))
+    kind = b.__class__
+    if kind is not _int and kind is not _str:
+        b = "".join((b,))
+    kind = c.__class__
+    if kind is not _int and kind is not _str:
+        c = _last_field(c)
+    return template % (a, b, c)
+
+
+def _last_field(value):
+    text = format(value, "")
+    return text if text.__class__ is _native_str else "".join((text,))
 
 
 def fv(value, spec="", conversion=""):

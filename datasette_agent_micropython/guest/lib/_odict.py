@@ -3,7 +3,8 @@
 The class is a real dict subclass named `dict`: isinstance(d, dict) holds, and type(d) prints as
 CPython's would. Every key and value also lives in the native dict part, so C code that reads the
 dict (len, `in`, d[k], get, json's C encoder, `**d`) sees all of it at C speed. The order lives
-beside it: a list of keys in insertion order, where deleted keys leave a hole that compaction
+beside it: a list of keys in insertion order (a store reaches the native part directly, kept on
+the instance from its first store), where deleted keys leave a hole that compaction
 removes once holes are half of the list, and a key -> slot index built on the first deletion
 only, so that dicts that never lose a key pay nothing for it.
 """
@@ -31,6 +32,8 @@ _printing = []
 # in it (it then writes the container itself): the odicts inside need not mend their floats.
 mend_floats = True
 _NATIVE_DICT = _dict
+# The native part of an odict before its first store (see dict.__setitem__): never stored into.
+_UNTAKEN = _dict()
 _FLOAT_MARKS = (".", "e+", "e-")
 
 
@@ -78,6 +81,7 @@ class dict(_dict):
     _keys = ()
     _index = None
     _holes = 0
+    _native = _UNTAKEN
 
     def __init__(self, *args, **kwargs):
         super().__init__()
@@ -85,14 +89,36 @@ class dict(_dict):
             self.update(*args, **kwargs)
 
     def __setitem__(self, key, value):
-        if key not in self:
+        # On the native part itself, `in` and the store are single C operations, with none of
+        # the dispatch through this class that they cost on self. Until the first store, the
+        # part is the class's empty _UNTAKEN, which holds no key.
+        native = self._native
+        if key not in native:
+            if native is _UNTAKEN:
+                return self._first_store(key, value)
             keys = self._keys
             if not keys:
                 keys = self._keys = []
             if self._index is not None:
                 self._index[key] = len(keys)
             keys.append(key)
-        self._store(key, value)
+        native[key] = value
+
+    def _first_store(self, key, value):
+        kind = type(self)
+        if getattr(kind, "__ior__", None) is None:
+            # MicroPython's `|=` of a dict subclass without an __ior__ of its own answers with
+            # the native part.
+            native = self
+            native |= {}
+            self._native = native
+            _odict_setitem(self, key, value)
+            return
+        # A class with its own `|=` (Counter) stores through self; when it inherits this
+        # __setitem__, it gets that way at once.
+        if kind.__setitem__ is _odict_setitem:
+            kind.__setitem__ = _store_through_self
+        _store_through_self(self, key, value)
 
     def _store(self, key, value):
         # Found only until the first store: it binds the native dict's store to the instance,
@@ -274,6 +300,20 @@ class dict(_dict):
 
 odict = dict
 _odict_get = dict.get
+_odict_setitem = dict.__setitem__
+
+
+def _store_through_self(self, key, value):
+    # The store of a class with its own `|=` (see dict._first_store): `in` and the store
+    # dispatch through the class, as they did for every odict.
+    if key not in self:
+        keys = self._keys
+        if not keys:
+            keys = self._keys = []
+        if self._index is not None:
+            self._index[key] = len(keys)
+        keys.append(key)
+    self._store(key, value)
 
 
 def from_ordered(keys, values):
