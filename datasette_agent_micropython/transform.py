@@ -107,11 +107,15 @@ _LEAVES = frozenset({ast.Name, ast.Constant, ast.Load, ast.Store, ast.Del, ast.P
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)?")
 
+# In-place operators on a name that go through a helper, and the helper's name.
+IN_PLACE_HELPERS_BY_OP = {ast.BitOr: "ior", ast.BitAnd: "iand"}
+IN_PLACE_HELPERS = tuple(IN_PLACE_HELPERS_BY_OP)
+
 # Text without which no rule applies (see `may_rewrite`): the characters of dict and set
-# displays, starred items, `%` and `|=`; an f-string's prefix; and, as whole words, every name a
-# rule looks for (routed builtins, routed methods, `class`).
+# displays, starred items, `%`, `|=` and `&=`; an f-string's prefix; and, as whole words, every
+# name a rule looks for (routed builtins, routed methods, `class`).
 _MAY_REWRITE = re.compile(
-    r"[{*%|]|[fF][rR]?['\"]|[rR][fF]['\"]|\b(?:"
+    r"[{*%|]|&=|[fF][rR]?['\"]|[rR][fF]['\"]|\b(?:"
     + "|".join(sorted({*ROUTED_BUILTINS, *ROUTED_STR_METHODS, "sort", "fromkeys", "maketrans", "class"}))
     + r")\b"
 )
@@ -618,10 +622,16 @@ class _Rewriter:
             return self.method_call(node)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "dict":
             return self.dict_call(node)
-        if isinstance(node, ast.AugAssign) and isinstance(node.op, ast.BitOr) and isinstance(node.target, ast.Name):
-            # `d |= other`: MicroPython would swap an ordered dict for its unordered native part.
+        if (
+            isinstance(node, ast.AugAssign)
+            and isinstance(node.op, IN_PLACE_HELPERS)
+            and isinstance(node.target, ast.Name)
+        ):
+            # `d |= other`: MicroPython would swap an ordered dict for its unordered native part;
+            # `c &= other`: it finds no `__iand__` on a dict subclass (Counter).
             name = node.target.id
-            return self.emit(node, [f"{name} = {HELPERS}.ior({name}, ", node.value, ")"])
+            helper = IN_PLACE_HELPERS_BY_OP[type(node.op)]
+            return self.emit(node, [f"{name} = {HELPERS}.{helper}({name}, ", node.value, ")"])
         return None
 
     def dict_call(self, node: ast.Call) -> str | None:

@@ -471,6 +471,41 @@ print(rows, 95603.43, 9.995, [1e16, -0.0, 1.5])
     )
 
 
+def test_in_place_or_and_and_call_the_classs_own_method_like_cpython(session):
+    """`|=` and `&=` on a name go through helpers: Counter keeps the larger and the smaller counts,
+    a dict subclass's own `__iand__` answers, sets and ints stay native, and a plain dict has no `&=`."""
+    agree(
+        session,
+        """
+from collections import Counter
+c = Counter(a=3, b=1)
+c |= Counter(a=1, b=5, c=2)
+k = Counter(a=3, b=1, d=4)
+k &= Counter(a=1, b=5, c=2)
+print(c, k, list(c), list(k))
+s = {1, 2}
+s &= {2, 3}
+s |= {9}
+n = 6
+n &= 3
+n |= 8
+print(sorted(s), n)
+class Own(dict):
+    def __iand__(self, other):
+        print('own iand', sorted(other))
+        return self
+o = Own(a=1)
+o &= {'z': 0}
+print(o, type(o).__name__)
+try:
+    d = {'a': 1}
+    d &= {'a': 1}
+except TypeError:
+    print('no &= for dicts')
+""",
+    )
+
+
 def test_comparison_operators_fall_back_to_the_reflected_method_like_cpython(session):
     agree(
         session,

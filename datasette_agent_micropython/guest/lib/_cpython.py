@@ -4,7 +4,7 @@ _native_str = type("")
 _native_float = float
 import _format
 from _format import ascii, format, fs1, fs2, fs3, fv, fv1, percent, round, str_format, str_format_map
-from _order import dict_call, dict_from_pairs, ior, list_sort, max, min, odict, sorted
+from _order import dict_call, dict_from_pairs, iand, ior, list_sort, max, min, odict, sorted
 from _order import repr as _order_repr
 from _order import str as _order_str
 

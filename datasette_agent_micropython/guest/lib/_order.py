@@ -93,11 +93,25 @@ def dict_call(args=(), pairs=()):
 
 
 def ior(target, other):
-    """`target |= other`: MicroPython would replace an odict by its unordered native part."""
+    """`target |= other`: MicroPython would replace an odict by its unordered native part. A class
+    with an `__ior__` of its own (Counter's keeps the larger counts) answers for itself."""
     if isinstance(target, odict):
+        own = getattr(type(target), "__ior__", None)
+        if own is not None:
+            return own(target, other)
         target.update(other)
         return target
     target |= other
+    return target
+
+
+def iand(target, other):
+    """`target &= other`: MicroPython finds neither `__iand__` nor `__and__` on a dict subclass
+    (Counter has both)."""
+    own = getattr(type(target), "__iand__", None)
+    if own is not None:
+        return own(target, other)
+    target &= other
     return target
 
 
