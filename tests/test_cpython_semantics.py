@@ -506,6 +506,33 @@ except TypeError:
     )
 
 
+def test_subclasses_of_str_int_and_float_take_a_format_spec_like_their_base(session):
+    """MicroPython's instance of a str, int or float subclass has no __format__: a spec raised
+    TypeError. An IntEnum member is one of them."""
+    agree(
+        session,
+        """
+from enum import IntEnum
+class S(str):
+    def __str__(self):
+        return 'STR'
+class I(int):
+    pass
+class F(float):
+    pass
+class P(IntEnum):
+    LOW = 1
+    HIGH = 3
+print(f"{S('x'):>5}|{I(3):03d}|{F(-0.0):+.2f}|{S('y')}|{I(4)}|{P.HIGH:>4}|{P.LOW:d}")
+print(format(S('ab'), '^6'), '{:x}'.format(I(255)), '%5s' % S('q'), '{:,}'.format(I(10**6)))
+try:
+    print(f"{object():>3}")
+except TypeError as error:
+    print('TypeError', error)
+""",
+    )
+
+
 def test_comparison_operators_fall_back_to_the_reflected_method_like_cpython(session):
     agree(
         session,

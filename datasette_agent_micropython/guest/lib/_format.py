@@ -746,6 +746,14 @@ def _format_other(value, spec, kind):
             raise TypeError("__format__ must return a str, not " + type(result).__name__)
         return result
     if spec:
+        # A subclass of str, int or float without a __format__ of its own formats as its base
+        # does (MicroPython's instance has no __format__ to find); the arithmetic gives the base value.
+        if isinstance(value, str):
+            return _format_str_spec(value + "", spec)
+        if isinstance(value, float):
+            return _format_float_spec(value * 1.0, spec)
+        if isinstance(value, int):
+            return _format_int_spec(value + 0, spec, int)
         raise TypeError("unsupported format string passed to " + kind.__name__ + ".__format__")
     return _text(value)
 
