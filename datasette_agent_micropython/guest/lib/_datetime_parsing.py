@@ -134,9 +134,9 @@ def _parse_iso_time(text):
     if not -86400000000 < us < 86400000000:
         raise ValueError(
             "offset must be a timedelta strictly between -timedelta(hours=24) and "
-            "timedelta(hours=24), not %r." % _delta(us)
+            "timedelta(hours=24), not %r." % _delta(0, 0, us)
         )
-    return values + [timezone(_delta(us))]
+    return values + [timezone(_delta(0, 0, us))]
 
 
 def _iso_separator(text):
@@ -721,7 +721,7 @@ def _julian_from_week(year, week, weekday, monday_first):
 
 def _parse_z(found):
     if found == "Z":
-        return _delta(0)
+        return _delta(0, 0, 0)
     value = found
     if value[3:4] == ":":
         value = value[:3] + value[4:]
@@ -732,4 +732,4 @@ def _parse_z(found):
     seconds = int(value[1:3]) * 3600 + int(value[3:5]) * 60 + int(value[5:7] or 0)
     fraction = value[8:]
     us = seconds * 1000000 + (int(fraction + "000000"[len(fraction) :]) if fraction else 0)
-    return _delta(-us if value[0] == "-" else us)
+    return _delta(0, 0, -us if value[0] == "-" else us)

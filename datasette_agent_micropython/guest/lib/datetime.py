@@ -59,8 +59,10 @@ def _days_before_year(year):
 
 
 def _ymd_to_ordinal(year, month, day):
-    days = _days_before_year(year) + _DAYS_BEFORE_MONTH[month] + day
-    if month > 2 and _is_leap(year):
+    """Days since 0000-12-31, written out in one frame: weekday() and date arithmetic call it per row."""
+    y = year - 1
+    days = y * 365 + y // 4 - y // 100 + y // 400 + _DAYS_BEFORE_MONTH[month] + day
+    if month > 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
         days += 1
     return days
 
@@ -98,7 +100,7 @@ def _type_name(value):
 
 
 def _check_int(value):
-    if type(value) is int or type(value) is bool:
+    if value.__class__ is int or value.__class__ is bool:
         return int(value)
     if hasattr(value, "__index__"):
         return value.__index__()
@@ -106,8 +108,9 @@ def _check_int(value):
 
 
 def _set_date(self, year, month, day):
-    """Validate and store the date fields; the common case (ints, day <= 28) takes one test."""
-    if type(year) is not int or type(month) is not int or type(day) is not int:
+    """Validate and store the date fields; the common case (ints, day <= 28) takes one test.
+    x.__class__ costs a third of type(x) in MicroPython, hence its use on every hot path."""
+    if year.__class__ is not int or month.__class__ is not int or day.__class__ is not int:
         year, month, day = _check_int(year), _check_int(month), _check_int(day)
     if not (0 < year < 10000 and 0 < month < 13 and 0 < day < 29):
         if not MINYEAR <= year <= MAXYEAR:
@@ -123,7 +126,12 @@ def _set_date(self, year, month, day):
 
 def _set_time(self, hour, minute, second, microsecond, tz, fold):
     """Validate and store the time fields, tzinfo and fold."""
-    if type(hour) is not int or type(minute) is not int or type(second) is not int or type(microsecond) is not int:
+    if (
+        hour.__class__ is not int
+        or minute.__class__ is not int
+        or second.__class__ is not int
+        or microsecond.__class__ is not int
+    ):
         hour, minute, second = _check_int(hour), _check_int(minute), _check_int(second)
         microsecond = _check_int(microsecond)
     if not (0 <= hour < 24 and 0 <= minute < 60 and 0 <= second < 60 and 0 <= microsecond < 1000000):
@@ -190,20 +198,15 @@ class timedelta:
 
     def __init__(self, days=0, seconds=0, microseconds=0, milliseconds=0, minutes=0, hours=0, weeks=0):
         if (
-            type(days) is int
-            and type(seconds) is int
-            and type(microseconds) is int
-            and type(milliseconds) is int
-            and type(minutes) is int
-            and type(hours) is int
-            and type(weeks) is int
+            days.__class__ is int
+            and seconds.__class__ is int
+            and microseconds.__class__ is int
+            and milliseconds.__class__ is int
+            and minutes.__class__ is int
+            and hours.__class__ is int
+            and weeks.__class__ is int
         ):
-            self._set(
-                ((weeks * 7 + days) * 24 + hours) * 3600000000
-                + (minutes * 60 + seconds) * 1000000
-                + milliseconds * 1000
-                + microseconds
-            )
+            _fill(self, weeks * 7 + days, (hours * 60 + minutes) * 60 + seconds, milliseconds * 1000 + microseconds)
             return
         total = 0
         numerator = 0
@@ -242,14 +245,7 @@ class timedelta:
                 )
         if numerator:
             total += _round_half_even(numerator, denominator)
-        self._set(total)
-
-    def _set(self, total):
-        days, rest = divmod(total, _US_PER_DAY)
-        if not -999999999 <= days <= 999999999:
-            raise OverflowError("days=%d; must have magnitude <= 999999999" % days)
-        self.days = days
-        self.seconds, self.microseconds = divmod(rest, 1000000)
+        _fill(self, 0, 0, total)
 
     def _us(self):
         return (self.days * 86400 + self.seconds) * 1000000 + self.microseconds
@@ -281,8 +277,8 @@ class timedelta:
         return ("{:" + spec + "}").format(str(self))
 
     def __add__(self, other):
-        if isinstance(other, timedelta):
-            return _delta(self._us() + other._us())
+        if other.__class__ is timedelta or isinstance(other, timedelta):
+            return _delta(self.days + other.days, self.seconds + other.seconds, self.microseconds + other.microseconds)
         if isinstance(other, date):
             return other + self
         return NotImplemented
@@ -290,30 +286,30 @@ class timedelta:
     __radd__ = __add__
 
     def __sub__(self, other):
-        if isinstance(other, timedelta):
-            return _delta(self._us() - other._us())
+        if other.__class__ is timedelta or isinstance(other, timedelta):
+            return _delta(self.days - other.days, self.seconds - other.seconds, self.microseconds - other.microseconds)
         return NotImplemented
 
     def __rsub__(self, other):
         if isinstance(other, timedelta):
-            return _delta(other._us() - self._us())
+            return other - self
         return NotImplemented
 
     def __neg__(self):
-        return _delta(-self._us())
+        return _delta(-self.days, -self.seconds, -self.microseconds)
 
     def __pos__(self):
         return self
 
     def __abs__(self):
-        return _delta(-self._us()) if self.days < 0 else self
+        return -self if self.days < 0 else self
 
     def __mul__(self, other):
-        if type(other) is int or type(other) is bool:
-            return _delta(self._us() * other)
+        if other.__class__ is int or other.__class__ is bool:
+            return _delta(self.days * other, self.seconds * other, self.microseconds * other)
         if type(other) is float:
             top, bottom = _exact_ratio(other)
-            return _delta(_round_half_even(self._us() * top, bottom))
+            return _delta(0, 0, _round_half_even(self._us() * top, bottom))
         return NotImplemented
 
     __rmul__ = __mul__
@@ -325,7 +321,7 @@ class timedelta:
             if other == 0:
                 raise ZeroDivisionError("division by zero")
             top, bottom = (self._us(), other) if other > 0 else (-self._us(), -other)
-            return _delta(_round_half_even(top, bottom))
+            return _delta(0, 0, _round_half_even(top, bottom))
         if type(other) is float:
             top, bottom = _exact_ratio(other)
             if top == 0:
@@ -333,49 +329,61 @@ class timedelta:
             top, bottom = self._us() * bottom, top
             if bottom < 0:
                 top, bottom = -top, -bottom
-            return _delta(_round_half_even(top, bottom))
+            return _delta(0, 0, _round_half_even(top, bottom))
         return NotImplemented
 
     def __floordiv__(self, other):
         if isinstance(other, timedelta):
             return self._us() // other._us()
         if type(other) is int:
-            return _delta(self._us() // other)
+            return _delta(0, 0, self._us() // other)
         return NotImplemented
 
     def __mod__(self, other):
         if isinstance(other, timedelta):
-            return _delta(self._us() % other._us())
+            return _delta(0, 0, self._us() % other._us())
         return NotImplemented
 
     def __divmod__(self, other):
         if isinstance(other, timedelta):
             q, r = divmod(self._us(), other._us())
-            return q, _delta(r)
+            return q, _delta(0, 0, r)
         return NotImplemented
 
-    def _key(self, other, op):
-        if isinstance(other, timedelta):
-            return other._us()
-        _not_supported(op, self, other)
+    def _order(self, other, op):
+        """Negative, zero or positive as self is shorter, as long or longer: normalised fields order
+        durations field by field, in small ints."""
+        if other.__class__ is not timedelta and not isinstance(other, timedelta):
+            _not_supported(op, self, other)
+        order = self.days - other.days
+        if not order:
+            order = self.seconds - other.seconds
+            if not order:
+                return self.microseconds - other.microseconds
+        return order
 
     def __eq__(self, other):
-        return isinstance(other, timedelta) and self._us() == other._us()
+        return (
+            (other.__class__ is timedelta or isinstance(other, timedelta))
+            and self.microseconds == other.microseconds
+            and self.seconds == other.seconds
+            and self.days == other.days
+        )
 
     def __ne__(self, other):
         return not self.__eq__(other)
 
     def __lt__(self, other):
-        return self._us() < self._key(other, "<")
+        return self._order(other, "<") < 0
 
     def __le__(self, other):
-        return self._us() <= self._key(other, "<=")
+        return self._order(other, "<=") <= 0
 
     def __gt__(self, other):
-        return self._us() > self._key(other, ">")
+        return self._order(other, ">") > 0
 
     def __ge__(self, other):
-        return self._us() >= self._key(other, ">=")
+        return self._order(other, ">=") >= 0
 
     def __hash__(self):
         return hash(self.days * 86400 + self.seconds) ^ self.microseconds
@@ -387,15 +395,33 @@ class timedelta:
         return (timedelta, (self.days, self.seconds, self.microseconds))
 
 
-def _delta(us):
+def _fill(self, days, seconds, us):
+    """Store days + seconds + us (ints of any size) normalised as CPython does. Carrying one field into
+    the next keeps the usual values small ints, where a total in microseconds would be a long int."""
+    if not 0 <= us < 1000000:
+        carry = us // 1000000
+        seconds += carry
+        us -= carry * 1000000
+    if not 0 <= seconds < 86400:
+        carry = seconds // 86400
+        days += carry
+        seconds -= carry * 86400
+    if not -999999999 <= days <= 999999999:
+        raise OverflowError("days=%d; must have magnitude <= 999999999" % days)
+    self.days = days
+    self.seconds = seconds
+    self.microseconds = us
+
+
+def _delta(days, seconds, us):
     result = object.__new__(timedelta)
-    result._set(us)
+    _fill(result, days, seconds, us)
     return result
 
 
-timedelta.min = _delta(-999999999 * _US_PER_DAY)
-timedelta.max = _delta(1000000000 * _US_PER_DAY - 1)
-timedelta.resolution = _delta(1)
+timedelta.min = _delta(0, 0, -999999999 * _US_PER_DAY)
+timedelta.max = _delta(0, 0, 1000000000 * _US_PER_DAY - 1)
+timedelta.resolution = _delta(0, 0, 1)
 
 
 class tzinfo:
@@ -585,6 +611,9 @@ class date:
     """A calendar date in the proleptic Gregorian calendar."""
 
     _kind = "d"
+    # The proleptic ordinal, stored on the instance once computed (0 until then): a date's fourth
+    # attribute fits the slots its first three already took.
+    _ord = 0
 
     def __init__(self, year, month, day):
         _set_date(self, year, month, day)
@@ -636,16 +665,25 @@ class date:
         return (self.year, self.month, self.day, 0, 0, 0, 0)
 
     def toordinal(self):
-        return _ymd_to_ordinal(self.year, self.month, self.day)
+        ordinal = self._ord
+        if not ordinal:
+            ordinal = self._ord = _ymd_to_ordinal(self.year, self.month, self.day)
+        return ordinal
 
     def weekday(self):
-        return (_ymd_to_ordinal(self.year, self.month, self.day) + 6) % 7
+        ordinal = self._ord
+        if not ordinal:
+            ordinal = self._ord = _ymd_to_ordinal(self.year, self.month, self.day)
+        return (ordinal + 6) % 7
 
     def isoweekday(self):
-        return (_ymd_to_ordinal(self.year, self.month, self.day) + 6) % 7 + 1
+        ordinal = self._ord
+        if not ordinal:
+            ordinal = self._ord = _ymd_to_ordinal(self.year, self.month, self.day)
+        return (ordinal + 6) % 7 + 1
 
     def isocalendar(self):
-        return _isocalendar(self.year, _ymd_to_ordinal(self.year, self.month, self.day))
+        return _isocalendar(self.year, self.toordinal())
 
     def timetuple(self):
         return _timetuple(self._ymd(), -1)
@@ -677,22 +715,17 @@ class date:
         )
 
     def __add__(self, other):
-        if isinstance(other, timedelta):
-            ordinal = _ymd_to_ordinal(self.year, self.month, self.day) + other.days
-            if not 1 <= ordinal <= _MAX_ORDINAL:
-                raise OverflowError("date value out of range")
-            result = object.__new__(type(self))
-            result.year, result.month, result.day = _ordinal_to_ymd(ordinal)
-            return result
+        if other.__class__ is timedelta or isinstance(other, timedelta):
+            return _add_days(self, other.days)
         return NotImplemented
 
     __radd__ = __add__
 
     def __sub__(self, other):
-        if isinstance(other, timedelta):
-            return self + _delta(-other.days * _US_PER_DAY)
+        if other.__class__ is timedelta or isinstance(other, timedelta):
+            return _add_days(self, -other.days)
         if isinstance(other, date) and not isinstance(other, datetime):
-            return _delta((self.toordinal() - other.toordinal()) * _US_PER_DAY)
+            return _delta(self.toordinal() - other.toordinal(), 0, 0)
         return NotImplemented
 
     # Dates compare and hash as one small int, yyyymmdd, which allocates nothing.
@@ -731,6 +764,27 @@ class date:
 
     def __reduce__(self):
         return (type(self), (self.year, self.month, self.day))
+
+
+def _add_days(self, days):
+    """A date of self's type, `days` after self: within the month by the day field alone, else by
+    ordinal, which the result keeps."""
+    result = object.__new__(type(self))
+    day = self.day + days
+    if 0 < day < 29:
+        result.year = self.year
+        result.month = self.month
+        result.day = day
+        return result
+    ordinal = self._ord
+    if not ordinal:
+        ordinal = _ymd_to_ordinal(self.year, self.month, self.day)
+    ordinal += days
+    if not 0 < ordinal <= _MAX_ORDINAL:
+        raise OverflowError("date value out of range")
+    result.year, result.month, result.day = _ordinal_to_ymd(ordinal)
+    result._ord = ordinal
+    return result
 
 
 date.min = date(1, 1, 1)
@@ -1073,11 +1127,32 @@ class datetime(date):
             raise TypeError("tzinfo argument must be None or of a tzinfo subclass, not type '%s'" % _type_name(tz))
         offset = self.utcoffset()
         if offset is None:
-            offset = _delta(0)
+            offset = _delta(0, 0, 0)
         utc = self._from_us(self._us() - offset._us(), tz)
         return tz.fromutc(utc)
 
     def isoformat(self, sep="T", timespec="auto"):
+        if timespec == "auto" and self.tzinfo is None:
+            if self.microsecond:
+                return "%04d-%02d-%02d%s%02d:%02d:%02d.%06d" % (
+                    self.year,
+                    self.month,
+                    self.day,
+                    sep,
+                    self.hour,
+                    self.minute,
+                    self.second,
+                    self.microsecond,
+                )
+            return "%04d-%02d-%02d%s%02d:%02d:%02d" % (
+                self.year,
+                self.month,
+                self.day,
+                sep,
+                self.hour,
+                self.minute,
+                self.second,
+            )
         text = "%04d-%02d-%02d%s%s" % (
             self.year,
             self.month,
@@ -1135,25 +1210,29 @@ class datetime(date):
         )
 
     def __add__(self, other):
-        if isinstance(other, timedelta):
-            return self._from_us(self._us() + other._us(), self.tzinfo)
+        if other.__class__ is timedelta or isinstance(other, timedelta):
+            return _shift(self, other.days, other.seconds, other.microseconds)
         return NotImplemented
 
     __radd__ = __add__
 
     def __sub__(self, other):
-        if isinstance(other, timedelta):
-            return self._from_us(self._us() - other._us(), self.tzinfo)
+        if other.__class__ is timedelta or isinstance(other, timedelta):
+            return _shift(self, -other.days, -other.seconds, -other.microseconds)
         if isinstance(other, datetime):
             if self.tzinfo is other.tzinfo:
-                return _delta(self._us() - other._us())
+                return _delta(
+                    self.toordinal() - other.toordinal(),
+                    (self.hour - other.hour) * 3600 + (self.minute - other.minute) * 60 + self.second - other.second,
+                    self.microsecond - other.microsecond,
+                )
             my_offset, their_offset = self.utcoffset(), other.utcoffset()
             if (my_offset is None) != (their_offset is None):
                 raise TypeError("can't subtract offset-naive and offset-aware datetimes")
             us = self._us() - other._us()
             if my_offset is not None:
                 us += their_offset._us() - my_offset._us()
-            return _delta(us)
+            return _delta(0, 0, us)
         return NotImplemented
 
     def _order(self, other, op):
@@ -1226,6 +1305,44 @@ class datetime(date):
 
     def __reduce__(self):
         return (type(self), self._ymd() + (self.tzinfo,))
+
+
+def _shift(self, days, seconds, us):
+    """self moved by a duration, as a datetime of self's type with self's tzinfo. The clock fields
+    carry into days in small ints, and the date moves by ordinal only when the day changes."""
+    us += self.microsecond
+    seconds += self.hour * 3600 + self.minute * 60 + self.second
+    if not 0 <= us < 1000000:
+        carry = us // 1000000
+        seconds += carry
+        us -= carry * 1000000
+    if not 0 <= seconds < 86400:
+        carry = seconds // 86400
+        days += carry
+        seconds -= carry * 86400
+    result = object.__new__(type(self))
+    if days:
+        ordinal = self._ord
+        if not ordinal:
+            ordinal = _ymd_to_ordinal(self.year, self.month, self.day)
+        ordinal += days
+        if not 0 < ordinal <= _MAX_ORDINAL:
+            raise OverflowError("date value out of range")
+        result.year, result.month, result.day = _ordinal_to_ymd(ordinal)
+    else:
+        ordinal = self._ord
+        result.year = self.year
+        result.month = self.month
+        result.day = self.day
+    result.hour = seconds // 3600
+    result.minute = seconds // 60 % 60
+    result.second = seconds % 60
+    result.microsecond = us
+    result.tzinfo = self.tzinfo
+    result.fold = 0
+    if ordinal:
+        result._ord = ordinal
+    return result
 
 
 datetime.min = datetime(1, 1, 1)
