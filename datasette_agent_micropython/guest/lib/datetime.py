@@ -99,59 +99,43 @@ def _type_name(value):
     return type(value).__name__
 
 
+# Hot paths test `x.__class__ is _int`: in MicroPython that costs a fifth of `type(x) is int`.
+_int = int
+
+
 def _check_int(value):
-    if value.__class__ is int or value.__class__ is bool:
+    if value.__class__ is _int or value.__class__ is bool:
         return int(value)
     if hasattr(value, "__index__"):
         return value.__index__()
     raise TypeError("'%s' object cannot be interpreted as an integer" % _type_name(value))
 
 
-def _set_date(self, year, month, day):
-    """Validate and store the date fields; the common case (ints, day <= 28) takes one test.
-    x.__class__ costs a third of type(x) in MicroPython, hence its use on every hot path."""
-    if year.__class__ is not int or month.__class__ is not int or day.__class__ is not int:
-        year, month, day = _check_int(year), _check_int(month), _check_int(day)
-    if not (0 < year < 10000 and 0 < month < 13 and 0 < day < 29):
-        if not MINYEAR <= year <= MAXYEAR:
-            raise ValueError("year %d is out of range" % year)
-        if not 1 <= month <= 12:
-            raise ValueError("month must be in 1..12")
-        if not 1 <= day <= _days_in_month(year, month):
-            raise ValueError("day is out of range for month")
-    self.year = year
-    self.month = month
-    self.day = day
+def _checked_date(year, month, day):
+    """The date fields as ints, once the constructors' one-test fast path (ints, day <= 28) failed."""
+    year, month, day = _check_int(year), _check_int(month), _check_int(day)
+    if not MINYEAR <= year <= MAXYEAR:
+        raise ValueError("year %d is out of range" % year)
+    if not 1 <= month <= 12:
+        raise ValueError("month must be in 1..12")
+    if not 1 <= day <= _days_in_month(year, month):
+        raise ValueError("day is out of range for month")
+    return year, month, day
 
 
-def _set_time(self, hour, minute, second, microsecond, tz, fold):
-    """Validate and store the time fields, tzinfo and fold."""
-    if (
-        hour.__class__ is not int
-        or minute.__class__ is not int
-        or second.__class__ is not int
-        or microsecond.__class__ is not int
-    ):
-        hour, minute, second = _check_int(hour), _check_int(minute), _check_int(second)
-        microsecond = _check_int(microsecond)
-    if not (0 <= hour < 24 and 0 <= minute < 60 and 0 <= second < 60 and 0 <= microsecond < 1000000):
-        if not 0 <= hour <= 23:
-            raise ValueError("hour must be in 0..23")
-        if not 0 <= minute <= 59:
-            raise ValueError("minute must be in 0..59")
-        if not 0 <= second <= 59:
-            raise ValueError("second must be in 0..59")
+def _checked_time(hour, minute, second, microsecond):
+    """The clock fields as ints, once the constructors' one-test fast path failed."""
+    hour, minute, second = _check_int(hour), _check_int(minute), _check_int(second)
+    microsecond = _check_int(microsecond)
+    if not 0 <= hour <= 23:
+        raise ValueError("hour must be in 0..23")
+    if not 0 <= minute <= 59:
+        raise ValueError("minute must be in 0..59")
+    if not 0 <= second <= 59:
+        raise ValueError("second must be in 0..59")
+    if not 0 <= microsecond <= 999999:
         raise ValueError("microsecond must be in 0..999999")
-    if fold != 0 and fold != 1:
-        raise ValueError("fold must be either 0 or 1")
-    if tz is not None and not isinstance(tz, tzinfo):
-        _check_tzinfo(tz)
-    self.hour = hour
-    self.minute = minute
-    self.second = second
-    self.microsecond = microsecond
-    self.tzinfo = tz
-    self.fold = fold
+    return hour, minute, second, microsecond
 
 
 def _check_tzinfo(tz):
@@ -198,15 +182,32 @@ class timedelta:
 
     def __init__(self, days=0, seconds=0, microseconds=0, milliseconds=0, minutes=0, hours=0, weeks=0):
         if (
-            days.__class__ is int
-            and seconds.__class__ is int
-            and microseconds.__class__ is int
-            and milliseconds.__class__ is int
-            and minutes.__class__ is int
-            and hours.__class__ is int
-            and weeks.__class__ is int
+            days.__class__
+            is seconds.__class__
+            is microseconds.__class__
+            is milliseconds.__class__
+            is minutes.__class__
+            is hours.__class__
+            is weeks.__class__
+            is _int
         ):
-            _fill(self, weeks * 7 + days, (hours * 60 + minutes) * 60 + seconds, milliseconds * 1000 + microseconds)
+            # _fill's normalisation, written out: this is the constructor analysts call per row.
+            days += weeks * 7
+            seconds += (hours * 60 + minutes) * 60
+            microseconds += milliseconds * 1000
+            if not 0 <= microseconds < 1000000:
+                carry = microseconds // 1000000
+                seconds += carry
+                microseconds -= carry * 1000000
+            if not 0 <= seconds < 86400:
+                carry = seconds // 86400
+                days += carry
+                seconds -= carry * 86400
+            if not -999999999 <= days <= 999999999:
+                raise OverflowError("days=%d; must have magnitude <= 999999999" % days)
+            self.days = days
+            self.seconds = seconds
+            self.microseconds = microseconds
             return
         total = 0
         numerator = 0
@@ -305,7 +306,7 @@ class timedelta:
         return -self if self.days < 0 else self
 
     def __mul__(self, other):
-        if other.__class__ is int or other.__class__ is bool:
+        if other.__class__ is _int or other.__class__ is bool:
             return _delta(self.days * other, self.seconds * other, self.microseconds * other)
         if type(other) is float:
             top, bottom = _exact_ratio(other)
@@ -616,7 +617,16 @@ class date:
     _ord = 0
 
     def __init__(self, year, month, day):
-        _set_date(self, year, month, day)
+        if not (
+            year.__class__ is month.__class__ is day.__class__ is _int
+            and 0 < year < 10000
+            and 0 < month < 13
+            and 0 < day < 29
+        ):
+            year, month, day = _checked_date(year, month, day)
+        self.year = year
+        self.month = month
+        self.day = day
 
     @classmethod
     def today(cls):
@@ -828,7 +838,24 @@ class time:
     _kind = "t"
 
     def __init__(self, hour=0, minute=0, second=0, microsecond=0, tzinfo=None, *, fold=0):
-        _set_time(self, hour, minute, second, microsecond, tzinfo, fold)
+        if not (
+            hour.__class__ is minute.__class__ is second.__class__ is microsecond.__class__ is _int
+            and 0 <= hour < 24
+            and 0 <= minute < 60
+            and 0 <= second < 60
+            and 0 <= microsecond < 1000000
+        ):
+            hour, minute, second, microsecond = _checked_time(hour, minute, second, microsecond)
+        if fold != 0 and fold != 1:
+            raise ValueError("fold must be either 0 or 1")
+        if tzinfo is not None:
+            _check_tzinfo(tzinfo)
+        self.hour = hour
+        self.minute = minute
+        self.second = second
+        self.microsecond = microsecond
+        self.tzinfo = tzinfo
+        self.fold = fold
 
     @classmethod
     def fromisoformat(cls, time_string):
@@ -991,8 +1018,34 @@ class datetime(date):
     _kind = "dt"
 
     def __init__(self, year, month, day, hour=0, minute=0, second=0, microsecond=0, tzinfo=None, *, fold=0):
-        _set_date(self, year, month, day)
-        _set_time(self, hour, minute, second, microsecond, tzinfo, fold)
+        if not (
+            year.__class__ is month.__class__ is day.__class__ is _int
+            and 0 < year < 10000
+            and 0 < month < 13
+            and 0 < day < 29
+        ):
+            year, month, day = _checked_date(year, month, day)
+        if not (
+            hour.__class__ is minute.__class__ is second.__class__ is microsecond.__class__ is _int
+            and 0 <= hour < 24
+            and 0 <= minute < 60
+            and 0 <= second < 60
+            and 0 <= microsecond < 1000000
+        ):
+            hour, minute, second, microsecond = _checked_time(hour, minute, second, microsecond)
+        if fold != 0 and fold != 1:
+            raise ValueError("fold must be either 0 or 1")
+        if tzinfo is not None:
+            _check_tzinfo(tzinfo)
+        self.year = year
+        self.month = month
+        self.day = day
+        self.hour = hour
+        self.minute = minute
+        self.second = second
+        self.microsecond = microsecond
+        self.tzinfo = tzinfo
+        self.fold = fold
 
     @classmethod
     def _from_us(cls, us, tz):
