@@ -99,8 +99,10 @@ def _type_name(value):
     return type(value).__name__
 
 
-# Hot paths test `x.__class__ is _int`: in MicroPython that costs a fifth of `type(x) is int`.
+# Hot paths test `x.__class__ is _int`: in MicroPython that costs a fifth of `type(x) is int`, and
+# x.__class__ and _new (no built-in lookup) are cheaper than type(x) and object.__new__.
 _int = int
+_new = object.__new__
 
 
 def _check_int(value):
@@ -415,7 +417,7 @@ def _fill(self, days, seconds, us):
 
 
 def _delta(days, seconds, us):
-    result = object.__new__(timedelta)
+    result = _new(timedelta)
     _fill(result, days, seconds, us)
     return result
 
@@ -747,7 +749,7 @@ class date:
         _not_supported(op, self, other)
 
     def __eq__(self, other):
-        if type(other) is type(self) or (isinstance(other, date) and not isinstance(other, datetime)):
+        if other.__class__ is self.__class__ or (isinstance(other, date) and not isinstance(other, datetime)):
             return self.day == other.day and self.month == other.month and self.year == other.year
         return False
 
@@ -779,7 +781,7 @@ class date:
 def _add_days(self, days):
     """A date of self's type, `days` after self: within the month by the day field alone, else by
     ordinal, which the result keeps."""
-    result = object.__new__(type(self))
+    result = _new(self.__class__)
     day = self.day + days
     if 0 < day < 29:
         result.year = self.year
@@ -788,7 +790,7 @@ def _add_days(self, days):
         return result
     ordinal = self._ord
     if not ordinal:
-        ordinal = _ymd_to_ordinal(self.year, self.month, self.day)
+        ordinal = self._ord = _ymd_to_ordinal(self.year, self.month, self.day)
     ordinal += days
     if not 0 < ordinal <= _MAX_ORDINAL:
         raise OverflowError("date value out of range")
@@ -1316,7 +1318,7 @@ class datetime(date):
 
     def __eq__(self, other):
         # Sets and dicts call this on every probe: same-zone datetimes take the short path.
-        if type(other) is type(self) and other.tzinfo is self.tzinfo:
+        if other.__class__ is self.__class__ and other.tzinfo is self.tzinfo:
             return (
                 self.day == other.day
                 and self.second == other.second
@@ -1373,11 +1375,11 @@ def _shift(self, days, seconds, us):
         carry = seconds // 86400
         days += carry
         seconds -= carry * 86400
-    result = object.__new__(type(self))
+    result = _new(self.__class__)
     if days:
         ordinal = self._ord
         if not ordinal:
-            ordinal = _ymd_to_ordinal(self.year, self.month, self.day)
+            ordinal = self._ord = _ymd_to_ordinal(self.year, self.month, self.day)
         ordinal += days
         if not 0 < ordinal <= _MAX_ORDINAL:
             raise OverflowError("date value out of range")
@@ -1407,7 +1409,8 @@ def _fast_iso(cls, text):
     """A cls parsed from YYYY-MM-DD[?HH:MM[:SS[.fff[fff]]]] without a zone, the common case, with few
     allocations; None for any other form."""
     length = len(text)
-    if length < 10 or text[4] != "-" or text[7] != "-":
+    # startswith tests a character without making a string of it, which costs a qstr-table search.
+    if length < 10 or not text.startswith("-", 4) or not text.startswith("-", 7):
         return None
     day = text[:10].replace("-", "") if length > 10 else text.replace("-", "")
     if len(day) != 8 or not day.isdigit():
@@ -1415,7 +1418,7 @@ def _fast_iso(cls, text):
     day = int(day)
     if length == 10:
         return cls(day // 10000, day // 100 % 100, day % 100)
-    if length not in (16, 19, 23, 26) or text[13] != ":" or (length > 16 and text[16] != ":"):
+    if length not in (16, 19, 23, 26) or not text.startswith(":", 13) or (length > 16 and not text.startswith(":", 16)):
         return None
     clock = text[11 : length if length < 19 else 19].replace(":", "")
     if not clock.isdigit() or len(clock) != (4 if length == 16 else 6):
@@ -1424,7 +1427,7 @@ def _fast_iso(cls, text):
     us = 0
     if length > 19:
         fraction = text[20:]
-        if text[19] != "." or not fraction.isdigit():
+        if not text.startswith(".", 19) or not fraction.isdigit():
             return None
         us = int(fraction) * (1000 if length == 23 else 1)
     return cls(day // 10000, day // 100 % 100, day % 100, clock // 10000, clock // 100 % 100, clock % 100, us)
