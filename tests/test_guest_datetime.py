@@ -361,3 +361,147 @@ def test_ordinal_to_ymd_matches_cpython_on_every_ordinal():
         if ordinal_to_ymd(ordinal) != cpython_datetime.date.fromordinal(ordinal).timetuple()[:3]
     ]
     assert wrong == []
+
+
+# The fast paths: constructors that validate ints in one test, timedelta normalised by carrying
+# between small-int fields, dates moved within the month or by a cached ordinal, datetimes moved
+# field by field, and the common fromisoformat forms read without building single characters.
+FAST_PRELUDE = (
+    PRELUDE
+    + """
+def said(f):
+    try:
+        return repr(f())
+    except (ValueError, OverflowError, TypeError) as error:
+        return '%s: %s' % (type(error).__name__, error)
+"""
+)
+small_or_large = st.one_of(st.integers(-400, 400), st.integers(-(10**12), 10**12), st.sampled_from([True, False]))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {},
+            optional=dict.fromkeys(
+                ["days", "seconds", "microseconds", "milliseconds", "minutes", "hours", "weeks"], small_or_large
+            ),
+        ),
+        min_size=1,
+        max_size=10,
+    )
+)
+def test_timedelta_construction_and_arithmetic_agree_with_cpython(session, kwargs_list):
+    code = (
+        FAST_PRELUDE
+        + f"""
+made = []
+for kwargs in {kwargs_list!r}:
+    print(said(lambda: timedelta(**kwargs)), said(lambda: timedelta(*kwargs.values())))
+    try:
+        made.append(timedelta(**kwargs))
+    except OverflowError:
+        pass
+made.append(timedelta(0))
+for a, b in zip(made, made[1:] + made[:1]):
+    print(str(a), said(lambda: a + b), said(lambda: a - b), said(lambda: -a), abs(a), +a, said(lambda: a * 3))
+    print(said(lambda: a * -2), said(lambda: 7 * b), a < b, a <= b, a == b, a != b, a > b, a >= b)
+    print(hash(a) == hash(timedelta(a.days, a.seconds, a.microseconds)), a == timedelta(0, a.days * 86400 + a.seconds, a.microseconds))
+    print(a == 1, a != 'x', said(lambda: a.__rsub__(b)))
+"""
+    )
+    agree(session, code)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.tuples(st.integers(1, 9999), st.integers(1, 12), st.integers(1, 31)),
+    st.lists(st.one_of(st.integers(-40, 40), st.integers(-4000, 4000), st.integers(-(10**7), 10**7)), max_size=12),
+)
+def test_date_walks_agree_with_cpython(session, start, steps):
+    code = (
+        FAST_PRELUDE
+        + f"""
+y, m, d = {start!r}
+day = None
+while day is None:
+    try:
+        day = date(y, m, d)
+    except ValueError:
+        d -= 1
+walk = [day]
+for step in {steps!r}:
+    delta = timedelta(days=step)
+    print(said(lambda: day + delta), said(lambda: delta + day), said(lambda: day - delta), said(lambda: day - timedelta(-step)))
+    try:
+        day = day + delta
+    except OverflowError:
+        continue
+    walk.append(day)
+    print(day.weekday(), day.isoweekday(), day.toordinal(), day.isocalendar(), day.isoformat(), day.strftime('%Y-%m-%d %a %j'))
+for a, b in zip(walk, walk[1:] + walk[:1]):
+    print(a - b, (a - b).days, a < b, a <= b, a == b, a != b, a > b, a >= b, {{a: 1, b: 2}}[a], repr(a))
+    print(date.fromordinal(a.toordinal()) == a, hash(a) == hash(date(a.year, a.month, a.day)), a.weekday() == date(a.year, a.month, a.day).weekday())
+"""
+    )
+    agree(session, code)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(datetimes, deltas, st.integers(-5, 5)), min_size=1, max_size=8))
+def test_datetime_moves_and_differences_agree_with_cpython(session, cases):
+    code = (
+        FAST_PRELUDE
+        + f"""
+for a, (days, seconds, us), scale in {cases!r}:
+    x = make(*a)
+    td = timedelta(days=days, seconds=seconds, microseconds=us) * scale
+    print(said(lambda: x + td), said(lambda: td + x), said(lambda: x - td), said(lambda: x + timedelta(days=-days * 400)))
+    for y in (x + td, x - td, x.replace(year=1), x.replace(year=9999)):
+        print(said(lambda: x - y), said(lambda: y - x), said(lambda: (y - x) + x == y), x.weekday(), y.isoweekday())
+    print(said(lambda: x + timedelta.max), said(lambda: x - timedelta.max), said(lambda: datetime.max - x), said(lambda: x - datetime.min))
+    print(x.isoformat(), x.isoformat(' '), str(x), repr(x), x.toordinal(), (x + td).toordinal() if abs(days) < 1000 else '')
+"""
+    )
+    agree(session, code)
+
+
+int_or_not = st.one_of(st.integers(-3, 13000), st.sampled_from([True, False, 2.0, "1", None]))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(*[int_or_not] * 7), min_size=1, max_size=10))
+def test_constructors_check_fields_as_cpython_does(session, cases):
+    code = (
+        FAST_PRELUDE
+        + f"""
+for args in {cases!r}:
+    small = tuple(a % 70 if type(a) is int else a for a in args)
+    print(said(lambda: date(*args[:3])), said(lambda: date(*small[:3])), said(lambda: datetime(*small)))
+    print(said(lambda: datetime(*args)), said(lambda: time(*small[3:])), said(lambda: datetime(2024, 2, 29, *small[3:])))
+    print(said(lambda: datetime(*small[:3], fold=args[3])), said(lambda: datetime(*small[:3], tzinfo=args[4])))
+"""
+    )
+    agree(session, code)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(datetimes, min_size=1, max_size=6),
+    st.lists(st.tuples(st.integers(0, 25), st.sampled_from("-:.T 0x")), max_size=2),
+)
+def test_common_isoformat_strings_parse_as_in_cpython(session, values, edits):
+    code = (
+        FAST_PRELUDE
+        + f"""
+for value in {values!r}:
+    x = make(*value).replace(tzinfo=None)
+    for text in (x.isoformat(), x.isoformat(' '), x.isoformat(timespec='minutes'), x.isoformat(timespec='seconds'),
+                 x.isoformat(timespec='milliseconds'), x.isoformat(timespec='microseconds'), x.date().isoformat()):
+        for at, char in {edits!r}:
+            text = text[:at] + char + text[at + 1:]
+        print(text, said(lambda: datetime.fromisoformat(text)), said(lambda: date.fromisoformat(text)))
+"""
+    )
+    agree(session, code)

@@ -113,22 +113,22 @@ def _check_int(value):
     raise TypeError("'%s' object cannot be interpreted as an integer" % _type_name(value))
 
 
-def _checked_date(year, month, day):
-    """The date fields as ints, once the constructors' one-test fast path (ints, day <= 28) failed."""
-    year, month, day = _check_int(year), _check_int(month), _check_int(day)
+def _ints(*values):
+    """The constructors' slow path starts here: CPython converts every int field, in order, before it
+    checks any range."""
+    return tuple(_check_int(value) for value in values)
+
+
+def _check_date_fields(year, month, day):
     if not MINYEAR <= year <= MAXYEAR:
         raise ValueError("year %d is out of range" % year)
     if not 1 <= month <= 12:
         raise ValueError("month must be in 1..12")
     if not 1 <= day <= _days_in_month(year, month):
         raise ValueError("day is out of range for month")
-    return year, month, day
 
 
-def _checked_time(hour, minute, second, microsecond):
-    """The clock fields as ints, once the constructors' one-test fast path failed."""
-    hour, minute, second = _check_int(hour), _check_int(minute), _check_int(second)
-    microsecond = _check_int(microsecond)
+def _check_time_fields(hour, minute, second, microsecond, fold):
     if not 0 <= hour <= 23:
         raise ValueError("hour must be in 0..23")
     if not 0 <= minute <= 59:
@@ -137,7 +137,8 @@ def _checked_time(hour, minute, second, microsecond):
         raise ValueError("second must be in 0..59")
     if not 0 <= microsecond <= 999999:
         raise ValueError("microsecond must be in 0..999999")
-    return hour, minute, second, microsecond
+    if fold != 0 and fold != 1:
+        raise ValueError("fold must be either 0 or 1")
 
 
 def _check_tzinfo(tz):
@@ -206,7 +207,7 @@ class timedelta:
                 days += carry
                 seconds -= carry * 86400
             if not -999999999 <= days <= 999999999:
-                raise OverflowError("days=%d; must have magnitude <= 999999999" % days)
+                raise _days_overflow(days)
             self.days = days
             self.seconds = seconds
             self.microseconds = microseconds
@@ -398,6 +399,13 @@ class timedelta:
         return (timedelta, (self.days, self.seconds, self.microseconds))
 
 
+def _days_overflow(days):
+    """CPython's error for a duration of too many days: it first fails to fit them in a C int."""
+    if not -2147483648 <= days <= 2147483647:
+        return OverflowError("Python int too large to convert to C int")
+    return OverflowError("days=%d; must have magnitude <= 999999999" % days)
+
+
 def _fill(self, days, seconds, us):
     """Store days + seconds + us (ints of any size) normalised as CPython does. Carrying one field into
     the next keeps the usual values small ints, where a total in microseconds would be a long int."""
@@ -410,7 +418,7 @@ def _fill(self, days, seconds, us):
         days += carry
         seconds -= carry * 86400
     if not -999999999 <= days <= 999999999:
-        raise OverflowError("days=%d; must have magnitude <= 999999999" % days)
+        raise _days_overflow(days)
     self.days = days
     self.seconds = seconds
     self.microseconds = us
@@ -625,7 +633,8 @@ class date:
             and 0 < month < 13
             and 0 < day < 29
         ):
-            year, month, day = _checked_date(year, month, day)
+            year, month, day = _ints(year, month, day)
+            _check_date_fields(year, month, day)
         self.year = year
         self.month = month
         self.day = day
@@ -841,15 +850,15 @@ class time:
 
     def __init__(self, hour=0, minute=0, second=0, microsecond=0, tzinfo=None, *, fold=0):
         if not (
-            hour.__class__ is minute.__class__ is second.__class__ is microsecond.__class__ is _int
+            hour.__class__ is minute.__class__ is second.__class__ is microsecond.__class__ is fold.__class__ is _int
             and 0 <= hour < 24
             and 0 <= minute < 60
             and 0 <= second < 60
             and 0 <= microsecond < 1000000
+            and 0 <= fold <= 1
         ):
-            hour, minute, second, microsecond = _checked_time(hour, minute, second, microsecond)
-        if fold != 0 and fold != 1:
-            raise ValueError("fold must be either 0 or 1")
+            hour, minute, second, microsecond, fold = _ints(hour, minute, second, microsecond, fold)
+            _check_time_fields(hour, minute, second, microsecond, fold)
         if tzinfo is not None:
             _check_tzinfo(tzinfo)
         self.hour = hour
@@ -1021,22 +1030,29 @@ class datetime(date):
 
     def __init__(self, year, month, day, hour=0, minute=0, second=0, microsecond=0, tzinfo=None, *, fold=0):
         if not (
-            year.__class__ is month.__class__ is day.__class__ is _int
+            year.__class__
+            is month.__class__
+            is day.__class__
+            is hour.__class__
+            is minute.__class__
+            is second.__class__
+            is microsecond.__class__
+            is fold.__class__
+            is _int
             and 0 < year < 10000
             and 0 < month < 13
             and 0 < day < 29
-        ):
-            year, month, day = _checked_date(year, month, day)
-        if not (
-            hour.__class__ is minute.__class__ is second.__class__ is microsecond.__class__ is _int
             and 0 <= hour < 24
             and 0 <= minute < 60
             and 0 <= second < 60
             and 0 <= microsecond < 1000000
+            and 0 <= fold <= 1
         ):
-            hour, minute, second, microsecond = _checked_time(hour, minute, second, microsecond)
-        if fold != 0 and fold != 1:
-            raise ValueError("fold must be either 0 or 1")
+            year, month, day, hour, minute, second, microsecond, fold = _ints(
+                year, month, day, hour, minute, second, microsecond, fold
+            )
+            _check_date_fields(year, month, day)
+            _check_time_fields(hour, minute, second, microsecond, fold)
         if tzinfo is not None:
             _check_tzinfo(tzinfo)
         self.year = year
