@@ -416,8 +416,11 @@ for a, b in zip(made, made[1:] + made[:1]):
 
 @settings(max_examples=40, deadline=None)
 @given(
-    st.tuples(st.integers(1, 9999), st.integers(1, 12), st.integers(1, 31)),
-    st.lists(st.one_of(st.integers(-40, 40), st.integers(-4000, 4000), st.integers(-(10**7), 10**7)), max_size=12),
+    st.tuples(st.integers(1, 9999), st.integers(1, 12), st.one_of(st.integers(1, 31), st.integers(27, 31))),
+    st.lists(
+        st.one_of(st.integers(-3, 3), st.integers(-40, 40), st.integers(-4000, 4000), st.integers(-(10**7), 10**7)),
+        max_size=12,
+    ),
 )
 def test_date_walks_agree_with_cpython(session, start, steps):
     code = (
@@ -504,4 +507,28 @@ for value in {values!r}:
         print(text, said(lambda: datetime.fromisoformat(text)), said(lambda: date.fromisoformat(text)))
 """
     )
+    agree(session, code)
+
+
+def test_every_day_moved_by_up_to_a_month_lands_where_cpython_puts_it(session):
+    # Month and year ends around leap days, and centuries with and without one.
+    code = """
+from datetime import date, datetime, timedelta
+total = count = 0
+for first in (date(1999, 12, 1), date(2100, 1, 20), date(2024, 1, 25), date(1, 1, 1), date(9999, 10, 20)):
+    for offset in range(0, 70, 3):
+        day = first + timedelta(offset)
+        stamp = datetime(day.year, day.month, day.day, 23, 59, 59, 999999)
+        for step in range(-31, 32):
+            count += 1
+            try:
+                moved, later = day + timedelta(days=step), stamp + timedelta(days=step, microseconds=1)
+            except OverflowError:
+                total += count
+                continue
+            total += count * (moved.year * 10000 + moved.month * 100 + moved.day + moved.weekday())
+            total += count * (later.year * 10000 + later.month * 100 + later.day + later.hour + later.microsecond)
+            total += count * ((moved - day).days + moved.toordinal() + (later - stamp).days)
+print(count, total)
+"""
     agree(session, code)
