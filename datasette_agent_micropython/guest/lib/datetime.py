@@ -103,6 +103,8 @@ def _type_name(value):
 # x.__class__ and _new (no built-in lookup) are cheaper than type(x) and object.__new__.
 _int = int
 _new = object.__new__
+# MicroPython's small ints are immediate values: `x is _ZERO` holds for the int 0 alone.
+_ZERO = 0
 
 
 def _check_int(value):
@@ -184,6 +186,14 @@ class timedelta:
     """A duration: days, seconds (0..86399) and microseconds (0..999999), as CPython normalises them."""
 
     def __init__(self, days=0, seconds=0, microseconds=0, milliseconds=0, minutes=0, hours=0, weeks=0):
+        if hours is minutes is seconds is weeks is milliseconds is microseconds is _ZERO and days.__class__ is _int:
+            # timedelta(n) and timedelta(days=n), the forms written most, have nothing to carry.
+            if not -999999999 <= days <= 999999999:
+                raise _days_overflow(days)
+            self.days = days
+            self.seconds = 0
+            self.microseconds = 0
+            return
         if (
             days.__class__
             is seconds.__class__
