@@ -352,8 +352,8 @@ def test_ordinal_to_ymd_matches_cpython_on_every_ordinal():
 
     source = (Path(__file__).parent.parent / "datasette_agent_micropython/guest/lib/datetime.py").read_text()
     namespace: dict = {}
-    exec(re.search(r"^_DAYS_BEFORE_MONTH = .*$", source, re.M).group(0), namespace)
-    exec(source[source.index("def _ordinal_to_ymd(ordinal):") : source.index("def _type_name(value):")], namespace)
+    exec(re.search(r"^_DAYS_IN_MONTH = .*$", source, re.M).group(0), namespace)
+    exec(source[source.index("_COMMON_MONTHS = ") : source.index("def _type_name(value):")], namespace)
     ordinal_to_ymd = namespace["_ordinal_to_ymd"]
     wrong = [
         ordinal

@@ -67,6 +67,14 @@ def _ymd_to_ordinal(year, month, day):
     return days
 
 
+# The month and the day of the month of each day of a common and of a leap year, counted from 0:
+# indexing bytes gives a small int, and replaces a search of the month with two lookups.
+_COMMON_MONTHS = b"".join(bytes((month,)) * _DAYS_IN_MONTH[month] for month in range(1, 13))
+_COMMON_DAYS = b"".join(bytes(range(1, _DAYS_IN_MONTH[month] + 1)) for month in range(1, 13))
+_LEAP_MONTHS = _COMMON_MONTHS[:59] + b"\x02" + _COMMON_MONTHS[59:]
+_LEAP_DAYS = _COMMON_DAYS[:59] + b"\x1d" + _COMMON_DAYS[59:]
+
+
 def _ordinal_to_ymd(ordinal):
     """Inverse of _ymd_to_ordinal: 400-year cycles of 146097 days, then centuries, 4-year groups, years.
 
@@ -86,13 +94,9 @@ def _ordinal_to_ymd(ordinal):
         return year + centuries * 100 + quads * 4 + 3, 12, 31
     n %= 365
     year += centuries * 100 + quads * 4 + years
-    leap = 1 if years == 3 and (quads != 24 or centuries == 3) else 0
-    month = (n + 50) >> 5
-    before = _DAYS_BEFORE_MONTH[month] + (leap if month > 2 else 0)
-    if before > n:
-        month -= 1
-        before = _DAYS_BEFORE_MONTH[month] + (leap if month > 2 else 0)
-    return year, month, n - before + 1
+    if years == 3 and (quads != 24 or centuries == 3):
+        return year, _LEAP_MONTHS[n], _LEAP_DAYS[n]
+    return year, _COMMON_MONTHS[n], _COMMON_DAYS[n]
 
 
 def _type_name(value):
