@@ -106,6 +106,7 @@ def _type_name(value):
 # Hot paths test `x.__class__ is _int`: in MicroPython that costs a fifth of `type(x) is int`, and
 # x.__class__ and _new (no built-in lookup) are cheaper than type(x) and object.__new__.
 _int = int
+_str = str
 _new = object.__new__
 # MicroPython's small ints are immediate values: `x is _ZERO` holds for the int 0 alone.
 _ZERO = 0
@@ -208,7 +209,7 @@ class timedelta:
             is weeks.__class__
             is _int
         ):
-            # _fill's normalisation, written out: this is the constructor analysts call per row.
+            # _delta's normalisation, written out: this is the constructor analysts call per row.
             days += weeks * 7
             seconds += (hours * 60 + minutes) * 60
             microseconds += milliseconds * 1000
@@ -263,7 +264,10 @@ class timedelta:
                 )
         if numerator:
             total += _round_half_even(numerator, denominator)
-        _fill(self, 0, 0, total)
+        result = _delta(0, 0, total)
+        self.days = result.days
+        self.seconds = result.seconds
+        self.microseconds = result.microseconds
 
     def _us(self):
         return (self.days * 86400 + self.seconds) * 1000000 + self.microseconds
@@ -420,9 +424,10 @@ def _days_overflow(days):
     return OverflowError("days=%d; must have magnitude <= 999999999" % days)
 
 
-def _fill(self, days, seconds, us):
-    """Store days + seconds + us (ints of any size) normalised as CPython does. Carrying one field into
-    the next keeps the usual values small ints, where a total in microseconds would be a long int."""
+def _delta(days, seconds, us):
+    """The timedelta of days + seconds + us (ints of any size), normalised as CPython does. Carrying
+    one field into the next keeps the usual values small ints, where a total in microseconds would be
+    a long int."""
     if not 0 <= us < 1000000:
         carry = us // 1000000
         seconds += carry
@@ -433,14 +438,10 @@ def _fill(self, days, seconds, us):
         seconds -= carry * 86400
     if not -999999999 <= days <= 999999999:
         raise _days_overflow(days)
-    self.days = days
-    self.seconds = seconds
-    self.microseconds = us
-
-
-def _delta(days, seconds, us):
     result = _new(timedelta)
-    _fill(result, days, seconds, us)
+    result.days = days
+    result.seconds = seconds
+    result.microseconds = us
     return result
 
 
@@ -673,7 +674,7 @@ class date:
 
     @classmethod
     def fromisoformat(cls, date_string):
-        if type(date_string) is not str:
+        if date_string.__class__ is not _str:
             raise TypeError("fromisoformat: argument must be str")
         if len(date_string) == 10:
             fast = _fast_iso(cls, date_string)
@@ -738,7 +739,7 @@ class date:
         return _strftime(self, format)
 
     def __format__(self, spec):
-        if type(spec) is not str:
+        if spec.__class__ is not _str:
             raise TypeError("must be str, not %s" % _type_name(spec))
         return _strftime(self, spec) if spec else str(self)
 
@@ -759,13 +760,13 @@ class date:
     def __sub__(self, other):
         if other.__class__ is timedelta or isinstance(other, timedelta):
             return _add_days(self, -other.days)
-        if isinstance(other, date) and not isinstance(other, datetime):
+        if other.__class__ is self.__class__ or (isinstance(other, date) and not isinstance(other, datetime)):
             return _delta(self.toordinal() - other.toordinal(), 0, 0)
         return NotImplemented
 
     # Dates compare and hash as one small int, yyyymmdd, which allocates nothing.
     def _cmp_key(self, other, op):
-        if isinstance(other, date) and not isinstance(other, datetime):
+        if other.__class__ is self.__class__ or (isinstance(other, date) and not isinstance(other, datetime)):
             return other.year * 10000 + other.month * 100 + other.day
         if isinstance(other, datetime):
             raise TypeError("can't compare %s to %s" % (_type_name(self), _type_name(other)))
@@ -1153,7 +1154,7 @@ class datetime(date):
 
     @classmethod
     def fromisoformat(cls, date_string):
-        if type(date_string) is not str:
+        if date_string.__class__ is not _str:
             raise TypeError("fromisoformat: argument must be str")
         fast = _fast_iso(cls, date_string)
         if fast is not None:
