@@ -314,7 +314,7 @@ class timedelta:
 
     def __rsub__(self, other):
         if isinstance(other, timedelta):
-            return other - self
+            return _delta(other.days - self.days, other.seconds - self.seconds, other.microseconds - self.microseconds)
         return NotImplemented
 
     def __neg__(self):
