@@ -36,11 +36,18 @@ _MAX_ORDINAL = 3652059
 _EPOCH_ORDINAL = 719163
 
 
-def _parsing():
-    """strptime and the rarer ISO forms live in a module of their own, compiled on first use."""
-    import _datetime_parsing
+_parser = None
 
-    return _datetime_parsing
+
+def _parsing():
+    """strptime and the rarer ISO forms live in a module of their own, compiled on first use and
+    kept here: an import statement per call would go through the import hook each time."""
+    global _parser
+    if _parser is None:
+        import _datetime_parsing
+
+        _parser = _datetime_parsing
+    return _parser
 
 
 def _is_leap(year):
