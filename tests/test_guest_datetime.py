@@ -532,3 +532,29 @@ for first in (date(1999, 12, 1), date(2100, 1, 20), date(2024, 1, 25), date(1, 1
 print(count, total)
 """
     agree(session, code)
+
+
+STRPTIME_FAST_FORMATS = ["%Y-%m-%dT%H:%M:%S", "%d %b %Y", "%Y%m%d", "%I:%M %p", "%d/%m/%y %H:%M:%S.%f", "%B %d, %Y"]
+strptime_texts = st.lists(
+    st.sampled_from(
+        ["2024", "05", "5", "1", "31", "12", "-", ":", "/", "T", "t", " ", "  ", "\t", ".", "123", "jan", "Mar"]
+    )
+    | st.sampled_from(["JUNE", "pm", "AM", ",", "\u00a0", "0", "9", "60", "2"]),
+    max_size=12,
+).map("".join)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(strptime_texts, st.sampled_from(STRPTIME_FAST_FORMATS)), min_size=1, max_size=10))
+def test_strptime_reads_texts_near_its_formats_as_cpython_does(session, cases):
+    code = (
+        FAST_PRELUDE
+        + f"""
+for text, fmt in {cases!r}:
+    print(said(lambda: datetime.strptime(text, fmt)))
+    right = datetime(2024, 3, 9, 7, 5, 3, 120000).strftime(fmt)
+    for variant in (right, right.lower(), right.upper(), right.replace(' ', '  '), right + text, text + right):
+        print(said(lambda: datetime.strptime(variant, fmt)))
+"""
+    )
+    agree(session, code)
