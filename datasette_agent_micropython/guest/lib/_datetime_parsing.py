@@ -596,7 +596,7 @@ def _strptime(text, format):
         if len(_strptime_cache) >= 64:
             _strptime_cache.clear()
         _strptime_cache[format] = compiled
-    if type(text) is not str:
+    if text.__class__ is not str:
         raise TypeError("strptime() argument 1 must be str, not %s" % _type_name(text))
     tokens, fast = compiled
     if fast is not None:
