@@ -408,7 +408,7 @@ for a, b in zip(made, made[1:] + made[:1]):
     print(str(a), said(lambda: a + b), said(lambda: a - b), said(lambda: -a), abs(a), +a, said(lambda: a * 3))
     print(said(lambda: a * -2), said(lambda: 7 * b), a < b, a <= b, a == b, a != b, a > b, a >= b)
     print(hash(a) == hash(timedelta(a.days, a.seconds, a.microseconds)), a == timedelta(0, a.days * 86400 + a.seconds, a.microseconds))
-    print(a == 1, a != 'x', said(lambda: a.__rsub__(b)))
+    print(a == 1, a != 'x', said(lambda: a.__rsub__(b)), fl(a.total_seconds()), a.total_seconds() == a.days * 86400 + a.seconds)
 """
     )
     agree(session, code)

@@ -280,6 +280,9 @@ class timedelta:
         return (self.days * 86400 + self.seconds) * 1000000 + self.microseconds
 
     def total_seconds(self):
+        if not self.microseconds:
+            # Whole seconds, fewer than 2**53 of them: the float is exact, with no long int made.
+            return float(self.days * 86400 + self.seconds)
         return _divide(self._us(), 1000000)
 
     def __repr__(self):
@@ -1180,7 +1183,12 @@ class datetime(date):
         return (self.year, self.month, self.day, self.hour, self.minute, self.second, self.microsecond)
 
     def date(self):
-        return date(self.year, self.month, self.day)
+        # The fields are valid already: the date is made without checking them again.
+        result = _new(_Date)
+        result.year = self.year
+        result.month = self.month
+        result.day = self.day
+        return result
 
     def time(self):
         return time(self.hour, self.minute, self.second, self.microsecond, fold=self.fold)
