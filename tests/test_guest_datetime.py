@@ -579,3 +579,12 @@ for at in range(len(right)):
 """
     )
     agree(session, code)
+
+
+def test_the_fast_strptime_parser_knows_the_spaces_str_isspace_knows(session):
+    result = session.run(
+        "import _datetime_parsing\n"
+        "print(_datetime_parsing._SPACE_CODES == set(c for c in range(128) if chr(c).isspace()))"
+    )
+    assert result.ok, result.error
+    assert result.stdout == "True\n"

@@ -465,8 +465,9 @@ def _pair_table(code):
     return table
 
 
-# The ASCII codes that str.isspace() accepts, as the fast parser reads codes rather than characters.
-_SPACE_CODES = set(code for code in range(128) if chr(code).isspace())
+# The ASCII codes that str.isspace() accepts (tab to carriage return, the four separators, space), as
+# the fast parser reads codes rather than characters.
+_SPACE_CODES = {9, 10, 11, 12, 13, 28, 29, 30, 31, 32}
 
 
 def _first_name(choices, text, at):
