@@ -647,6 +647,8 @@ class date:
     """A calendar date in the proleptic Gregorian calendar."""
 
     _kind = "d"
+    # strftime's compiled formats for this kind of object (subclasses share it).
+    _formats = {}
     # The proleptic ordinal, stored on the instance once computed (0 until then): a date's fourth
     # attribute fits the slots its first three already took.
     _ord = 0
@@ -746,7 +748,11 @@ class date:
         return _strftime(self, "%a %b %e %H:%M:%S %Y")
 
     def strftime(self, format):
-        return _strftime(self, format)
+        # _strftime written out: analysts call strftime once per row.
+        render = self._formats.get(format)
+        if render is None:
+            render = _compile_render(self, format)
+        return render(self)
 
     def __format__(self, spec):
         if spec.__class__ is not _str:
@@ -872,6 +878,7 @@ class time:
     """A time of day, optionally with a tzinfo."""
 
     _kind = "t"
+    _formats = {}
 
     def __init__(self, hour=0, minute=0, second=0, microsecond=0, tzinfo=None, *, fold=0):
         if not (
@@ -1052,6 +1059,7 @@ class datetime(date):
     """A date and a time of day, optionally with a tzinfo."""
 
     _kind = "dt"
+    _formats = {}
 
     def __init__(self, year, month, day, hour=0, minute=0, second=0, microsecond=0, tzinfo=None, *, fold=0):
         if not (
@@ -1574,7 +1582,6 @@ _FIELD_SOURCES = {
     "t": ("1900", "1", "1", "t.hour", "t.minute", "t.second", "t.microsecond"),
     "dt": ("t.year", "t.month", "t.day", "t.hour", "t.minute", "t.second", "t.microsecond"),
 }
-_strftime_cache = {"d": {}, "t": {}, "dt": {}}
 
 
 def _compile_strftime(format):
@@ -1604,25 +1611,31 @@ def _compile_strftime(format):
 
 
 def _strftime(t, format):
-    cache = _strftime_cache[t._kind]
-    render = cache.get(format)
+    render = t._formats.get(format)
     if render is None:
-        if type(format) is not str:
-            raise TypeError("strftime() argument 1 must be str, not %s" % _type_name(format))
-        template, values = _compile_strftime(format)
-        if values:
-            names = {"_T": template}
-            for key in _STRFTIME_NAMES:
-                names[key] = _STRFTIME_NAMES[key]
-            expression = ", ".join(values)
-            sources = _FIELD_SOURCES[t._kind]
-            for index in range(7):
-                expression = expression.replace("v[%d]" % index, sources[index])
-            render = eval("lambda t: _T %% (%s,)" % expression, names)
-        else:
-            text = template.replace("%%", "%")
-            render = lambda t: text
-        if len(cache) >= 64:
-            cache.clear()
-        cache[format] = render
+        render = _compile_render(t, format)
     return render(t)
+
+
+def _compile_render(t, format):
+    """The function that formats t's kind of object with `format`, compiled and kept in the kind's cache."""
+    if type(format) is not str:
+        raise TypeError("strftime() argument 1 must be str, not %s" % _type_name(format))
+    template, values = _compile_strftime(format)
+    if values:
+        names = {"_T": template}
+        for key in _STRFTIME_NAMES:
+            names[key] = _STRFTIME_NAMES[key]
+        expression = ", ".join(values)
+        sources = _FIELD_SOURCES[t._kind]
+        for index in range(7):
+            expression = expression.replace("v[%d]" % index, sources[index])
+        render = eval("lambda t: _T %% (%s,)" % expression, names)
+    else:
+        text = template.replace("%%", "%")
+        render = lambda t: text
+    cache = t._formats
+    if len(cache) >= 64:
+        cache.clear()
+    cache[format] = render
+    return render
