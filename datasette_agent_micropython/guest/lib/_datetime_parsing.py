@@ -353,11 +353,18 @@ def _first_lengths(code):
     next two characters (or one, when the second cannot continue any alternative)."""
     table = {}
     chars = _D + " "
+    # Longer alternatives never match two characters; plain loops, as this runs when a format is
+    # first used, and generators made it cost milliseconds.
+    alternatives = [alternative for alternative in _NUMERIC[code] if len(alternative) <= 2]
     for a in chars:
-        for key in [a] + [a + b for b in chars]:
-            for alternative in _NUMERIC[code]:
-                if len(alternative) <= len(key) and all(key[i] in alternative[i] for i in range(len(alternative))):
-                    table[key] = len(alternative)
+        for alternative in alternatives:
+            if len(alternative) == 1 and a in alternative[0]:
+                table[a] = 1
+                break
+        for b in chars:
+            for alternative in alternatives:
+                if a in alternative[0] and (len(alternative) == 1 or b in alternative[1]):
+                    table[a + b] = len(alternative)
                     break
     return table
 
@@ -458,10 +465,13 @@ def _pair_table(code):
     """For a directive of at most two characters: first character's code -> (second character's
     code -> width, width when the second cannot continue), following the alternatives' order."""
     table = {}
-    lengths = _first_lengths(code)
+    lengths = _FIRST.get(code)
+    if lengths is None:
+        lengths = _FIRST[code] = _first_lengths(code)
     for a in _D + " ":
-        if a in lengths or any(key[0] == a for key in lengths):
-            table[ord(a)] = ({ord(b): lengths[a + b] for b in _D + " " if a + b in lengths}, lengths.get(a))
+        pairs = {ord(b): lengths[a + b] for b in _D + " " if a + b in lengths}
+        if pairs or a in lengths:
+            table[ord(a)] = (pairs, lengths.get(a))
     return table
 
 
