@@ -588,3 +588,30 @@ def test_the_fast_strptime_parser_knows_the_spaces_str_isspace_knows(session):
     )
     assert result.ok, result.error
     assert result.stdout == "True\n"
+
+
+def test_first_choice_widths_follow_the_alternatives_order():
+    # The strptime tables are plain Python: check them here, against their definition, for every
+    # numeric directive: a key takes the width of the first alternative that matches all of it.
+    from pathlib import Path
+
+    source = (Path(__file__).parent.parent / "datasette_agent_micropython/guest/lib/_datetime_parsing.py").read_text()
+    namespace: dict = {}
+    exec(source[source.index('_D = "0123456789"') : source.index("def _greedy_spans(")], namespace)
+    exec(source[source.index("def _pair_table(") : source.index("def _first_name(")], namespace)
+    chars = namespace["_D"] + " "
+    for code, alternatives in namespace["_NUMERIC"].items():
+        expected = {}
+        for key in [a for a in chars] + [a + b for a in chars for b in chars]:
+            for alternative in alternatives:
+                if len(alternative) <= len(key) and all(key[i] in alternative[i] for i in range(len(alternative))):
+                    expected[key] = len(alternative)
+                    break
+        assert namespace["_first_lengths"](code) == expected, code
+        if len(max(alternatives, key=len)) <= 2:
+            pairs = namespace["_pair_table"](code)
+            for a in chars:
+                row = pairs.get(ord(a))
+                for b in chars + "x":
+                    width = None if row is None else row[0].get(ord(b)) or row[1]
+                    assert width == expected.get(a + b, expected.get(a)), (code, a, b)
