@@ -366,6 +366,7 @@ def test_ordinal_to_ymd_matches_cpython_on_every_ordinal():
 # The fast paths: constructors that validate ints in one test, timedelta normalised by carrying
 # between small-int fields, dates moved within the month or by a cached ordinal, datetimes moved
 # field by field, and the common fromisoformat forms read without building single characters.
+# List sizes keep each program's output under the sandbox's 10,000 characters.
 FAST_PRELUDE = (
     PRELUDE
     + """
@@ -389,7 +390,7 @@ small_or_large = st.one_of(st.integers(-400, 400), st.integers(-(10**12), 10**12
             ),
         ),
         min_size=1,
-        max_size=10,
+        max_size=6,
     )
 )
 def test_timedelta_construction_and_arithmetic_agree_with_cpython(session, kwargs_list):
@@ -419,7 +420,7 @@ for a, b in zip(made, made[1:] + made[:1]):
     st.tuples(st.integers(1, 9999), st.integers(1, 12), st.one_of(st.integers(1, 31), st.integers(27, 31))),
     st.lists(
         st.one_of(st.integers(-3, 3), st.integers(-40, 40), st.integers(-4000, 4000), st.integers(-(10**7), 10**7)),
-        max_size=12,
+        max_size=8,
     ),
 )
 def test_date_walks_agree_with_cpython(session, start, steps):
@@ -452,7 +453,7 @@ for a, b in zip(walk, walk[1:] + walk[:1]):
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.tuples(datetimes, deltas, st.integers(-5, 5)), min_size=1, max_size=8))
+@given(st.lists(st.tuples(datetimes, deltas, st.integers(-5, 5)), min_size=1, max_size=4))
 def test_datetime_moves_and_differences_agree_with_cpython(session, cases):
     code = (
         FAST_PRELUDE
@@ -474,7 +475,7 @@ int_or_not = st.one_of(st.integers(-3, 13000), st.sampled_from([True, False, 2.0
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.tuples(*[int_or_not] * 7), min_size=1, max_size=10))
+@given(st.lists(st.tuples(*[int_or_not] * 7), min_size=1, max_size=8))
 def test_constructors_check_fields_as_cpython_does(session, cases):
     code = (
         FAST_PRELUDE
@@ -491,7 +492,7 @@ for args in {cases!r}:
 
 @settings(max_examples=40, deadline=None)
 @given(
-    st.lists(datetimes, min_size=1, max_size=6),
+    st.lists(datetimes, min_size=1, max_size=4),
     st.lists(st.tuples(st.integers(0, 25), st.sampled_from("-:.T 0x")), max_size=2),
 )
 def test_common_isoformat_strings_parse_as_in_cpython(session, values, edits):
