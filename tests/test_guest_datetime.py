@@ -352,8 +352,8 @@ def test_ordinal_to_ymd_matches_cpython_on_every_ordinal():
 
     source = (Path(__file__).parent.parent / "datasette_agent_micropython/guest/lib/datetime.py").read_text()
     namespace: dict = {}
-    exec(re.search(r"^_DAYS_BEFORE_MONTH = .*$", source, re.M).group(0), namespace)
-    exec(source[source.index("def _ordinal_to_ymd(ordinal):") : source.index("def _type_name(value):")], namespace)
+    exec(re.search(r"^_DAYS_IN_MONTH = .*$", source, re.M).group(0), namespace)
+    exec(source[source.index("_COMMON_MONTHS = ") : source.index("def _type_name(value):")], namespace)
     ordinal_to_ymd = namespace["_ordinal_to_ymd"]
     wrong = [
         ordinal
@@ -361,3 +361,258 @@ def test_ordinal_to_ymd_matches_cpython_on_every_ordinal():
         if ordinal_to_ymd(ordinal) != cpython_datetime.date.fromordinal(ordinal).timetuple()[:3]
     ]
     assert wrong == []
+
+
+# The fast paths: constructors that validate ints in one test, timedelta normalised by carrying
+# between small-int fields, dates moved within the month or by a cached ordinal, datetimes moved
+# field by field, and the common fromisoformat forms read without building single characters.
+# List sizes keep each program's output under the sandbox's 10,000 characters.
+FAST_PRELUDE = (
+    PRELUDE
+    + """
+def said(f):
+    try:
+        return repr(f())
+    except (ValueError, OverflowError, TypeError) as error:
+        return '%s: %s' % (type(error).__name__, error)
+"""
+)
+small_or_large = st.one_of(st.integers(-400, 400), st.integers(-(10**12), 10**12), st.sampled_from([True, False]))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {},
+            optional=dict.fromkeys(
+                ["days", "seconds", "microseconds", "milliseconds", "minutes", "hours", "weeks"], small_or_large
+            ),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_timedelta_construction_and_arithmetic_agree_with_cpython(session, kwargs_list):
+    code = (
+        FAST_PRELUDE
+        + f"""
+made = []
+for kwargs in {kwargs_list!r}:
+    print(said(lambda: timedelta(**kwargs)), said(lambda: timedelta(*kwargs.values())))
+    try:
+        made.append(timedelta(**kwargs))
+    except OverflowError:
+        pass
+made.append(timedelta(0))
+for a, b in zip(made, made[1:] + made[:1]):
+    print(str(a), said(lambda: a + b), said(lambda: a - b), said(lambda: -a), abs(a), +a, said(lambda: a * 3))
+    print(said(lambda: a * -2), said(lambda: 7 * b), a < b, a <= b, a == b, a != b, a > b, a >= b)
+    print(hash(a) == hash(timedelta(a.days, a.seconds, a.microseconds)), a == timedelta(0, a.days * 86400 + a.seconds, a.microseconds))
+    print(a == 1, a != 'x', said(lambda: a.__rsub__(b)), fl(a.total_seconds()), a.total_seconds() == a.days * 86400 + a.seconds)
+"""
+    )
+    agree(session, code)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.tuples(st.integers(1, 9999), st.integers(1, 12), st.one_of(st.integers(1, 31), st.integers(27, 31))),
+    st.lists(
+        st.one_of(st.integers(-3, 3), st.integers(-40, 40), st.integers(-4000, 4000), st.integers(-(10**7), 10**7)),
+        max_size=8,
+    ),
+)
+def test_date_walks_agree_with_cpython(session, start, steps):
+    code = (
+        FAST_PRELUDE
+        + f"""
+y, m, d = {start!r}
+day = None
+while day is None:
+    try:
+        day = date(y, m, d)
+    except ValueError:
+        d -= 1
+walk = [day]
+for step in {steps!r}:
+    delta = timedelta(days=step)
+    print(said(lambda: day + delta), said(lambda: delta + day), said(lambda: day - delta), said(lambda: day - timedelta(-step)))
+    try:
+        day = day + delta
+    except OverflowError:
+        continue
+    walk.append(day)
+    print(day.weekday(), day.isoweekday(), day.toordinal(), day.isocalendar(), day.isoformat(), day.strftime('%Y-%m-%d %a %j'))
+for a, b in zip(walk, walk[1:] + walk[:1]):
+    print(a - b, (a - b).days, a < b, a <= b, a == b, a != b, a > b, a >= b, {{a: 1, b: 2}}[a], repr(a))
+    print(date.fromordinal(a.toordinal()) == a, hash(a) == hash(date(a.year, a.month, a.day)), a.weekday() == date(a.year, a.month, a.day).weekday())
+"""
+    )
+    agree(session, code)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(datetimes, deltas, st.integers(-5, 5)), min_size=1, max_size=4))
+def test_datetime_moves_and_differences_agree_with_cpython(session, cases):
+    code = (
+        FAST_PRELUDE
+        + f"""
+for a, (days, seconds, us), scale in {cases!r}:
+    x = make(*a)
+    td = timedelta(days=days, seconds=seconds, microseconds=us) * scale
+    print(said(lambda: x + td), said(lambda: td + x), said(lambda: x - td), said(lambda: x + timedelta(days=-days * 400)))
+    for y in (x + td, x - td, x.replace(year=1), x.replace(year=9999)):
+        print(said(lambda: x - y), said(lambda: y - x), said(lambda: (y - x) + x == y), x.weekday(), y.isoweekday())
+    print(said(lambda: x + timedelta.max), said(lambda: x - timedelta.max), said(lambda: datetime.max - x), said(lambda: x - datetime.min))
+    print(x.isoformat(), x.isoformat(' '), str(x), repr(x), x.toordinal(), (x + td).toordinal() if abs(days) < 1000 else '')
+"""
+    )
+    agree(session, code)
+
+
+int_or_not = st.one_of(st.integers(-3, 13000), st.sampled_from([True, False, 2.0, "1", None]))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(*[int_or_not] * 7), min_size=1, max_size=8))
+def test_constructors_check_fields_as_cpython_does(session, cases):
+    code = (
+        FAST_PRELUDE
+        + f"""
+for args in {cases!r}:
+    small = tuple(a % 70 if type(a) is int else a for a in args)
+    print(said(lambda: date(*args[:3])), said(lambda: date(*small[:3])), said(lambda: datetime(*small)))
+    print(said(lambda: datetime(*args)), said(lambda: time(*small[3:])), said(lambda: datetime(2024, 2, 29, *small[3:])))
+    print(said(lambda: datetime(*small[:3], fold=args[3])), said(lambda: datetime(*small[:3], tzinfo=args[4])))
+"""
+    )
+    agree(session, code)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(datetimes, min_size=1, max_size=4),
+    st.lists(st.tuples(st.integers(0, 25), st.sampled_from("-:.T 0x")), max_size=2),
+)
+def test_common_isoformat_strings_parse_as_in_cpython(session, values, edits):
+    code = (
+        FAST_PRELUDE
+        + f"""
+for value in {values!r}:
+    x = make(*value).replace(tzinfo=None)
+    for text in (x.isoformat(), x.isoformat(' '), x.isoformat(timespec='minutes'), x.isoformat(timespec='seconds'),
+                 x.isoformat(timespec='milliseconds'), x.isoformat(timespec='microseconds'), x.date().isoformat()):
+        for at, char in {edits!r}:
+            text = text[:at] + char + text[at + 1:]
+        print(text, said(lambda: datetime.fromisoformat(text)), said(lambda: date.fromisoformat(text)))
+"""
+    )
+    agree(session, code)
+
+
+def test_every_day_moved_by_up_to_a_month_lands_where_cpython_puts_it(session):
+    # Month and year ends around leap days, and centuries with and without one.
+    code = """
+from datetime import date, datetime, timedelta
+total = count = 0
+for first in (date(1999, 12, 1), date(2100, 1, 20), date(2024, 1, 25), date(1, 1, 1), date(9999, 10, 20)):
+    for offset in range(0, 70, 3):
+        day = first + timedelta(offset)
+        stamp = datetime(day.year, day.month, day.day, 23, 59, 59, 999999)
+        for step in range(-31, 32):
+            count += 1
+            try:
+                moved, later = day + timedelta(days=step), stamp + timedelta(days=step, microseconds=1)
+            except OverflowError:
+                total += count
+                continue
+            total += count * (moved.year * 10000 + moved.month * 100 + moved.day + moved.weekday())
+            total += count * (later.year * 10000 + later.month * 100 + later.day + later.hour + later.microsecond)
+            total += count * ((moved - day).days + moved.toordinal() + (later - stamp).days)
+print(count, total)
+"""
+    agree(session, code)
+
+
+STRPTIME_FAST_FORMATS = ["%Y-%m-%dT%H:%M:%S", "%d %b %Y", "%Y%m%d", "%I:%M %p", "%d/%m/%y %H:%M:%S.%f", "%B %d, %Y"]
+strptime_texts = st.lists(
+    st.sampled_from(
+        ["2024", "05", "5", "1", "31", "12", "-", ":", "/", "T", "t", " ", "  ", "\t", ".", "123", "jan", "Mar"]
+    )
+    | st.sampled_from(["JUNE", "pm", "AM", ",", "\u00a0", "0", "9", "60", "2"]),
+    max_size=12,
+).map("".join)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(strptime_texts, st.sampled_from(STRPTIME_FAST_FORMATS)), min_size=1, max_size=6))
+def test_strptime_reads_texts_near_its_formats_as_cpython_does(session, cases):
+    code = (
+        FAST_PRELUDE
+        + f"""
+for text, fmt in {cases!r}:
+    print(said(lambda: datetime.strptime(text, fmt)))
+    right = datetime(2024, 3, 9, 7, 5, 3, 120000).strftime(fmt)
+    for variant in (right, right.lower(), right.upper(), right.replace(' ', '  '), right + text, text + right):
+        print(said(lambda: datetime.strptime(variant, fmt)))
+"""
+    )
+    agree(session, code)
+
+
+@pytest.mark.parametrize("fmt", STRPTIME_FAST_FORMATS)
+def test_strptime_reads_each_character_as_cpython_does(session, fmt):
+    # Each character of a right answer in turn replaced by one a parser could confuse with it.
+    code = (
+        FAST_PRELUDE
+        + f"""
+fmt = {fmt!r}
+right = datetime(2024, 3, 9, 7, 5, 3, 120000).strftime(fmt)
+for at in range(len(right)):
+    results = []
+    for c in '/:09 xT':
+        edited = right[:at] + c + right[at + 1:]
+        result = said(lambda: datetime.strptime(edited, fmt))
+        no_match = 'ValueError: time data %r does not match format %r' % (edited, fmt)
+        results.append(result.replace(no_match, '-').replace('datetime.datetime', ''))
+    print(at, ' '.join(results))
+"""
+    )
+    agree(session, code)
+
+
+def test_the_fast_strptime_parser_knows_the_spaces_str_isspace_knows(session):
+    result = session.run(
+        "import _datetime_parsing\n"
+        "print(_datetime_parsing._SPACE_CODES == set(c for c in range(128) if chr(c).isspace()))"
+    )
+    assert result.ok, result.error
+    assert result.stdout == "True\n"
+
+
+def test_first_choice_widths_follow_the_alternatives_order():
+    # The strptime tables are plain Python: check them here, against their definition, for every
+    # numeric directive: a key takes the width of the first alternative that matches all of it.
+    from pathlib import Path
+
+    source = (Path(__file__).parent.parent / "datasette_agent_micropython/guest/lib/_datetime_parsing.py").read_text()
+    namespace: dict = {}
+    exec(source[source.index('_D = "0123456789"') : source.index("def _greedy_spans(")], namespace)
+    exec(source[source.index("def _pair_table(") : source.index("def _first_name(")], namespace)
+    chars = namespace["_D"] + " "
+    for code, alternatives in namespace["_NUMERIC"].items():
+        expected = {}
+        for key in [a for a in chars] + [a + b for a in chars for b in chars]:
+            for alternative in alternatives:
+                if len(alternative) <= len(key) and all(key[i] in alternative[i] for i in range(len(alternative))):
+                    expected[key] = len(alternative)
+                    break
+        assert namespace["_first_lengths"](code) == expected, code
+        if len(max(alternatives, key=len)) <= 2:
+            pairs = namespace["_pair_table"](code)
+            for a in chars:
+                row = pairs.get(ord(a))
+                for b in chars + "x":
+                    width = None if row is None else row[0].get(ord(b)) or row[1]
+                    assert width == expected.get(a + b, expected.get(a)), (code, a, b)

@@ -134,9 +134,9 @@ def _parse_iso_time(text):
     if not -86400000000 < us < 86400000000:
         raise ValueError(
             "offset must be a timedelta strictly between -timedelta(hours=24) and "
-            "timedelta(hours=24), not %r." % _delta(us)
+            "timedelta(hours=24), not %r." % _delta(0, 0, us)
         )
-    return values + [timezone(_delta(us))]
+    return values + [timezone(_delta(0, 0, us))]
 
 
 def _iso_separator(text):
@@ -353,11 +353,18 @@ def _first_lengths(code):
     next two characters (or one, when the second cannot continue any alternative)."""
     table = {}
     chars = _D + " "
+    # Longer alternatives never match two characters; plain loops, as this runs when a format is
+    # first used, and generators made it cost milliseconds.
+    alternatives = [alternative for alternative in _NUMERIC[code] if len(alternative) <= 2]
     for a in chars:
-        for key in [a] + [a + b for b in chars]:
-            for alternative in _NUMERIC[code]:
-                if len(alternative) <= len(key) and all(key[i] in alternative[i] for i in range(len(alternative))):
-                    table[key] = len(alternative)
+        for alternative in alternatives:
+            if len(alternative) == 1 and a in alternative[0]:
+                table[a] = 1
+                break
+        for b in chars:
+            for alternative in alternatives:
+                if a in alternative[0] and (len(alternative) == 1 or b in alternative[1]):
+                    table[a + b] = len(alternative)
                     break
     return table
 
@@ -455,14 +462,22 @@ _PAIRS = {}
 
 
 def _pair_table(code):
-    """For a directive of at most two characters: first character -> (second character -> width,
-    width when the second cannot continue), following the alternatives' order."""
+    """For a directive of at most two characters: first character's code -> (second character's
+    code -> width, width when the second cannot continue), following the alternatives' order."""
     table = {}
-    lengths = _first_lengths(code)
+    lengths = _FIRST.get(code)
+    if lengths is None:
+        lengths = _FIRST[code] = _first_lengths(code)
     for a in _D + " ":
-        if a in lengths or any(key[0] == a for key in lengths):
-            table[a] = ({b: lengths[a + b] for b in _D + " " if a + b in lengths}, lengths.get(a))
+        pairs = {ord(b): lengths[a + b] for b in _D + " " if a + b in lengths}
+        if pairs or a in lengths:
+            table[ord(a)] = (pairs, lengths.get(a))
     return table
+
+
+# The ASCII codes that str.isspace() accepts (tab to carriage return, the four separators, space), as
+# the fast parser reads codes rather than characters.
+_SPACE_CODES = {9, 10, 11, 12, 13, 28, 29, 30, 31, 32}
 
 
 def _first_name(choices, text, at):
@@ -479,24 +494,36 @@ _MONTHS = {"b": [n[:3] for n in _NAMES["b"]], "B": _NAMES["b"]}
 
 def _compile_fast(tokens):
     """For formats of numbers, month and day names, AM/PM and literals: a function that parses a
-    string along every token's first choice, reading characters without slicing where it can, and
-    returns the fields; it returns None when that path fails (the general matcher then gives the
-    answer or the error). None when the format has other directives."""
+    string along every token's first choice and returns the fields; it returns None when that path
+    fails (the general matcher then gives the answer or the error). None when the format has other
+    directives. It reads an ASCII string's bytes, whose items are small ints: indexing the string
+    would make a string of each character, and other text goes to the general matcher."""
     codes = [token[1] for token in tokens if token[0] == "dir"]
     if "I" in codes and "H" in codes:
         return None
-    lines = ["def parse(text):", " n = len(text)", " a = 0", " I = P = None"]
-    names = {"_PAIRS": _PAIRS, "_CHOICES": _CHOICES, "_first_name": _first_name, "_MONTHS": _MONTHS}
+    lines = ["def parse(text):", " t = text.encode()", " n = len(t)", " if n != len(text): return None", " a = 0"]
+    lines.append(" I = P = None")
+    names = {
+        "_PAIRS": _PAIRS,
+        "_CHOICES": _CHOICES,
+        "_first_name": _first_name,
+        "_MONTHS": _MONTHS,
+        "_SPACES": _SPACE_CODES,
+    }
     fields = {"Y": "1900", "m": "1", "d": "1", "H": "0", "M": "0", "S": "0", "f": "0"}
     for token in tokens:
         kind = token[0]
         if kind == "lit":
             c = token[1]
-            lines.append(" if a >= n or (text[a] != %r and text[a].lower() != %r): return None" % (c, c))
+            # The ASCII characters the literal accepts: itself, and those whose lower case it is.
+            accepted = [code for code in range(128) if chr(code) == c or chr(code).lower() == c]
+            lines.append(
+                " if a >= n or %s: return None" % (" and ".join("t[a] != %d" % code for code in accepted) or "True")
+            )
             lines.append(" a += 1")
         elif kind == "space":
             lines.append(" b = a")
-            lines.append(" while b < n and text[b].isspace(): b += 1")
+            lines.append(" while b < n and t[b] in _SPACES: b += 1")
             lines.append(" if b == a: return None")
             lines.append(" a = b")
         elif token[1] in "aAbBp":
@@ -521,9 +548,9 @@ def _compile_fast(tokens):
                 lines.append(" if a + %d > n: return None" % width)
                 lines.append(" v = 0")
                 for i in range(width):
-                    lines.append(" c = text[a + %d]" % i)
-                    lines.append(" if not '0' <= c <= '9': return None")
-                    lines.append(" v = v * 10 + ord(c) - 48")
+                    lines.append(" c = t[a + %d]" % i)
+                    lines.append(" if not 48 <= c <= 57: return None")
+                    lines.append(" v = v * 10 + c - 48")
                 lines.append(" %s = v" % name)
                 if code == "y":
                     lines.append(" Y += 2000 if Y <= 68 else 1900")
@@ -531,8 +558,8 @@ def _compile_fast(tokens):
             elif code == "f":
                 lines.append(" b = a")
                 lines.append(" v = 0")
-                lines.append(" while b < n and b - a < 6 and '0' <= text[b] <= '9':")
-                lines.append("  v = v * 10 + ord(text[b]) - 48")
+                lines.append(" while b < n and b - a < 6 and 48 <= t[b] <= 57:")
+                lines.append("  v = v * 10 + t[b] - 48")
                 lines.append("  b += 1")
                 lines.append(" if b == a: return None")
                 lines.append(" f = v * (1, 100000, 10000, 1000, 100, 10, 1)[b - a]")
@@ -541,14 +568,14 @@ def _compile_fast(tokens):
                 if code not in _PAIRS:
                     _PAIRS[code] = _pair_table(code)
                 lines.append(" if a >= n: return None")
-                lines.append(" c = text[a]")
+                lines.append(" c = t[a]")
                 lines.append(" row = _PAIRS[%r].get(c)" % code)
                 lines.append(" if row is None: return None")
-                lines.append(" d1 = text[a + 1] if a + 1 < n else ''")
+                lines.append(" d1 = t[a + 1] if a + 1 < n else -1")
                 lines.append(" w = row[0].get(d1) or row[1]")
                 lines.append(" if w is None: return None")
-                lines.append(" v = 0 if c == ' ' else ord(c) - 48")
-                lines.append(" %s = v * 10 + ord(d1) - 48 if w == 2 else v" % name)
+                lines.append(" v = 0 if c == 32 else c - 48")
+                lines.append(" %s = v * 10 + d1 - 48 if w == 2 else v" % name)
                 lines.append(" a += w")
     lines.append(" if a != n: return None")
     if "I" in codes:
@@ -580,7 +607,7 @@ def _strptime(text, format):
         if len(_strptime_cache) >= 64:
             _strptime_cache.clear()
         _strptime_cache[format] = compiled
-    if type(text) is not str:
+    if text.__class__ is not str:
         raise TypeError("strptime() argument 1 must be str, not %s" % _type_name(text))
     tokens, fast = compiled
     if fast is not None:
@@ -721,7 +748,7 @@ def _julian_from_week(year, week, weekday, monday_first):
 
 def _parse_z(found):
     if found == "Z":
-        return _delta(0)
+        return _delta(0, 0, 0)
     value = found
     if value[3:4] == ":":
         value = value[:3] + value[4:]
@@ -732,4 +759,4 @@ def _parse_z(found):
     seconds = int(value[1:3]) * 3600 + int(value[3:5]) * 60 + int(value[5:7] or 0)
     fraction = value[8:]
     us = seconds * 1000000 + (int(fraction + "000000"[len(fraction) :]) if fraction else 0)
-    return _delta(-us if value[0] == "-" else us)
+    return _delta(0, 0, -us if value[0] == "-" else us)

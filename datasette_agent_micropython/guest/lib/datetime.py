@@ -36,11 +36,18 @@ _MAX_ORDINAL = 3652059
 _EPOCH_ORDINAL = 719163
 
 
-def _parsing():
-    """strptime and the rarer ISO forms live in a module of their own, compiled on first use."""
-    import _datetime_parsing
+_parser = None
 
-    return _datetime_parsing
+
+def _parsing():
+    """strptime and the rarer ISO forms live in a module of their own, compiled on first use and
+    kept here: an import statement per call would go through the import hook each time."""
+    global _parser
+    if _parser is None:
+        import _datetime_parsing
+
+        _parser = _datetime_parsing
+    return _parser
 
 
 def _is_leap(year):
@@ -59,10 +66,20 @@ def _days_before_year(year):
 
 
 def _ymd_to_ordinal(year, month, day):
-    days = _days_before_year(year) + _DAYS_BEFORE_MONTH[month] + day
-    if month > 2 and _is_leap(year):
+    """Days since 0000-12-31, written out in one frame: weekday() and date arithmetic call it per row."""
+    y = year - 1
+    days = y * 365 + y // 4 - y // 100 + y // 400 + _DAYS_BEFORE_MONTH[month] + day
+    if month > 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
         days += 1
     return days
+
+
+# The month and the day of the month of each day of a common and of a leap year, counted from 0:
+# indexing bytes gives a small int, and replaces a search of the month with two lookups.
+_COMMON_MONTHS = b"".join(bytes((month,)) * _DAYS_IN_MONTH[month] for month in range(1, 13))
+_COMMON_DAYS = b"".join(bytes(range(1, _DAYS_IN_MONTH[month] + 1)) for month in range(1, 13))
+_LEAP_MONTHS = _COMMON_MONTHS[:59] + b"\x02" + _COMMON_MONTHS[59:]
+_LEAP_DAYS = _COMMON_DAYS[:59] + b"\x1d" + _COMMON_DAYS[59:]
 
 
 def _ordinal_to_ymd(ordinal):
@@ -84,66 +101,58 @@ def _ordinal_to_ymd(ordinal):
         return year + centuries * 100 + quads * 4 + 3, 12, 31
     n %= 365
     year += centuries * 100 + quads * 4 + years
-    leap = 1 if years == 3 and (quads != 24 or centuries == 3) else 0
-    month = (n + 50) >> 5
-    before = _DAYS_BEFORE_MONTH[month] + (leap if month > 2 else 0)
-    if before > n:
-        month -= 1
-        before = _DAYS_BEFORE_MONTH[month] + (leap if month > 2 else 0)
-    return year, month, n - before + 1
+    if years == 3 and (quads != 24 or centuries == 3):
+        return year, _LEAP_MONTHS[n], _LEAP_DAYS[n]
+    return year, _COMMON_MONTHS[n], _COMMON_DAYS[n]
 
 
 def _type_name(value):
     return type(value).__name__
 
 
+# Hot paths test `x.__class__ is _int`: in MicroPython that costs a fifth of `type(x) is int`, and
+# x.__class__ and _new (no built-in lookup) are cheaper than type(x) and object.__new__.
+_int = int
+_str = str
+_new = object.__new__
+# MicroPython's small ints are immediate values: `x is _ZERO` holds for the int 0 alone.
+_ZERO = 0
+
+
 def _check_int(value):
-    if type(value) is int or type(value) is bool:
+    if value.__class__ is _int or value.__class__ is bool:
         return int(value)
     if hasattr(value, "__index__"):
         return value.__index__()
     raise TypeError("'%s' object cannot be interpreted as an integer" % _type_name(value))
 
 
-def _set_date(self, year, month, day):
-    """Validate and store the date fields; the common case (ints, day <= 28) takes one test."""
-    if type(year) is not int or type(month) is not int or type(day) is not int:
-        year, month, day = _check_int(year), _check_int(month), _check_int(day)
-    if not (0 < year < 10000 and 0 < month < 13 and 0 < day < 29):
-        if not MINYEAR <= year <= MAXYEAR:
-            raise ValueError("year %d is out of range" % year)
-        if not 1 <= month <= 12:
-            raise ValueError("month must be in 1..12")
-        if not 1 <= day <= _days_in_month(year, month):
-            raise ValueError("day is out of range for month")
-    self.year = year
-    self.month = month
-    self.day = day
+def _ints(*values):
+    """The constructors' slow path starts here: CPython converts every int field, in order, before it
+    checks any range."""
+    return tuple(_check_int(value) for value in values)
 
 
-def _set_time(self, hour, minute, second, microsecond, tz, fold):
-    """Validate and store the time fields, tzinfo and fold."""
-    if type(hour) is not int or type(minute) is not int or type(second) is not int or type(microsecond) is not int:
-        hour, minute, second = _check_int(hour), _check_int(minute), _check_int(second)
-        microsecond = _check_int(microsecond)
-    if not (0 <= hour < 24 and 0 <= minute < 60 and 0 <= second < 60 and 0 <= microsecond < 1000000):
-        if not 0 <= hour <= 23:
-            raise ValueError("hour must be in 0..23")
-        if not 0 <= minute <= 59:
-            raise ValueError("minute must be in 0..59")
-        if not 0 <= second <= 59:
-            raise ValueError("second must be in 0..59")
+def _check_date_fields(year, month, day):
+    if not MINYEAR <= year <= MAXYEAR:
+        raise ValueError("year %d is out of range" % year)
+    if not 1 <= month <= 12:
+        raise ValueError("month must be in 1..12")
+    if not 1 <= day <= _days_in_month(year, month):
+        raise ValueError("day is out of range for month")
+
+
+def _check_time_fields(hour, minute, second, microsecond, fold):
+    if not 0 <= hour <= 23:
+        raise ValueError("hour must be in 0..23")
+    if not 0 <= minute <= 59:
+        raise ValueError("minute must be in 0..59")
+    if not 0 <= second <= 59:
+        raise ValueError("second must be in 0..59")
+    if not 0 <= microsecond <= 999999:
         raise ValueError("microsecond must be in 0..999999")
     if fold != 0 and fold != 1:
         raise ValueError("fold must be either 0 or 1")
-    if tz is not None and not isinstance(tz, tzinfo):
-        _check_tzinfo(tz)
-    self.hour = hour
-    self.minute = minute
-    self.second = second
-    self.microsecond = microsecond
-    self.tzinfo = tz
-    self.fold = fold
 
 
 def _check_tzinfo(tz):
@@ -189,21 +198,41 @@ class timedelta:
     """A duration: days, seconds (0..86399) and microseconds (0..999999), as CPython normalises them."""
 
     def __init__(self, days=0, seconds=0, microseconds=0, milliseconds=0, minutes=0, hours=0, weeks=0):
+        if hours is minutes is seconds is weeks is milliseconds is microseconds is _ZERO and days.__class__ is _int:
+            # timedelta(n) and timedelta(days=n), the forms written most, have nothing to carry.
+            if not -999999999 <= days <= 999999999:
+                raise _days_overflow(days)
+            self.days = days
+            self.seconds = 0
+            self.microseconds = 0
+            return
         if (
-            type(days) is int
-            and type(seconds) is int
-            and type(microseconds) is int
-            and type(milliseconds) is int
-            and type(minutes) is int
-            and type(hours) is int
-            and type(weeks) is int
+            days.__class__
+            is seconds.__class__
+            is microseconds.__class__
+            is milliseconds.__class__
+            is minutes.__class__
+            is hours.__class__
+            is weeks.__class__
+            is _int
         ):
-            self._set(
-                ((weeks * 7 + days) * 24 + hours) * 3600000000
-                + (minutes * 60 + seconds) * 1000000
-                + milliseconds * 1000
-                + microseconds
-            )
+            # _delta's normalisation, written out: this is the constructor analysts call per row.
+            days += weeks * 7
+            seconds += (hours * 60 + minutes) * 60
+            microseconds += milliseconds * 1000
+            if not 0 <= microseconds < 1000000:
+                carry = microseconds // 1000000
+                seconds += carry
+                microseconds -= carry * 1000000
+            if not 0 <= seconds < 86400:
+                carry = seconds // 86400
+                days += carry
+                seconds -= carry * 86400
+            if not -999999999 <= days <= 999999999:
+                raise _days_overflow(days)
+            self.days = days
+            self.seconds = seconds
+            self.microseconds = microseconds
             return
         total = 0
         numerator = 0
@@ -242,19 +271,18 @@ class timedelta:
                 )
         if numerator:
             total += _round_half_even(numerator, denominator)
-        self._set(total)
-
-    def _set(self, total):
-        days, rest = divmod(total, _US_PER_DAY)
-        if not -999999999 <= days <= 999999999:
-            raise OverflowError("days=%d; must have magnitude <= 999999999" % days)
-        self.days = days
-        self.seconds, self.microseconds = divmod(rest, 1000000)
+        result = _delta(0, 0, total)
+        self.days = result.days
+        self.seconds = result.seconds
+        self.microseconds = result.microseconds
 
     def _us(self):
         return (self.days * 86400 + self.seconds) * 1000000 + self.microseconds
 
     def total_seconds(self):
+        if not self.microseconds:
+            # Whole seconds, fewer than 2**53 of them: the float is exact, with no long int made.
+            return float(self.days * 86400 + self.seconds)
         return _divide(self._us(), 1000000)
 
     def __repr__(self):
@@ -281,8 +309,8 @@ class timedelta:
         return ("{:" + spec + "}").format(str(self))
 
     def __add__(self, other):
-        if isinstance(other, timedelta):
-            return _delta(self._us() + other._us())
+        if other.__class__ is timedelta or isinstance(other, timedelta):
+            return _delta(self.days + other.days, self.seconds + other.seconds, self.microseconds + other.microseconds)
         if isinstance(other, date):
             return other + self
         return NotImplemented
@@ -290,30 +318,30 @@ class timedelta:
     __radd__ = __add__
 
     def __sub__(self, other):
-        if isinstance(other, timedelta):
-            return _delta(self._us() - other._us())
+        if other.__class__ is timedelta or isinstance(other, timedelta):
+            return _delta(self.days - other.days, self.seconds - other.seconds, self.microseconds - other.microseconds)
         return NotImplemented
 
     def __rsub__(self, other):
         if isinstance(other, timedelta):
-            return _delta(other._us() - self._us())
+            return _delta(other.days - self.days, other.seconds - self.seconds, other.microseconds - self.microseconds)
         return NotImplemented
 
     def __neg__(self):
-        return _delta(-self._us())
+        return _delta(-self.days, -self.seconds, -self.microseconds)
 
     def __pos__(self):
         return self
 
     def __abs__(self):
-        return _delta(-self._us()) if self.days < 0 else self
+        return -self if self.days < 0 else self
 
     def __mul__(self, other):
-        if type(other) is int or type(other) is bool:
-            return _delta(self._us() * other)
+        if other.__class__ is _int or other.__class__ is bool:
+            return _delta(self.days * other, self.seconds * other, self.microseconds * other)
         if type(other) is float:
             top, bottom = _exact_ratio(other)
-            return _delta(_round_half_even(self._us() * top, bottom))
+            return _delta(0, 0, _round_half_even(self._us() * top, bottom))
         return NotImplemented
 
     __rmul__ = __mul__
@@ -325,7 +353,7 @@ class timedelta:
             if other == 0:
                 raise ZeroDivisionError("division by zero")
             top, bottom = (self._us(), other) if other > 0 else (-self._us(), -other)
-            return _delta(_round_half_even(top, bottom))
+            return _delta(0, 0, _round_half_even(top, bottom))
         if type(other) is float:
             top, bottom = _exact_ratio(other)
             if top == 0:
@@ -333,49 +361,61 @@ class timedelta:
             top, bottom = self._us() * bottom, top
             if bottom < 0:
                 top, bottom = -top, -bottom
-            return _delta(_round_half_even(top, bottom))
+            return _delta(0, 0, _round_half_even(top, bottom))
         return NotImplemented
 
     def __floordiv__(self, other):
         if isinstance(other, timedelta):
             return self._us() // other._us()
         if type(other) is int:
-            return _delta(self._us() // other)
+            return _delta(0, 0, self._us() // other)
         return NotImplemented
 
     def __mod__(self, other):
         if isinstance(other, timedelta):
-            return _delta(self._us() % other._us())
+            return _delta(0, 0, self._us() % other._us())
         return NotImplemented
 
     def __divmod__(self, other):
         if isinstance(other, timedelta):
             q, r = divmod(self._us(), other._us())
-            return q, _delta(r)
+            return q, _delta(0, 0, r)
         return NotImplemented
 
-    def _key(self, other, op):
-        if isinstance(other, timedelta):
-            return other._us()
-        _not_supported(op, self, other)
+    def _order(self, other, op):
+        """Negative, zero or positive as self is shorter, as long or longer: normalised fields order
+        durations field by field, in small ints."""
+        if other.__class__ is not timedelta and not isinstance(other, timedelta):
+            _not_supported(op, self, other)
+        order = self.days - other.days
+        if not order:
+            order = self.seconds - other.seconds
+            if not order:
+                return self.microseconds - other.microseconds
+        return order
 
     def __eq__(self, other):
-        return isinstance(other, timedelta) and self._us() == other._us()
+        return (
+            (other.__class__ is timedelta or isinstance(other, timedelta))
+            and self.microseconds == other.microseconds
+            and self.seconds == other.seconds
+            and self.days == other.days
+        )
 
     def __ne__(self, other):
         return not self.__eq__(other)
 
     def __lt__(self, other):
-        return self._us() < self._key(other, "<")
+        return self._order(other, "<") < 0
 
     def __le__(self, other):
-        return self._us() <= self._key(other, "<=")
+        return self._order(other, "<=") <= 0
 
     def __gt__(self, other):
-        return self._us() > self._key(other, ">")
+        return self._order(other, ">") > 0
 
     def __ge__(self, other):
-        return self._us() >= self._key(other, ">=")
+        return self._order(other, ">=") >= 0
 
     def __hash__(self):
         return hash(self.days * 86400 + self.seconds) ^ self.microseconds
@@ -387,15 +427,37 @@ class timedelta:
         return (timedelta, (self.days, self.seconds, self.microseconds))
 
 
-def _delta(us):
-    result = object.__new__(timedelta)
-    result._set(us)
+def _days_overflow(days):
+    """CPython's error for a duration of too many days: it first fails to fit them in a C int."""
+    if not -2147483648 <= days <= 2147483647:
+        return OverflowError("Python int too large to convert to C int")
+    return OverflowError("days=%d; must have magnitude <= 999999999" % days)
+
+
+def _delta(days, seconds, us):
+    """The timedelta of days + seconds + us (ints of any size), normalised as CPython does. Carrying
+    one field into the next keeps the usual values small ints, where a total in microseconds would be
+    a long int."""
+    if not 0 <= us < 1000000:
+        carry = us // 1000000
+        seconds += carry
+        us -= carry * 1000000
+    if not 0 <= seconds < 86400:
+        carry = seconds // 86400
+        days += carry
+        seconds -= carry * 86400
+    if not -999999999 <= days <= 999999999:
+        raise _days_overflow(days)
+    result = _new(timedelta)
+    result.days = days
+    result.seconds = seconds
+    result.microseconds = us
     return result
 
 
-timedelta.min = _delta(-999999999 * _US_PER_DAY)
-timedelta.max = _delta(1000000000 * _US_PER_DAY - 1)
-timedelta.resolution = _delta(1)
+timedelta.min = _delta(0, 0, -999999999 * _US_PER_DAY)
+timedelta.max = _delta(0, 0, 1000000000 * _US_PER_DAY - 1)
+timedelta.resolution = _delta(0, 0, 1)
 
 
 class tzinfo:
@@ -585,9 +647,24 @@ class date:
     """A calendar date in the proleptic Gregorian calendar."""
 
     _kind = "d"
+    # strftime's compiled formats for this kind of object (subclasses share it).
+    _formats = {}
+    # The proleptic ordinal, stored on the instance once computed (0 until then): a date's fourth
+    # attribute fits the slots its first three already took.
+    _ord = 0
 
     def __init__(self, year, month, day):
-        _set_date(self, year, month, day)
+        if not (
+            year.__class__ is month.__class__ is day.__class__ is _int
+            and 0 < year < 10000
+            and 0 < month < 13
+            and 0 < day < 29
+        ):
+            year, month, day = _ints(year, month, day)
+            _check_date_fields(year, month, day)
+        self.year = year
+        self.month = month
+        self.day = day
 
     @classmethod
     def today(cls):
@@ -609,7 +686,7 @@ class date:
 
     @classmethod
     def fromisoformat(cls, date_string):
-        if type(date_string) is not str:
+        if date_string.__class__ is not _str:
             raise TypeError("fromisoformat: argument must be str")
         if len(date_string) == 10:
             fast = _fast_iso(cls, date_string)
@@ -636,16 +713,25 @@ class date:
         return (self.year, self.month, self.day, 0, 0, 0, 0)
 
     def toordinal(self):
-        return _ymd_to_ordinal(self.year, self.month, self.day)
+        ordinal = self._ord
+        if not ordinal:
+            ordinal = self._ord = _ymd_to_ordinal(self.year, self.month, self.day)
+        return ordinal
 
     def weekday(self):
-        return (_ymd_to_ordinal(self.year, self.month, self.day) + 6) % 7
+        ordinal = self._ord
+        if not ordinal:
+            ordinal = self._ord = _ymd_to_ordinal(self.year, self.month, self.day)
+        return (ordinal + 6) % 7
 
     def isoweekday(self):
-        return (_ymd_to_ordinal(self.year, self.month, self.day) + 6) % 7 + 1
+        ordinal = self._ord
+        if not ordinal:
+            ordinal = self._ord = _ymd_to_ordinal(self.year, self.month, self.day)
+        return (ordinal + 6) % 7 + 1
 
     def isocalendar(self):
-        return _isocalendar(self.year, _ymd_to_ordinal(self.year, self.month, self.day))
+        return _isocalendar(self.year, self.toordinal())
 
     def timetuple(self):
         return _timetuple(self._ymd(), -1)
@@ -662,10 +748,14 @@ class date:
         return _strftime(self, "%a %b %e %H:%M:%S %Y")
 
     def strftime(self, format):
-        return _strftime(self, format)
+        # _strftime written out: analysts call strftime once per row.
+        render = self._formats.get(format)
+        if render is None:
+            render = _compile_render(self, format)
+        return render(self)
 
     def __format__(self, spec):
-        if type(spec) is not str:
+        if spec.__class__ is not _str:
             raise TypeError("must be str, not %s" % _type_name(spec))
         return _strftime(self, spec) if spec else str(self)
 
@@ -677,34 +767,29 @@ class date:
         )
 
     def __add__(self, other):
-        if isinstance(other, timedelta):
-            ordinal = _ymd_to_ordinal(self.year, self.month, self.day) + other.days
-            if not 1 <= ordinal <= _MAX_ORDINAL:
-                raise OverflowError("date value out of range")
-            result = object.__new__(type(self))
-            result.year, result.month, result.day = _ordinal_to_ymd(ordinal)
-            return result
+        if other.__class__ is timedelta or isinstance(other, timedelta):
+            return _add_days(self, other.days)
         return NotImplemented
 
     __radd__ = __add__
 
     def __sub__(self, other):
-        if isinstance(other, timedelta):
-            return self + _delta(-other.days * _US_PER_DAY)
-        if isinstance(other, date) and not isinstance(other, datetime):
-            return _delta((self.toordinal() - other.toordinal()) * _US_PER_DAY)
+        if other.__class__ is timedelta or isinstance(other, timedelta):
+            return _add_days(self, -other.days)
+        if other.__class__ is self.__class__ or (isinstance(other, date) and not isinstance(other, datetime)):
+            return _delta(self.toordinal() - other.toordinal(), 0, 0)
         return NotImplemented
 
     # Dates compare and hash as one small int, yyyymmdd, which allocates nothing.
     def _cmp_key(self, other, op):
-        if isinstance(other, date) and not isinstance(other, datetime):
+        if other.__class__ is self.__class__ or (isinstance(other, date) and not isinstance(other, datetime)):
             return other.year * 10000 + other.month * 100 + other.day
         if isinstance(other, datetime):
             raise TypeError("can't compare %s to %s" % (_type_name(self), _type_name(other)))
         _not_supported(op, self, other)
 
     def __eq__(self, other):
-        if type(other) is type(self) or (isinstance(other, date) and not isinstance(other, datetime)):
+        if other.__class__ is self.__class__ or (isinstance(other, date) and not isinstance(other, datetime)):
             return self.day == other.day and self.month == other.month and self.year == other.year
         return False
 
@@ -731,6 +816,27 @@ class date:
 
     def __reduce__(self):
         return (type(self), (self.year, self.month, self.day))
+
+
+def _add_days(self, days):
+    """A date of self's type, `days` after self: within the month by the day field alone, else by
+    ordinal, which the result keeps."""
+    result = _new(self.__class__)
+    day = self.day + days
+    if 0 < day < 29:
+        result.year = self.year
+        result.month = self.month
+        result.day = day
+        return result
+    ordinal = self._ord
+    if not ordinal:
+        ordinal = self._ord = _ymd_to_ordinal(self.year, self.month, self.day)
+    ordinal += days
+    if not 0 < ordinal <= _MAX_ORDINAL:
+        raise OverflowError("date value out of range")
+    result.year, result.month, result.day = _ordinal_to_ymd(ordinal)
+    result._ord = ordinal
+    return result
 
 
 date.min = date(1, 1, 1)
@@ -772,9 +878,27 @@ class time:
     """A time of day, optionally with a tzinfo."""
 
     _kind = "t"
+    _formats = {}
 
     def __init__(self, hour=0, minute=0, second=0, microsecond=0, tzinfo=None, *, fold=0):
-        _set_time(self, hour, minute, second, microsecond, tzinfo, fold)
+        if not (
+            hour.__class__ is minute.__class__ is second.__class__ is microsecond.__class__ is fold.__class__ is _int
+            and 0 <= hour < 24
+            and 0 <= minute < 60
+            and 0 <= second < 60
+            and 0 <= microsecond < 1000000
+            and 0 <= fold <= 1
+        ):
+            hour, minute, second, microsecond, fold = _ints(hour, minute, second, microsecond, fold)
+            _check_time_fields(hour, minute, second, microsecond, fold)
+        if tzinfo is not None:
+            _check_tzinfo(tzinfo)
+        self.hour = hour
+        self.minute = minute
+        self.second = second
+        self.microsecond = microsecond
+        self.tzinfo = tzinfo
+        self.fold = fold
 
     @classmethod
     def fromisoformat(cls, time_string):
@@ -935,10 +1059,44 @@ class datetime(date):
     """A date and a time of day, optionally with a tzinfo."""
 
     _kind = "dt"
+    _formats = {}
 
     def __init__(self, year, month, day, hour=0, minute=0, second=0, microsecond=0, tzinfo=None, *, fold=0):
-        _set_date(self, year, month, day)
-        _set_time(self, hour, minute, second, microsecond, tzinfo, fold)
+        if not (
+            year.__class__
+            is month.__class__
+            is day.__class__
+            is hour.__class__
+            is minute.__class__
+            is second.__class__
+            is microsecond.__class__
+            is fold.__class__
+            is _int
+            and 0 < year < 10000
+            and 0 < month < 13
+            and 0 < day < 29
+            and 0 <= hour < 24
+            and 0 <= minute < 60
+            and 0 <= second < 60
+            and 0 <= microsecond < 1000000
+            and 0 <= fold <= 1
+        ):
+            year, month, day, hour, minute, second, microsecond, fold = _ints(
+                year, month, day, hour, minute, second, microsecond, fold
+            )
+            _check_date_fields(year, month, day)
+            _check_time_fields(hour, minute, second, microsecond, fold)
+        if tzinfo is not None:
+            _check_tzinfo(tzinfo)
+        self.year = year
+        self.month = month
+        self.day = day
+        self.hour = hour
+        self.minute = minute
+        self.second = second
+        self.microsecond = microsecond
+        self.tzinfo = tzinfo
+        self.fold = fold
 
     @classmethod
     def _from_us(cls, us, tz):
@@ -1014,7 +1172,7 @@ class datetime(date):
 
     @classmethod
     def fromisoformat(cls, date_string):
-        if type(date_string) is not str:
+        if date_string.__class__ is not _str:
             raise TypeError("fromisoformat: argument must be str")
         fast = _fast_iso(cls, date_string)
         if fast is not None:
@@ -1033,7 +1191,12 @@ class datetime(date):
         return (self.year, self.month, self.day, self.hour, self.minute, self.second, self.microsecond)
 
     def date(self):
-        return date(self.year, self.month, self.day)
+        # The fields are valid already: the date is made without checking them again.
+        result = _new(_Date)
+        result.year = self.year
+        result.month = self.month
+        result.day = self.day
+        return result
 
     def time(self):
         return time(self.hour, self.minute, self.second, self.microsecond, fold=self.fold)
@@ -1073,11 +1236,32 @@ class datetime(date):
             raise TypeError("tzinfo argument must be None or of a tzinfo subclass, not type '%s'" % _type_name(tz))
         offset = self.utcoffset()
         if offset is None:
-            offset = _delta(0)
+            offset = _delta(0, 0, 0)
         utc = self._from_us(self._us() - offset._us(), tz)
         return tz.fromutc(utc)
 
     def isoformat(self, sep="T", timespec="auto"):
+        if timespec == "auto" and self.tzinfo is None:
+            if self.microsecond:
+                return "%04d-%02d-%02d%s%02d:%02d:%02d.%06d" % (
+                    self.year,
+                    self.month,
+                    self.day,
+                    sep,
+                    self.hour,
+                    self.minute,
+                    self.second,
+                    self.microsecond,
+                )
+            return "%04d-%02d-%02d%s%02d:%02d:%02d" % (
+                self.year,
+                self.month,
+                self.day,
+                sep,
+                self.hour,
+                self.minute,
+                self.second,
+            )
         text = "%04d-%02d-%02d%s%s" % (
             self.year,
             self.month,
@@ -1135,25 +1319,29 @@ class datetime(date):
         )
 
     def __add__(self, other):
-        if isinstance(other, timedelta):
-            return self._from_us(self._us() + other._us(), self.tzinfo)
+        if other.__class__ is timedelta or isinstance(other, timedelta):
+            return _shift(self, other.days, other.seconds, other.microseconds)
         return NotImplemented
 
     __radd__ = __add__
 
     def __sub__(self, other):
-        if isinstance(other, timedelta):
-            return self._from_us(self._us() - other._us(), self.tzinfo)
+        if other.__class__ is timedelta or isinstance(other, timedelta):
+            return _shift(self, -other.days, -other.seconds, -other.microseconds)
         if isinstance(other, datetime):
             if self.tzinfo is other.tzinfo:
-                return _delta(self._us() - other._us())
+                return _delta(
+                    self.toordinal() - other.toordinal(),
+                    (self.hour - other.hour) * 3600 + (self.minute - other.minute) * 60 + self.second - other.second,
+                    self.microsecond - other.microsecond,
+                )
             my_offset, their_offset = self.utcoffset(), other.utcoffset()
             if (my_offset is None) != (their_offset is None):
                 raise TypeError("can't subtract offset-naive and offset-aware datetimes")
             us = self._us() - other._us()
             if my_offset is not None:
                 us += their_offset._us() - my_offset._us()
-            return _delta(us)
+            return _delta(0, 0, us)
         return NotImplemented
 
     def _order(self, other, op):
@@ -1184,7 +1372,7 @@ class datetime(date):
 
     def __eq__(self, other):
         # Sets and dicts call this on every probe: same-zone datetimes take the short path.
-        if type(other) is type(self) and other.tzinfo is self.tzinfo:
+        if other.__class__ is self.__class__ and other.tzinfo is self.tzinfo:
             return (
                 self.day == other.day
                 and self.second == other.second
@@ -1228,6 +1416,44 @@ class datetime(date):
         return (type(self), self._ymd() + (self.tzinfo,))
 
 
+def _shift(self, days, seconds, us):
+    """self moved by a duration, as a datetime of self's type with self's tzinfo. The clock fields
+    carry into days in small ints, and the date moves by ordinal only when the day changes."""
+    us += self.microsecond
+    seconds += self.hour * 3600 + self.minute * 60 + self.second
+    if not 0 <= us < 1000000:
+        carry = us // 1000000
+        seconds += carry
+        us -= carry * 1000000
+    if not 0 <= seconds < 86400:
+        carry = seconds // 86400
+        days += carry
+        seconds -= carry * 86400
+    result = _new(self.__class__)
+    if days:
+        ordinal = self._ord
+        if not ordinal:
+            ordinal = self._ord = _ymd_to_ordinal(self.year, self.month, self.day)
+        ordinal += days
+        if not 0 < ordinal <= _MAX_ORDINAL:
+            raise OverflowError("date value out of range")
+        result.year, result.month, result.day = _ordinal_to_ymd(ordinal)
+    else:
+        ordinal = self._ord
+        result.year = self.year
+        result.month = self.month
+        result.day = self.day
+    result.hour = seconds // 3600
+    result.minute = seconds // 60 % 60
+    result.second = seconds % 60
+    result.microsecond = us
+    result.tzinfo = self.tzinfo
+    result.fold = 0
+    if ordinal:
+        result._ord = ordinal
+    return result
+
+
 datetime.min = datetime(1, 1, 1)
 datetime.max = datetime(9999, 12, 31, 23, 59, 59, 999999)
 datetime.resolution = timedelta(microseconds=1)
@@ -1237,7 +1463,8 @@ def _fast_iso(cls, text):
     """A cls parsed from YYYY-MM-DD[?HH:MM[:SS[.fff[fff]]]] without a zone, the common case, with few
     allocations; None for any other form."""
     length = len(text)
-    if length < 10 or text[4] != "-" or text[7] != "-":
+    # startswith tests a character without making a string of it, which costs a qstr-table search.
+    if length < 10 or not text.startswith("-", 4) or not text.startswith("-", 7):
         return None
     day = text[:10].replace("-", "") if length > 10 else text.replace("-", "")
     if len(day) != 8 or not day.isdigit():
@@ -1245,7 +1472,7 @@ def _fast_iso(cls, text):
     day = int(day)
     if length == 10:
         return cls(day // 10000, day // 100 % 100, day % 100)
-    if length not in (16, 19, 23, 26) or text[13] != ":" or (length > 16 and text[16] != ":"):
+    if length not in (16, 19, 23, 26) or not text.startswith(":", 13) or (length > 16 and not text.startswith(":", 16)):
         return None
     clock = text[11 : length if length < 19 else 19].replace(":", "")
     if not clock.isdigit() or len(clock) != (4 if length == 16 else 6):
@@ -1254,7 +1481,7 @@ def _fast_iso(cls, text):
     us = 0
     if length > 19:
         fraction = text[20:]
-        if text[19] != "." or not fraction.isdigit():
+        if not text.startswith(".", 19) or not fraction.isdigit():
             return None
         us = int(fraction) * (1000 if length == 23 else 1)
     return cls(day // 10000, day // 100 % 100, day % 100, clock // 10000, clock // 100 % 100, clock % 100, us)
@@ -1355,7 +1582,6 @@ _FIELD_SOURCES = {
     "t": ("1900", "1", "1", "t.hour", "t.minute", "t.second", "t.microsecond"),
     "dt": ("t.year", "t.month", "t.day", "t.hour", "t.minute", "t.second", "t.microsecond"),
 }
-_strftime_cache = {"d": {}, "t": {}, "dt": {}}
 
 
 def _compile_strftime(format):
@@ -1385,25 +1611,31 @@ def _compile_strftime(format):
 
 
 def _strftime(t, format):
-    cache = _strftime_cache[t._kind]
-    render = cache.get(format)
+    render = t._formats.get(format)
     if render is None:
-        if type(format) is not str:
-            raise TypeError("strftime() argument 1 must be str, not %s" % _type_name(format))
-        template, values = _compile_strftime(format)
-        if values:
-            names = {"_T": template}
-            for key in _STRFTIME_NAMES:
-                names[key] = _STRFTIME_NAMES[key]
-            expression = ", ".join(values)
-            sources = _FIELD_SOURCES[t._kind]
-            for index in range(7):
-                expression = expression.replace("v[%d]" % index, sources[index])
-            render = eval("lambda t: _T %% (%s,)" % expression, names)
-        else:
-            text = template.replace("%%", "%")
-            render = lambda t: text
-        if len(cache) >= 64:
-            cache.clear()
-        cache[format] = render
+        render = _compile_render(t, format)
     return render(t)
+
+
+def _compile_render(t, format):
+    """The function that formats t's kind of object with `format`, compiled and kept in the kind's cache."""
+    if type(format) is not str:
+        raise TypeError("strftime() argument 1 must be str, not %s" % _type_name(format))
+    template, values = _compile_strftime(format)
+    if values:
+        names = {"_T": template}
+        for key in _STRFTIME_NAMES:
+            names[key] = _STRFTIME_NAMES[key]
+        expression = ", ".join(values)
+        sources = _FIELD_SOURCES[t._kind]
+        for index in range(7):
+            expression = expression.replace("v[%d]" % index, sources[index])
+        render = eval("lambda t: _T %% (%s,)" % expression, names)
+    else:
+        text = template.replace("%%", "%")
+        render = lambda t: text
+    cache = t._formats
+    if len(cache) >= 64:
+        cache.clear()
+    cache[format] = render
+    return render
