@@ -533,6 +533,33 @@ except TypeError as error:
     )
 
 
+def test_str_of_any_kind_of_value_agrees(session):
+    """str(), print() and f-strings of values the text helper dispatches by type: plain objects,
+    errors (reworded, a KeyError's key, subclasses keeping their own text), bools, floats,
+    containers, and subclasses of them."""
+    agree(
+        session,
+        """
+class Plain:
+    def __str__(self):
+        return 'plain ' + repr(['é', 0.1 + 0.2])
+class MyError(ValueError):
+    pass
+class Row(list):
+    pass
+values = [Plain(), KeyError('k'), KeyError('a', 'b'), MyError('invalid syntax for integer with base 10'),
+          ZeroDivisionError('float modulo'), ValueError(3), TypeError('x', 1), True, False, 2.675, 1e16,
+          [0.1, 'é'], (1.5,), {'k': 8.309}, {2.5}, frozenset(), Row([0.1]), None, b'\xe9', 'é\n']
+for value in values:
+    print(str(value), f'{value}', value, sep=' | ')
+try:
+    int('x')
+except ValueError as error:
+    print(error, str(error), f'{error}')
+""",
+    )
+
+
 def test_comparison_operators_fall_back_to_the_reflected_method_like_cpython(session):
     agree(
         session,

@@ -6,12 +6,10 @@ import _format
 from _format import ascii, format, fs1, fs2, fs3, fv, fv1, percent, round, str_format, str_format_map
 from _order import dict_call, dict_from_pairs, iand, ior, list_sort, max, min, odict, sorted
 from _order import repr as _order_repr
-from _order import str as _order_str
 
 # Formatting walks lists, tuples and dicts itself (floats and strs inside them as CPython writes
-# them); any other object is shown by the ordering module's str/repr.
-_format.ordered_dict = odict
-_format.text_of = _order_str
+# them); any other object is shown by the ordering module's repr.
+_format.use_ordered_dict(odict)
 _format.repr_of = _order_repr
 # What an f-string field's value must be to reach fs1..fs3 unformatted: `x.__class__ in
 # __cp.text_kinds` is the rewrite's inline test of a field that names a variable (a dict: its

@@ -7,6 +7,7 @@
 from math import copysign, frexp, isinf, isnan, ldexp
 
 import _odict
+from _reprfix import fix as _fix_repr
 
 # The builtins the hot paths name, as globals of this module: MicroPython finds a module global
 # with one hash lookup, but a builtin only after that lookup misses and a scan of its builtins
@@ -27,8 +28,7 @@ _TWO53 = 9007199254740992.0
 _MIN_NORMAL = 2.2250738585072014e-308
 _native_str = str
 _native_repr = repr
-# What `str`/`repr` of a value inside formatting means; _cpython binds the ordered ones.
-text_of = str
+# What `repr` of a value inside formatting means; _cpython binds the ordered one.
 repr_of = repr
 
 
@@ -768,22 +768,28 @@ def _text(value):
     kind = type(value)
     if kind is str:
         return value
-    if kind is int or kind is bool:
+    if kind is int:
         return _native_str(value)
-    if kind is float:
-        return float_repr(value)
-    if kind is list or kind is tuple or kind is dict or kind is ordered_dict or kind is set or kind is frozenset:
-        return _repr(value)
-    if kind is KeyError and len(value.args) == 1:
-        # CPython shows a KeyError's one key as its repr: print(e) gives 'k', with the quotes.
-        return _repr(value.args[0])
-    if kind in _REWORDED_ERRORS and len(value.args) == 1 and type(value.args[0]) is str:
-        return cpython_message(value.args[0])
-    return text_of(value)
+    if kind in _TEXT_OF_KIND:
+        return _TEXT_OF_KIND[kind](value)
+    # Any other object's own text (no float of MicroPython's to mend outside the containers
+    # above), with printable characters unescaped.
+    text = _native_str(value)
+    return _fix_repr(text) if "\\" in text else text
 
 
-# Built-in errors whose MicroPython wording cpython_message knows; subclasses keep their own str().
-_REWORDED_ERRORS = (ValueError, ZeroDivisionError, NameError, TypeError)
+def _text_of_error(error):
+    args = error.args
+    if len(args) == 1:
+        if type(error) is KeyError:
+            # CPython shows a KeyError's one key as its repr: print(e) gives 'k', with the quotes.
+            return _repr(args[0])
+        if type(args[0]) is str:
+            return cpython_message(args[0])
+    text = _native_str(error)
+    return _fix_repr(text) if "\\" in text else text
+
+
 _OPERATORS = {"add": "+", "sub": "-", "mul": "*", "truediv": "/", "floordiv": "//", "mod": "%", "pow": "** or pow()"}
 
 
@@ -825,6 +831,33 @@ def _repr(value):
             # No float and no escaped character anywhere inside: MicroPython's text is CPython's.
             return text
     return _walk(value)
+
+
+# The kinds whose text is not their own str() as MicroPython writes it, and how to write it: one
+# hash of the type, where a chain of `kind is` tests cost more than the text of a plain object.
+# KeyError, and the built-in errors whose MicroPython wording cpython_message knows (subclasses
+# keep their own str()). use_ordered_dict adds the ordered dict.
+_TEXT_OF_KIND = {
+    bool: _native_str,
+    float: float_repr,
+    list: _repr,
+    tuple: _repr,
+    dict: _repr,
+    set: _repr,
+    frozenset: _repr,
+    KeyError: _text_of_error,
+    ValueError: _text_of_error,
+    ZeroDivisionError: _text_of_error,
+    NameError: _text_of_error,
+    TypeError: _text_of_error,
+}
+
+
+def use_ordered_dict(kind):
+    """Write `kind`, the ordered dict class of _cpython, as dicts are written."""
+    global ordered_dict
+    ordered_dict = kind
+    _TEXT_OF_KIND[kind] = _repr
 
 
 def _clean(text):
