@@ -549,7 +549,7 @@ class Row(list):
     pass
 values = [Plain(), KeyError('k'), KeyError('a', 'b'), MyError('invalid syntax for integer with base 10'),
           ZeroDivisionError('float modulo'), ValueError(3), TypeError('x', 1), True, False, 2.675, 1e16,
-          [0.1, 'é'], (1.5,), {'k': 8.309}, {2.5}, frozenset(), Row([0.1]), None, b'\xe9', 'é\n']
+          [0.1, 'é'], (1.5,), {'k': 8.309}, {2.5}, frozenset(), Row([0.1]), None, b'\\xe9', 'é\\n']
 for value in values:
     print(str(value), f'{value}', value, sep=' | ')
 try:
