@@ -27,7 +27,8 @@ def ordered(reply):
     columns = reply.get("columns")
     rows = reply.get("rows")
     if type(columns) is list and type(rows) is list:
-        keys = list(odict.fromkeys(columns)) if len(set(columns)) != len(columns) else columns
+        # One tuple of the keys, which the rows share until one of them changes (see _odict).
+        keys = tuple(odict.fromkeys(columns)) if len(set(columns)) != len(columns) else tuple(columns)
         ordered_rows = []
         append = ordered_rows.append
         for row in rows:
@@ -35,6 +36,6 @@ def ordered(reply):
                 for k in row:
                     if type(row[k]) is dict:
                         row[k] = _in_order(row[k], _VALUE_KEYS)
-            append(from_ordered(keys[:], row))
+            append(from_ordered(keys, row))
         reply["rows"] = ordered_rows
     return reply
