@@ -117,7 +117,7 @@ class dict(_dict):
             native |= {}
             self._native = native
             # Keys shared with other rows become this dict's own here, so that the store above
-            # never meets a tuple: every odict made by _built comes here on its first store.
+            # never meets a tuple: every odict made by from_ordered comes here on its first store.
             self._own_keys()
             _odict_setitem(self, key, value)
             return
@@ -282,7 +282,7 @@ class dict(_dict):
 
     def copy(self):
         keys = self._seen_order()
-        return _built(keys if type(keys) is tuple else keys[:], super().copy())
+        return from_ordered(keys if type(keys) is tuple else keys[:], super().copy())
 
     def _load(self, keys, values):
         """Become the dict `values` holds, in the order of `keys` (every key of `values`, once)."""
@@ -338,28 +338,20 @@ def _store_through_self(self, key, value):
 _new_object = object.__new__
 
 
-def _built(keys, values):
-    """An odict of `values` (a plain dict, or (key, value) pairs), in the order of `keys`: a list
-    the odict takes, or a tuple it may share. The native part is filled by one C call, and
-    odict.__init__, which would cost more than that, is not run."""
+def from_ordered(keys, values):
+    """An odict of `values` (a plain dict, or (key, value) pairs with no key twice: the caller
+    checks the length), in the order of `keys`, which lists each key once: a list the odict
+    takes, or a tuple that rows with the same keys share. How json, SQL rows and csv build dicts
+    whose order they already know: the native part is filled by one C call, and odict.__init__,
+    which costs more than that, is not run."""
     new = _new_object(odict)
     super(odict, new).__init__(values)
     new._keys = keys
     return new
 
 
-def from_ordered(keys, values):
-    """An odict of the plain dict `values`, in the order of `keys`, which must list each of its
-    keys exactly once (a list the odict takes, or a tuple rows with the same keys share): how
-    json and SQL rows build dicts whose order they already know."""
-    return _built(keys, values)
-
-
-def from_pairs(keys, pairs):
-    """An odict of (key, value) `pairs` whose keys, in order, are `keys` (a list or a shared
-    tuple, as for from_ordered; no key twice: the caller checks the length): json builds its
-    objects this way, without a native dict."""
-    return _built(keys, pairs)
+# json and csv build from pairs, without a native dict.
+from_pairs = from_ordered
 
 
 class _View:
