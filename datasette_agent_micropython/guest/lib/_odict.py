@@ -116,7 +116,7 @@ class dict(_dict):
             native = self
             native |= {}
             self._native = native
-            # Keys shared with other rows become this dict's own here, so that the store above
+            # Keys shared with other rows become this dict's own here, so that __setitem__
             # never meets a tuple: every odict made by from_ordered comes here on its first store.
             self._own_keys()
             _odict_setitem(self, key, value)
