@@ -285,7 +285,8 @@ class dict(_dict):
         return from_ordered(keys if type(keys) is tuple else keys[:], super().copy())
 
     def _load(self, keys, values):
-        """Become the dict `values` holds, in the order of `keys` (every key of `values`, once)."""
+        """Become the dict `values` holds, in the order of the list `keys` (every key of `values`,
+        once), which it takes: never a shared tuple, which only a dict's first store replaces."""
         super().update(values)
         self._keys = keys
 
