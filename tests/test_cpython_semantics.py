@@ -732,3 +732,54 @@ def test_fstrings_of_a_few_fields_agree_with_cpython(session, pieces, tail, shap
     if shape == "function":
         body = "def f():\n" + "".join("    " + line + "\n" for line in body.splitlines()) + "f()\n"
     agree(session, TEMPLATE_PRELUDE + body)
+
+
+ROW_CHANGES = [
+    "r[{k!r}] = {v!r}",
+    "r.pop({k!r}, None)",
+    "r.setdefault({k!r}, {v!r})",
+    "r.update({{{k!r}: {v!r}}}, extra={v!r})",
+    "r.popitem() if r else None",
+    "r |= {{{k!r}: {v!r}}}",
+    "r = r | {{'new': {v!r}}}; rows[{i}] = r",
+    "r = dict(r); r[{k!r}] = {v!r}; rows[{i}] = r",
+    "r = r.copy(); r[{k!r}] = {v!r}; rows.append(r)",
+    "del r[{k!r}]",
+    "print(r, list(r.items()), [*reversed(r.values())], r == rows[0], f'{{r}}')",
+]
+
+
+@settings(max_examples=40, **SETTINGS)
+@given(
+    st.lists(st.sampled_from(["id", "name", "price", "tags"]), min_size=1, max_size=4, unique=True),
+    st.lists(
+        st.tuples(
+            st.integers(0, len(ROW_CHANGES) - 1),
+            st.integers(0, 2),
+            st.sampled_from(["id", "price", "zz"]),
+            st.sampled_from([1, 95603.43, 2.675, "é", None]),
+        ),
+        max_size=15,
+    ),
+    st.booleans(),
+)
+def test_json_and_csv_rows_change_like_cpython_dicts(session, keys, changes, from_csv):
+    # json.loads and csv.DictReader build their rows without running dict.__init__, sharing one
+    # key tuple until a row is first changed.
+    if from_csv:
+        build = (
+            "import csv, io\n"
+            f"text = ','.join({keys!r}) + '\\n' + ''.join(','.join(str(i * 10 + j) for j in range({len(keys)})) + '\\n'"
+            " for i in range(3))\nrows = list(csv.DictReader(io.StringIO(text)))\n"
+        )
+    else:
+        build = (
+            "import json\n"
+            f"rows = json.loads(json.dumps([{{k: i * 1.5 + j for j, k in enumerate({keys!r})}} for i in range(3)]))\n"
+        )
+    lines = [build]
+    for change, i, k, v in changes:
+        step = ROW_CHANGES[change].format(k=k, v=v, i=i)
+        lines.append(f"r = rows[{i}]\ntry:\n    {step}\nexcept KeyError as e:\n    print('KeyError', e.args)\n")
+    lines.append("import copy, json\nprint(rows, json.dumps(rows), copy.deepcopy(rows) == rows)\n")
+    agree(session, "".join(lines))

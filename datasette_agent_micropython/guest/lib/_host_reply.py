@@ -21,20 +21,29 @@ def _in_order(plain, order):
     return from_ordered(keys, plain)
 
 
+def _may_hold_dicts(rows):
+    """False when no value of the rows is a dict (a BLOB): hashing them all is one C call that
+    fails on a dict, where looking at each value's type costs calls for every row."""
+    try:
+        hash(tuple(map(tuple, map(dict.values, rows))))
+    except TypeError:
+        return True
+    return False
+
+
 def ordered(reply):
     """`reply` (a plain dict) as an odict, rows in column order when it holds rows."""
     reply = _in_order(reply, _REPLY_KEYS)
     columns = reply.get("columns")
     rows = reply.get("rows")
     if type(columns) is list and type(rows) is list:
-        keys = list(odict.fromkeys(columns)) if len(set(columns)) != len(columns) else columns
-        ordered_rows = []
-        append = ordered_rows.append
-        for row in rows:
-            if dict in map(type, row.values()):
-                for k in row:
-                    if type(row[k]) is dict:
-                        row[k] = _in_order(row[k], _VALUE_KEYS)
-            append(from_ordered(keys[:], row))
-        reply["rows"] = ordered_rows
+        # One tuple of the keys, which the rows share until one of them changes (see _odict).
+        keys = tuple(odict.fromkeys(columns)) if len(set(columns)) != len(columns) else tuple(columns)
+        if _may_hold_dicts(rows):
+            for row in rows:
+                if dict in map(type, row.values()):
+                    for k in row:
+                        if type(row[k]) is dict:
+                            row[k] = _in_order(row[k], _VALUE_KEYS)
+        reply["rows"] = list(map(from_ordered, [keys] * len(rows), rows))
     return reply

@@ -7,6 +7,10 @@ beside it: a list of keys in insertion order (a store reaches the native part di
 the instance from its first store), where deleted keys leave a hole that compaction
 removes once holes are half of the list, and a key -> slot index built on the first deletion
 only, so that dicts that never lose a key pay nothing for it.
+
+Rows built from the same keys (json arrays of objects, SQL rows) share one tuple of them: a
+dict copies it into a list of its own on its first insert or delete, or when it is iterated
+(an iterator must see the holes that deletions during it leave).
 """
 
 from _reprfix import fix as _fix_repr
@@ -112,6 +116,9 @@ class dict(_dict):
             native = self
             native |= {}
             self._native = native
+            # Keys shared with other rows become this dict's own here, so that __setitem__
+            # never meets a tuple: every odict made by from_ordered comes here on its first store.
+            self._own_keys()
             _odict_setitem(self, key, value)
             return
         # A class with its own `|=` (Counter) stores through self; when it inherits this
@@ -144,7 +151,7 @@ class dict(_dict):
         if index is None:
             index = self._index = _dict()
             i = 0
-            for k in self._keys:
+            for k in self._own_keys():
                 index[k] = i
                 i += 1
         self._keys[index.pop(key)] = _HOLE
@@ -163,8 +170,21 @@ class dict(_dict):
                 index[k] = i
                 i += 1
 
+    def _own_keys(self):
+        keys = self._keys
+        if type(keys) is tuple and keys:
+            keys = self._keys = list(keys)
+        return keys
+
     def _order(self):
-        """The keys in insertion order, as a list without holes."""
+        """The keys in insertion order, as the dict's own list without holes."""
+        if self._holes:
+            self._compact()
+        return self._own_keys()
+
+    def _seen_order(self):
+        """The keys in insertion order without holes, perhaps a tuple shared with other dicts:
+        for reading them at once, where nothing can change the dict meanwhile."""
         if self._holes:
             self._compact()
         return self._keys
@@ -193,7 +213,7 @@ class dict(_dict):
         _printing.append(me)
         try:
             get = super().__getitem__
-            keys = self._order()
+            keys = self._seen_order()
             text = "{" + ", ".join([repr(k) + ": " + repr(get(k)) for k in keys]) + "}"
             if mend_floats and ("." in text or "e+" in text or "e-" in text):
                 # A float may hide here, which MicroPython does not write in its shortest form.
@@ -228,7 +248,7 @@ class dict(_dict):
         return default
 
     def popitem(self):
-        keys = self._keys
+        keys = self._own_keys()
         while keys and keys[-1] is _HOLE:
             keys.pop()
             self._holes -= 1
@@ -261,12 +281,12 @@ class dict(_dict):
             self[k] = kwargs[k]
 
     def copy(self):
-        new = dict()
-        new._load(self._order()[:], super().copy())
-        return new
+        keys = self._seen_order()
+        return from_ordered(keys if type(keys) is tuple else keys[:], super().copy())
 
     def _load(self, keys, values):
-        """Become the dict `values` holds, in the order of `keys` (every key of `values`, once)."""
+        """Become the dict `values` holds, in the order of the list `keys` (every key of `values`,
+        once), which it takes: never a shared tuple, which only a dict's first store replaces."""
         super().update(values)
         self._keys = keys
 
@@ -316,20 +336,24 @@ def _store_through_self(self, key, value):
     self._store(key, value)
 
 
-def from_ordered(keys, values):
-    """An odict of the plain dict `values`, in the order of `keys`, which must list each of its
-    keys exactly once: how json and SQL rows build dicts whose order they already know."""
-    new = odict()
-    new._load(keys, values)
+_new_object = object.__new__
+
+
+def from_ordered(keys, values, _new=_new_object, _super=super, _odict=odict):
+    """An odict of `values` (a plain dict, or (key, value) pairs with no key twice: the caller
+    checks the length), in the order of `keys`, which lists each key once: a list the odict
+    takes, or a tuple that rows with the same keys share. How json, SQL rows and csv build dicts
+    whose order they already know: the native part is filled by one C call, and odict.__init__,
+    which costs more than that, is not run. (The defaults are not arguments: they make what it
+    looks up once per row fast locals instead of globals.)"""
+    new = _new(_odict)
+    _super(_odict, new).__init__(values)
+    new._keys = keys
     return new
 
 
-def from_pairs(keys, pairs):
-    """An odict of (key, value) `pairs` whose keys, in order, are the list `keys` (no key twice;
-    the caller checks the length): json builds its objects this way, without a native dict."""
-    new = odict()
-    new._load(keys, pairs)
-    return new
+# json and csv build from pairs, without a native dict.
+from_pairs = from_ordered
 
 
 class _View:

@@ -347,7 +347,8 @@ def _rows(x, tally):
     tally[0] += len(x)
     tally[1] += len(x) * len(keys)
     tally[2] += len(x) * (len(keys) - 1)
-    return list(map(from_pairs, map(list, [keys] * len(x)), map(zip, [keys] * len(x), zip(*values))))
+    shared = [tuple(keys)] * len(x)  # one tuple of the keys for all the rows (see _odict)
+    return list(map(from_pairs, shared, map(zip, shared, zip(*values))))
 
 
 def _restored(column, tally):
