@@ -69,18 +69,19 @@ def dict_from_pairs(pairs):
     """A dict display or comprehension (`pairs` is a list of 2-tuples): keys in the order given,
     the last value of a repeated key kept at the key's first position.
 
-    The native dict is built in C; the key order is the pairs' own unless a key repeats."""
-    values = _dict(pairs)
-    if len(values) == len(pairs):
-        keys = [k for k, _ in pairs]
-    else:
-        seen = _dict()
-        keys = []
-        for k, _ in pairs:
-            if k not in seen:
-                seen[k] = None
-                keys.append(k)
-    return from_ordered(keys, values)
+    The native part is filled from the pairs in C; the key order is the pairs' own unless a key
+    repeats, which the native part's length shows."""
+    keys = [k for k, _ in pairs]
+    new = from_ordered(keys, pairs)
+    if len(new) == len(keys):
+        return new
+    seen = _dict()
+    unique = []
+    for k in keys:
+        if k not in seen:
+            seen[k] = None
+            unique.append(k)
+    return from_ordered(unique, pairs)
 
 
 def dict_call(args=(), pairs=()):

@@ -111,7 +111,7 @@ def _piece(o, path):
             return _NO
         return _Raw("[" + _in_slices(items, _CONTAINERS, _c_dumps) + "]")
     if t is odict or t is _dict:
-        keys = o._order() if t is odict else list(o)
+        keys = o._seen_order() if t is odict else list(o)
         if not set(map(type, keys)) <= _LEAVES:
             return _NO
         values = list(map(o.get, keys))
