@@ -347,6 +347,40 @@ def test_str_methods_agree_on_unicode_text(session, texts):
     agree(session, code)
 
 
+def test_a_capital_sigma_ends_a_word_past_case_ignorable_characters_like_cpython(session):
+    """Unicode's final-sigma rule looks past case-ignorable characters ('.', "'", combining marks)
+    on both sides; hypothesis found "a.\u03a3".lower() wrong when only neighbours were looked at."""
+    texts = [
+        "a.\u03a3",
+        "A\u03a3",
+        "\u03a3",
+        "a\u03a3b",
+        "a'\u03a3'",
+        "\u0391\u03a3.\u0391",
+        "1\u03a3",
+        "a\u0301\u03a3",
+        "a.\u03a3.",
+        "\u03a3\u03a3",
+        "a\u03a3 \u03a3a",
+        "\u00e9:\u03a3\u00ad",
+    ]
+    agree(
+        session,
+        "for t in %r:\n    print(t.lower(), t.capitalize(), t.title(), t.swapcase(), t.casefold())\n" % texts,
+    )
+
+
+def test_the_guests_case_ignorable_table_is_what_its_script_reads_off_this_cpython():
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    spec = importlib.util.spec_from_file_location("build", root / "scripts" / "build_guest_case_ignorable.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    assert build.TARGET.read_text() == build.source()
+
+
 def test_str_methods_of_other_types_are_their_own(session):
     agree(
         session,

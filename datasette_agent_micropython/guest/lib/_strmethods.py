@@ -70,9 +70,24 @@ def _lower_in(s, i):
     ch = s[i]
     if ch != "\u03a3":
         return _lower1(ch)
-    before = i > 0 and _cased(s[i - 1])
-    after = i + 1 < len(s) and _cased(s[i + 1])
-    return "\u03c2" if before and not after else "\u03c3"
+    return "\u03c2" if _ends_a_word(s, i) else "\u03c3"
+
+
+def _ends_a_word(s, i):
+    # Unicode's rule: a cased letter comes before s[i] and none after it, looking past the
+    # case-ignorable characters on either side ("a.\u03a3" ends a word: "." is one of them).
+    from _case_ignorable import RUNS
+    from _unicode_tables import in_runs
+
+    j = i - 1
+    while j >= 0 and in_runs(ord(s[j]), RUNS):
+        j -= 1
+    if j < 0 or not _cased(s[j]):
+        return False
+    j = i + 1
+    while j < len(s) and in_runs(ord(s[j]), RUNS):
+        j += 1
+    return j == len(s) or not _cased(s[j])
 
 
 def _lower_all(s, start=0):
