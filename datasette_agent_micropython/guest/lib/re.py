@@ -582,9 +582,14 @@ class Pattern:
         self._full = None
         # The engine's own sub skips empty matches, so it serves only patterns that never match empty.
         self._native_sub = self._engine.match("") is None
-        # Whether the engine's answer can depend on the text holding characters it mishandles.
+        # Whether the engine's answer can depend on the text holding characters it mishandles:
+        # 0 never, 1 only when the text is not ASCII, 2 also for some ASCII texts.
         self._text_matters = (
-            translation.dollar or translation.space or translation.bytewise or translation.word or translation.digit
+            2
+            if translation.dollar or translation.space
+            else 1
+            if translation.bytewise or translation.word or translation.digit
+            else 0
         )
         self._bounded = translation.boundary_start or translation.boundary_end
         if self._bounded:
@@ -596,7 +601,8 @@ class Pattern:
     def _check(self, text):
         if type(text) is not str:
             raise TypeError("expected string or bytes-like object, got '%s'" % type(text).__name__)
-        if not self._text_matters:
+        matters = self._text_matters
+        if not matters or (matters == 1 and len(text) == len(text.encode())):
             return
         translation = self._translation
         if translation.dollar and text.endswith("\n"):
@@ -650,7 +656,14 @@ class Pattern:
         return None, -1
 
     def _wrap(self, native, text, pos, start):
-        return None if native is None else Match(self, native, text, pos, start)
+        if native is None:
+            return None
+        found = Match(self, native, text)
+        if pos:
+            found.pos = pos
+        if start >= 0:
+            found._start = start
+        return found
 
     def match(self, string, pos=0, endpos=None):
         if pos or endpos is not None or self._bounded:
@@ -675,7 +688,8 @@ class Pattern:
         if pos or endpos is not None or self._bounded:
             return self._search_from(string, pos, endpos)
         self._check(string)
-        return self._wrap(self._engine.search(string), string, 0, -1)
+        native = self._engine.search(string)
+        return None if native is None else Match(self, native, string)
 
     def _search_from(self, string, pos, endpos):
         self._check(string)
@@ -713,7 +727,7 @@ class Pattern:
                 native, start = self._locate(text, pos, False, self._engine)
                 if native is None:
                     return
-                found = Match(self, native, text, pos, start)
+                found = self._wrap(native, text, pos, start)
             else:
                 if pos and not ascii:
                     byte_base += len(text[char_base:pos].encode())
@@ -721,7 +735,7 @@ class Pattern:
                 native = search(text, byte_base if not ascii else pos) if pos else search(text)
                 if native is None:
                     return
-                found = Match(self, native, text, pos, -1)
+                found = self._wrap(native, text, pos, -1)
             start = found.start()
             end = start + len(native.group(0))
             yield found
@@ -875,13 +889,19 @@ def _expand(template, found):
 class Match:
     """One match: groups by number or name, and where they lie in the string."""
 
-    def __init__(self, pattern, native, text, pos, start):
+    # A search from the start of the text, the common case, leaves these at the class's values:
+    # each attribute stored on an instance costs MicroPython a dictionary slot and its growth.
+    pos = 0
+    _start = -1  # where the match starts, -1 until located
+
+    def __init__(self, pattern, native, text):
         self.re = pattern
         self.string = text
-        self.pos = pos
-        self.endpos = len(text)
         self._native = native
-        self._start = start
+
+    @property
+    def endpos(self):
+        return len(self.string)
 
     def _index(self, group):
         if type(group) is int:
@@ -892,13 +912,20 @@ class Match:
         raise IndexError("no such group")
 
     def group(self, group=0, *more):
-        # One group, the common call, packs no tuple of arguments.
+        # One group by number, the common call: the engine checks the number itself, and
+        # anything it refuses (a name, a number out of range) takes the general path.
         if not more:
-            return self._native.group(self._index(group))
+            try:
+                return self._native.group(group)
+            except (IndexError, TypeError):
+                return self._native.group(self._index(group))
         return tuple(self._native.group(self._index(g)) for g in (group,) + more)
 
     def __getitem__(self, group):
-        return self._native.group(self._index(group))
+        try:
+            return self._native.group(group)
+        except (IndexError, TypeError):
+            return self._native.group(self._index(group))
 
     def groups(self, default=None):
         native = self._native
