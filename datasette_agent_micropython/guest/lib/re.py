@@ -565,6 +565,85 @@ def _has_code_point(text, runs_name, inside):
     return False
 
 
+def _atom_end(text, at):
+    """Where the engine-pattern atom starting at text[at] ends: a set, an escape, a group or one character."""
+    c = text[at]
+    if c == "\\":
+        return at + 2
+    if c == "[":
+        at += 2 if text.startswith("^", at + 1) else 1
+        while text[at] != "]":
+            at += 2 if text[at] == "\\" else 1
+        return at + 1
+    if c == "(":
+        depth = 0
+        while True:
+            c = text[at]
+            if c == "\\" or c == "[":
+                at = _atom_end(text, at)
+                continue
+            if c == "(":
+                depth += 1
+            elif c == ")":
+                depth -= 1
+                if depth == 0:
+                    return at + 1
+            at += 1
+    return at + 1
+
+
+def _may_hold_space(text):
+    """Whether some match of the engine pattern text can contain a space: whether any of its
+    one-character atoms matches one."""
+    at = 0
+    while at < len(text):
+        if text.startswith("(?:", at):
+            at += 3
+        elif text[at] in "()|*+?":
+            at += 1
+        else:
+            end = _atom_end(text, at)
+            if _engine.compile(text[at:end]).match(" ") is not None:
+                return True
+            at = end
+    return False
+
+
+def _is_literal(text, at, end):
+    c = text[at]
+    if c in "([.^$|" or (c == "\\" and text[at + 1] in "wdsWDS"):
+        return False
+    return end >= len(text) or text[end] not in "*+?"
+
+
+def _required_literal(text):
+    """(literal, lead) for an engine pattern without a top-level '|' or '^': its first run of
+    unrepeated literal characters, which every match holds, and what can come before it in a
+    match: 0 nothing, 1 characters other than a space, 2 anything. None without such a run."""
+    at = 0
+    length = len(text)
+    while at < length:
+        if text[at] == "$":
+            return None
+        end = _atom_end(text, at)
+        if _is_literal(text, at, end):
+            break
+        at = end
+        while at < length and text[at] in "*+?":
+            at += 1
+    else:
+        return None
+    lead = text[:at]
+    literal = []
+    while at < length:
+        end = _atom_end(text, at)
+        if not _is_literal(text, at, end):
+            break
+        literal.append(text[end - 1])
+        at = end
+    return "".join(literal), 0 if not lead else 2 if _may_hold_space(lead) else 1
+
+
 class Pattern:
     """A compiled pattern with CPython's methods."""
 
@@ -594,16 +673,25 @@ class Pattern:
         self._bounded = translation.boundary_start or translation.boundary_end
         if self._bounded:
             self._native_sub = False
+        # A literal every match holds lets str.find skip text where no match can start (see _narrow).
+        self._literal = None
+        self._lead = 2
+        if not (translation.top_level_bar or translation.caret):
+            self._literal, self._lead = _required_literal(translation.engine_text) or (None, 2)
 
     def __repr__(self):
         return "re.compile(%r)" % (self.pattern,)
 
     def _check(self, text):
+        """Raise where the engine could answer differently from CPython on this text; return
+        whether the text is known to be ASCII (its engine byte offsets are then its indexes)."""
         if type(text) is not str:
             raise TypeError("expected string or bytes-like object, got '%s'" % type(text).__name__)
         matters = self._text_matters
-        if not matters or (matters == 1 and len(text) == len(text.encode())):
-            return
+        if matters == 1 and len(text) == len(text.encode()):
+            return True
+        if not matters:
+            return False
         translation = self._translation
         if translation.dollar and text.endswith("\n"):
             raise NotImplementedError("re: '$' before a trailing newline is not supported by the sandbox's engine")
@@ -655,6 +743,23 @@ class Pattern:
             pos = start + 1
         return None, -1
 
+    def _narrow(self, text, pos):
+        """The first position at or after pos where a match can start, or -1 when none can.
+
+        A match holds the pattern's required literal at some place at or after its own start, so
+        not before the literal's first occurrence from pos; and when what precedes the literal in
+        a match never holds a space, the match starts after the last space before that occurrence.
+        """
+        at = text.find(self._literal, pos)
+        lead = self._lead
+        if at <= pos or not lead:
+            return at
+        if lead == 1:
+            space = text.rfind(" ", pos, at)
+            if space >= 0:
+                return space + 1
+        return pos
+
     def _wrap(self, native, text, pos, start):
         if native is None:
             return None
@@ -684,11 +789,24 @@ class Pattern:
 
     def search(self, string, pos=0, endpos=None):
         # The common call, search(text), in a frame small enough for MicroPython to keep it off
-        # the GC heap (more than 11 words of locals and stack are allocated on every call).
+        # the GC heap (more than 11 words of locals and stack are allocated on every call): pos
+        # and endpos are reused below, and _narrow is inlined, as a call costs about as much as
+        # the engine saves on a short line.
         if pos or endpos is not None or self._bounded:
             return self._search_from(string, pos, endpos)
-        self._check(string)
-        native = self._engine.search(string)
+        if type(string) is str and self._text_matters == 1 and len(string) == len(string.encode()):
+            endpos = True  # the text is ASCII
+        else:
+            endpos = self._check(string)
+        if self._literal is not None:
+            pos = string.find(self._literal)
+            if pos < 0:
+                return None
+            if pos and self._lead:
+                pos = string.rfind(" ", 0, pos) + 1 if self._lead == 1 else 0
+            if pos and not endpos:
+                pos = _byte_offset(string, pos)
+        native = self._engine.search(string, pos) if pos else self._engine.search(string)
         return None if native is None else Match(self, native, string)
 
     def _search_from(self, string, pos, endpos):
@@ -697,7 +815,10 @@ class Pattern:
         if self._bounded:
             native, start = self._locate(text, pos, False, self._engine)
             return self._wrap(native, text, pos, start)
-        native = self._engine.search(text, _byte_offset(text, pos)) if pos else self._engine.search(text)
+        at = pos if self._literal is None else self._narrow(text, pos)
+        if at < 0:
+            return None
+        native = self._engine.search(text, _byte_offset(text, at)) if at else self._engine.search(text)
         return self._wrap(native, text, pos, -1)
 
     def fullmatch(self, string, pos=0, endpos=None):
@@ -729,10 +850,13 @@ class Pattern:
                     return
                 found = self._wrap(native, text, pos, start)
             else:
-                if pos and not ascii:
-                    byte_base += len(text[char_base:pos].encode())
-                    char_base = pos
-                native = search(text, byte_base if not ascii else pos) if pos else search(text)
+                at = pos if self._literal is None else self._narrow(text, pos)
+                if at < 0:
+                    return
+                if at and not ascii:
+                    byte_base += len(text[char_base:at].encode())
+                    char_base = at
+                native = search(text, byte_base if not ascii else at) if at else search(text)
                 if native is None:
                     return
                 found = self._wrap(native, text, pos, -1)
@@ -753,14 +877,18 @@ class Pattern:
             search = self._engine.search
             ascii = len(string.encode()) == length
             caret = self._translation.caret
+            literal = self._literal
             char_base = byte_base = 0
             while pos <= length:
                 if pos and caret:
                     break
-                if pos and not ascii:
-                    byte_base += len(string[char_base:pos].encode())
-                    char_base = pos
-                native = search(string, byte_base if not ascii else pos) if pos else search(string)
+                at = pos if literal is None else self._narrow(string, pos)
+                if at < 0:
+                    break
+                if at and not ascii:
+                    byte_base += len(string[char_base:at].encode())
+                    char_base = at
+                native = search(string, byte_base if not ascii else at) if at else search(string)
                 if native is None:
                     break
                 whole = native.group(0)
@@ -821,6 +949,8 @@ class Pattern:
     def sub(self, repl, string, count=0):
         if self._native_sub and type(repl) is str and "\\" not in repl:
             self._check(string)
+            if self._literal is not None and self._literal not in string:
+                return string
             return self._engine.sub(repl, string, count)
         return self.subn(repl, string, count)[0]
 
