@@ -841,6 +841,7 @@ class Pattern:
         search = self._engine.search
         ascii = len(text.encode()) == length
         char_base = byte_base = 0
+        origin = pos
         while pos <= length:
             if pos > 0 and self._translation.caret:
                 return
@@ -861,6 +862,9 @@ class Pattern:
                     return
                 found = self._wrap(native, text, pos, -1)
             start = found.start()
+            if pos != origin:
+                # Located from where this search began; CPython reports the pos finditer was given.
+                found.pos = origin
             end = start + len(native.group(0))
             yield found
             if end == start and self._translation.prefers_less:
