@@ -255,7 +255,7 @@ LITERAL_PATTERNS = [
     r"1\d*9",
     r"a\.b",
     r"[\d.]+ about",
-    r"(?:(a)|b)+@",
+    r"(?:a|b c)+@",
 ]
 TOKENS = ["a", "b", "c", "x", "1", "9", "2024", " ", "  ", "@", ".", "-", "#", ",", "$", "order", "ORDER", "com"]
 ASCII_TEXTS = st.lists(st.sampled_from([*TOKENS, " about ", "\t"]), max_size=16).map("".join)
