@@ -390,6 +390,85 @@ class _Translation:
         return text
 
     @staticmethod
+    def _atom_end(text, at):
+        """Where the engine-pattern atom starting at text[at] ends: a set, an escape, a group or one character."""
+        c = text[at]
+        if c == "\\":
+            return at + 2
+        if c == "[":
+            at += 2 if text.startswith("^", at + 1) else 1
+            while text[at] != "]":
+                at += 2 if text[at] == "\\" else 1
+            return at + 1
+        if c == "(":
+            depth = 0
+            while True:
+                c = text[at]
+                if c == "\\" or c == "[":
+                    at = _Translation._atom_end(text, at)
+                    continue
+                if c == "(":
+                    depth += 1
+                elif c == ")":
+                    depth -= 1
+                    if depth == 0:
+                        return at + 1
+                at += 1
+        return at + 1
+
+    @staticmethod
+    def _may_hold_space(text):
+        """Whether some match of the engine pattern text can contain a space: whether any of its
+        one-character atoms matches one."""
+        at = 0
+        while at < len(text):
+            if text.startswith("(?:", at):
+                at += 3
+            elif text[at] in "()|*+?":
+                at += 1
+            else:
+                end = _Translation._atom_end(text, at)
+                if _engine.compile(text[at:end]).match(" ") is not None:
+                    return True
+                at = end
+        return False
+
+    @staticmethod
+    def _is_literal(text, at, end):
+        c = text[at]
+        if c in "([.^$|" or (c == "\\" and text[at + 1] in "wdsWDS"):
+            return False
+        return end >= len(text) or text[end] not in "*+?"
+
+    @staticmethod
+    def _required_literal(text):
+        """(literal, lead) for an engine pattern without a top-level '|' or '^': its first run of
+        unrepeated literal characters, which every match holds, and what can come before it in a
+        match: 0 nothing, 1 characters other than a space, 2 anything. None without such a run."""
+        at = 0
+        length = len(text)
+        while at < length:
+            if text[at] == "$":
+                return None
+            end = _Translation._atom_end(text, at)
+            if _Translation._is_literal(text, at, end):
+                break
+            at = end
+            while at < length and text[at] in "*+?":
+                at += 1
+        else:
+            return None
+        lead = text[:at]
+        literal = []
+        while at < length:
+            end = _Translation._atom_end(text, at)
+            if not _Translation._is_literal(text, at, end):
+                break
+            literal.append(text[end - 1])
+            at = end
+        return "".join(literal), 0 if not lead else 2 if _Translation._may_hold_space(lead) else 1
+
+    @staticmethod
     def _is_count(pattern, at):
         end = pattern.find("}", at)
         if end < 0:
@@ -565,85 +644,6 @@ def _has_code_point(text, runs_name, inside):
     return False
 
 
-def _atom_end(text, at):
-    """Where the engine-pattern atom starting at text[at] ends: a set, an escape, a group or one character."""
-    c = text[at]
-    if c == "\\":
-        return at + 2
-    if c == "[":
-        at += 2 if text.startswith("^", at + 1) else 1
-        while text[at] != "]":
-            at += 2 if text[at] == "\\" else 1
-        return at + 1
-    if c == "(":
-        depth = 0
-        while True:
-            c = text[at]
-            if c == "\\" or c == "[":
-                at = _atom_end(text, at)
-                continue
-            if c == "(":
-                depth += 1
-            elif c == ")":
-                depth -= 1
-                if depth == 0:
-                    return at + 1
-            at += 1
-    return at + 1
-
-
-def _may_hold_space(text):
-    """Whether some match of the engine pattern text can contain a space: whether any of its
-    one-character atoms matches one."""
-    at = 0
-    while at < len(text):
-        if text.startswith("(?:", at):
-            at += 3
-        elif text[at] in "()|*+?":
-            at += 1
-        else:
-            end = _atom_end(text, at)
-            if _engine.compile(text[at:end]).match(" ") is not None:
-                return True
-            at = end
-    return False
-
-
-def _is_literal(text, at, end):
-    c = text[at]
-    if c in "([.^$|" or (c == "\\" and text[at + 1] in "wdsWDS"):
-        return False
-    return end >= len(text) or text[end] not in "*+?"
-
-
-def _required_literal(text):
-    """(literal, lead) for an engine pattern without a top-level '|' or '^': its first run of
-    unrepeated literal characters, which every match holds, and what can come before it in a
-    match: 0 nothing, 1 characters other than a space, 2 anything. None without such a run."""
-    at = 0
-    length = len(text)
-    while at < length:
-        if text[at] == "$":
-            return None
-        end = _atom_end(text, at)
-        if _is_literal(text, at, end):
-            break
-        at = end
-        while at < length and text[at] in "*+?":
-            at += 1
-    else:
-        return None
-    lead = text[:at]
-    literal = []
-    while at < length:
-        end = _atom_end(text, at)
-        if not _is_literal(text, at, end):
-            break
-        literal.append(text[end - 1])
-        at = end
-    return "".join(literal), 0 if not lead else 2 if _may_hold_space(lead) else 1
-
-
 class Pattern:
     """A compiled pattern with CPython's methods."""
 
@@ -677,7 +677,7 @@ class Pattern:
         self._literal = None
         self._lead = 2
         if not (translation.top_level_bar or translation.caret):
-            self._literal, self._lead = _required_literal(translation.engine_text) or (None, 2)
+            self._literal, self._lead = _Translation._required_literal(translation.engine_text) or (None, 2)
 
     def __repr__(self):
         return "re.compile(%r)" % (self.pattern,)
@@ -851,13 +851,15 @@ class Pattern:
                     return
                 found = self._wrap(native, text, pos, start)
             else:
-                at = pos if self._literal is None else self._narrow(text, pos)
-                if at < 0:
-                    return
-                if at and not ascii:
-                    byte_base += len(text[char_base:at].encode())
-                    char_base = at
-                native = search(text, byte_base if not ascii else at) if at else search(text)
+                if self._literal is not None:
+                    # The match, if any, is the first at or after the narrowed pos.
+                    pos = self._narrow(text, pos)
+                    if pos < 0:
+                        return
+                if pos and not ascii:
+                    byte_base += len(text[char_base:pos].encode())
+                    char_base = pos
+                native = search(text, byte_base if not ascii else pos) if pos else search(text)
                 if native is None:
                     return
                 found = self._wrap(native, text, pos, -1)
@@ -886,13 +888,15 @@ class Pattern:
             while pos <= length:
                 if pos and caret:
                     break
-                at = pos if literal is None else self._narrow(string, pos)
-                if at < 0:
-                    break
-                if at and not ascii:
-                    byte_base += len(string[char_base:at].encode())
-                    char_base = at
-                native = search(string, byte_base if not ascii else at) if at else search(string)
+                if literal is not None:
+                    # The match, if any, is the first at or after the narrowed pos.
+                    pos = self._narrow(string, pos)
+                    if pos < 0:
+                        break
+                if pos and not ascii:
+                    byte_base += len(string[char_base:pos].encode())
+                    char_base = pos
+                native = search(string, byte_base if not ascii else pos) if pos else search(string)
                 if native is None:
                     break
                 whole = native.group(0)
