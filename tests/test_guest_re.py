@@ -333,3 +333,20 @@ def test_realistic_patterns_use_their_required_literal(session):
     )
     assert result.ok, result.error
     assert result.stdout.splitlines() == ["@ 1", "- 1", "@ 1", "$ 0", ", 2", "None 2", "None 2", "None 2"]
+
+
+def test_replacement_templates_parsed_once_still_agree_with_cpython(session):
+    code = r"""
+import re
+p = re.compile(r"(?P<y>\d{4})-(\d\d)")
+lines = ["on 2024-01 and 2023-12", "none", "1999-07"]
+for template in [r"\2/\g<y>", r"\2/\g<y>", r"<\g<0>>", "plain", r"\2/\g<y>"]:
+    print([p.sub(template, line) for line in lines], [p.subn(template, line, 1) for line in lines])
+for bad in [r"\3", r"\g<z>", r"\q", r"\3"]:
+    for _ in range(2):
+        try:
+            p.sub(bad, "2024-01")
+        except (re.error, IndexError) as e:
+            print(type(e).__name__)
+"""
+    assert sandbox_output(session, code) == cpython_output(code)

@@ -659,6 +659,7 @@ class Pattern:
         except (ValueError, RuntimeError) as failure:
             raise error("the sandbox's engine rejected the pattern (%s)" % failure, pattern)
         self._full = None
+        self._templates = {}
         # The engine's own sub skips empty matches, so it serves only patterns that never match empty.
         self._native_sub = self._engine.match("") is None
         # Whether the engine's answer can depend on the text holding characters it mishandles:
@@ -863,7 +864,7 @@ class Pattern:
                 if native is None:
                     return
                 found = self._wrap(native, text, pos, -1)
-            start = found.start()
+            start = found._whole_start()
             if pos != origin:
                 # Located from where this search began; CPython reports the pos finditer was given.
                 found.pos = origin
@@ -927,9 +928,10 @@ class Pattern:
         for found in self.finditer(string):
             if maxsplit and len(pieces) >= maxsplit * (self.groups + 1):
                 break
-            pieces.append(string[last : found.start()])
+            start = found._whole_start()
+            pieces.append(string[last:start])
             pieces.extend(found.groups())
-            last = found.end()
+            last = start + len(found._native.group(0))
         pieces.append(string[last:])
         return pieces
 
@@ -939,7 +941,13 @@ class Pattern:
         else:
             if type(repl) is not str:
                 raise TypeError("expected str instance, %s found" % type(repl).__name__)
-            template = _parse_template(repl, self)
+            # Parsed once per pattern and template: sub in a loop over lines repeats both.
+            template = self._templates.get(repl)
+            if template is None:
+                template = _parse_template(repl, self)
+                if len(self._templates) >= 32:
+                    self._templates.clear()
+                self._templates[repl] = template
             render = lambda found: _expand(template, found)
         pieces = []
         last = 0
@@ -947,9 +955,10 @@ class Pattern:
         for found in self.finditer(string):
             if count and done >= count:
                 break
-            pieces.append(string[last : found.start()])
+            start = found._whole_start()
+            pieces.append(string[last:start])
             pieces.append(render(found))
-            last = found.end()
+            last = start + len(found._native.group(0))
             done += 1
         pieces.append(string[last:])
         return "".join(pieces), done
