@@ -225,8 +225,9 @@ def test_analyst_style_programs_print_what_cpython_prints(session, program):
 
 
 # Patterns whose matches hold a literal (after a lead part that does or does not hold a space, or
-# none), which the sandbox finds with str.find before running the engine, and some that do not.
-LITERAL_PATTERNS = [
+# none), which the sandbox finds with str.find before running the engine, and patterns without one,
+# whose findall runs in the engine's sub.
+FAST_PATH_PATTERNS = [
     r"(\w+)@(\w+)\.com about order #(\d+)",
     r"(\w+)@(\w+)\.com",
     r"[\w.+-]+@[\w-]+\.[\w.]+",
@@ -256,6 +257,14 @@ LITERAL_PATTERNS = [
     r"a\.b",
     r"[\d.]+ about",
     r"(?:a|b c)+@",
+    r"\w+",
+    r"\d+(?:\.\d+)?",
+    r"(\d+)(?:\.(\d+))?",
+    r"([a-c]+)|\d",
+    r"\s+",
+    r"^\w+",
+    r"\d+$",
+    r"[A-Z][a-z]+",
 ]
 TOKENS = ["a", "b", "c", "x", "1", "9", "2024", " ", "  ", "@", ".", "-", "#", ",", "$", "order", "ORDER", "com"]
 ASCII_TEXTS = st.lists(st.sampled_from([*TOKENS, " about ", "\t"]), max_size=16).map("".join)
@@ -263,7 +272,7 @@ ASCII_TEXTS = st.lists(st.sampled_from([*TOKENS, " about ", "\t"]), max_size=16)
 # positions in bytes, not characters.
 OTHER_TEXTS = st.lists(st.sampled_from([*TOKENS, "’", "€", "é"]), max_size=12).map("".join)
 
-LITERAL_PROGRAM = """
+FAST_PATH_PROGRAM = """
 import re
 def show(f):
     try:
@@ -299,9 +308,9 @@ def talkative_session(runtime):
     session.close()
 
 
-def _literal_cases_agree(session, texts, refusals_allowed):
+def _fast_path_cases_agree(session, texts, refusals_allowed):
     # Every pattern on every text: a pattern drawn at random would meet too few telling texts.
-    code = "CASES = %r\n%s" % ([(pattern, text) for pattern in LITERAL_PATTERNS for text in texts], LITERAL_PROGRAM)
+    code = "CASES = %r\n%s" % ([(pattern, text) for pattern in FAST_PATH_PATTERNS for text in texts], FAST_PATH_PROGRAM)
     result = session.run(code)
     assert result.ok and not result.stdout_truncated, result.error
     expected = cpython_output(code).splitlines()
@@ -313,14 +322,14 @@ def _literal_cases_agree(session, texts, refusals_allowed):
 
 @settings(max_examples=40, deadline=None)
 @given(st.lists(ASCII_TEXTS, min_size=1, max_size=3))
-def test_patterns_with_a_required_literal_agree_with_cpython_on_ascii_text(talkative_session, texts):
-    _literal_cases_agree(talkative_session, texts, refusals_allowed=False)
+def test_fast_paths_agree_with_cpython_on_ascii_text(talkative_session, texts):
+    _fast_path_cases_agree(talkative_session, texts, refusals_allowed=False)
 
 
 @settings(max_examples=25, deadline=None)
 @given(st.lists(OTHER_TEXTS, min_size=1, max_size=3))
-def test_patterns_with_a_required_literal_agree_with_cpython_on_other_text(talkative_session, texts):
-    _literal_cases_agree(talkative_session, texts, refusals_allowed=True)
+def test_fast_paths_agree_with_cpython_on_other_text(talkative_session, texts):
+    _fast_path_cases_agree(talkative_session, texts, refusals_allowed=True)
 
 
 def test_realistic_patterns_use_their_required_literal(session):

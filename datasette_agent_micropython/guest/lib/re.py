@@ -877,6 +877,21 @@ class Pattern:
     def findall(self, string, pos=0, endpos=None):
         result = []
         groups = self.groups
+        if self._native_sub and self._literal is None and not pos and endpos is None:
+            # The engine's sub visits the same matches as findall for a pattern that never matches
+            # empty, and calls a function on each without a Python loop or locating its text. With
+            # a literal to skip to, the loop below scans less.
+            self._check(string)
+            if groups == 0:
+                self._engine.sub(lambda found: result.append(found.group(0)) or "", string)
+            elif groups == 1:
+                self._engine.sub(lambda found: result.append(found.group(1) or "") or "", string)
+            else:
+                numbers = range(1, groups + 1)
+                self._engine.sub(
+                    lambda found: result.append(tuple(found.group(i) or "" for i in numbers)) or "", string
+                )
+            return result
         if not self._translation.dollar and endpos is None and not self._bounded:
             # Without '$' a match starts at the first occurrence of its text: no Match objects needed.
             self._check(string)
