@@ -165,6 +165,17 @@ def test_what_the_engine_cannot_do_raises_instead_of_mismatching(session):
     assert result.stdout == "NotImplementedError\n" * 3
 
 
+def test_a_nul_character_is_refused_rather_than_ending_the_pattern(session):
+    # The engine would read each pattern as ending at its NUL, and match the empty string.
+    result = session.run(
+        "import re\n"
+        "for p in [r'\\0*@', 'x\\x00', '[\\x00a]', r'a\\x00']:\n"
+        "    try:\n        print(re.compile(p))\n    except re.error as e:\n        print('re.error')\n"
+    )
+    assert result.ok, result.error
+    assert result.stdout == "re.error\n" * 4
+
+
 def test_a_session_holding_compiled_patterns_survives_snapshot_and_restore(runtime):
     setup = (
         "import re\nWORD = re.compile(r'(?P<w>[a-z]+)(\\d*)', re.I)\n"

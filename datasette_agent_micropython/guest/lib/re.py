@@ -385,6 +385,9 @@ class _Translation:
             # ASCII makes \w, \d and \s ASCII-only in CPython too: the engine then agrees on any text.
             self.word = self.digit = self.space = False
         text = "".join(out)
+        if "\0" in text:
+            # The engine reads its pattern as a C string, which ends at the first NUL.
+            self._unsupported("a NUL character", None)
         if len(text) > _MAX_PATTERN:
             self._unsupported("a pattern this large once counted repeats are expanded", None)
         return text
