@@ -2,7 +2,8 @@
 
 Patterns are translated for the engine ({m,n}, named groups, '.', escapes, IGNORECASE), and what the
 engine cannot do (lookarounds, backreferences, \\b, MULTILINE...) raises `re.error` instead of
-matching differently. The matching itself stays in C.
+matching differently. The matching itself stays in C: searches first skip, with str.find, to a
+literal every match must hold, and findall without such a literal runs inside the engine's sub.
 """
 
 import sys
