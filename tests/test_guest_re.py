@@ -1,5 +1,7 @@
 """The guest re module agrees with CPython, or raises a clear error where the engine cannot."""
 
+from dataclasses import replace
+
 import pytest
 from guest_oracle import ROOMY, check_survives_a_restore, cpython_output, new_session, sandbox_output
 from hypothesis import given, settings
@@ -163,6 +165,17 @@ def test_what_the_engine_cannot_do_raises_instead_of_mismatching(session):
     assert result.stdout == "NotImplementedError\n" * 3
 
 
+def test_a_nul_character_is_refused_rather_than_ending_the_pattern(session):
+    # The engine would read each pattern as ending at its NUL, and match the empty string.
+    result = session.run(
+        "import re\n"
+        "for p in [r'\\0*@', 'x\\x00', '[\\x00a]', r'a\\x00']:\n"
+        "    try:\n        print(re.compile(p))\n    except re.error as e:\n        print('re.error')\n"
+    )
+    assert result.ok, result.error
+    assert result.stdout == "re.error\n" * 4
+
+
 def test_a_session_holding_compiled_patterns_survives_snapshot_and_restore(runtime):
     setup = (
         "import re\nWORD = re.compile(r'(?P<w>[a-z]+)(\\d*)', re.I)\n"
@@ -220,3 +233,140 @@ print(re.subn(r"(\d{2}):(\d{2}):(\d{2})", r"\1h\2m\3s", log)[1], re.escape("a.b*
 @pytest.mark.parametrize("program", ANALYST_PROGRAMS)
 def test_analyst_style_programs_print_what_cpython_prints(session, program):
     assert sandbox_output(session, program) == cpython_output(program)
+
+
+# Patterns whose matches hold a literal (after a lead part that does or does not hold a space, or
+# none), which the sandbox finds with str.find before running the engine, and patterns without one,
+# whose findall runs in the engine's sub.
+FAST_PATH_PATTERNS = [
+    r"(\w+)@(\w+)\.com about order #(\d+)",
+    r"(\w+)@(\w+)\.com",
+    r"[\w.+-]+@[\w-]+\.[\w.]+",
+    r"(?P<user>[\w.+-]+)@(?P<domain>[\w.-]+)",
+    r"\d{4}-\d{2}-\d{2}",
+    r"(\d{4})-(\d\d)-(\d\d)",
+    r"(\d+)\.(\d*)",
+    r"\d+\.\d+",
+    r"\$\d+(?:\.\d\d)?",
+    r"#(\d+)",
+    r"order #\d+",
+    r"(?i)ORDER #\d+",
+    r"[a-z]+ @",
+    r"[^,]+,",
+    r".*@",
+    r".+?@",
+    r"(a|b c)d",
+    r"a@b|c",
+    r"\w+ \w+@",
+    r"(\d+)-(\d+)?",
+    r"\d+(?:\.\d+)? ?@",
+    r"\.\d+$",
+    r"(?:ab)+c",
+    r"\s*@\s*",
+    r"@\w+",
+    r"1\d*9",
+    r"a\.b",
+    r"[\d.]+ about",
+    r"(?:a|b c)+@",
+    r"\w+",
+    r"\d+(?:\.\d+)?",
+    r"(\d+)(?:\.(\d+))?",
+    r"([a-c]+)|\d",
+    r"\s+",
+    r"^\w+",
+    r"\d+$",
+    r"[A-Z][a-z]+",
+]
+TOKENS = ["a", "b", "c", "x", "1", "9", "2024", " ", "  ", "@", ".", "-", "#", ",", "$", "order", "ORDER", "com"]
+ASCII_TEXTS = st.lists(st.sampled_from([*TOKENS, " about ", "\t"]), max_size=16).map("".join)
+# Non-ASCII characters that are neither word characters nor whitespace: the engine then counts
+# positions in bytes, not characters.
+OTHER_TEXTS = st.lists(st.sampled_from([*TOKENS, "’", "€", "é"]), max_size=12).map("".join)
+
+FAST_PATH_PROGRAM = """
+import re
+def show(f):
+    try:
+        return f()
+    except (NotImplementedError, re.error):
+        return 'NotImplementedError'
+def encode(value):
+    # Code points for non-ASCII text, which MicroPython's repr escapes and CPython's does not.
+    if isinstance(value, str):
+        return value if all(c < '\\x7f' for c in value) else [ord(c) for c in value]
+    if isinstance(value, (list, tuple)):
+        return [encode(item) for item in value]
+    return value
+def described(m):
+    if m is None or isinstance(m, str):
+        return m
+    return (m.group(), m.groups(), m.span(), [m.span(i) for i in range(1, m.re.groups + 1)], m.pos)
+for pattern, text in CASES:
+    p = re.compile(pattern)
+    print(encode((show(lambda: described(p.search(text))), show(lambda: p.findall(text)))))
+    print(encode(show(lambda: [described(m) for m in p.finditer(text)])))
+    print(encode((show(lambda: p.sub('<\\\\g<0>>', text)), show(lambda: p.sub('_', text)), show(lambda: p.subn(lambda m: m.group(0)[::-1], text, 1)))))
+    print(encode((show(lambda: p.split(text)), show(lambda: p.split(text, 1)))))
+    print(encode(show(lambda: [described(p.search(text, k)) for k in range(0, len(text) + 2, 3)])))
+    print(encode(show(lambda: [p.findall(text, k) for k in range(1, len(text) + 1, 4)])))
+"""
+
+
+@pytest.fixture(scope="module")
+def talkative_session(runtime):
+    session = new_session(runtime, replace(ROOMY, max_output_chars=10**7))
+    yield session
+    session.close()
+
+
+def _fast_path_cases_agree(session, texts, refusals_allowed):
+    # Every pattern on every text: a pattern drawn at random would meet too few telling texts.
+    code = "CASES = %r\n%s" % ([(pattern, text) for pattern in FAST_PATH_PATTERNS for text in texts], FAST_PATH_PROGRAM)
+    result = session.run(code)
+    assert result.ok and not result.stdout_truncated, result.error
+    expected = cpython_output(code).splitlines()
+    assert len(result.stdout.splitlines()) == len(expected)
+    for got, want in zip(result.stdout.splitlines(), expected):
+        if not (refusals_allowed and "NotImplementedError" in got):
+            assert got == want
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(ASCII_TEXTS, min_size=1, max_size=3))
+def test_fast_paths_agree_with_cpython_on_ascii_text(talkative_session, texts):
+    _fast_path_cases_agree(talkative_session, texts, refusals_allowed=False)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(OTHER_TEXTS, min_size=1, max_size=3))
+def test_fast_paths_agree_with_cpython_on_other_text(talkative_session, texts):
+    _fast_path_cases_agree(talkative_session, texts, refusals_allowed=True)
+
+
+def test_realistic_patterns_use_their_required_literal(session):
+    result = session.run(
+        "import re\n"
+        "for p in [r'(\\w+)@(\\w+)\\.com about order #(\\d+)', r'\\d{4}-\\d{2}-\\d{2}', r'[\\w.+-]+@[\\w-]+\\.[\\w.]+',\n"
+        "          r'\\$\\d+(?:\\.\\d\\d)?', r'[^,]+,', r'\\w+', r'a|b@', r'^a@']:\n"
+        "    c = re.compile(p)\n"
+        "    print(c._literal, c._lead)\n"
+    )
+    assert result.ok, result.error
+    assert result.stdout.splitlines() == ["@ 1", "- 1", "@ 1", "$ 0", ", 2", "None 2", "None 2", "None 2"]
+
+
+def test_replacement_templates_parsed_once_still_agree_with_cpython(session):
+    code = r"""
+import re
+p = re.compile(r"(?P<y>\d{4})-(\d\d)")
+lines = ["on 2024-01 and 2023-12", "none", "1999-07"]
+for template in [r"\2/\g<y>", r"\2/\g<y>", r"<\g<0>>", "plain", r"\2/\g<y>"]:
+    print([p.sub(template, line) for line in lines], [p.subn(template, line, 1) for line in lines])
+for bad in [r"\3", r"\g<z>", r"\q", r"\3"]:
+    for _ in range(2):
+        try:
+            p.sub(bad, "2024-01")
+        except (re.error, IndexError) as e:
+            print(type(e).__name__)
+"""
+    assert sandbox_output(session, code) == cpython_output(code)

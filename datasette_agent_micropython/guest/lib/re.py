@@ -2,7 +2,8 @@
 
 Patterns are translated for the engine ({m,n}, named groups, '.', escapes, IGNORECASE), and what the
 engine cannot do (lookarounds, backreferences, \\b, MULTILINE...) raises `re.error` instead of
-matching differently. The matching itself stays in C.
+matching differently. The matching itself stays in C: searches first skip, with str.find, to a
+literal every match must hold, and findall without such a literal runs inside the engine's sub.
 """
 
 import sys
@@ -385,9 +386,91 @@ class _Translation:
             # ASCII makes \w, \d and \s ASCII-only in CPython too: the engine then agrees on any text.
             self.word = self.digit = self.space = False
         text = "".join(out)
+        if "\0" in text:
+            # The engine reads its pattern as a C string, which ends at the first NUL.
+            self._unsupported("a NUL character", None)
         if len(text) > _MAX_PATTERN:
             self._unsupported("a pattern this large once counted repeats are expanded", None)
         return text
+
+    @staticmethod
+    def _atom_end(text, at):
+        """Where the engine-pattern atom starting at text[at] ends: a set, an escape, a group or one character."""
+        c = text[at]
+        if c == "\\":
+            return at + 2
+        if c == "[":
+            at += 2 if text.startswith("^", at + 1) else 1
+            while text[at] != "]":
+                at += 2 if text[at] == "\\" else 1
+            return at + 1
+        if c == "(":
+            depth = 0
+            while True:
+                c = text[at]
+                if c == "\\" or c == "[":
+                    at = _Translation._atom_end(text, at)
+                    continue
+                if c == "(":
+                    depth += 1
+                elif c == ")":
+                    depth -= 1
+                    if depth == 0:
+                        return at + 1
+                at += 1
+        return at + 1
+
+    @staticmethod
+    def _may_hold_space(text):
+        """Whether some match of the engine pattern text can contain a space: whether any of its
+        one-character atoms matches one."""
+        at = 0
+        while at < len(text):
+            if text.startswith("(?:", at):
+                at += 3
+            elif text[at] in "()|*+?":
+                at += 1
+            else:
+                end = _Translation._atom_end(text, at)
+                if _engine.compile(text[at:end]).match(" ") is not None:
+                    return True
+                at = end
+        return False
+
+    @staticmethod
+    def _is_literal(text, at, end):
+        c = text[at]
+        if c in "([.^$|" or (c == "\\" and text[at + 1] in "wdsWDS"):
+            return False
+        return end >= len(text) or text[end] not in "*+?"
+
+    @staticmethod
+    def _required_literal(text):
+        """(literal, lead) for an engine pattern without a top-level '|' or '^': its first run of
+        unrepeated literal characters, which every match holds, and what can come before it in a
+        match: 0 nothing, 1 characters other than a space, 2 anything. None without such a run."""
+        at = 0
+        length = len(text)
+        while at < length:
+            if text[at] == "$":
+                return None
+            end = _Translation._atom_end(text, at)
+            if _Translation._is_literal(text, at, end):
+                break
+            at = end
+            while at < length and text[at] in "*+?":
+                at += 1
+        else:
+            return None
+        lead = text[:at]
+        literal = []
+        while at < length:
+            end = _Translation._atom_end(text, at)
+            if not _Translation._is_literal(text, at, end):
+                break
+            literal.append(text[end - 1])
+            at = end
+        return "".join(literal), 0 if not lead else 2 if _Translation._may_hold_space(lead) else 1
 
     @staticmethod
     def _is_count(pattern, at):
@@ -580,24 +663,40 @@ class Pattern:
         except (ValueError, RuntimeError) as failure:
             raise error("the sandbox's engine rejected the pattern (%s)" % failure, pattern)
         self._full = None
+        self._templates = {}
         # The engine's own sub skips empty matches, so it serves only patterns that never match empty.
         self._native_sub = self._engine.match("") is None
-        # Whether the engine's answer can depend on the text holding characters it mishandles.
+        # Whether the engine's answer can depend on the text holding characters it mishandles:
+        # 0 never, 1 only when the text is not ASCII, 2 also for some ASCII texts.
         self._text_matters = (
-            translation.dollar or translation.space or translation.bytewise or translation.word or translation.digit
+            2
+            if translation.dollar or translation.space
+            else 1
+            if translation.bytewise or translation.word or translation.digit
+            else 0
         )
         self._bounded = translation.boundary_start or translation.boundary_end
         if self._bounded:
             self._native_sub = False
+        # A literal every match holds lets str.find skip text where no match can start (see _narrow).
+        self._literal = None
+        self._lead = 2
+        if not (translation.top_level_bar or translation.caret):
+            self._literal, self._lead = _Translation._required_literal(translation.engine_text) or (None, 2)
 
     def __repr__(self):
         return "re.compile(%r)" % (self.pattern,)
 
     def _check(self, text):
+        """Raise where the engine could answer differently from CPython on this text; return
+        whether the text is known to be ASCII (its engine byte offsets are then its indexes)."""
         if type(text) is not str:
             raise TypeError("expected string or bytes-like object, got '%s'" % type(text).__name__)
-        if not self._text_matters:
-            return
+        matters = self._text_matters
+        if matters == 1 and len(text) == len(text.encode()):
+            return True
+        if not matters:
+            return False
         translation = self._translation
         if translation.dollar and text.endswith("\n"):
             raise NotImplementedError("re: '$' before a trailing newline is not supported by the sandbox's engine")
@@ -649,8 +748,32 @@ class Pattern:
             pos = start + 1
         return None, -1
 
+    def _narrow(self, text, pos):
+        """The first position at or after pos where a match can start, or -1 when none can.
+
+        A match holds the pattern's required literal at some place at or after its own start, so
+        not before the literal's first occurrence from pos; and when what precedes the literal in
+        a match never holds a space, the match starts after the last space before that occurrence.
+        """
+        at = text.find(self._literal, pos)
+        lead = self._lead
+        if at <= pos or not lead:
+            return at
+        if lead == 1:
+            space = text.rfind(" ", pos, at)
+            if space >= 0:
+                return space + 1
+        return pos
+
     def _wrap(self, native, text, pos, start):
-        return None if native is None else Match(self, native, text, pos, start)
+        if native is None:
+            return None
+        found = Match(self, native, text)
+        if pos:
+            found.pos = pos
+        if start >= 0:
+            found._start = start
+        return found
 
     def match(self, string, pos=0, endpos=None):
         if pos or endpos is not None or self._bounded:
@@ -671,11 +794,25 @@ class Pattern:
 
     def search(self, string, pos=0, endpos=None):
         # The common call, search(text), in a frame small enough for MicroPython to keep it off
-        # the GC heap (more than 11 words of locals and stack are allocated on every call).
+        # the GC heap (more than 11 words of locals and stack are allocated on every call): pos
+        # and endpos are reused below, and _narrow is inlined, as a call costs about as much as
+        # the engine saves on a short line.
         if pos or endpos is not None or self._bounded:
             return self._search_from(string, pos, endpos)
-        self._check(string)
-        return self._wrap(self._engine.search(string), string, 0, -1)
+        if type(string) is str and self._text_matters == 1 and len(string) == len(string.encode()):
+            endpos = True  # the text is ASCII
+        else:
+            endpos = self._check(string)
+        if self._literal is not None:
+            pos = string.find(self._literal)
+            if pos < 0:
+                return None
+            if pos and self._lead:
+                pos = string.rfind(" ", 0, pos) + 1 if self._lead == 1 else 0
+            if pos and not endpos:
+                pos = _byte_offset(string, pos)
+        native = self._engine.search(string, pos) if pos else self._engine.search(string)
+        return None if native is None else Match(self, native, string)
 
     def _search_from(self, string, pos, endpos):
         self._check(string)
@@ -683,7 +820,10 @@ class Pattern:
         if self._bounded:
             native, start = self._locate(text, pos, False, self._engine)
             return self._wrap(native, text, pos, start)
-        native = self._engine.search(text, _byte_offset(text, pos)) if pos else self._engine.search(text)
+        at = pos if self._literal is None else self._narrow(text, pos)
+        if at < 0:
+            return None
+        native = self._engine.search(text, _byte_offset(text, at)) if at else self._engine.search(text)
         return self._wrap(native, text, pos, -1)
 
     def fullmatch(self, string, pos=0, endpos=None):
@@ -706,6 +846,7 @@ class Pattern:
         search = self._engine.search
         ascii = len(text.encode()) == length
         char_base = byte_base = 0
+        origin = pos
         while pos <= length:
             if pos > 0 and self._translation.caret:
                 return
@@ -713,16 +854,24 @@ class Pattern:
                 native, start = self._locate(text, pos, False, self._engine)
                 if native is None:
                     return
-                found = Match(self, native, text, pos, start)
+                found = self._wrap(native, text, pos, start)
             else:
+                if self._literal is not None:
+                    # The match, if any, is the first at or after the narrowed pos.
+                    pos = self._narrow(text, pos)
+                    if pos < 0:
+                        return
                 if pos and not ascii:
                     byte_base += len(text[char_base:pos].encode())
                     char_base = pos
                 native = search(text, byte_base if not ascii else pos) if pos else search(text)
                 if native is None:
                     return
-                found = Match(self, native, text, pos, -1)
-            start = found.start()
+                found = self._wrap(native, text, pos, -1)
+            start = found._whole_start()
+            if pos != origin:
+                # Located from where this search began; CPython reports the pos finditer was given.
+                found.pos = origin
             end = start + len(native.group(0))
             yield found
             if end == start and self._translation.prefers_less:
@@ -732,6 +881,21 @@ class Pattern:
     def findall(self, string, pos=0, endpos=None):
         result = []
         groups = self.groups
+        if self._native_sub and self._literal is None and not pos and endpos is None:
+            # The engine's sub visits the same matches as findall for a pattern that never matches
+            # empty, and calls a function on each without a Python loop or locating its text. With
+            # a literal to skip to, the loop below scans less.
+            self._check(string)
+            if groups == 0:
+                self._engine.sub(lambda found: result.append(found.group(0)) or "", string)
+            elif groups == 1:
+                self._engine.sub(lambda found: result.append(found.group(1) or "") or "", string)
+            else:
+                numbers = range(1, groups + 1)
+                self._engine.sub(
+                    lambda found: result.append(tuple(found.group(i) or "" for i in numbers)) or "", string
+                )
+            return result
         if not self._translation.dollar and endpos is None and not self._bounded:
             # Without '$' a match starts at the first occurrence of its text: no Match objects needed.
             self._check(string)
@@ -739,10 +903,16 @@ class Pattern:
             search = self._engine.search
             ascii = len(string.encode()) == length
             caret = self._translation.caret
+            literal = self._literal
             char_base = byte_base = 0
             while pos <= length:
                 if pos and caret:
                     break
+                if literal is not None:
+                    # The match, if any, is the first at or after the narrowed pos.
+                    pos = self._narrow(string, pos)
+                    if pos < 0:
+                        break
                 if pos and not ascii:
                     byte_base += len(string[char_base:pos].encode())
                     char_base = pos
@@ -777,9 +947,10 @@ class Pattern:
         for found in self.finditer(string):
             if maxsplit and len(pieces) >= maxsplit * (self.groups + 1):
                 break
-            pieces.append(string[last : found.start()])
+            start = found._whole_start()
+            pieces.append(string[last:start])
             pieces.extend(found.groups())
-            last = found.end()
+            last = start + len(found._native.group(0))
         pieces.append(string[last:])
         return pieces
 
@@ -789,7 +960,13 @@ class Pattern:
         else:
             if type(repl) is not str:
                 raise TypeError("expected str instance, %s found" % type(repl).__name__)
-            template = _parse_template(repl, self)
+            # Parsed once per pattern and template: sub in a loop over lines repeats both.
+            template = self._templates.get(repl)
+            if template is None:
+                template = _parse_template(repl, self)
+                if len(self._templates) >= 32:
+                    self._templates.clear()
+                self._templates[repl] = template
             render = lambda found: _expand(template, found)
         pieces = []
         last = 0
@@ -797,9 +974,10 @@ class Pattern:
         for found in self.finditer(string):
             if count and done >= count:
                 break
-            pieces.append(string[last : found.start()])
+            start = found._whole_start()
+            pieces.append(string[last:start])
             pieces.append(render(found))
-            last = found.end()
+            last = start + len(found._native.group(0))
             done += 1
         pieces.append(string[last:])
         return "".join(pieces), done
@@ -807,6 +985,8 @@ class Pattern:
     def sub(self, repl, string, count=0):
         if self._native_sub and type(repl) is str and "\\" not in repl:
             self._check(string)
+            if self._literal is not None and self._literal not in string:
+                return string
             return self._engine.sub(repl, string, count)
         return self.subn(repl, string, count)[0]
 
@@ -875,13 +1055,19 @@ def _expand(template, found):
 class Match:
     """One match: groups by number or name, and where they lie in the string."""
 
-    def __init__(self, pattern, native, text, pos, start):
+    # A search from the start of the text, the common case, leaves these at the class's values:
+    # each attribute stored on an instance costs MicroPython a dictionary slot and its growth.
+    pos = 0
+    _start = -1  # where the match starts, -1 until located
+
+    def __init__(self, pattern, native, text):
         self.re = pattern
         self.string = text
-        self.pos = pos
-        self.endpos = len(text)
         self._native = native
-        self._start = start
+
+    @property
+    def endpos(self):
+        return len(self.string)
 
     def _index(self, group):
         if type(group) is int:
@@ -892,13 +1078,20 @@ class Match:
         raise IndexError("no such group")
 
     def group(self, group=0, *more):
-        # One group, the common call, packs no tuple of arguments.
+        # One group by number, the common call: the engine checks the number itself, and
+        # anything it refuses (a name, a number out of range) takes the general path.
         if not more:
-            return self._native.group(self._index(group))
+            try:
+                return self._native.group(group)
+            except (IndexError, TypeError):
+                return self._native.group(self._index(group))
         return tuple(self._native.group(self._index(g)) for g in (group,) + more)
 
     def __getitem__(self, group):
-        return self._native.group(self._index(group))
+        try:
+            return self._native.group(group)
+        except (IndexError, TypeError):
+            return self._native.group(self._index(group))
 
     def groups(self, default=None):
         native = self._native
