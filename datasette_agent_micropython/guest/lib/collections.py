@@ -40,63 +40,104 @@ def _count_of(pair):
 
 # most_common(n) for n up to this takes the largest one by one instead of keeping a heap.
 _FEW = 16
-# Objects counted by identity: at most two per distinct key, and this many more (see _tally).
-_KEPT_SPARE = 256
+# MicroPython's dict grows only once its table is full, and probes linearly: lookups in a nearly
+# full table of similar keys ('w1', 'w2', ... have neighbouring 16-bit hashes) compare many keys.
+# Counting goes into a native dict kept at most a quarter full, several times cheaper per item.
+# A tally starts with room for this many distinct keys, and takes 4 times more at each move ...
+_ROOM = 16
+# ... into a table of this many slots per key of room ...
+_SPREAD = 4
+# ... of at most this many slots (strs hash to 16 bits: a larger table would not spread them).
+_MOST_SLOTS = 1 << 16
+# A Counter loaded with at least this many keys first grows its own table (see _make_room).
+_ROOMY_FROM = 64
+_UNHASHABLE = "unsupported type for __hash__: "
 
 
-def _tally(iterable, first_seen, tallies):
-    """Append to `first_seen` the distinct keys of `iterable` in first-seen order, and to
-    `tallies` how often each occurs; on an error, what was counted before it is there.
+class _Slots:
+    """Has a length and no items: dict.fromkeys sizes its table from len()."""
 
-    Counting by value is slow in MicroPython: similar strs ('w1', 'w2', ...) get neighbouring
-    hashes, and its linear probing then compares many keys per lookup. Most items repeat an
-    object already seen (words drawn from a vocabulary, column values), so each item is looked
-    up by id() first, a small int with a well-spread hash, in a loop that does nothing else. An
-    object seen for the first time stops that loop (a KeyError) and is looked up by value, which
-    merges equal objects as a dict does and raises for an unhashable one; then its id is
-    recorded. The objects recorded are kept alive in `kept`, so that no other object can take
-    their id while the count runs. When most items are new objects (a generator making fresh
-    strs), recording ids only costs, and the rest of the items are counted by value alone."""
-    by_id = {}
-    slot_of = {}
-    kept = []
-    object_id = id
+    def __init__(self, slots):
+        self._slots = slots
+
+    def __len__(self):
+        return self._slots
+
+    def __iter__(self):
+        return iter(())
+
+
+def _table(slots, counts=None):
+    """An empty native dict of `slots` slots, then holding `counts`; `counts` itself when
+    memory is short (it then grows as MicroPython grows it)."""
+    try:
+        table = _dict.fromkeys(_Slots(slots))
+    except MemoryError:
+        return counts
+    if counts:
+        table.update(counts)
+    return table
+
+
+def _tally(iterable, first_seen, held):
+    """Count the items of `iterable` into the native dict held[0] (replaced by larger ones as
+    keys arrive), appending each distinct key to `first_seen` when first seen; on an error,
+    what was counted before it is there.
+
+    A repeated item costs one `+= 1`; a new one raises KeyError there, which costs more, so
+    after each move to a larger table (new keys are coming) a stretch of items is counted
+    with a test instead."""
+    counts = held[0]
+    room = _ROOM
     items = iter(iterable)
     key = _NOTHING
-    while True:
-        try:
-            for key in items:
-                tallies[by_id[object_id(key)]] += 1
-            return
-        except KeyError:
-            # Not this loop's lookup: the iterator itself raised.
-            if key is _NOTHING or object_id(key) in by_id:
-                raise
-        slot = _slot(slot_of, key, first_seen, tallies)
-        if len(kept) >= 2 * len(tallies) + _KEPT_SPARE:
-            break
-        by_id[object_id(key)] = slot
-        kept.append(key)
-        key = _NOTHING
-    for key in items:
-        _slot(slot_of, key, first_seen, tallies)
-
-
-def _slot(slot_of, key, first_seen, tallies):
-    """Count `key` by value; its slot in `tallies`."""
     try:
-        slot = slot_of.get(key)
-        if slot is None:
-            slot = slot_of[key] = len(tallies)
+        while True:
+            try:
+                for key in items:
+                    counts[key] += 1
+                return
+            except KeyError:
+                # Not this loop's lookup: the iterator itself raised.
+                if key is _NOTHING or key in counts:
+                    raise
+            counts[key] = 1
             first_seen.append(key)
-            tallies.append(1)
-        else:
-            tallies[slot] += 1
-        return slot
+            if len(first_seen) > room:
+                room *= 4
+                if room * _SPREAD <= _MOST_SLOTS:
+                    counts = held[0] = _table(room * _SPREAD, counts)
+                for _, key in zip(range(room), items):
+                    if key in counts:
+                        counts[key] += 1
+                    else:
+                        counts[key] = 1
+                        first_seen.append(key)
     except TypeError as error:
-        if str(error).startswith("unsupported type for __hash__"):
-            raise TypeError("unhashable type: '%s'" % type(key).__name__)
+        text = str(error)
+        if text.startswith(_UNHASHABLE):
+            raise TypeError("unhashable type: " + text[len(_UNHASHABLE) :])
         raise
+
+
+def _make_room(counter, keys):
+    """Grow the empty native table of `counter` to about two slots per key, so that lookups in
+    it stay short. Small ints fill slots 0, 1, ... and are deleted from the last, each before
+    an empty slot, which leaves the slot empty rather than marked deleted."""
+    slots = 2 * _ROOMY_FROM
+    while slots < 2 * keys:
+        slots *= 2
+    if slots > _MOST_SLOTS:
+        return
+    native = super(odict, counter)
+    try:
+        native.update(_dict.fromkeys(range(slots)))
+    except MemoryError:
+        native.clear()
+        return
+    pop = native.pop
+    for slot in range(slots - 1, -1, -1):
+        pop(slot)
 
 
 class Counter(odict):
@@ -167,17 +208,20 @@ class Counter(odict):
                 for key in iterable.keys():
                     self[key] = peek(key, 0) + iterable[key]
             else:
-                first_seen, tallies = [], []
+                first_seen, held = [], [_table(_ROOM * _SPREAD, _dict())]
                 try:
-                    _tally(iterable, first_seen, tallies)
+                    _tally(iterable, first_seen, held)
                 finally:
                     # On an error too: CPython has counted the items before it. An empty
                     # Counter that never lost a key (no deletion index) is loaded whole.
+                    counts = held[0]
                     if not self and self._index is None:
-                        self._load(first_seen, zip(first_seen, tallies))
+                        if len(first_seen) >= _ROOMY_FROM:
+                            _make_room(self, len(first_seen))
+                        self._load(first_seen, counts)
                     else:
-                        for key, count in zip(first_seen, tallies):
-                            self[key] = peek(key, 0) + count
+                        for key in first_seen:
+                            self[key] = peek(key, 0) + counts[key]
         if kwds:
             self.update(kwds)
 
