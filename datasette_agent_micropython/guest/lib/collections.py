@@ -49,9 +49,13 @@ _ROOM = 16
 _SPREAD = 4
 # ... of at most this many slots (strs hash to 16 bits: a larger table would not spread them).
 _MOST_SLOTS = 1 << 16
-# A Counter loaded with at least this many keys first grows its own table (see _make_room).
+# A Counter loaded with at least this many keys first grows its own table (see _make_room). It
+# costs about as much as 2 lookups per slot, repaid by a single later lookup of each key, so a
+# Counter that gains keys one by one, whose future lookups are unknown, stops growing it sooner.
 _ROOMY_FROM = 64
+_MOST_REGROWN_SLOTS = 1 << 12
 _UNHASHABLE = "unsupported type for __hash__: "
+_NEVER = 1 << 60
 
 
 class _Slots:
@@ -120,36 +124,68 @@ def _tally(iterable, first_seen, held):
         raise
 
 
-def _make_room(counter, keys):
-    """Grow the empty native table of `counter` to about two slots per key, so that lookups in
-    it stay short. Small ints fill slots 0, 1, ... and are deleted from the last, each before
-    an empty slot, which leaves the slot empty rather than marked deleted."""
+def _make_room(counter, keys, most_slots=_MOST_SLOTS):
+    """Grow the native table of `counter` (holding no key) to about two slots per key, so that
+    lookups in it stay short, and note when it should grow again. Small ints fill slots 0, 1,
+    ... and are deleted from the last, each before an empty slot, which leaves the slot empty
+    rather than marked deleted."""
     slots = 2 * _ROOMY_FROM
     while slots < 2 * keys:
         slots *= 2
-    if slots > _MOST_SLOTS:
+    if slots > most_slots:
+        counter._roomy_until = _NEVER
         return
     native = super(odict, counter)
     try:
         native.update(_dict.fromkeys(range(slots)))
     except MemoryError:
         native.clear()
+        counter._roomy_until = _NEVER
         return
-    pop = native.pop
-    for slot in range(slots - 1, -1, -1):
-        pop(slot)
+    # Each pop returns None, so any() runs them all, at C speed.
+    any(map(native.pop, range(slots - 1, -1, -1)))
+    counter._roomy_until = slots // 2
 
 
+def _regrow(counter):
+    native = super(odict, counter)
+    held = native.copy()
+    native.clear()
+    try:
+        _make_room(counter, 4 * len(held), _MOST_REGROWN_SLOTS)
+    finally:
+        native.update(held)
+
+
+# Names are few in Counter's class: special methods it lacks (__contains__ for `in`) are looked
+# up in it first, and MicroPython's tables are fuller, and slower to miss in, with each name.
 class Counter(odict):
     """A dict of counts: missing keys count 0, most_common() ranks, + - & | combine."""
 
     def __init__(self, iterable=None, **kwds):
         odict.__init__(self)
         self._peek = super(odict, self).get  # the native dict's get, at C speed
+        # Past this many keys, the next new key regrows the native table (see _make_room).
+        self._roomy_until = _ROOMY_FROM
         self.update(iterable, **kwds)
 
     def __getitem__(self, key):
         return self._peek(key, 0)
+
+    def __setitem__(self, key, value):
+        # odict's store through self (_store_through_self), which also regrows the table.
+        if key not in self:
+            keys = self._keys
+            if not keys:
+                keys = self._keys = []
+            if self._index is not None:
+                self._index[key] = len(keys)
+            keys.append(key)
+            if len(keys) > self._roomy_until:
+                self._store(key, value)
+                _regrow(self)
+                return
+        self._store(key, value)
 
     def __missing__(self, key):
         return 0
