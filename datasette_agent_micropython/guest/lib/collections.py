@@ -118,10 +118,28 @@ def _tally(iterable, first_seen, held):
                         counts[key] = 1
                         first_seen.append(key)
     except TypeError as error:
-        text = str(error)
-        if text.startswith(_UNHASHABLE):
-            raise TypeError("unhashable type: " + text[len(_UNHASHABLE) :])
-        raise
+        _raise_as_cpython(error)
+
+
+def _count_one_by_one(counter, iterable):
+    """Count through the Counter's own get and store, one item at a time: how CPython counts
+    into a subclass that has its own get() or __setitem__."""
+    get = counter.get
+    try:
+        for key in iterable:
+            # MicroPython's get() finds no unhashable key in a table of interned strs without
+            # hashing it; CPython's get() raises.
+            hash(key)
+            counter[key] = get(key, 0) + 1
+    except TypeError as error:
+        _raise_as_cpython(error)
+
+
+def _raise_as_cpython(error):
+    text = str(error)
+    if text.startswith(_UNHASHABLE):
+        raise TypeError("unhashable type: " + text[len(_UNHASHABLE) :])
+    raise error
 
 
 def _make_room(counter, keys, most_slots=_MOST_SLOTS):
@@ -243,6 +261,8 @@ class Counter(odict):
             if isinstance(iterable, _dict) or hasattr(iterable, "keys"):
                 for key in iterable.keys():
                     self[key] = peek(key, 0) + iterable[key]
+            elif type(self).__setitem__ is not Counter.__setitem__ or type(self).get is not odict.get:
+                _count_one_by_one(self, iterable)
             else:
                 first_seen, held = [], [_table(_ROOM * _SPREAD, _dict())]
                 try:
