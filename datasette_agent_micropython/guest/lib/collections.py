@@ -175,6 +175,27 @@ def _regrow(counter):
         native.update(held)
 
 
+def _counts_in(counter, keys):
+    """counter[key] for each of `keys`, at C speed when its __getitem__ is Counter's."""
+    if type(counter).__getitem__ is Counter.__getitem__:
+        return list(map(counter._peek, keys, [0] * len(keys)))
+    return [counter[key] for key in keys]
+
+
+def _sized(keys):
+    """An empty native dict roomy enough for `keys` keys."""
+    return _table(min(_SPREAD * keys, _MOST_SLOTS), _dict())
+
+
+def _loaded(order, values):
+    """A new Counter of the native dict `values`, in the order of the list `order`."""
+    result = Counter()
+    if len(order) >= _ROOMY_FROM:
+        _make_room(result, len(order))
+    result._load(order, values)
+    return result
+
+
 # Names are few in Counter's class: special methods it lacks (__contains__ for `in`) are looked
 # up in it first, and MicroPython's tables are fuller, and slower to miss in, with each name.
 class Counter(odict):
@@ -349,70 +370,88 @@ class Counter(odict):
             return NotImplemented
         return self >= other and self != other
 
+    def _counted(self):
+        """Keys in order, and their counts."""
+        keys = self._order()[:]
+        return keys, list(map(self._peek, keys))
+
     def __add__(self, other):
         if not isinstance(other, Counter):
             return NotImplemented
-        result = Counter()
-        for key, count in self.items():
-            total = count + other[key]
+        keys, counts = self._counted()
+        order, values = [], _sized(len(keys) + len(other))
+        for key, count, theirs in zip(keys, counts, _counts_in(other, keys)):
+            total = count + theirs
             if total > 0:
-                result[key] = total
+                order.append(key)
+                values[key] = total
         for key, count in other.items():
             if key not in self and count > 0:
-                result[key] = count
-        return result
+                order.append(key)
+                values[key] = count
+        return _loaded(order, values)
 
     def __sub__(self, other):
         if not isinstance(other, Counter):
             return NotImplemented
-        result = Counter()
-        for key, count in self.items():
-            left = count - other[key]
+        keys, counts = self._counted()
+        order, values = [], _sized(len(keys) + len(other))
+        for key, count, theirs in zip(keys, counts, _counts_in(other, keys)):
+            left = count - theirs
             if left > 0:
-                result[key] = left
+                order.append(key)
+                values[key] = left
         for key, count in other.items():
             if key not in self and count < 0:
-                result[key] = 0 - count
-        return result
+                order.append(key)
+                values[key] = 0 - count
+        return _loaded(order, values)
 
     def __or__(self, other):
         if not isinstance(other, Counter):
             return NotImplemented
-        result = Counter()
-        for key, count in self.items():
-            other_count = other[key]
-            larger = other_count if count < other_count else count
+        keys, counts = self._counted()
+        order, values = [], _sized(len(keys) + len(other))
+        for key, count, theirs in zip(keys, counts, _counts_in(other, keys)):
+            larger = theirs if count < theirs else count
             if larger > 0:
-                result[key] = larger
+                order.append(key)
+                values[key] = larger
         for key, count in other.items():
             if key not in self and count > 0:
-                result[key] = count
-        return result
+                order.append(key)
+                values[key] = count
+        return _loaded(order, values)
 
     def __and__(self, other):
         if not isinstance(other, Counter):
             return NotImplemented
-        result = Counter()
-        for key, count in self.items():
-            other_count = other[key]
-            smaller = count if count < other_count else other_count
+        keys, counts = self._counted()
+        order, values = [], _sized(len(keys))
+        for key, count, theirs in zip(keys, counts, _counts_in(other, keys)):
+            smaller = count if count < theirs else theirs
             if smaller > 0:
-                result[key] = smaller
-        return result
+                order.append(key)
+                values[key] = smaller
+        return _loaded(order, values)
 
     def __pos__(self):
-        result = Counter()
-        for key, count in self.items():
+        keys, counts = self._counted()
+        order, values = [], _sized(len(keys))
+        for key, count in zip(keys, counts):
             if count > 0:
-                result[key] = count
-        return result
+                order.append(key)
+                values[key] = count
+        return _loaded(order, values)
 
     def __neg__(self):
-        result = Counter()
-        for key, count in self.items():
+        keys, counts = self._counted()
+        order, values = [], _sized(len(keys))
+        for key, count in zip(keys, counts):
             if count < 0:
-                result[key] = 0 - count
-        return result
+                order.append(key)
+                values[key] = 0 - count
+        return _loaded(order, values)
 
     def _keep_positive(self):
         for key in [key for key, count in self.items() if not count > 0]:
