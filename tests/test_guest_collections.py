@@ -300,6 +300,11 @@ f -= Counter(items)
 f = f.__ior__(e)
 f = f.__iand__(c)
 print(repr(f), f.total(), list(f.elements())[:50])
+if data:
+    del c[data[0]]
+g = Counter(c)
+g.update(f)
+print(repr(Counter(f)), repr(c.copy()), repr(g), Counter(dict(c)) == c, list(Counter(dict(c))) == list(c))
 """
     assert sandbox_output(wordy, code) == cpython_output(code)
 
@@ -356,5 +361,25 @@ c = Counter('abc')
 print(c['zz'], 'zz' in c, len(c))
 nan = float('nan')
 print(repr(Counter([nan, nan, 1, 1.0, True])), repr(Counter([1.0, 1, True, 2, 2.0])))
+"""
+    assert sandbox_output(session, code) == cpython_output(code)
+
+
+def test_counter_copies_a_mapping_as_cpython_does(session):
+    code = """
+from collections import Counter
+class Sub(Counter):
+    pass
+c = Counter(['w%d' % (i % 150) for i in range(400)])
+for i in range(0, 150, 3):
+    del c['w%d' % i]
+c['zero'] = 0
+c['below'] = -2
+print(repr(Counter(c)), repr(c.copy()), type(Sub(c).copy()).__name__, repr(Sub(c)))
+print(repr(Counter({'b': 2, 'a': 0, 'c': -1})), repr(Counter(dict(c))), Counter(c) == c)
+d = Counter(c)
+d.update(c)
+d.update({'new': 1, 'w1': 5})
+print(repr(d), list(d)[-3:], d['w0'], 'w0' in d)
 """
     assert sandbox_output(session, code) == cpython_output(code)

@@ -55,7 +55,7 @@ _MOST_SLOTS = 1 << 16
 _ROOMY_FROM = 64
 _MOST_REGROWN_SLOTS = 1 << 12
 _UNHASHABLE = "unsupported type for __hash__: "
-_NEVER = 1 << 60
+_NEVER = (1 << 30) - 1  # more keys than memory holds, as a small int
 
 
 class _Slots:
@@ -187,6 +187,11 @@ def _sized(keys):
     return _table(min(_SPREAD * keys, _MOST_SLOTS), _dict())
 
 
+def _plain_iter(mapping):
+    """Whether `mapping` iterates as odict does, so that its native storage is what it holds."""
+    return type(mapping).__iter__ is odict.__iter__
+
+
 def _loaded(order, values):
     """A new Counter of the native dict `values`, in the order of the list `order`."""
     result = Counter()
@@ -279,7 +284,13 @@ class Counter(odict):
     def update(self, iterable=None, **kwds):
         if iterable is not None:
             peek = self._peek
-            if isinstance(iterable, _dict) or hasattr(iterable, "keys"):
+            if not self and self._index is None and isinstance(iterable, odict) and _plain_iter(iterable):
+                # CPython's dict.update: an empty Counter takes the mapping's own storage.
+                keys = iterable._order()[:]
+                if len(keys) >= _ROOMY_FROM:
+                    _make_room(self, len(keys))
+                self._load(keys, super(odict, iterable).copy())
+            elif isinstance(iterable, _dict) or hasattr(iterable, "keys"):
                 for key in iterable.keys():
                     self[key] = peek(key, 0) + iterable[key]
             elif type(self).__setitem__ is not Counter.__setitem__ or type(self).get is not odict.get:
