@@ -187,6 +187,29 @@ def _sized(keys):
     return _table(min(_SPREAD * keys, _MOST_SLOTS), _dict())
 
 
+def _ranked(keys, counts):
+    """(key, count) pairs, highest count first, ties in first-seen order, when every count is an
+    int (None otherwise): keys grouped by count, and only the distinct counts sorted."""
+    groups = _dict()
+    for key, count in zip(keys, counts):
+        if type(count) is not int:
+            return None
+        group = groups.get(count)
+        if group is None:
+            groups[count] = [key]
+        else:
+            group.append(key)
+    ranked = []
+    for count in stable_sorted(list(groups), _itself, reverse=True):
+        for key in groups[count]:
+            ranked.append((key, count))
+    return ranked
+
+
+def _itself(value):
+    return value
+
+
 def _plain_iter(mapping):
     """Whether `mapping` iterates as odict does, so that its native storage is what it holds."""
     return type(mapping).__iter__ is odict.__iter__
@@ -243,7 +266,8 @@ class Counter(odict):
 
     def most_common(self, n=None):
         if n is None or n >= len(self):
-            return _by_count(list(self.items()))
+            keys, counts = self._counted()
+            return _ranked(keys, counts) or _by_count(list(zip(keys, counts)))
         if n <= 0:
             return []
         if n <= _FEW:
