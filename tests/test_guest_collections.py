@@ -383,3 +383,24 @@ d.update({'new': 1, 'w1': 5})
 print(repr(d), list(d)[-3:], d['w0'], 'w0' in d)
 """
     assert sandbox_output(session, code) == cpython_output(code)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["a", "b", "c", "d", "e", "f", "g"]),
+            st.one_of(st.integers(-3, 4), st.sampled_from([1.0, 2.5, True, False, 10**30])),
+        ),
+        max_size=12,
+    ),
+    st.integers(-1, 8),
+)
+def test_counter_ranks_any_counts_as_cpython_does(session, pairs, n):
+    """most_common() groups int counts and sorts the rest: both keep ties in first-seen order."""
+    code = f"""
+from collections import Counter
+c = Counter(dict({pairs!r}))
+print(c.most_common(), c.most_common({n}), repr(c))
+"""
+    assert sandbox_output(session, code) == cpython_output(code)
