@@ -175,6 +175,12 @@ def _regrow(counter):
         native.update(held)
 
 
+def _counted(counter):
+    """The keys of `counter` in order, and their counts."""
+    keys = counter._order()[:]
+    return keys, list(map(counter._peek, keys))
+
+
 def _counts_in(counter, keys):
     """counter[key] for each of `keys`, at C speed when its __getitem__ is Counter's."""
     if type(counter).__getitem__ is Counter.__getitem__:
@@ -224,8 +230,9 @@ def _loaded(order, values):
     return result
 
 
-# Names are few in Counter's class: special methods it lacks (__contains__ for `in`) are looked
-# up in it first, and MicroPython's tables are fuller, and slower to miss in, with each name.
+# Helpers of Counter live outside its class, and _roomy_until on each instance: MicroPython looks
+# for a special method Counter lacks (__contains__, for `in`) in the class's table first, and that
+# table, full before it grows, is slower to miss in with every name added.
 class Counter(odict):
     """A dict of counts: missing keys count 0, most_common() ranks, + - & | combine."""
 
@@ -266,7 +273,7 @@ class Counter(odict):
 
     def most_common(self, n=None):
         if n is None or n >= len(self):
-            keys, counts = self._counted()
+            keys, counts = _counted(self)
             return _ranked(keys, counts) or _by_count(list(zip(keys, counts)))
         if n <= 0:
             return []
@@ -405,15 +412,10 @@ class Counter(odict):
             return NotImplemented
         return self >= other and self != other
 
-    def _counted(self):
-        """Keys in order, and their counts."""
-        keys = self._order()[:]
-        return keys, list(map(self._peek, keys))
-
     def __add__(self, other):
         if not isinstance(other, Counter):
             return NotImplemented
-        keys, counts = self._counted()
+        keys, counts = _counted(self)
         order, values = [], _sized(len(keys) + len(other))
         for key, count, theirs in zip(keys, counts, _counts_in(other, keys)):
             total = count + theirs
@@ -429,7 +431,7 @@ class Counter(odict):
     def __sub__(self, other):
         if not isinstance(other, Counter):
             return NotImplemented
-        keys, counts = self._counted()
+        keys, counts = _counted(self)
         order, values = [], _sized(len(keys) + len(other))
         for key, count, theirs in zip(keys, counts, _counts_in(other, keys)):
             left = count - theirs
@@ -445,7 +447,7 @@ class Counter(odict):
     def __or__(self, other):
         if not isinstance(other, Counter):
             return NotImplemented
-        keys, counts = self._counted()
+        keys, counts = _counted(self)
         order, values = [], _sized(len(keys) + len(other))
         for key, count, theirs in zip(keys, counts, _counts_in(other, keys)):
             larger = theirs if count < theirs else count
@@ -461,7 +463,7 @@ class Counter(odict):
     def __and__(self, other):
         if not isinstance(other, Counter):
             return NotImplemented
-        keys, counts = self._counted()
+        keys, counts = _counted(self)
         order, values = [], _sized(len(keys))
         for key, count, theirs in zip(keys, counts, _counts_in(other, keys)):
             smaller = count if count < theirs else theirs
@@ -471,7 +473,7 @@ class Counter(odict):
         return _loaded(order, values)
 
     def __pos__(self):
-        keys, counts = self._counted()
+        keys, counts = _counted(self)
         order, values = [], _sized(len(keys))
         for key, count in zip(keys, counts):
             if count > 0:
@@ -480,7 +482,7 @@ class Counter(odict):
         return _loaded(order, values)
 
     def __neg__(self):
-        keys, counts = self._counted()
+        keys, counts = _counted(self)
         order, values = [], _sized(len(keys))
         for key, count in zip(keys, counts):
             if count < 0:
