@@ -305,6 +305,11 @@ if data:
 g = Counter(c)
 g.update(f)
 print(repr(Counter(f)), repr(c.copy()), repr(g), Counter(dict(c)) == c, list(Counter(dict(c))) == list(c))
+numbered = [i * 7 % ({spread} + 1) for i in range({length})] + many + items
+h = Counter()
+for x in numbered:
+    h[x] += 1
+print(repr(h), h == Counter(numbered), list(h) == list(Counter(numbered)))
 """
     assert sandbox_output(wordy, code) == cpython_output(code)
 

@@ -49,11 +49,9 @@ _ROOM = 16
 _SPREAD = 4
 # ... of at most this many slots (strs hash to 16 bits: a larger table would not spread them).
 _MOST_SLOTS = 1 << 16
-# A Counter loaded with at least this many keys first grows its own table (see _make_room). It
-# costs about as much as 2 lookups per slot, repaid by a single later lookup of each key, so a
-# Counter that gains keys one by one, whose future lookups are unknown, stops growing it sooner.
+# A Counter loaded with at least this many keys first grows its own table (see _make_room), and
+# one that gains keys one by one regrows it as they pass 4 times as many (see _regrow).
 _ROOMY_FROM = 64
-_MOST_REGROWN_SLOTS = 1 << 12
 _UNHASHABLE = "unsupported type for __hash__: "
 _NEVER = (1 << 30) - 1  # more keys than memory holds, as a small int
 
@@ -142,7 +140,7 @@ def _raise_as_cpython(error):
     raise error
 
 
-def _make_room(counter, keys, most_slots=_MOST_SLOTS):
+def _make_room(counter, keys):
     """Grow the native table of `counter` (holding no key) to about two slots per key, so that
     lookups in it stay short, and note when it should grow again. Small ints fill slots 0, 1,
     ... and are deleted from the last, each before an empty slot, which leaves the slot empty
@@ -150,7 +148,7 @@ def _make_room(counter, keys, most_slots=_MOST_SLOTS):
     slots = 2 * _ROOMY_FROM
     while slots < 2 * keys:
         slots *= 2
-    if slots > most_slots:
+    if slots > _MOST_SLOTS:
         counter._roomy_until = _NEVER
         return
     native = super(odict, counter)
@@ -165,12 +163,17 @@ def _make_room(counter, keys, most_slots=_MOST_SLOTS):
     counter._roomy_until = slots // 2
 
 
-def _regrow(counter):
+def _regrow(counter, key):
+    """Regrow the native table of `counter`, which has just taken `key`. Not for an int: ints
+    hash to themselves, which MicroPython's modulo spreads (strs' 16-bit hashes cluster)."""
+    if type(key) is int:
+        counter._roomy_until = 4 * len(counter._keys)
+        return
     native = super(odict, counter)
     held = native.copy()
     native.clear()
     try:
-        _make_room(counter, 4 * len(held), _MOST_REGROWN_SLOTS)
+        _make_room(counter, 4 * len(held))
     finally:
         native.update(held)
 
@@ -257,7 +260,7 @@ class Counter(odict):
             keys.append(key)
             if len(keys) > self._roomy_until:
                 self._store(key, value)
-                _regrow(self)
+                _regrow(self, key)
                 return
         self._store(key, value)
 
