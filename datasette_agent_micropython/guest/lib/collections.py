@@ -170,7 +170,11 @@ def _regrow(counter, key):
         counter._roomy_until = 4 * len(counter._keys)
         return
     native = super(odict, counter)
-    held = native.copy()
+    try:
+        held = native.copy()
+    except MemoryError:
+        counter._roomy_until = _NEVER
+        return
     native.clear()
     try:
         _make_room(counter, 4 * len(held))
