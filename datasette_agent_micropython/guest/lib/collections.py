@@ -143,8 +143,9 @@ def _raise_as_cpython(error):
 def _make_room(counter, keys):
     """Grow the native table of `counter` (holding no key) to about two slots per key, so that
     lookups in it stay short, and note when it should grow again. Small ints fill slots 0, 1,
-    ... and are deleted from the last, each before an empty slot, which leaves the slot empty
-    rather than marked deleted."""
+    ... of a table grown past their number (a power of two, never one of MicroPython's table
+    sizes), and are deleted from the last, each before an empty slot, which leaves the slot
+    empty rather than marked deleted. The layout only affects speed, never what it holds."""
     slots = 2 * _ROOMY_FROM
     while slots < 2 * keys:
         slots *= 2
