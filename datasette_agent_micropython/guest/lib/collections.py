@@ -40,75 +40,234 @@ def _count_of(pair):
 
 # most_common(n) for n up to this takes the largest one by one instead of keeping a heap.
 _FEW = 16
-# Objects counted by identity: at most two per distinct key, and this many more (see _tally).
-_KEPT_SPARE = 256
+# MicroPython's dict grows only once its table is full, and probes linearly: lookups in a nearly
+# full table of similar keys ('w1', 'w2', ... have neighbouring 16-bit hashes) compare many keys.
+# Counting goes into a native dict kept at most a quarter full, several times cheaper per item.
+# A tally starts with room for this many distinct keys, and takes 4 times more at each move ...
+_ROOM = 16
+# ... into a table of this many slots per key of room ...
+_SPREAD = 4
+# ... of at most this many slots (strs hash to 16 bits: a larger table would not spread them).
+_MOST_SLOTS = 1 << 16
+# A Counter loaded with at least this many keys first grows its own table (see _make_room), and
+# one that gains keys one by one regrows it as they pass 4 times as many (see _regrow).
+_ROOMY_FROM = 64
+_UNHASHABLE = "unsupported type for __hash__: "
+_NEVER = (1 << 30) - 1  # more keys than memory holds, as a small int
 
 
-def _tally(iterable, first_seen, tallies):
-    """Append to `first_seen` the distinct keys of `iterable` in first-seen order, and to
-    `tallies` how often each occurs; on an error, what was counted before it is there.
+class _Slots:
+    """Has a length and no items: dict.fromkeys sizes its table from len()."""
 
-    Counting by value is slow in MicroPython: similar strs ('w1', 'w2', ...) get neighbouring
-    hashes, and its linear probing then compares many keys per lookup. Most items repeat an
-    object already seen (words drawn from a vocabulary, column values), so each item is looked
-    up by id() first, a small int with a well-spread hash, in a loop that does nothing else. An
-    object seen for the first time stops that loop (a KeyError) and is looked up by value, which
-    merges equal objects as a dict does and raises for an unhashable one; then its id is
-    recorded. The objects recorded are kept alive in `kept`, so that no other object can take
-    their id while the count runs. When most items are new objects (a generator making fresh
-    strs), recording ids only costs, and the rest of the items are counted by value alone."""
-    by_id = {}
-    slot_of = {}
-    kept = []
-    object_id = id
+    def __init__(self, slots):
+        self._slots = slots
+
+    def __len__(self):
+        return self._slots
+
+    def __iter__(self):
+        return iter(())
+
+
+def _table(slots, counts=None):
+    """An empty native dict of `slots` slots, then holding `counts`; `counts` itself when
+    memory is short (it then grows as MicroPython grows it)."""
+    try:
+        table = _dict.fromkeys(_Slots(slots))
+    except MemoryError:
+        return counts
+    if counts:
+        table.update(counts)
+    return table
+
+
+def _tally(iterable, first_seen, held):
+    """Count the items of `iterable` into the native dict held[0] (replaced by larger ones as
+    keys arrive), appending each distinct key to `first_seen` when first seen; on an error,
+    what was counted before it is there.
+
+    A repeated item costs one `+= 1`; a new one raises KeyError there, which costs more, so
+    after each move to a larger table (new keys are coming) a stretch of items is counted
+    with a test instead."""
+    counts = held[0]
+    room = _ROOM
     items = iter(iterable)
     key = _NOTHING
-    while True:
-        try:
-            for key in items:
-                tallies[by_id[object_id(key)]] += 1
-            return
-        except KeyError:
-            # Not this loop's lookup: the iterator itself raised.
-            if key is _NOTHING or object_id(key) in by_id:
-                raise
-        slot = _slot(slot_of, key, first_seen, tallies)
-        if len(kept) >= 2 * len(tallies) + _KEPT_SPARE:
-            break
-        by_id[object_id(key)] = slot
-        kept.append(key)
-        key = _NOTHING
-    for key in items:
-        _slot(slot_of, key, first_seen, tallies)
-
-
-def _slot(slot_of, key, first_seen, tallies):
-    """Count `key` by value; its slot in `tallies`."""
     try:
-        slot = slot_of.get(key)
-        if slot is None:
-            slot = slot_of[key] = len(tallies)
+        while True:
+            try:
+                for key in items:
+                    counts[key] += 1
+                return
+            except KeyError:
+                # Not this loop's lookup: the iterator itself raised.
+                if key is _NOTHING or key in counts:
+                    raise
+            counts[key] = 1
             first_seen.append(key)
-            tallies.append(1)
-        else:
-            tallies[slot] += 1
-        return slot
+            if len(first_seen) > room:
+                room *= 4
+                if room * _SPREAD <= _MOST_SLOTS:
+                    counts = held[0] = _table(room * _SPREAD, counts)
+                for _, key in zip(range(room), items):
+                    if key in counts:
+                        counts[key] += 1
+                    else:
+                        counts[key] = 1
+                        first_seen.append(key)
     except TypeError as error:
-        if str(error).startswith("unsupported type for __hash__"):
-            raise TypeError("unhashable type: '%s'" % type(key).__name__)
-        raise
+        _raise_as_cpython(error)
 
 
+def _count_one_by_one(counter, iterable):
+    """Count through the Counter's own get and store, one item at a time: how CPython counts
+    into a subclass that has its own get() or __setitem__."""
+    get = counter.get
+    try:
+        for key in iterable:
+            # MicroPython's get() finds no unhashable key in a table of interned strs without
+            # hashing it; CPython's get() raises.
+            hash(key)
+            counter[key] = get(key, 0) + 1
+    except TypeError as error:
+        _raise_as_cpython(error)
+
+
+def _raise_as_cpython(error):
+    text = str(error)
+    if text.startswith(_UNHASHABLE):
+        raise TypeError("unhashable type: " + text[len(_UNHASHABLE) :])
+    raise error
+
+
+def _make_room(counter, keys):
+    """Grow the native table of `counter` (holding no key) to about two slots per key, so that
+    lookups in it stay short, and note when it should grow again. Small ints fill slots 0, 1,
+    ... of a table grown past their number (a power of two, never one of MicroPython's table
+    sizes), and are deleted from the last, each before an empty slot, which leaves the slot
+    empty rather than marked deleted. The layout only affects speed, never what it holds."""
+    slots = 2 * _ROOMY_FROM
+    while slots < 2 * keys:
+        slots *= 2
+    if slots > _MOST_SLOTS:
+        counter._roomy_until = _NEVER
+        return
+    native = super(odict, counter)
+    try:
+        native.update(_dict.fromkeys(range(slots)))
+    except MemoryError:
+        native.clear()
+        counter._roomy_until = _NEVER
+        return
+    # Each pop returns None, so any() runs them all, at C speed.
+    any(map(native.pop, range(slots - 1, -1, -1)))
+    counter._roomy_until = slots // 2
+
+
+def _regrow(counter, key):
+    """Regrow the native table of `counter`, which has just taken `key`. Not for an int: ints
+    hash to themselves, which MicroPython's modulo spreads (strs' 16-bit hashes cluster)."""
+    if type(key) is int:
+        counter._roomy_until = 4 * len(counter._keys)
+        return
+    native = super(odict, counter)
+    try:
+        held = native.copy()
+    except MemoryError:
+        counter._roomy_until = _NEVER
+        return
+    native.clear()
+    try:
+        _make_room(counter, 4 * len(held))
+    finally:
+        native.update(held)
+
+
+def _counted(counter):
+    """The keys of `counter` in order, and their counts."""
+    keys = counter._order()[:]
+    return keys, list(map(counter._peek, keys))
+
+
+def _counts_in(counter, keys):
+    """counter[key] for each of `keys`, at C speed when its __getitem__ is Counter's."""
+    if type(counter).__getitem__ is Counter.__getitem__:
+        return list(map(counter._peek, keys, [0] * len(keys)))
+    return [counter[key] for key in keys]
+
+
+def _sized(keys):
+    """An empty native dict roomy enough for `keys` keys."""
+    return _table(min(_SPREAD * keys, _MOST_SLOTS), _dict())
+
+
+def _ranked(keys, counts):
+    """(key, count) pairs, highest count first, ties in first-seen order, when every count is an
+    int (None otherwise): keys grouped by count, and only the distinct counts sorted."""
+    groups = _dict()
+    for key, count in zip(keys, counts):
+        if type(count) is not int:
+            return None
+        group = groups.get(count)
+        if group is None:
+            groups[count] = [key]
+        else:
+            group.append(key)
+    ranked = []
+    for count in stable_sorted(list(groups), _itself, reverse=True):
+        for key in groups[count]:
+            ranked.append((key, count))
+    return ranked
+
+
+def _itself(value):
+    return value
+
+
+def _plain_iter(mapping):
+    """Whether `mapping` iterates as odict does, so that its native storage is what it holds."""
+    return type(mapping).__iter__ is odict.__iter__
+
+
+def _loaded(order, values):
+    """A new Counter of the native dict `values`, in the order of the list `order`."""
+    result = Counter()
+    if len(order) >= _ROOMY_FROM:
+        _make_room(result, len(order))
+    result._load(order, values)
+    return result
+
+
+# Helpers of Counter live outside its class, and _roomy_until on each instance: MicroPython looks
+# for a special method Counter lacks (__contains__, for `in`) in the class's table first, and that
+# table, full before it grows, is slower to miss in with every name added.
 class Counter(odict):
     """A dict of counts: missing keys count 0, most_common() ranks, + - & | combine."""
 
     def __init__(self, iterable=None, **kwds):
         odict.__init__(self)
         self._peek = super(odict, self).get  # the native dict's get, at C speed
+        # Past this many keys, the next new key regrows the native table (see _make_room).
+        self._roomy_until = _ROOMY_FROM
         self.update(iterable, **kwds)
 
     def __getitem__(self, key):
         return self._peek(key, 0)
+
+    def __setitem__(self, key, value):
+        # odict's store through self (_store_through_self), which also regrows the table.
+        if key not in self:
+            keys = self._keys
+            if not keys:
+                keys = self._keys = []
+            if self._index is not None:
+                self._index[key] = len(keys)
+            keys.append(key)
+            if len(keys) > self._roomy_until:
+                self._store(key, value)
+                _regrow(self, key)
+                return
+        self._store(key, value)
 
     def __missing__(self, key):
         return 0
@@ -122,7 +281,8 @@ class Counter(odict):
 
     def most_common(self, n=None):
         if n is None or n >= len(self):
-            return _by_count(list(self.items()))
+            keys, counts = _counted(self)
+            return _ranked(keys, counts) or _by_count(list(zip(keys, counts)))
         if n <= 0:
             return []
         if n <= _FEW:
@@ -163,21 +323,32 @@ class Counter(odict):
     def update(self, iterable=None, **kwds):
         if iterable is not None:
             peek = self._peek
-            if isinstance(iterable, _dict) or hasattr(iterable, "keys"):
+            if not self and self._index is None and isinstance(iterable, odict) and _plain_iter(iterable):
+                # CPython's dict.update: an empty Counter takes the mapping's own storage.
+                keys = iterable._order()[:]
+                if len(keys) >= _ROOMY_FROM:
+                    _make_room(self, len(keys))
+                self._load(keys, super(odict, iterable).copy())
+            elif isinstance(iterable, _dict) or hasattr(iterable, "keys"):
                 for key in iterable.keys():
                     self[key] = peek(key, 0) + iterable[key]
+            elif type(self).__setitem__ is not Counter.__setitem__ or type(self).get is not odict.get:
+                _count_one_by_one(self, iterable)
             else:
-                first_seen, tallies = [], []
+                first_seen, held = [], [_table(_ROOM * _SPREAD, _dict())]
                 try:
-                    _tally(iterable, first_seen, tallies)
+                    _tally(iterable, first_seen, held)
                 finally:
                     # On an error too: CPython has counted the items before it. An empty
                     # Counter that never lost a key (no deletion index) is loaded whole.
+                    counts = held[0]
                     if not self and self._index is None:
-                        self._load(first_seen, zip(first_seen, tallies))
+                        if len(first_seen) >= _ROOMY_FROM:
+                            _make_room(self, len(first_seen))
+                        self._load(first_seen, counts)
                     else:
-                        for key, count in zip(first_seen, tallies):
-                            self[key] = peek(key, 0) + count
+                        for key in first_seen:
+                            self[key] = peek(key, 0) + counts[key]
         if kwds:
             self.update(kwds)
 
@@ -252,67 +423,80 @@ class Counter(odict):
     def __add__(self, other):
         if not isinstance(other, Counter):
             return NotImplemented
-        result = Counter()
-        for key, count in self.items():
-            total = count + other[key]
+        keys, counts = _counted(self)
+        order, values = [], _sized(len(keys) + len(other))
+        for key, count, theirs in zip(keys, counts, _counts_in(other, keys)):
+            total = count + theirs
             if total > 0:
-                result[key] = total
+                order.append(key)
+                values[key] = total
         for key, count in other.items():
             if key not in self and count > 0:
-                result[key] = count
-        return result
+                order.append(key)
+                values[key] = count
+        return _loaded(order, values)
 
     def __sub__(self, other):
         if not isinstance(other, Counter):
             return NotImplemented
-        result = Counter()
-        for key, count in self.items():
-            left = count - other[key]
+        keys, counts = _counted(self)
+        order, values = [], _sized(len(keys) + len(other))
+        for key, count, theirs in zip(keys, counts, _counts_in(other, keys)):
+            left = count - theirs
             if left > 0:
-                result[key] = left
+                order.append(key)
+                values[key] = left
         for key, count in other.items():
             if key not in self and count < 0:
-                result[key] = 0 - count
-        return result
+                order.append(key)
+                values[key] = 0 - count
+        return _loaded(order, values)
 
     def __or__(self, other):
         if not isinstance(other, Counter):
             return NotImplemented
-        result = Counter()
-        for key, count in self.items():
-            other_count = other[key]
-            larger = other_count if count < other_count else count
+        keys, counts = _counted(self)
+        order, values = [], _sized(len(keys) + len(other))
+        for key, count, theirs in zip(keys, counts, _counts_in(other, keys)):
+            larger = theirs if count < theirs else count
             if larger > 0:
-                result[key] = larger
+                order.append(key)
+                values[key] = larger
         for key, count in other.items():
             if key not in self and count > 0:
-                result[key] = count
-        return result
+                order.append(key)
+                values[key] = count
+        return _loaded(order, values)
 
     def __and__(self, other):
         if not isinstance(other, Counter):
             return NotImplemented
-        result = Counter()
-        for key, count in self.items():
-            other_count = other[key]
-            smaller = count if count < other_count else other_count
+        keys, counts = _counted(self)
+        order, values = [], _sized(len(keys))
+        for key, count, theirs in zip(keys, counts, _counts_in(other, keys)):
+            smaller = count if count < theirs else theirs
             if smaller > 0:
-                result[key] = smaller
-        return result
+                order.append(key)
+                values[key] = smaller
+        return _loaded(order, values)
 
     def __pos__(self):
-        result = Counter()
-        for key, count in self.items():
+        keys, counts = _counted(self)
+        order, values = [], _sized(len(keys))
+        for key, count in zip(keys, counts):
             if count > 0:
-                result[key] = count
-        return result
+                order.append(key)
+                values[key] = count
+        return _loaded(order, values)
 
     def __neg__(self):
-        result = Counter()
-        for key, count in self.items():
+        keys, counts = _counted(self)
+        order, values = [], _sized(len(keys))
+        for key, count in zip(keys, counts):
             if count < 0:
-                result[key] = 0 - count
-        return result
+                order.append(key)
+                values[key] = 0 - count
+        return _loaded(order, values)
 
     def _keep_positive(self):
         for key in [key for key, count in self.items() if not count > 0]:
