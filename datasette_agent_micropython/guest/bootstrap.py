@@ -160,6 +160,25 @@ def _main():
         names_sent, current_keys = current_keys, names_sent
         return names
 
+    get_attribute = getattr
+
+    def in_own_words(error, traceback):
+        # MicroPython's traceback ends with the exception's args even when its class has a
+        # __str__ of its own (decimal's, or the user's); CPython's ends with str(error). That end
+        # (after the last "File" line) is written again from str(error) when the class has one.
+        kind = type_of(error)
+        if get_attribute(kind, "__str__", None) is None:
+            return traceback
+        try:
+            words = Text(error)
+        except Base:
+            return traceback
+        last_frame = traceback.rfind('\n  File "')
+        end = traceback.find("\n", last_frame + 1) + 1 if last_frame >= 0 else 0
+        if not end:
+            return traceback
+        return traceback[:end] + kind.__name__ + (": " + words if words else "") + "\n"
+
     def execute(code):
         nonlocal reserve, helpers
         if reserve is None:
@@ -202,7 +221,7 @@ def _main():
                 buffer = StringIO()
             print_exception(error, buffer)
             try:
-                call("__error__", buffer.getvalue())
+                call("__error__", in_own_words(error, buffer.getvalue()))
             except Base:
                 pass  # longer than the host accepts: the result below says so
             buffer = None
