@@ -6,6 +6,7 @@ CPython is the oracle: a guest module is right when the sandbox prints what CPyt
 from __future__ import annotations
 
 import contextlib
+import decimal
 import io
 import textwrap
 
@@ -16,7 +17,11 @@ ROOMY = Limits(fuel=10**11, timeout_seconds=60)
 
 
 def cpython_output(code: str) -> str:
-    """What CPython prints for `code`, with an uncaught exception shown as its type and message."""
+    """What CPython prints for `code`, with an uncaught exception shown as its type and message.
+
+    Each program gets a fresh decimal context: this process's is shared, and the flags one program
+    raises would otherwise show in another's `print(getcontext())`."""
+    decimal.setcontext(decimal.Context())
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):
         try:
