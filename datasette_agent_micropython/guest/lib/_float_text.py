@@ -16,6 +16,13 @@ _TWO53 = 1 << 53
 _INF = _float("inf")
 # 2**1024 as (m, e), the first value past the largest double: the candidate for an overflow.
 _OVERFLOW = (_TWO52, 972)
+# Decimal magnitudes (value < 10**size) beyond which a value is inf (past 1.8e308) or rounds to 0
+# (below half the smallest subnormal, 4.9e-324), whatever its digits.
+_PAST_LARGEST = 309
+_BELOW_SMALLEST = -325
+# An exponent of more digits than this is taken as this big: int() of a huge exponent text would
+# cost more than the answer, which is inf or 0 anyway.
+_EXPONENT_DIGITS = 18
 
 
 def float_of_text(text):
@@ -30,7 +37,21 @@ def float_of_text(text):
     negative, digits, exponent = parts
     if digits == 0:
         return x
-    return _nearest(digits, exponent, -x if negative else x, negative)
+    # The value lies in [10**(size - 1), 10**size). Far outside the doubles it is inf or 0 for
+    # certain, and the exact comparison, whose integers grow with the exponent, is not made:
+    # "1e620717411303423" would take it forever.
+    size = len(str(digits)) + exponent
+    if size > _PAST_LARGEST:
+        return -_INF if negative else _INF
+    if size < _BELOW_SMALLEST:
+        return -0.0 if negative else 0.0
+    start = -x if negative else x
+    if start == _INF or start == 0:
+        # MicroPython's own reading overflowed or underflowed where the value is a double: start
+        # from its 17 leading digits, a few ulps away, not from the overflow one ulp at a time.
+        lead = str(digits)
+        start = _float(lead[:17] + "e" + str(exponent + len(lead) - 17))
+    return _nearest(digits, exponent, start, negative)
 
 
 def _decimal_parts(text):
@@ -43,7 +64,13 @@ def _decimal_parts(text):
     at = text.find("e")
     exponent = 0
     if at >= 0:
-        exponent = int(text[at + 1 :])
+        tail = text[at + 1 :]
+        if len(tail.lstrip("+-").lstrip("0")) > _EXPONENT_DIGITS:
+            exponent = -(10**_EXPONENT_DIGITS) if tail[:1] == "-" else 10**_EXPONENT_DIGITS
+            if not tail.lstrip("+-").isdigit():
+                return None
+        else:
+            exponent = int(tail)
         text = text[:at]
     point = text.find(".")
     if point >= 0:
@@ -66,6 +93,8 @@ def _nearest(d, k, x, negative):
         # Up while the value lies past the midpoint to the next double (ties to the even one).
         above = _cmp_decimal(d, k, 2 * m + 1, e - 1)
         if above > 0 or (above == 0 and m & 1):
+            if e >= _OVERFLOW[1]:
+                break  # past 2**1024: inf, however far past
             m += 1
             if m == _TWO53:
                 m, e = _TWO52, e + 1

@@ -108,6 +108,17 @@ class dict(_dict):
             keys.append(key)
         native[key] = value
 
+    def _append_key(self, key):
+        """Put a new key at the end of the order; return the order list. (__setitem__ writes the
+        same lines out: a call there would cost more than the store.)"""
+        keys = self._keys
+        if not keys:
+            keys = self._keys = []
+        if self._index is not None:
+            self._index[key] = len(keys)
+        keys.append(key)
+        return keys
+
     def _first_store(self, key, value):
         kind = type(self)
         if getattr(kind, "__ior__", None) is None:
@@ -327,12 +338,7 @@ def _store_through_self(self, key, value):
     # The store of a class with its own `|=` (see dict._first_store): `in` and the store
     # dispatch through the class, as they did for every odict.
     if key not in self:
-        keys = self._keys
-        if not keys:
-            keys = self._keys = []
-        if self._index is not None:
-            self._index[key] = len(keys)
-        keys.append(key)
+        self._append_key(key)
     self._store(key, value)
 
 

@@ -257,13 +257,7 @@ class Counter(odict):
     def __setitem__(self, key, value):
         # odict's store through self (_store_through_self), which also regrows the table.
         if key not in self:
-            keys = self._keys
-            if not keys:
-                keys = self._keys = []
-            if self._index is not None:
-                self._index[key] = len(keys)
-            keys.append(key)
-            if len(keys) > self._roomy_until:
+            if len(self._append_key(key)) > self._roomy_until:
                 self._store(key, value)
                 _regrow(self, key)
                 return
