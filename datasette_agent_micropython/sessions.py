@@ -279,6 +279,12 @@ class SessionManager:
         """One call, start to finish, under the conversation's lock: pick the interpreter, run the
         code, hand the outcome over, queue the image."""
         async with self._locks.hold(conversation_id):
+            if self._flushing and conversation_id in self._unwritten:
+                # A shutdown waits for every image, and may cut this call short at its deadline:
+                # the calls before it, which the writer passed over, are written first.
+                waiting = self._live.get(conversation_id)
+                if waiting is not None and waiting.alive:
+                    await self._write_image(conversation_id, waiting)
             try:
                 called, kept = await self._run_code(conversation_id, code, reset, host_context)
             except Exception as error:
@@ -288,8 +294,7 @@ class SessionManager:
                 self._last_calls[conversation_id] = (actor_id, utc_now())
                 self._live[conversation_id] = kept
                 self._unwritten[conversation_id] = None
-                if self.store is not None and self._writer is None:
-                    self._writer = self._in_background(self._write_images())
+                self._start_writer()
             outcome.set_result(called)
         await self._evict_over_limit()
 
@@ -437,22 +442,25 @@ class SessionManager:
         """
         loop = asyncio.get_running_loop()
         self._end_rest = asyncio.Event()
+        # Conversations whose write failed in this run: logged, tried again in the next run (after
+        # the next call ends) and on eviction, and meanwhile not in the way of the others.
+        failed: set[str] = set()
         try:
             while True:
-                conversation_id = next((c for c in self._unwritten if not self._locks.busy(c)), None)
+                conversation_id = next(
+                    (c for c in self._unwritten if c not in failed and not self._locks.busy(c)), None
+                )
                 if conversation_id is None:
                     return
                 started = loop.time()
                 async with self._locks.hold(conversation_id):
                     session = self._live.get(conversation_id)
-                    if session is None:
-                        # Its call was cancelled or failed: there is no interpreter left to write.
+                    if session is None or not session.alive:
+                        # Its call failed, or it did not come back to its resting point: there is
+                        # nothing to write (eviction or its next call says why).
                         self._unwritten.pop(conversation_id, None)
                     elif conversation_id in self._unwritten and not await self._write_image(conversation_id, session):
-                        # Logged. A full or read-only disk fails every write: stop until the next
-                        # call ends, and try the others first then. Eviction tries again too.
-                        self._unwritten.move_to_end(conversation_id)
-                        return
+                        failed.add(conversation_id)
                 if not self._flushing:
                     with contextlib.suppress(asyncio.TimeoutError):
                         rest = (loop.time() - started) * (1 / WRITER_SHARE - 1)
@@ -460,6 +468,12 @@ class SessionManager:
         finally:
             self._writer = None
             self._end_rest = None
+
+    def _start_writer(self) -> None:
+        """Start the image writer unless it runs (a task cancelled before its first step never
+        ran its `finally`: a done task counts as none)."""
+        if self.store is not None and (self._writer is None or self._writer.done()):
+            self._writer = self._in_background(self._write_images())
 
     async def _forget_stored(self, conversation_id: str) -> None:
         if self.store is not None:
@@ -526,8 +540,11 @@ class SessionManager:
         every live session, close them all.
 
         Every step is bounded (a call, a snapshot, a close), and the whole by `seconds`. What is
-        left then is closed without a new image: its image after its last completed call is
-        already stored. (The server lets requests in flight finish before this runs.)
+        left then is closed without a new image. Its stored image is the one after its last
+        completed call, unless the writer had passed over that call because the next one had
+        begun: a call still running at the deadline then loses those calls too. (The server lets
+        requests in flight finish before this runs, and a call that begins meanwhile writes the
+        image it would cover first.)
         """
         try:
             await asyncio.wait_for(self._store_and_close_all(), seconds)

@@ -537,6 +537,19 @@ try:
     d &= {'a': 1}
 except TypeError:
     print('no &= for dicts')
+class Declines:
+    def __iand__(self, other):
+        return NotImplemented
+    def __and__(self, other):
+        return 'and'
+a = Declines()
+a &= 1
+class DeclinesOr(dict):
+    def __ior__(self, other):
+        return NotImplemented
+b = DeclinesOr(a=1)
+b |= {'b': 2}
+print(a, b, type(b).__name__)
 """,
     )
 

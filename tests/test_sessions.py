@@ -160,6 +160,23 @@ async def test_calls_queued_behind_each_other_share_one_image(tmp_path):
     assert await counter(manager, "c") == 5
 
 
+async def test_one_conversation_that_cannot_be_written_does_not_hold_back_the_others(tmp_path):
+    """A write that fails for one row only: the writer goes on to the others, and the failing one
+    is tried again after the next call."""
+    ds = await counting_datasette(tmp_path)
+    await ds.get_internal_database().execute_write(
+        "CREATE TRIGGER refuse_bad BEFORE INSERT ON micropython_sessions WHEN new.conversation_id = 'bad' "
+        "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+    )
+    manager = session_manager(ds)
+    await manager.run("bad", "x = 1")
+    await manager.run("good", "y = 1")
+    assert await image_writes(ds) == [("good", 1)]
+    await ds.get_internal_database().execute_write("DROP TRIGGER refuse_bad")
+    await manager.run("other", "z = 1")
+    assert sorted(await image_writes(ds)) == [("bad", 1), ("good", 1), ("other", 1)]
+
+
 async def test_under_sustained_load_busy_conversations_share_images_and_lose_nothing(tmp_path):
     """Eight conversations calling back to back: far fewer images than calls (the writer keeps to
     its share of the time), and each conversation's last image holds its last call."""

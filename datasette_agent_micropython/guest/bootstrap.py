@@ -173,6 +173,8 @@ def _main():
             words = Text(error)
         except Base:
             return traceback
+        if not is_a(words, Text):
+            return traceback  # MicroPython's str() lets a __str__ return anything
         last_frame = traceback.rfind('\n  File "')
         end = traceback.find("\n", last_frame + 1) + 1 if last_frame >= 0 else 0
         if not end:

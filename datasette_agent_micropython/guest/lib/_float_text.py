@@ -50,7 +50,7 @@ def float_of_text(text):
         # MicroPython's own reading overflowed or underflowed where the value is a double: start
         # from its 17 leading digits, a few ulps away, not from the overflow one ulp at a time.
         lead = str(digits)
-        start = _float(lead[:17] + "e" + str(exponent + len(lead) - 17))
+        start = _float(lead[:17] + "e" + str(exponent + len(lead) - len(lead[:17])))
     return _nearest(digits, exponent, start, negative)
 
 

@@ -96,10 +96,22 @@ def dict_call(args=(), pairs=()):
 def ior(target, other):
     """`target |= other`: MicroPython would replace an odict by its unordered native part. A class
     with an `__ior__` of its own (Counter's keeps the larger counts) answers for itself."""
+    own = getattr(type(target), "__ior__", None)
+    if own is not None:
+        result = own(target, other)
+        if result is not NotImplemented:
+            return result
+        # CPython's fallback is the binary operator, which MicroPython lacks on a dict subclass:
+        # the class's own, else dict's (a new dict of both).
+        binary = getattr(type(target), "__or__", None)
+        if binary is not None:
+            return binary(target, other)
+        if isinstance(target, _dict):
+            new = odict(target)
+            new.update(other)
+            return new
+        return target | other
     if isinstance(target, odict):
-        own = getattr(type(target), "__ior__", None)
-        if own is not None:
-            return own(target, other)
         target.update(other)
         return target
     target |= other
@@ -111,7 +123,10 @@ def iand(target, other):
     (Counter has both)."""
     own = getattr(type(target), "__iand__", None)
     if own is not None:
-        return own(target, other)
+        result = own(target, other)
+        if result is not NotImplemented:
+            return result
+        return target & other  # CPython's fallback: the binary operator
     target &= other
     return target
 
