@@ -435,61 +435,54 @@ def test_counting_loop_keeps_first_seen_order(session):
     )
 
 
-def test_a_session_holding_ordered_dicts_survives_snapshot_and_restore(runtime):
+def output_after_a_restore(runtime, setup: str, probe: str) -> str:
+    """What `probe` prints in a fresh instance restored from the image of a session that ran `setup`."""
     limits = Limits(fuel=10**10, timeout_seconds=60)
     first = runtime.new_session(limits)
     try:
-        result = first.run(
-            "from _odict import odict\nimport json\n"
-            "d = odict()\nfor k in ['zeta', 'alpha', 'mu', 'beta']:\n    d[k] = len(k)\n"
-            'del d[\'mu\']\nrows = json.loads(\'[{"b": 1, "a": 2}, {"b": 3, "a": 4}]\')'
-        )
+        result = first.run(setup)
         assert result.ok, result.error
         image = first.snapshot().encode()
     finally:
         first.close()
     restored = runtime.new_session(limits, snapshot=Snapshot.decode(image, limits.memory_bytes))
     try:
-        result = restored.run("d['mu'] = 0\nprint(d, rows)\nprint(json.dumps(d), json.dumps(rows))")
+        result = restored.run(probe)
         assert result.ok, result.error
-        assert result.stdout == (
-            "{'zeta': 4, 'alpha': 5, 'beta': 4, 'mu': 0} [{'b': 1, 'a': 2}, {'b': 3, 'a': 4}]\n"
-            '{"zeta": 4, "alpha": 5, "beta": 4, "mu": 0} [{"b": 1, "a": 2}, {"b": 3, "a": 4}]\n'
-        )
+        return result.stdout
     finally:
         restored.close()
+
+
+def test_a_session_holding_ordered_dicts_survives_snapshot_and_restore(runtime):
+    assert output_after_a_restore(
+        runtime,
+        "from _odict import odict\nimport json\n"
+        "d = odict()\nfor k in ['zeta', 'alpha', 'mu', 'beta']:\n    d[k] = len(k)\n"
+        'del d[\'mu\']\nrows = json.loads(\'[{"b": 1, "a": 2}, {"b": 3, "a": 4}]\')',
+        "d['mu'] = 0\nprint(d, rows)\nprint(json.dumps(d), json.dumps(rows))",
+    ) == (
+        "{'zeta': 4, 'alpha': 5, 'beta': 4, 'mu': 0} [{'b': 1, 'a': 2}, {'b': 3, 'a': 4}]\n"
+        '{"zeta": 4, "alpha": 5, "beta": 4, "mu": 0} [{"b": 1, "a": 2}, {"b": 3, "a": 4}]\n'
+    )
 
 
 def test_rows_sharing_their_keys_survive_snapshot_and_restore(runtime):
     # Rows restored from a snapshot still share one key tuple; each copies it on its first change.
-    limits = Limits(fuel=10**10, timeout_seconds=60)
-    first = runtime.new_session(limits)
-    try:
-        result = first.run(
-            "import json\nfrom _odict import from_ordered, _dict\n"
-            'rows = json.loads(\'[{"b": 1, "a": 2.5}, {"b": 3, "a": 4}, {"b": 5, "a": 6}]\')\n'
-            "keys = ('y', 'x')\nsql = [from_ordered(keys, _dict(x=i, y=-i)) for i in range(3)]\n"
-            "rows[2]['c'] = 7"
-        )
-        assert result.ok, result.error
-        image = first.snapshot().encode()
-    finally:
-        first.close()
-    restored = runtime.new_session(limits, snapshot=Snapshot.decode(image, limits.memory_bytes))
-    try:
-        result = restored.run(
-            "del rows[0]['b']\nrows[1]['z'] = 0\nsql[0].popitem()\nsql[1]['w'] = 1\n"
-            "print(rows, sql, sql[2].copy(), list(reversed(sql[2])))\nprint(json.dumps(rows), json.dumps(sql))"
-        )
-        assert result.ok, result.error
-        assert result.stdout == (
-            "[{'a': 2.5}, {'b': 3, 'a': 4, 'z': 0}, {'b': 5, 'a': 6, 'c': 7}] "
-            "[{'y': 0}, {'y': -1, 'x': 1, 'w': 1}, {'y': -2, 'x': 2}] {'y': -2, 'x': 2} ['x', 'y']\n"
-            '[{"a": 2.5}, {"b": 3, "a": 4, "z": 0}, {"b": 5, "a": 6, "c": 7}] '
-            '[{"y": 0}, {"y": -1, "x": 1, "w": 1}, {"y": -2, "x": 2}]\n'
-        )
-    finally:
-        restored.close()
+    assert output_after_a_restore(
+        runtime,
+        "import json\nfrom _odict import from_ordered, _dict\n"
+        'rows = json.loads(\'[{"b": 1, "a": 2.5}, {"b": 3, "a": 4}, {"b": 5, "a": 6}]\')\n'
+        "keys = ('y', 'x')\nsql = [from_ordered(keys, _dict(x=i, y=-i)) for i in range(3)]\n"
+        "rows[2]['c'] = 7",
+        "del rows[0]['b']\nrows[1]['z'] = 0\nsql[0].popitem()\nsql[1]['w'] = 1\n"
+        "print(rows, sql, sql[2].copy(), list(reversed(sql[2])))\nprint(json.dumps(rows), json.dumps(sql))",
+    ) == (
+        "[{'a': 2.5}, {'b': 3, 'a': 4, 'z': 0}, {'b': 5, 'a': 6, 'c': 7}] "
+        "[{'y': 0}, {'y': -1, 'x': 1, 'w': 1}, {'y': -2, 'x': 2}] {'y': -2, 'x': 2} ['x', 'y']\n"
+        '[{"a": 2.5}, {"b": 3, "a": 4, "z": 0}, {"b": 5, "a": 6, "c": 7}] '
+        '[{"y": 0}, {"y": -1, "x": 1, "w": 1}, {"y": -2, "x": 2}]\n'
+    )
 
 
 # json ------------------------------------------------------------------------------------------

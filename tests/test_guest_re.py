@@ -69,17 +69,24 @@ PATTERNS = [
 TEXTS = st.text(alphabet="abcxy AB129.,-@$\t\n\x1céÉ’€\xa0٣", max_size=24)
 
 
-@settings(max_examples=30, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(PATTERNS), TEXTS), min_size=1, max_size=6))
-def test_module_functions_agree_with_cpython(session, cases):
-    code = f"""
+# The start of the programs below: `show(f)` is f(), or 'NotImplementedError' where the sandbox
+# refuses a pattern or text its engine cannot match as CPython would.
+REFUSALS_SHOWN = """
 import re
 def show(f):
     try:
         return f()
     except (NotImplementedError, re.error):
-        # The sandbox refusing a pattern or text its engine cannot match as CPython would.
         return 'NotImplementedError'
+"""
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(PATTERNS), TEXTS), min_size=1, max_size=6))
+def test_module_functions_agree_with_cpython(session, cases):
+    code = (
+        REFUSALS_SHOWN
+        + f"""
 def encode(value):
     # Code points, not repr: MicroPython's repr escapes non-ASCII characters that CPython prints.
     if isinstance(value, str):
@@ -102,6 +109,7 @@ for pattern, text in {cases!r}:
     out(m if m is None or isinstance(m, str) else m.group(0))
     out(show(lambda: [(m.span(), m.group()) for m in re.finditer(pattern, text)]))
 """
+    )
     sandbox = sandbox_output(session, code)
     expected = cpython_output(code)
     # NotImplementedError is the sandbox saying it cannot answer ('$' before a final newline, for
@@ -283,13 +291,9 @@ ASCII_TEXTS = st.lists(st.sampled_from([*TOKENS, " about ", "\t"]), max_size=16)
 # positions in bytes, not characters.
 OTHER_TEXTS = st.lists(st.sampled_from([*TOKENS, "’", "€", "é"]), max_size=12).map("".join)
 
-FAST_PATH_PROGRAM = """
-import re
-def show(f):
-    try:
-        return f()
-    except (NotImplementedError, re.error):
-        return 'NotImplementedError'
+FAST_PATH_PROGRAM = (
+    REFUSALS_SHOWN
+    + """
 def encode(value):
     # Code points for non-ASCII text, which MicroPython's repr escapes and CPython's does not.
     if isinstance(value, str):
@@ -317,6 +321,7 @@ for pattern, text in CASES:
     print(encode(show(lambda: [described(p.search(text, k)) for k in range(0, len(text) + 2, 3)])))
     print(encode(show(lambda: [p.findall(text, k) for k in range(1, len(text) + 1, 4)])))
 """
+)
 
 
 @pytest.fixture(scope="module")
